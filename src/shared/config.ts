@@ -1,0 +1,220 @@
+// The experiment configuration: its type, its defaults, and one table of field specs that drives
+// validation, `--set key=value` parsing in the CLI, and (later) the generated form in the renderer.
+// Plain TypeScript: this file runs in Node, the browser and workers alike.
+
+export type EncoderKind = 'seed-conv' | 'mlp';
+export type DecoderKind = 'seed' | 'mlp' | 'deconv';
+export type SigmaKind = 'abs' | 'softplus' | 'logvar';
+export type LikelihoodKind = 'gaussian' | 'bernoulli';
+export type OptimizerKind = 'adam' | 'sgd' | 'rmsprop';
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type DataSource = 'builtin-mnist' | 'csv' | 'idx';
+/** `torch` reproduces PyTorch's default Linear/Conv init (uniform ±1/sqrt(fan_in)); `glorot` is Keras'. */
+export type InitKind = 'torch' | 'glorot';
+
+export interface DataConfig {
+  source: DataSource;
+  /** CSV file, or IDX images file (raw or .gz). Unused for builtin-mnist. */
+  path: string;
+  /** IDX labels file; empty means "look beside the images file by the usual name". */
+  labelsPath: string;
+  /** Keep only these digits/classes; empty keeps all. */
+  labels: number[];
+  /** Fraction of the (filtered) images held out for evaluation, chosen deterministically from the seed. */
+  heldOutFraction: number;
+  /** Cap on the number of images used (0 = all); handy for quick experiments and tests. */
+  limit: number;
+  imageHeight: number;
+  imageWidth: number;
+}
+
+export interface ModelConfig {
+  latentDim: number;
+  encoder: EncoderKind;
+  /** Hidden sizes of the `mlp` encoder. */
+  encoderHidden: number[];
+  decoder: DecoderKind;
+  /** Hidden sizes of the `mlp` decoder. */
+  decoderHidden: number[];
+  /** Channels of the `deconv` decoder's transposed convolutions (the last layer always has 1). */
+  deconvChannels: number[];
+  sigma: SigmaKind;
+  init: InitKind;
+}
+
+export interface LossConfig {
+  likelihood: LikelihoodKind;
+  /** Monte Carlo samples of z per image. */
+  samples: number;
+  /** Weight on the KL term in the optimised objective (1 = the ELBO). */
+  beta: number;
+}
+
+export interface OptimConfig {
+  optimizer: OptimizerKind;
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+}
+
+export interface RunConfig {
+  name: string;
+  seed: number;
+  backend: BackendChoice;
+  /** Emit a reconstruction preview every N steps (0 = only at epoch ends). */
+  previewEvery: number;
+  /** Save a checkpoint every N steps (0 = only at epoch ends). */
+  checkpointEvery: number;
+  /** Log a per-step metric every N steps (1 = every step). */
+  logEvery: number;
+}
+
+export interface ExperimentConfig {
+  preset: string;
+  data: DataConfig;
+  model: ModelConfig;
+  loss: LossConfig;
+  optim: OptimConfig;
+  run: RunConfig;
+}
+
+export type FieldGroup = 'data' | 'model' | 'loss' | 'optim' | 'run';
+
+interface FieldBase {
+  /** Dotted path into ExperimentConfig, e.g. `optim.learningRate`. */
+  path: string;
+  label: string;
+  help: string;
+  /** Hide the field in forms when it does not apply (it is still validated). */
+  visibleWhen?: (c: ExperimentConfig) => boolean;
+}
+export interface NumberField extends FieldBase {
+  kind: 'number' | 'integer';
+  min: number;
+  max: number;
+  /** `min` itself is not allowed (e.g. learning rate > 0). */
+  exclusiveMin?: boolean;
+}
+export interface EnumField extends FieldBase {
+  kind: 'enum';
+  options: readonly string[];
+}
+export interface IntListField extends FieldBase {
+  kind: 'intList';
+  min: number;
+  max: number;
+  minLength: number;
+  maxLength: number;
+}
+export interface StringField extends FieldBase {
+  kind: 'string';
+  maxLength: number;
+}
+export type FieldSpec = NumberField | EnumField | IntListField | StringField;
+
+const fileSource = (c: ExperimentConfig) => c.data.source !== 'builtin-mnist';
+
+export const FIELD_GROUPS: Record<FieldGroup, { label: string; fields: FieldSpec[] }> = {
+  data: {
+    label: 'Data',
+    fields: [
+      { path: 'data.source', kind: 'enum', options: ['builtin-mnist', 'csv', 'idx'], label: 'Data set',
+        help: 'Built-in MNIST (10,000 digits), a Kaggle mnist-in-csv file, or IDX files (MNIST, Fashion-MNIST).' },
+      { path: 'data.path', kind: 'string', maxLength: 4096, label: 'File', visibleWhen: fileSource,
+        help: 'CSV file, or IDX images file (raw or gzipped).' },
+      { path: 'data.labelsPath', kind: 'string', maxLength: 4096, label: 'Labels file',
+        visibleWhen: (c) => c.data.source === 'idx',
+        help: 'IDX labels file; leave empty to find it beside the images file.' },
+      { path: 'data.labels', kind: 'intList', min: 0, max: 255, minLength: 0, maxLength: 256, label: 'Only labels',
+        help: 'Keep only images with these labels (empty: all).' },
+      { path: 'data.heldOutFraction', kind: 'number', min: 0, max: 0.5, label: 'Held-out fraction',
+        help: 'Share of images kept out of training to measure generalisation.' },
+      { path: 'data.limit', kind: 'integer', min: 0, max: 10_000_000, label: 'Use at most',
+        help: 'Cap on images used, 0 for all.' },
+      { path: 'data.imageHeight', kind: 'integer', min: 8, max: 256, label: 'Image height', help: 'Pixels.' },
+      { path: 'data.imageWidth', kind: 'integer', min: 8, max: 256, label: 'Image width', help: 'Pixels.' },
+    ],
+  },
+  model: {
+    label: 'Model',
+    fields: [
+      { path: 'model.latentDim', kind: 'integer', min: 1, max: 512, label: 'Latent size', help: 'Dimensions of z.' },
+      { path: 'model.encoder', kind: 'enum', options: ['seed-conv', 'mlp'], label: 'Encoder',
+        help: 'seed-conv: the notebook\'s two conv layers and two dense layers; mlp: dense layers.' },
+      { path: 'model.encoderHidden', kind: 'intList', min: 1, max: 8192, minLength: 1, maxLength: 8,
+        label: 'Encoder hidden sizes', visibleWhen: (c) => c.model.encoder === 'mlp', help: 'Dense layer widths.' },
+      { path: 'model.decoder', kind: 'enum', options: ['seed', 'mlp', 'deconv'], label: 'Decoder',
+        help: 'seed: dense to pixels, LayerNorm, sigmoid; mlp: dense layers; deconv: transposed convolutions.' },
+      { path: 'model.decoderHidden', kind: 'intList', min: 1, max: 8192, minLength: 1, maxLength: 8,
+        label: 'Decoder hidden sizes', visibleWhen: (c) => c.model.decoder === 'mlp', help: 'Dense layer widths.' },
+      { path: 'model.deconvChannels', kind: 'intList', min: 1, max: 512, minLength: 1, maxLength: 4,
+        label: 'Deconv channels', visibleWhen: (c) => c.model.decoder === 'deconv',
+        help: 'Channels of each upsampling stage.' },
+      { path: 'model.sigma', kind: 'enum', options: ['abs', 'softplus', 'logvar'], label: 'Sigma',
+        help: 'How the encoder\'s second head becomes a standard deviation: |h| (the notebook), softplus(h), or exp(h/2) of a log-variance.' },
+      { path: 'model.init', kind: 'enum', options: ['torch', 'glorot'], label: 'Weight init',
+        help: 'torch: PyTorch\'s default uniform ±1/sqrt(fan_in); glorot: Keras\' default.' },
+    ],
+  },
+  loss: {
+    label: 'Loss',
+    fields: [
+      { path: 'loss.likelihood', kind: 'enum', options: ['gaussian', 'bernoulli'], label: 'Likelihood',
+        help: 'gaussian: 0.5 x summed squared error (the notebook); bernoulli: binary cross-entropy on logits.' },
+      { path: 'loss.samples', kind: 'integer', min: 1, max: 64, label: 'Samples (K)',
+        help: 'Monte Carlo samples of z per image.' },
+      { path: 'loss.beta', kind: 'number', min: 0, max: 1000, label: 'Beta', help: 'Weight on the KL term.' },
+    ],
+  },
+  optim: {
+    label: 'Optimisation',
+    fields: [
+      { path: 'optim.optimizer', kind: 'enum', options: ['adam', 'sgd', 'rmsprop'], label: 'Optimizer', help: '' },
+      { path: 'optim.learningRate', kind: 'number', min: 0, max: 10, exclusiveMin: true, label: 'Learning rate', help: '' },
+      { path: 'optim.batchSize', kind: 'integer', min: 1, max: 4096, label: 'Batch size', help: '' },
+      { path: 'optim.epochs', kind: 'integer', min: 1, max: 10_000, label: 'Epochs', help: '' },
+    ],
+  },
+  run: {
+    label: 'Run',
+    fields: [
+      { path: 'run.name', kind: 'string', maxLength: 200, label: 'Name', help: 'Empty: named after the preset and time.' },
+      { path: 'run.seed', kind: 'integer', min: 0, max: 2 ** 31 - 1, label: 'Seed',
+        help: 'Fixes weights, data order, the split and the noise.' },
+      { path: 'run.backend', kind: 'enum', options: ['auto', 'tensorflow', 'wasm', 'cpu'], label: 'Backend',
+        help: 'auto: tensorflow (native) if installed, else wasm, else cpu.' },
+      { path: 'run.previewEvery', kind: 'integer', min: 0, max: 1_000_000, label: 'Preview every (steps)',
+        help: 'Reconstruction previews; 0: at epoch ends only.' },
+      { path: 'run.checkpointEvery', kind: 'integer', min: 0, max: 10_000_000, label: 'Checkpoint every (steps)',
+        help: 'A kill loses at most this much work; 0: at epoch ends only.' },
+      { path: 'run.logEvery', kind: 'integer', min: 1, max: 100_000, label: 'Log every (steps)',
+        help: 'Per-step metrics resolution.' },
+    ],
+  },
+};
+
+export const FIELDS: FieldSpec[] = Object.values(FIELD_GROUPS).flatMap((g) => g.fields);
+const FIELD_BY_PATH = new Map(FIELDS.map((f) => [f.path, f]));
+
+export function fieldSpec(path: string): FieldSpec | undefined {
+  return FIELD_BY_PATH.get(path);
+}
+
+export function getPath(obj: unknown, path: string): unknown {
+  let cur: unknown = obj;
+  for (const key of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+/** Returns a copy of `obj` with `path` set to `value` (intermediate objects copied, not mutated). */
+export function setPath<T>(obj: T, path: string, value: unknown): T {
+  const [head, ...rest] = path.split('.');
+  const base = (obj && typeof obj === 'object' ? obj : {}) as Record<string, unknown>;
+  return {
+    ...base,
+    [head]: rest.length === 0 ? value : setPath(base[head], rest.join('.'), value),
+  } as T;
+}

@@ -1,0 +1,122 @@
+// Presets: complete configs to start from. `seed-notebook` is the PyTorch notebook the project began
+// from (../shared/seed), setting for setting; the test in test/presets.test.ts holds it to that.
+
+import type { ExperimentConfig } from './config.ts';
+
+export const DEFAULT_CONFIG: ExperimentConfig = {
+  preset: 'custom',
+  data: {
+    source: 'builtin-mnist',
+    path: '',
+    labelsPath: '',
+    labels: [],
+    heldOutFraction: 0.1,
+    limit: 0,
+    imageHeight: 28,
+    imageWidth: 28,
+  },
+  model: {
+    latentDim: 16,
+    encoder: 'mlp',
+    encoderHidden: [512, 256],
+    decoder: 'mlp',
+    decoderHidden: [256, 512],
+    deconvChannels: [32, 16],
+    sigma: 'logvar',
+    init: 'glorot',
+  },
+  loss: { likelihood: 'bernoulli', samples: 1, beta: 1 },
+  optim: { optimizer: 'adam', learningRate: 1e-3, batchSize: 64, epochs: 5 },
+  run: { name: '', seed: 1, backend: 'auto', previewEvery: 50, checkpointEvery: 0, logEvery: 1 },
+};
+
+export interface Preset {
+  id: string;
+  title: string;
+  description: string;
+  config: ExperimentConfig;
+}
+
+const seedNotebook: ExperimentConfig = {
+  preset: 'seed-notebook',
+  data: {
+    ...DEFAULT_CONFIG.data,
+    // The notebook keeps only the digit 5 "to speed up the convergence of the model".
+    labels: [5],
+    // The notebook has no held-out set; the app keeps 10% aside so generalisation can be measured.
+    heldOutFraction: 0.1,
+  },
+  model: {
+    ...DEFAULT_CONFIG.model,
+    latentDim: 5,
+    encoder: 'seed-conv',
+    decoder: 'seed',
+    sigma: 'abs',
+    init: 'torch',
+  },
+  loss: { likelihood: 'gaussian', samples: 3, beta: 1 },
+  optim: { optimizer: 'adam', learningRate: 0.1, batchSize: 1, epochs: 3 },
+  // Batch 1 makes thousands of steps an epoch: preview and checkpoint on a step budget.
+  run: { ...DEFAULT_CONFIG.run, previewEvery: 250, checkpointEvery: 1000, logEvery: 10 },
+};
+
+const mlpBernoulli: ExperimentConfig = {
+  preset: 'mlp-bernoulli',
+  data: { ...DEFAULT_CONFIG.data },
+  model: {
+    ...DEFAULT_CONFIG.model,
+    latentDim: 20,
+    encoder: 'mlp',
+    encoderHidden: [400],
+    decoder: 'mlp',
+    decoderHidden: [400],
+    sigma: 'logvar',
+    init: 'torch',
+  },
+  loss: { likelihood: 'bernoulli', samples: 1, beta: 1 },
+  optim: { optimizer: 'adam', learningRate: 1e-3, batchSize: 128, epochs: 10 },
+  run: { ...DEFAULT_CONFIG.run, previewEvery: 20 },
+};
+
+const quick: ExperimentConfig = {
+  preset: 'quick',
+  data: { ...DEFAULT_CONFIG.data },
+  model: {
+    ...DEFAULT_CONFIG.model,
+    latentDim: 16,
+    encoder: 'mlp',
+    encoderHidden: [256],
+    decoder: 'mlp',
+    decoderHidden: [256],
+    sigma: 'logvar',
+    init: 'glorot',
+  },
+  loss: { likelihood: 'bernoulli', samples: 1, beta: 1 },
+  optim: { optimizer: 'adam', learningRate: 2e-3, batchSize: 64, epochs: 3 },
+  run: { ...DEFAULT_CONFIG.run, previewEvery: 20 },
+};
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'quick',
+    title: 'Quick',
+    description: 'A small MLP VAE on all digits: clear reconstructions in well under a minute.',
+    config: quick,
+  },
+  {
+    id: 'seed-notebook',
+    title: 'Seed notebook',
+    description: 'The original PyTorch notebook: conv encoder, LayerNorm decoder, |h| sigma, digit 5, batch 1.',
+    config: seedNotebook,
+  },
+  {
+    id: 'mlp-bernoulli',
+    title: 'MLP Bernoulli',
+    description: 'The classic PyTorch examples VAE: 784-400-20, log-variance, Bernoulli likelihood.',
+    config: mlpBernoulli,
+  },
+];
+
+export function findPreset(id: string): Preset | undefined {
+  return PRESETS.find((p) => p.id === id);
+}

@@ -1,0 +1,49 @@
+// Result envelopes: what crosses every boundary (IPC, WebSocket, worker messages) instead of a throw.
+
+export type ErrorCode =
+  | 'invalid-config'
+  | 'invalid-argument'
+  | 'bad-data'
+  | 'not-found'
+  | 'conflict'
+  | 'backend-unavailable'
+  | 'training-diverged'
+  | 'store-error'
+  | 'internal';
+
+export interface FieldError {
+  /** Dotted config path, e.g. `optim.learningRate`. */
+  field: string;
+  message: string;
+}
+
+export interface AppError {
+  code: ErrorCode;
+  message: string;
+  /** The first offending field, when one field is to blame. */
+  field?: string;
+  /** Every offending field, for forms that show errors inline. */
+  fields?: FieldError[];
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const err = <T = never>(code: ErrorCode, message: string, field?: string): Result<T> => ({
+  ok: false,
+  error: field === undefined ? { code, message } : { code, message, field },
+});
+
+/** An Error that carries an AppError, so deep code can throw and boundaries can envelope it. */
+export class AppFailure extends Error {
+  constructor(readonly appError: AppError) {
+    super(appError.message);
+    this.name = 'AppFailure';
+  }
+}
+
+export function toAppError(e: unknown): AppError {
+  if (e instanceof AppFailure) return e.appError;
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'internal', message };
+}
