@@ -1,0 +1,102 @@
+// Types of what training produces: loss parts, progress events, image grids, and run records.
+// Shared by the engine (in a worker), the run service, the store, the CLI and the renderer.
+
+import type { ExperimentConfig } from './config.ts';
+
+export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'interrupted';
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused', 'completed', 'failed', 'interrupted'];
+/** Statuses in which some process is (supposed to be) working on the run. */
+export const LIVE_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused'];
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** Loss per image, in nats. `total` is the negative ELBO: recon + kl (beta only weights the optimised objective). */
+export interface LossParts {
+  recon: number;
+  kl: number;
+  total: number;
+}
+
+/** A grid of grayscale images, row-major, pixels 0..255, `rows*cols*height*width` bytes. */
+export interface ImageGrid {
+  rows: number;
+  cols: number;
+  height: number;
+  width: number;
+  pixels: Uint8Array;
+}
+
+export type ImageKind = 'reconstruction' | 'samples';
+
+export interface RunRecord {
+  id: number;
+  name: string;
+  preset: string;
+  config: ExperimentConfig;
+  status: RunStatus;
+  /** Why a run failed or was interrupted; empty otherwise. */
+  statusMessage: string;
+  backend: string;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  datasetName: string;
+  datasetFingerprint: string;
+  notes: string;
+  tags: string[];
+  /** Steps completed so far (from the last logged step). */
+  step: number;
+  epoch: number;
+  totalSteps: number;
+  finalTrain: LossParts | null;
+  finalHeldOut: LossParts | null;
+  imagesPerSec: number | null;
+}
+
+export interface StepMetric {
+  step: number;
+  epoch: number;
+  loss: LossParts;
+  imagesPerSec: number;
+  /** Milliseconds since the run (or its latest resume) started. */
+  wallMs: number;
+}
+
+export interface EpochMetric {
+  epoch: number;
+  step: number;
+  train: LossParts;
+  heldOut: LossParts | null;
+  imagesPerSec: number;
+  wallMs: number;
+}
+
+/** Events a training worker emits, relayed by the run service to the store and to clients. */
+export type TrainingEvent =
+  | {
+      type: 'started';
+      runId: number;
+      backend: BackendName;
+      backendNote: string;
+      trainSize: number;
+      heldOutSize: number;
+      stepsPerEpoch: number;
+      totalSteps: number;
+      /** Step the run starts from (non-zero when resumed from a checkpoint). */
+      fromStep: number;
+    }
+  | {
+      type: 'step';
+      runId: number;
+      epoch: number;
+      step: number;
+      totalSteps: number;
+      loss: LossParts;
+      imagesPerSec: number;
+      etaSeconds: number;
+      wallMs: number;
+    }
+  | { type: 'epoch'; runId: number; metric: EpochMetric }
+  | { type: 'image'; runId: number; epoch: number; step: number; kind: ImageKind; grid: ImageGrid }
+  | { type: 'checkpoint'; runId: number; epoch: number; step: number }
+  | { type: 'status'; runId: number; status: RunStatus; message: string };
