@@ -36,7 +36,7 @@ export interface ModelConfig {
   decoder: DecoderKind;
   /** Hidden sizes of the `mlp` decoder. */
   decoderHidden: number[];
-  /** Channels of the `deconv` decoder's transposed convolutions (the last layer always has 1). */
+  /** Channels of the `deconv` decoder at 1/4 and 1/2 resolution (the output layer has 1). */
   deconvChannels: number[];
   sigma: SigmaKind;
   init: InitKind;
@@ -147,9 +147,9 @@ export const FIELD_GROUPS: Record<FieldGroup, { label: string; fields: FieldSpec
         help: 'seed: dense to pixels, LayerNorm, sigmoid; mlp: dense layers; deconv: transposed convolutions.' },
       { path: 'model.decoderHidden', kind: 'intList', min: 1, max: 8192, minLength: 1, maxLength: 8,
         label: 'Decoder hidden sizes', visibleWhen: (c) => c.model.decoder === 'mlp', help: 'Dense layer widths.' },
-      { path: 'model.deconvChannels', kind: 'intList', min: 1, max: 512, minLength: 1, maxLength: 4,
+      { path: 'model.deconvChannels', kind: 'intList', min: 1, max: 512, minLength: 2, maxLength: 2,
         label: 'Deconv channels', visibleWhen: (c) => c.model.decoder === 'deconv',
-        help: 'Channels of each upsampling stage.' },
+        help: 'Channels at quarter and half resolution, before the two stride-2 transposed convolutions.' },
       { path: 'model.sigma', kind: 'enum', options: ['abs', 'softplus', 'logvar'], label: 'Sigma',
         help: 'How the encoder\'s second head becomes a standard deviation: |h| (the notebook), softplus(h), or exp(h/2) of a log-variance.' },
       { path: 'model.init', kind: 'enum', options: ['torch', 'glorot'], label: 'Weight init',

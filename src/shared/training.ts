@@ -71,7 +71,12 @@ export interface EpochMetric {
   wallMs: number;
 }
 
-/** Events a training worker emits, relayed by the run service to the store and to clients. */
+/**
+ * Events a training worker emits, relayed by the run service to the store and to clients.
+ * Epoch numbers: a `step` event's epoch is the 1-based epoch the step belongs to; an EpochMetric's
+ * is the 1-based epoch just completed; `image` and `checkpoint` events carry the count of completed
+ * epochs at that moment. Steps are always the count of completed steps.
+ */
 export type TrainingEvent =
   | {
       type: 'started';

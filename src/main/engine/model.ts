@@ -1,0 +1,122 @@
+// Encoder and decoder factories. Each returns a plain tf.LayersModel so weights can be read, saved
+// and exported in the Layers format without custom classes: sampling and the loss live outside the
+// models (see loss.ts), which keeps an exported decoder loadable by stock `tf.loadLayersModel`.
+
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig, InitKind } from '../../shared/config.ts';
+import { deriveSeed } from '../../shared/random.ts';
+
+export interface ImageShape {
+  height: number;
+  width: number;
+}
+
+/**
+ * Seeds every initializer from the run seed and a per-layer counter, so the same seed builds the
+ * same weights on every backend and in every process.
+ */
+class Initializers {
+  private next = 0;
+  constructor(
+    private readonly kind: InitKind,
+    private readonly seed: number,
+    private readonly stream: string,
+  ) {}
+
+  private nextSeed(): number {
+    this.next += 1;
+    return deriveSeed(this.seed, `init/${this.stream}/${this.next}`);
+  }
+
+  /** Kernel and bias initializers for a layer with the given fan-in. */
+  forLayer(fanIn: number): { kernelInitializer: tf.initializers.Initializer; biasInitializer: tf.initializers.Initializer } {
+    if (this.kind === 'torch') {
+      // PyTorch's default for Linear and Conv2d: kaiming_uniform(a=sqrt(5)) for weights, which is
+      // U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for biases.
+      const bound = 1 / Math.sqrt(fanIn);
+      return {
+        kernelInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.nextSeed() }),
+        biasInitializer: tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.nextSeed() }),
+      };
+    }
+    return {
+      kernelInitializer: tf.initializers.glorotUniform({ seed: this.nextSeed() }),
+      biasInitializer: tf.initializers.zeros(),
+    };
+  }
+}
+
+function dense(init: Initializers, fanIn: number, units: number, activation: 'relu' | 'linear', name: string) {
+  return tf.layers.dense({ units, activation, name, ...init.forLayer(fanIn) });
+}
+
+/** Encoder: image [B,H,W,1] -> [mean [B,L], sigma head [B,L]] (the head's meaning depends on `sigma`). */
+export function buildEncoder(cfg: ModelConfig, image: ImageShape, seed: number): tf.LayersModel {
+  const init = new Initializers(cfg.init, seed, 'encoder');
+  const input = tf.input({ shape: [image.height, image.width, 1], name: 'image' });
+  let h: tf.SymbolicTensor;
+  let width: number;
+  if (cfg.encoder === 'seed-conv') {
+    // The notebook's h1: Conv(1->32, 5) ReLU MaxPool2, Conv(32->64, 3) ReLU MaxPool2, Linear 512, Linear 256.
+    h = tf.layers.conv2d({ filters: 32, kernelSize: 5, activation: 'relu', name: 'conv1', ...init.forLayer(25) }).apply(input) as tf.SymbolicTensor;
+    h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool1' }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', name: 'conv2', ...init.forLayer(9 * 32) }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool2' }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.flatten({ name: 'flatten' }).apply(h) as tf.SymbolicTensor;
+    width = h.shape[1] as number;
+    for (const [i, units] of [512, 256].entries()) {
+      h = dense(init, width, units, 'relu', `fc${i + 1}`).apply(h) as tf.SymbolicTensor;
+      width = units;
+    }
+  } else {
+    h = tf.layers.flatten({ name: 'flatten' }).apply(input) as tf.SymbolicTensor;
+    width = image.height * image.width;
+    for (const [i, units] of cfg.encoderHidden.entries()) {
+      h = dense(init, width, units, 'relu', `fc${i + 1}`).apply(h) as tf.SymbolicTensor;
+      width = units;
+    }
+  }
+  const mean = dense(init, width, cfg.latentDim, 'linear', 'mean').apply(h) as tf.SymbolicTensor;
+  const sigmaHead = dense(init, width, cfg.latentDim, 'linear', 'sigma_head').apply(h) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: [mean, sigmaHead], name: 'encoder' });
+}
+
+/**
+ * Decoder: z [N,L] -> logits [N,H,W,1]. The pixel mean is sigmoid(logits) for both likelihoods, so
+ * the seed decoder's LayerNorm output is the logit and its final Sigmoid is applied by the loss.
+ */
+export function buildDecoder(cfg: ModelConfig, image: ImageShape, seed: number): tf.LayersModel {
+  const init = new Initializers(cfg.init, seed, 'decoder');
+  const pixels = image.height * image.width;
+  const input = tf.input({ shape: [cfg.latentDim], name: 'z' });
+  let h: tf.SymbolicTensor;
+  if (cfg.decoder === 'seed') {
+    // The notebook's decoder: Linear(latent, 784), LayerNorm(784), Sigmoid.
+    h = dense(init, cfg.latentDim, pixels, 'linear', 'fc').apply(input) as tf.SymbolicTensor;
+    h = tf.layers.layerNormalization({ axis: -1, epsilon: 1e-5, name: 'layer_norm' }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.reshape({ targetShape: [image.height, image.width, 1], name: 'to_image' }).apply(h) as tf.SymbolicTensor;
+  } else if (cfg.decoder === 'mlp') {
+    h = input;
+    let width = cfg.latentDim;
+    for (const [i, units] of cfg.decoderHidden.entries()) {
+      h = dense(init, width, units, 'relu', `fc${i + 1}`).apply(h) as tf.SymbolicTensor;
+      width = units;
+    }
+    h = dense(init, width, pixels, 'linear', 'out').apply(h) as tf.SymbolicTensor;
+    h = tf.layers.reshape({ targetShape: [image.height, image.width, 1], name: 'to_image' }).apply(h) as tf.SymbolicTensor;
+  } else {
+    // Dense to a quarter-resolution feature map, then two stride-2 transposed convolutions.
+    const [c0, c1] = cfg.deconvChannels;
+    const h4 = image.height / 4;
+    const w4 = image.width / 4;
+    h = dense(init, cfg.latentDim, h4 * w4 * c0, 'relu', 'fc').apply(input) as tf.SymbolicTensor;
+    h = tf.layers.reshape({ targetShape: [h4, w4, c0], name: 'to_map' }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.conv2dTranspose({
+      filters: c1, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu', name: 'deconv1', ...init.forLayer(16 * c0),
+    }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.conv2dTranspose({
+      filters: 1, kernelSize: 4, strides: 2, padding: 'same', name: 'deconv2', ...init.forLayer(16 * c1),
+    }).apply(h) as tf.SymbolicTensor;
+  }
+  return tf.model({ inputs: input, outputs: h, name: 'decoder' });
+}

@@ -1,0 +1,259 @@
+// One training run's model state and its step, evaluation and preview operations. It holds no
+// timers, threads or I/O: the worker loop (runs/worker.ts) drives it, and tests call it directly.
+// Everything random (init, data order, noise) derives from the run seed, so a run is reproducible
+// and resumable at any step.
+
+import * as tf from '@tensorflow/tfjs';
+import type { ExperimentConfig } from '../../shared/config.ts';
+import type { ImageGrid, LossParts } from '../../shared/training.ts';
+import { deriveSeed, makeRng, shuffleInPlace } from '../../shared/random.ts';
+import type { Dataset, DatasetSplit } from '../data/index.ts';
+import { buildDecoder, buildEncoder } from './model.ts';
+import { elbo } from './loss.ts';
+import { makeOptimizer } from './optimizer.ts';
+import { decodeWeights, encodeWeights, readModelWeights, writeModelWeights, type NamedWeight } from './weights.ts';
+import { imageGrid } from './grid.ts';
+
+export class TrainingDiverged extends Error {}
+
+/** Where a run is: enough to resume it exactly (together with weights and optimizer state). */
+export interface TrainerPosition {
+  /** Global steps completed. */
+  step: number;
+  /** Epoch in progress, 0-based. */
+  epoch: number;
+  /** Steps completed within `epoch`. */
+  stepInEpoch: number;
+}
+
+export interface CheckpointBlobs {
+  encoder: Uint8Array;
+  decoder: Uint8Array;
+  optimizer: Uint8Array;
+  position: TrainerPosition;
+}
+
+const PREVIEW_COUNT = 16;
+const SAMPLE_COUNT = 32;
+const EVAL_CHUNK = 500;
+
+export class Trainer {
+  readonly encoder: tf.LayersModel;
+  readonly decoder: tf.LayersModel;
+  readonly optimizer: tf.Optimizer;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly position: TrainerPosition = { step: 0, epoch: 0, stepInEpoch: 0 };
+
+  private readonly pixels: number;
+  private readonly variables: tf.Variable[];
+  private readonly batchBuffer: Float32Array;
+  private order: Int32Array | null = null;
+  private orderEpoch = -1;
+  /** Latent points decoded for the prior-samples preview: fixed for the run so frames are comparable. */
+  private readonly priorZ: tf.Tensor2D;
+
+  constructor(
+    readonly config: ExperimentConfig,
+    readonly data: DatasetSplit,
+  ) {
+    const image = { height: config.data.imageHeight, width: config.data.imageWidth };
+    this.pixels = image.height * image.width;
+    this.encoder = buildEncoder(config.model, image, config.run.seed);
+    this.decoder = buildDecoder(config.model, image, config.run.seed);
+    this.optimizer = makeOptimizer(config.optim);
+    this.variables = [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map(
+      (w) => (w as unknown as { read(): tf.Variable }).read(),
+    );
+    const n = data.train.count;
+    this.stepsPerEpoch = Math.ceil(n / config.optim.batchSize);
+    this.totalSteps = this.stepsPerEpoch * config.optim.epochs;
+    this.batchBuffer = new Float32Array(config.optim.batchSize * this.pixels);
+    this.priorZ = tf.randomNormal([SAMPLE_COUNT, config.model.latentDim], 0, 1, 'float32', deriveSeed(config.run.seed, 'prior-samples'));
+  }
+
+  get done(): boolean {
+    return this.position.step >= this.totalSteps;
+  }
+
+  /** The training order of an epoch: a permutation derived from (seed, epoch). */
+  private epochOrder(epoch: number): Int32Array {
+    if (this.orderEpoch !== epoch || !this.order) {
+      const order = Int32Array.from({ length: this.data.train.count }, (_, i) => i);
+      shuffleInPlace(order, makeRng(deriveSeed(this.config.run.seed, `order/${epoch}`)));
+      this.order = order;
+      this.orderEpoch = epoch;
+    }
+    return this.order;
+  }
+
+  /** Batch rows `order[start..end)` of a data set, or rows start..end when `order` is null. */
+  private gather(ds: Dataset, order: ArrayLike<number> | null, start: number, end: number): tf.Tensor2D {
+    const count = end - start;
+    if (order === null) return tf.tensor2d(ds.images.subarray(start * this.pixels, end * this.pixels), [count, this.pixels]);
+    const buf = count * this.pixels === this.batchBuffer.length ? this.batchBuffer : new Float32Array(count * this.pixels);
+    for (let i = 0; i < count; i++) {
+      const src = order[start + i] * this.pixels;
+      buf.set(ds.images.subarray(src, src + this.pixels), i * this.pixels);
+    }
+    return tf.tensor2d(buf, [count, this.pixels]);
+  }
+
+  private encode(x: tf.Tensor2D, training: boolean): [tf.Tensor2D, tf.Tensor2D] {
+    const { imageHeight: h, imageWidth: w } = this.config.data;
+    const out = this.encoder.apply(x.reshape([-1, h, w, 1]), { training }) as tf.Tensor[];
+    return [out[0] as tf.Tensor2D, out[1] as tf.Tensor2D];
+  }
+
+  private decodeLogits = (z: tf.Tensor2D): tf.Tensor2D => {
+    const logits = this.decoder.apply(z, { training: true }) as tf.Tensor;
+    return logits.reshape([z.shape[0], this.pixels]);
+  };
+
+  /** Loss parts of a batch, with noise from `noiseSeed`. Tensors are returned to the caller's scope. */
+  private lossOf(x: tf.Tensor2D, noiseSeed: number, training: boolean) {
+    const [mean, head] = this.encode(x, training);
+    const { samples, likelihood, beta } = this.config.loss;
+    const eps = tf.randomNormal([samples, x.shape[0], this.config.model.latentDim], 0, 1, 'float32', noiseSeed) as tf.Tensor3D;
+    return elbo({ x, mean, head, eps, decode: this.decodeLogits, sigma: this.config.model.sigma, likelihood, beta });
+  }
+
+  /** Trains on the next batch and advances the position. Throws TrainingDiverged on a non-finite loss. */
+  trainStep(): LossParts {
+    const { batchSize } = this.config.optim;
+    const pos = this.position;
+    const order = this.epochOrder(pos.epoch);
+    const start = pos.stepInEpoch * batchSize;
+    const end = Math.min(start + batchSize, order.length);
+    const x = this.gather(this.data.train, order, start, end);
+    const noiseSeed = deriveSeed(this.config.run.seed, `noise/${pos.step}`);
+    let recon: tf.Scalar | undefined;
+    let kl: tf.Scalar | undefined;
+    const stats = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => {
+        const parts = this.lossOf(x, noiseSeed, true);
+        recon = tf.keep(parts.recon);
+        kl = tf.keep(parts.kl);
+        return parts.objective;
+      }, this.variables);
+      this.optimizer.applyGradients(grads);
+      return tf.stack([value, recon!, kl!]);
+    });
+    const [, r, k] = stats.dataSync();
+    tf.dispose([stats, x, recon!, kl!]);
+    const loss = { recon: r, kl: k, total: r + k };
+    if (!Number.isFinite(loss.total)) throw new TrainingDiverged(this.divergenceMessage(loss));
+    pos.step += 1;
+    pos.stepInEpoch += 1;
+    if (pos.stepInEpoch >= this.stepsPerEpoch) {
+      pos.epoch += 1;
+      pos.stepInEpoch = 0;
+    }
+    return loss;
+  }
+
+  private divergenceMessage(loss: LossParts): string {
+    const { step, epoch } = this.position;
+    const where = `loss became ${loss.total} at step ${step + 1} (epoch ${epoch + 1}; reconstruction ${loss.recon}, KL ${loss.kl})`;
+    const sigma = this.config.model.sigma;
+    if (sigma === 'abs' && !Number.isFinite(loss.kl))
+      return `${where}. Likely cause: sigma reached 0 under the abs parametrisation, so log(sigma^2) is -infinity; try sigma softplus or logvar, or a lower learning rate.`;
+    return `${where}. Likely cause: the learning rate (${this.config.optim.learningRate}) is too high for this model; try a lower one.`;
+  }
+
+  /** Mean loss parts over a data set (held-out by default), with fixed noise so epochs compare. */
+  evaluate(ds: Dataset = this.data.heldOut): LossParts | null {
+    if (ds.count === 0) return null;
+    let recon = 0;
+    let kl = 0;
+    for (let start = 0; start < ds.count; start += EVAL_CHUNK) {
+      const end = Math.min(start + EVAL_CHUNK, ds.count);
+      const x = this.gather(ds, null, start, end);
+      const stats = tf.tidy(() => {
+        const parts = this.lossOf(x, deriveSeed(this.config.run.seed, `eval-noise/${start}`), false);
+        return tf.stack([parts.recon, parts.kl]);
+      });
+      const [r, k] = stats.dataSync();
+      tf.dispose([stats, x]);
+      recon += r * (end - start);
+      kl += k * (end - start);
+    }
+    recon /= ds.count;
+    kl /= ds.count;
+    return { recon, kl, total: recon + kl };
+  }
+
+  /** Latent means of images start..end of a data set. */
+  encodeMeans(ds: Dataset, start: number, end: number): tf.Tensor2D {
+    return tf.tidy(() => this.encode(this.gather(ds, null, start, end), false)[0]);
+  }
+
+  /** Pixel means (0..1) decoded from latent points: [N, H*W]. */
+  decodeMeans(z: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => tf.sigmoid(this.decodeLogits(z)) as tf.Tensor2D);
+  }
+
+  /** Held-out inputs on odd rows, their reconstructions (decoded from the mean) on the row below. */
+  reconstructionGrid(): ImageGrid {
+    const ds = this.data.heldOut.count > 0 ? this.data.heldOut : this.data.train;
+    const n = Math.min(PREVIEW_COUNT, ds.count);
+    const recon = tf.tidy(() => this.decodeMeans(this.encodeMeans(ds, 0, n)));
+    const reconPixels = recon.dataSync() as Float32Array;
+    recon.dispose();
+    const cols = Math.min(8, n);
+    const pairsRows = Math.ceil(n / cols);
+    const images: (Float32Array | null)[] = [];
+    for (let r = 0; r < pairsRows; r++) {
+      for (const source of ['input', 'recon'] as const) {
+        for (let c = 0; c < cols; c++) {
+          const i = r * cols + c;
+          if (i >= n) images.push(null);
+          else if (source === 'input') images.push(ds.images.subarray(i * this.pixels, (i + 1) * this.pixels));
+          else images.push(reconPixels.subarray(i * this.pixels, (i + 1) * this.pixels));
+        }
+      }
+    }
+    return imageGrid(images, pairsRows * 2, cols, this.config.data.imageHeight, this.config.data.imageWidth);
+  }
+
+  /** Images decoded from fixed draws of the prior N(0, I). */
+  samplesGrid(): ImageGrid {
+    const out = this.decodeMeans(this.priorZ);
+    const pixels = out.dataSync() as Float32Array;
+    out.dispose();
+    const images = Array.from({ length: SAMPLE_COUNT }, (_, i) => pixels.subarray(i * this.pixels, (i + 1) * this.pixels));
+    return imageGrid(images, 4, SAMPLE_COUNT / 4, this.config.data.imageHeight, this.config.data.imageWidth);
+  }
+
+  async checkpoint(): Promise<CheckpointBlobs> {
+    const optimizerWeights: NamedWeight[] = [];
+    for (const w of await this.optimizer.getWeights()) {
+      optimizerWeights.push({ name: w.name, shape: w.tensor.shape.slice(), values: (await w.tensor.data()) as Float32Array });
+    }
+    return {
+      encoder: encodeWeights(readModelWeights(this.encoder)),
+      decoder: encodeWeights(readModelWeights(this.decoder)),
+      optimizer: encodeWeights(optimizerWeights),
+      position: { ...this.position },
+    };
+  }
+
+  async restore(blobs: CheckpointBlobs): Promise<void> {
+    writeModelWeights(this.encoder, decodeWeights(blobs.encoder), 'encoder');
+    writeModelWeights(this.decoder, decodeWeights(blobs.decoder), 'decoder');
+    const opt = decodeWeights(blobs.optimizer);
+    if (opt.length > 0) {
+      const named = opt.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) }));
+      await this.optimizer.setWeights(named);
+      tf.dispose(named.map((n) => n.tensor));
+    }
+    Object.assign(this.position, blobs.position);
+  }
+
+  dispose(): void {
+    this.priorZ.dispose();
+    this.optimizer.dispose();
+    this.encoder.dispose();
+    this.decoder.dispose();
+  }
+}

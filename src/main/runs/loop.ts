@@ -1,0 +1,131 @@
+// The training loop of one run: steps, epoch-end evaluation, previews, checkpoints, pause/stop and
+// progress (images/s, ETA). It talks to the outside only through `LoopIo`, so the worker thread
+// supplies postMessage and a shared control flag, and a test can drive it in-process.
+
+import type { LossParts, RunStatus, TrainingEvent } from '../../shared/training.ts';
+import { Trainer, TrainingDiverged, type CheckpointBlobs } from '../engine/trainer.ts';
+import { CONTROL_PAUSE, CONTROL_STOP, type FinalMetrics } from './protocol.ts';
+
+export interface LoopIo {
+  emit(event: TrainingEvent): void;
+  checkpoint(blobs: CheckpointBlobs): void;
+  /** Current control flag (CONTROL_RUN / PAUSE / STOP). */
+  control(): number;
+  /** Blocks until the control flag is no longer PAUSE. */
+  waitWhilePaused(): void;
+}
+
+export interface LoopResult {
+  status: 'completed' | 'failed' | 'interrupted';
+  message: string;
+  final: FinalMetrics;
+}
+
+/** Smooths per-step time so images/s and ETA don't jitter with every step. */
+class Rate {
+  private seconds = 0;
+  private warm = false;
+  add(stepSeconds: number): void {
+    this.seconds = this.warm ? 0.9 * this.seconds + 0.1 * stepSeconds : stepSeconds;
+    this.warm = true;
+  }
+  get stepSeconds(): number {
+    return this.seconds;
+  }
+}
+
+export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Promise<LoopResult> {
+  const { config } = trainer;
+  const { batchSize } = config.optim;
+  const { previewEvery, checkpointEvery, logEvery } = config.run;
+  const pos = trainer.position;
+  const rate = new Rate();
+  const startedAt = performance.now();
+  let trainSeconds = 0;
+  let imagesSeen = 0;
+  let epochSum: LossParts = { recon: 0, kl: 0, total: 0 };
+  let epochImages = 0;
+  let epochSeconds = 0;
+  let lastTrain: LossParts | null = null;
+  let lastHeldOut: LossParts | null = null;
+  const wallMs = () => performance.now() - startedAt;
+  const setStatus = (status: RunStatus, message = '') => io.emit({ type: 'status', runId, status, message });
+  const previews = () => {
+    io.emit({ type: 'image', runId, epoch: pos.epoch, step: pos.step, kind: 'reconstruction', grid: trainer.reconstructionGrid() });
+    io.emit({ type: 'image', runId, epoch: pos.epoch, step: pos.step, kind: 'samples', grid: trainer.samplesGrid() });
+  };
+  const saveCheckpoint = async () => {
+    io.checkpoint(await trainer.checkpoint());
+    io.emit({ type: 'checkpoint', runId, epoch: pos.epoch, step: pos.step });
+  };
+  const final = (): FinalMetrics => ({
+    train: lastTrain,
+    heldOut: lastHeldOut,
+    imagesPerSec: trainSeconds > 0 ? imagesSeen / trainSeconds : 0,
+  });
+
+  previews();
+  while (!trainer.done) {
+    const control = io.control();
+    if (control === CONTROL_STOP) {
+      await saveCheckpoint();
+      return { status: 'interrupted', message: `Stopped by the user at step ${pos.step}; resume continues from here.`, final: final() };
+    }
+    if (control === CONTROL_PAUSE) {
+      // A checkpoint on pause means quitting the app while paused loses nothing.
+      await saveCheckpoint();
+      setStatus('paused');
+      io.waitWhilePaused();
+      setStatus('running');
+      continue;
+    }
+    const epoch = pos.epoch;
+    // The last batch of an epoch may be partial.
+    const images = Math.min(batchSize, trainer.data.train.count - pos.stepInEpoch * batchSize);
+    const t0 = performance.now();
+    let loss: LossParts;
+    try {
+      loss = trainer.trainStep();
+    } catch (e) {
+      if (e instanceof TrainingDiverged) return { status: 'failed', message: e.message, final: final() };
+      throw e;
+    }
+    const dt = (performance.now() - t0) / 1000;
+    rate.add(dt);
+    trainSeconds += dt;
+    epochSeconds += dt;
+    imagesSeen += images;
+    epochImages += images;
+    epochSum = {
+      recon: epochSum.recon + loss.recon * images,
+      kl: epochSum.kl + loss.kl * images,
+      total: epochSum.total + loss.total * images,
+    };
+    const epochEnded = pos.epoch !== epoch;
+    if (pos.step % logEvery === 0 || epochEnded || trainer.done) {
+      io.emit({
+        type: 'step', runId, epoch: epoch + 1, step: pos.step, totalSteps: trainer.totalSteps, loss,
+        imagesPerSec: batchSize / Math.max(rate.stepSeconds, 1e-9),
+        etaSeconds: (trainer.totalSteps - pos.step) * rate.stepSeconds,
+        wallMs: wallMs(),
+      });
+    }
+    if (epochEnded) {
+      lastTrain = { recon: epochSum.recon / epochImages, kl: epochSum.kl / epochImages, total: epochSum.total / epochImages };
+      lastHeldOut = trainer.evaluate();
+      io.emit({
+        type: 'epoch', runId,
+        metric: { epoch: epoch + 1, step: pos.step, train: lastTrain, heldOut: lastHeldOut, imagesPerSec: epochImages / Math.max(epochSeconds, 1e-9), wallMs: wallMs() },
+      });
+      epochSum = { recon: 0, kl: 0, total: 0 };
+      epochImages = 0;
+      epochSeconds = 0;
+      previews();
+      await saveCheckpoint();
+    } else {
+      if (previewEvery > 0 && pos.step % previewEvery === 0) previews();
+      if (checkpointEvery > 0 && pos.step % checkpointEvery === 0) await saveCheckpoint();
+    }
+  }
+  return { status: 'completed', message: '', final: final() };
+}

@@ -1,0 +1,83 @@
+// Entry point of a training worker thread: one run per thread, so tensor math never blocks the
+// thread that owns the window, the store or the sockets, and two runs use two cores.
+// Sequence: pick the backend, load and split the data (failing here stores nothing), report
+// `data-ready`, wait for `begin` with the run id, then train.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { toAppError } from '../../shared/result.ts';
+import { initBackend } from '../engine/backend.ts';
+import { Trainer } from '../engine/trainer.ts';
+import { loadDataset, prepareSplit } from '../data/index.ts';
+import { runLoop } from './loop.ts';
+import { CONTROL_PAUSE, type BeginMessage, type WorkerInput, type WorkerMessage } from './protocol.ts';
+
+const port = parentPort!;
+const input = workerData as WorkerInput;
+const control = new Int32Array(input.control);
+
+function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+async function main(): Promise<void> {
+  const { config } = input;
+  let trainer: Trainer;
+  let backend: Awaited<ReturnType<typeof initBackend>>;
+  try {
+    backend = await initBackend(config.run.backend);
+    const dataset = await loadDataset(config.data);
+    if (input.expectFingerprint && input.expectFingerprint !== dataset.fingerprint) {
+      throw new Error(
+        `the data set ${dataset.name} differs from the one this run was trained on (fingerprint ${dataset.fingerprint.slice(0, 12)}, expected ${input.expectFingerprint.slice(0, 12)})`,
+      );
+    }
+    const split = prepareSplit(dataset, config.data, config.run.seed);
+    trainer = new Trainer(config, split);
+    if (input.resume) await trainer.restore(input.resume);
+    post({
+      type: 'data-ready',
+      datasetName: dataset.name,
+      datasetFingerprint: dataset.fingerprint,
+      trainSize: split.train.count,
+      heldOutSize: split.heldOut.count,
+      stepsPerEpoch: trainer.stepsPerEpoch,
+      totalSteps: trainer.totalSteps,
+      backend: backend.name,
+      backendNote: backend.note,
+    });
+  } catch (e) {
+    post({ type: 'setup-failed', error: toAppError(e) });
+    return;
+  }
+
+  const { runId } = await new Promise<BeginMessage>((resolve) => port.once('message', resolve));
+  post({
+    type: 'event',
+    event: {
+      type: 'started', runId, backend: backend.name, backendNote: backend.note,
+      trainSize: trainer.data.train.count, heldOutSize: trainer.data.heldOut.count,
+      stepsPerEpoch: trainer.stepsPerEpoch, totalSteps: trainer.totalSteps, fromStep: trainer.position.step,
+    },
+  });
+  try {
+    const result = await runLoop(runId, trainer, {
+      emit: (event) => {
+        if (event.type === 'image') post({ type: 'event', event }, [event.grid.pixels.buffer as ArrayBuffer]);
+        else post({ type: 'event', event });
+      },
+      checkpoint: (blobs) =>
+        post({ type: 'checkpoint', blobs }, [blobs.encoder.buffer, blobs.decoder.buffer, blobs.optimizer.buffer] as ArrayBuffer[]),
+      control: () => Atomics.load(control, 0),
+      waitWhilePaused: () => {
+        while (Atomics.load(control, 0) === CONTROL_PAUSE) Atomics.wait(control, 0, CONTROL_PAUSE);
+      },
+    });
+    post({ type: 'finished', ...result });
+  } catch (e) {
+    post({ type: 'finished', status: 'failed', message: toAppError(e).message, final: { train: null, heldOut: null, imagesPerSec: 0 } });
+  } finally {
+    trainer.dispose();
+  }
+}
+
+void main();
