@@ -1,0 +1,48 @@
+// What every CLI command shares: argument parsing errors as usage errors, the database location,
+// and turning any failure into one line on stderr and a non-zero exit, never a stack trace.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AppFailure, toAppError } from '../../shared/result.ts';
+import { defaultDatabasePath } from '../paths.ts';
+import { openDatabase, type Store } from '../store/index.ts';
+
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_STOPPED = 130;
+
+export class UsageError extends Error {}
+
+export function parse<T extends ParseArgsConfig>(config: T, argv: string[]) {
+  try {
+    return parseArgs({ ...config, args: argv, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function openStore(db: string | undefined): Store {
+  return openDatabase(db ?? defaultDatabasePath());
+}
+
+export function parseRunId(text: string | undefined): number {
+  const id = Number(text);
+  if (!text || !Number.isInteger(id) || id <= 0) throw new UsageError(`expected a run id (a positive whole number), got "${text ?? ''}"`);
+  return id;
+}
+
+/** Runs a command; prints errors as `error: ...` and sets the exit code. */
+export async function runCli(usage: string, main: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await main();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`error: ${e.message}\n\n${usage}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    const error = toAppError(e);
+    process.stderr.write(`error: ${error.message}\n`);
+    if (!(e instanceof AppFailure) && process.env.VAE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = EXIT_FAILED;
+  }
+}

@@ -1,0 +1,76 @@
+// Builds an experiment config from CLI inputs: a preset, then a JSON file, then `--set` overrides,
+// then the --data/--labels/--backend shortcuts. Every problem is reported with where it came from
+// (the file and line of a JSON syntax error, the field of a bad value).
+
+import { readFileSync } from 'node:fs';
+import type { BackendChoice, ExperimentConfig } from '../../shared/config.ts';
+import { findPreset, PRESETS } from '../../shared/presets.ts';
+import { AppFailure, type AppError } from '../../shared/result.ts';
+import { parseAssignment, validateConfig } from '../../shared/validate.ts';
+import { setPath } from '../../shared/config.ts';
+
+export interface ConfigInputs {
+  preset?: string;
+  configFile?: string;
+  sets: string[];
+  data?: string;
+  labels?: string;
+  backend?: string;
+}
+
+function fail(error: AppError): never {
+  throw new AppFailure(error);
+}
+
+/** "Unexpected token } in JSON at position 120" -> line and column, which is what an editor shows. */
+function jsonErrorLocation(text: string, message: string): string {
+  const match = /position (\d+)/.exec(message);
+  if (!match) return '';
+  const before = text.slice(0, Number(match[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` line ${line}, column ${column}:`;
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    fail({ code: 'invalid-argument', message: code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${(e as Error).message}` });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    fail({ code: 'invalid-config', message: `${file}:${jsonErrorLocation(text, message)} invalid JSON (${message})` });
+  }
+}
+
+export function buildConfig(inputs: ConfigInputs): ExperimentConfig {
+  const presetId = inputs.preset ?? 'quick';
+  const preset = findPreset(presetId);
+  if (!preset) fail({ code: 'invalid-argument', message: `unknown preset "${presetId}"; choose one of ${PRESETS.map((p) => p.id).join(', ')}`, field: 'preset' });
+  let config = preset.config;
+  if (inputs.configFile) {
+    const checked = validateConfig(readConfigFile(inputs.configFile), config);
+    if (!checked.ok) fail({ ...checked.error, message: `${inputs.configFile}: ${checked.error.message}` });
+    config = checked.value;
+  }
+  let overrides: ExperimentConfig = config;
+  for (const assignment of inputs.sets) {
+    const parsed = parseAssignment(assignment);
+    if (!parsed.ok) fail(parsed.error);
+    overrides = setPath(overrides, parsed.value.path, parsed.value.value);
+  }
+  if (inputs.data) {
+    const source = inputs.data.toLowerCase().endsWith('.csv') ? 'csv' : 'idx';
+    overrides = setPath(setPath(overrides, 'data.source', source), 'data.path', inputs.data);
+  }
+  if (inputs.labels) overrides = setPath(overrides, 'data.labelsPath', inputs.labels);
+  if (inputs.backend) overrides = setPath(overrides, 'run.backend', inputs.backend as BackendChoice);
+  const checked = validateConfig(overrides, config);
+  if (!checked.ok) fail(checked.error);
+  return checked.value;
+}
