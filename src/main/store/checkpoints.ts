@@ -1,0 +1,155 @@
+// Model checkpoints: weights and optimizer slots as opaque blobs (the engine owns their format), plus the
+// trainer's JSON state (rng, data offsets) needed to resume exactly where training stopped.
+//
+// Retention: every epoch-end checkpoint is kept (they are what a person compares, exports or resumes
+// from deliberately), and of the mid-epoch ones only the newest, which exists to bound the work a kill
+// loses. A newer checkpoint of either kind supersedes older mid-epoch ones. So a run holds at most
+// epochs + 1 checkpoints.
+
+import { invalidArgument, rethrowMissingRun } from './errors.ts';
+import type { Db } from './migrate.ts';
+
+export interface NewCheckpoint {
+  runId: number;
+  epoch: number;
+  step: number;
+  encoder: Uint8Array;
+  decoder: Uint8Array;
+  optimizer?: Uint8Array | null;
+  /** JSON-serialisable trainer state. */
+  state: object;
+  /** True for the checkpoint written when an epoch completes; those are never thinned. */
+  atEpochEnd?: boolean;
+}
+
+export interface CheckpointMeta {
+  id: number;
+  runId: number;
+  epoch: number;
+  step: number;
+  atEpochEnd: boolean;
+  createdAt: number;
+  /** Size of the blobs together. */
+  bytes: number;
+}
+
+export interface Checkpoint extends CheckpointMeta {
+  encoder: Uint8Array;
+  decoder: Uint8Array;
+  optimizer: Uint8Array | null;
+  state: Record<string, unknown>;
+}
+
+export interface CheckpointsRepo {
+  save(input: NewCheckpoint): CheckpointMeta;
+  /** The checkpoint with the highest step, blobs included: what a resume loads. */
+  latest(runId: number): Checkpoint | null;
+  /** Oldest first, without blobs. */
+  list(runId: number): CheckpointMeta[];
+  load(id: number): Checkpoint | null;
+  /** Drops checkpoints past `step`, for a run resumed from an earlier one. */
+  removeAfter(runId: number, step: number): void;
+}
+
+interface MetaRow {
+  id: number;
+  run_id: number;
+  epoch: number;
+  step: number;
+  at_epoch_end: number;
+  created_at: number;
+  bytes: number;
+}
+
+interface FullRow extends MetaRow {
+  state: string;
+  encoder: Uint8Array;
+  decoder: Uint8Array;
+  optimizer: Uint8Array | null;
+}
+
+// length() of a blob is read from the record header, so metadata queries never touch the blob pages.
+const META_COLUMNS = `id, run_id, epoch, step, at_epoch_end, created_at,
+  length(encoder) + length(decoder) + COALESCE(length(optimizer), 0) AS bytes`;
+
+const toMeta = (r: MetaRow): CheckpointMeta => ({
+  id: r.id,
+  runId: r.run_id,
+  epoch: r.epoch,
+  step: r.step,
+  atEpochEnd: r.at_epoch_end === 1,
+  createdAt: r.created_at,
+  bytes: r.bytes,
+});
+
+const toCheckpoint = (r: FullRow): Checkpoint => ({
+  ...toMeta(r),
+  encoder: r.encoder,
+  decoder: r.decoder,
+  optimizer: r.optimizer,
+  state: JSON.parse(r.state) as Record<string, unknown>,
+});
+
+export function createCheckpointsRepo(db: Db, now: () => number): CheckpointsRepo {
+  const s = {
+    insert: db.prepare(`
+      INSERT INTO checkpoints (run_id, epoch, step, at_epoch_end, created_at, state, encoder, decoder, optimizer)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    thin: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND at_epoch_end = 0 AND id <> ?'),
+    meta: db.prepare<[number], MetaRow>(`SELECT ${META_COLUMNS} FROM checkpoints WHERE id = ?`),
+    list: db.prepare<[number], MetaRow>(`SELECT ${META_COLUMNS} FROM checkpoints WHERE run_id = ? ORDER BY step, id`),
+    latest: db.prepare<[number], FullRow>(`
+      SELECT ${META_COLUMNS}, state, encoder, decoder, optimizer
+      FROM checkpoints WHERE run_id = ? ORDER BY step DESC, id DESC LIMIT 1`),
+    load: db.prepare<[number], FullRow>(`
+      SELECT ${META_COLUMNS}, state, encoder, decoder, optimizer FROM checkpoints WHERE id = ?`),
+    removeAfter: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND step > ?'),
+  };
+
+  const save = db.transaction((input: NewCheckpoint): CheckpointMeta => {
+    const { lastInsertRowid } = s.insert.run(
+      input.runId,
+      input.epoch,
+      input.step,
+      input.atEpochEnd ? 1 : 0,
+      now(),
+      JSON.stringify(input.state),
+      input.encoder,
+      input.decoder,
+      input.optimizer ?? null,
+    );
+    const id = Number(lastInsertRowid);
+    s.thin.run(input.runId, id);
+    return toMeta(s.meta.get(id)!);
+  });
+
+  return {
+    save(input) {
+      if (!(input.encoder instanceof Uint8Array) || !(input.decoder instanceof Uint8Array)) {
+        throw invalidArgument('Checkpoint weights must be byte arrays (Uint8Array).');
+      }
+      if (input.state === null || typeof input.state !== 'object') {
+        throw invalidArgument('Checkpoint state must be an object.');
+      }
+      try {
+        return save(input);
+      } catch (e) {
+        return rethrowMissingRun(e, input.runId);
+      }
+    },
+    latest(runId) {
+      const row = s.latest.get(runId);
+      return row === undefined ? null : toCheckpoint(row);
+    },
+    list(runId) {
+      return s.list.all(runId).map(toMeta);
+    },
+    load(id) {
+      const row = s.load.get(id);
+      return row === undefined ? null : toCheckpoint(row);
+    },
+    removeAfter(runId, step) {
+      s.removeAfter.run(runId, step);
+    },
+  };
+}

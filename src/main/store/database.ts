@@ -1,0 +1,92 @@
+// Opening the run database: connection settings, migrations, crash recovery, and the Store object that
+// bundles one prepared repository per table.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AppFailure } from '../../shared/result.ts';
+import { createCheckpointsRepo, type CheckpointsRepo } from './checkpoints.ts';
+import { storeError } from './errors.ts';
+import { createImagesRepo, type ImagesRepo } from './images.ts';
+import { createMetricsRepo, type MetricsRepo } from './metrics.ts';
+import { migrate, type Db } from './migrate.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+import { defaultIsProcessAlive, recoverInterrupted } from './recovery.ts';
+import { createRunsRepo, type RunsRepo } from './runs.ts';
+
+export interface OpenOptions {
+  /** Path of a better_sqlite3.node built for another ABI (Electron's), so it need not replace Node's. */
+  nativeBinding?: string;
+  /** Injected by tests; the default asks the OS with signal 0. The current process always counts as alive. */
+  isProcessAlive?: (pid: number) => boolean;
+  /** How long a write waits for another process's write lock before failing. */
+  busyTimeoutMs?: number;
+  /** Image grids kept per run and kind before thinning. */
+  maxImagesPerKind?: number;
+  now?: () => number;
+}
+
+export interface Store {
+  readonly db: Db;
+  readonly file: string;
+  readonly runs: RunsRepo;
+  readonly metrics: MetricsRepo;
+  readonly checkpoints: CheckpointsRepo;
+  readonly images: ImagesRepo;
+  /** Flushes and closes open metric writers, then the connection. Safe to call twice. */
+  close(): void;
+}
+
+function configure(db: Db): void {
+  // WAL lets the app's charts read while the CLI (or a worker's run) writes. With WAL, NORMAL skips the
+  // fsync per commit but stays consistent after a crash: at worst the last commits before power loss
+  // are lost, which for metrics is cheaper than an fsync per batch.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // Off by default in SQLite, per connection; the cascades from runs depend on it.
+  db.pragma('foreign_keys = ON');
+  if (db.pragma('foreign_keys', { simple: true }) !== 1) throw storeError('This SQLite build cannot enforce foreign keys.');
+}
+
+export function openDatabase(file: string, opts: OpenOptions = {}): Store {
+  const now = opts.now ?? Date.now;
+  const isProcessAlive = opts.isProcessAlive ?? defaultIsProcessAlive;
+  let db: Db;
+  try {
+    if (file !== ':memory:' && file !== '') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    db = new Database(file, {
+      // Sets SQLite's busy_timeout: the app and the CLI take turns on the write lock instead of failing.
+      timeout: opts.busyTimeoutMs ?? 5000,
+      ...(opts.nativeBinding === undefined ? {} : { nativeBinding: opts.nativeBinding }),
+    });
+  } catch (e) {
+    throw storeError(`Cannot open the run database ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    configure(db);
+    migrate(db, MIGRATIONS, file);
+    const metrics = createMetricsRepo(db, now);
+    const store: Store = {
+      db,
+      file,
+      runs: createRunsRepo(db, { now, isProcessAlive }),
+      metrics,
+      checkpoints: createCheckpointsRepo(db, now),
+      images: createImagesRepo(db, now, opts.maxImagesPerKind),
+      close() {
+        if (!db.open) return;
+        try {
+          metrics.closeAll();
+        } finally {
+          db.close();
+        }
+      },
+    };
+    recoverInterrupted(store);
+    return store;
+  } catch (e) {
+    db.close();
+    if (e instanceof AppFailure) throw e;
+    throw storeError(`Cannot use the run database ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}

@@ -1,0 +1,156 @@
+// Image grids logged during training (reconstructions and prior samples), for the run's timeline.
+//
+// Thinning: a long run with frequent previews would keep thousands of grids. Once a run holds more than
+// `maxPerKind` grids of one kind, every second one is deleted, keeping the first and the newest. Older
+// history thus gets sparser while staying spread over the whole run, and the recent past stays dense.
+
+import type { ImageGrid, ImageKind } from '../../shared/training.ts';
+import { invalidArgument, rethrowMissingRun } from './errors.ts';
+import type { Db } from './migrate.ts';
+
+export const IMAGE_KINDS: readonly ImageKind[] = ['reconstruction', 'samples'];
+
+export interface NewImage {
+  epoch: number;
+  step: number;
+  kind: ImageKind;
+  grid: ImageGrid;
+}
+
+export interface ImageMeta {
+  id: number;
+  runId: number;
+  epoch: number;
+  step: number;
+  kind: ImageKind;
+  rows: number;
+  cols: number;
+  height: number;
+  width: number;
+  createdAt: number;
+}
+
+export interface StoredImage extends ImageMeta {
+  grid: ImageGrid;
+}
+
+export interface ImagesRepo {
+  save(runId: number, image: NewImage): ImageMeta;
+  /** Oldest step first, without pixels; all kinds unless `kind` is given. */
+  list(runId: number, kind?: ImageKind): ImageMeta[];
+  latest(runId: number, kind: ImageKind): StoredImage | null;
+  load(id: number): StoredImage | null;
+}
+
+interface MetaRow {
+  id: number;
+  run_id: number;
+  epoch: number;
+  step: number;
+  kind: ImageKind;
+  rows: number;
+  cols: number;
+  height: number;
+  width: number;
+  created_at: number;
+}
+
+interface FullRow extends MetaRow {
+  pixels: Uint8Array;
+}
+
+const META_COLUMNS = 'id, run_id, epoch, step, kind, rows, cols, height, width, created_at';
+
+const toMeta = (r: MetaRow): ImageMeta => ({
+  id: r.id,
+  runId: r.run_id,
+  epoch: r.epoch,
+  step: r.step,
+  kind: r.kind,
+  rows: r.rows,
+  cols: r.cols,
+  height: r.height,
+  width: r.width,
+  createdAt: r.created_at,
+});
+
+const toStored = (r: FullRow): StoredImage => ({
+  ...toMeta(r),
+  grid: { rows: r.rows, cols: r.cols, height: r.height, width: r.width, pixels: r.pixels },
+});
+
+function checkImage(image: NewImage): void {
+  if (!IMAGE_KINDS.includes(image.kind)) {
+    throw invalidArgument(`Unknown image kind "${String(image.kind)}"; expected ${IMAGE_KINDS.join(' or ')}.`, 'kind');
+  }
+  const { rows, cols, height, width, pixels } = image.grid;
+  for (const [name, v] of Object.entries({ rows, cols, height, width })) {
+    if (!Number.isInteger(v) || v < 1) throw invalidArgument(`Image grid ${name} must be a positive integer.`, name);
+  }
+  if (!(pixels instanceof Uint8Array) || pixels.length !== rows * cols * height * width) {
+    throw invalidArgument(
+      `Image grid pixels must be ${rows}x${cols}x${height}x${width} = ${rows * cols * height * width} bytes.`,
+      'pixels',
+    );
+  }
+}
+
+export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): ImagesRepo {
+  const s = {
+    insert: db.prepare(`
+      INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    count: db.prepare<[number, ImageKind], number>('SELECT COUNT(*) FROM images WHERE run_id = ? AND kind = ?').pluck(),
+    ids: db
+      .prepare<[number, ImageKind], number>('SELECT id FROM images WHERE run_id = ? AND kind = ? ORDER BY step, id')
+      .pluck(),
+    remove: db.prepare('DELETE FROM images WHERE id = ?'),
+    listAll: db.prepare<[number], MetaRow>(`SELECT ${META_COLUMNS} FROM images WHERE run_id = ? ORDER BY step, id`),
+    listKind: db.prepare<[number, ImageKind], MetaRow>(
+      `SELECT ${META_COLUMNS} FROM images WHERE run_id = ? AND kind = ? ORDER BY step, id`,
+    ),
+    latest: db.prepare<[number, ImageKind], FullRow>(
+      `SELECT ${META_COLUMNS}, pixels FROM images WHERE run_id = ? AND kind = ? ORDER BY step DESC, id DESC LIMIT 1`,
+    ),
+    load: db.prepare<[number], FullRow>(`SELECT ${META_COLUMNS}, pixels FROM images WHERE id = ?`),
+  };
+
+  const save = db.transaction((runId: number, image: NewImage): ImageMeta => {
+    const { rows, cols, height, width, pixels } = image.grid;
+    const createdAt = now();
+    const { lastInsertRowid } = s.insert.run(
+      runId, image.epoch, image.step, image.kind, rows, cols, height, width, createdAt, pixels,
+    );
+    if (s.count.get(runId, image.kind)! > maxPerKind) {
+      const ids = s.ids.all(runId, image.kind);
+      // Odd positions, never the last: the first and the newest grid always survive.
+      for (let i = 1; i < ids.length - 1; i += 2) s.remove.run(ids[i]);
+    }
+    // Built from the input rather than re-read: a grid logged out of step order (a resumed run replaying
+    // steps) can be thinned away at once, and the caller still gets a truthful description of it.
+    const { epoch, step, kind } = image;
+    return { id: Number(lastInsertRowid), runId, epoch, step, kind, rows, cols, height, width, createdAt };
+  });
+
+  return {
+    save(runId, image) {
+      checkImage(image);
+      try {
+        return save(runId, image);
+      } catch (e) {
+        return rethrowMissingRun(e, runId);
+      }
+    },
+    list(runId, kind) {
+      return (kind === undefined ? s.listAll.all(runId) : s.listKind.all(runId, kind)).map(toMeta);
+    },
+    latest(runId, kind) {
+      const row = s.latest.get(runId, kind);
+      return row === undefined ? null : toStored(row);
+    },
+    load(id) {
+      const row = s.load.get(id);
+      return row === undefined ? null : toStored(row);
+    },
+  };
+}

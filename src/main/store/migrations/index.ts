@@ -1,0 +1,9 @@
+// Every migration, oldest first; position i must hold version i + 1 (checked when migrating).
+
+import type { Migration } from '../migrate.ts';
+import { migration001 } from './001-initial.ts';
+import { migration002 } from './002-run-heartbeat.ts';
+
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

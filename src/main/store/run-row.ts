@@ -1,0 +1,84 @@
+// The one place that knows how a `runs` row maps to a RunRecord and back.
+
+import type { ExperimentConfig } from '../../shared/config.ts';
+import type { LossParts, RunRecord, RunStatus } from '../../shared/training.ts';
+
+export interface RunRow {
+  id: number;
+  name: string;
+  preset: string;
+  config: string;
+  status: RunStatus;
+  status_message: string;
+  backend: string;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  dataset_name: string;
+  dataset_fingerprint: string;
+  notes: string;
+  tags: string;
+  owner_pid: number | null;
+  heartbeat_at: number | null;
+  step: number;
+  epoch: number;
+  total_steps: number;
+  train_recon: number | null;
+  train_kl: number | null;
+  train_total: number | null;
+  held_out_recon: number | null;
+  held_out_kl: number | null;
+  held_out_total: number | null;
+  images_per_sec: number | null;
+}
+
+/** SQLite turns NaN into NULL; a loss that diverged must come back as NaN, not as a missing value. */
+export const nanFromNull = (v: number | null): number => (v === null ? Number.NaN : v);
+
+/**
+ * Loss parts stored in three nullable columns. The whole triple is absent only when every part is NULL;
+ * a single NULL among numbers is a NaN that was logged.
+ */
+export function lossFromColumns(recon: number | null, kl: number | null, total: number | null): LossParts | null {
+  if (recon === null && kl === null && total === null) return null;
+  return { recon: nanFromNull(recon), kl: nanFromNull(kl), total: nanFromNull(total) };
+}
+
+export function lossToColumns(loss: LossParts | null): [number | null, number | null, number | null] {
+  return loss === null ? [null, null, null] : [loss.recon, loss.kl, loss.total];
+}
+
+export function toRunRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    preset: row.preset,
+    config: JSON.parse(row.config) as ExperimentConfig,
+    status: row.status,
+    statusMessage: row.status_message,
+    backend: row.backend,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    datasetName: row.dataset_name,
+    datasetFingerprint: row.dataset_fingerprint,
+    notes: row.notes,
+    tags: JSON.parse(row.tags) as string[],
+    step: row.step,
+    epoch: row.epoch,
+    totalSteps: row.total_steps,
+    finalTrain: lossFromColumns(row.train_recon, row.train_kl, row.train_total),
+    finalHeldOut: lossFromColumns(row.held_out_recon, row.held_out_kl, row.held_out_total),
+    imagesPerSec: row.images_per_sec,
+  };
+}
+
+/** Tags are a set of short labels: trimmed, non-empty, first spelling kept. */
+export function normaliseTags(tags: readonly string[]): string[] {
+  const seen = new Set<string>();
+  for (const t of tags) {
+    const tag = t.trim();
+    if (tag !== '') seen.add(tag);
+  }
+  return [...seen];
+}

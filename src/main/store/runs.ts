@@ -1,0 +1,292 @@
+// The runs table: one row per experiment, from creation through training to its final losses.
+
+import type { ExperimentConfig } from '../../shared/config.ts';
+import { AppFailure } from '../../shared/result.ts';
+import { LIVE_STATUSES, RUN_STATUSES, type LossParts, type RunRecord, type RunStatus } from '../../shared/training.ts';
+import { invalidArgument, notFound } from './errors.ts';
+import type { Db } from './migrate.ts';
+import { lossToColumns, normaliseTags, toRunRecord, type RunRow } from './run-row.ts';
+
+export type FinishedStatus = 'completed' | 'failed' | 'interrupted';
+const FINISHED_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'interrupted'];
+const MAX_NAME_LENGTH = 200;
+
+export interface NewRun {
+  config: ExperimentConfig;
+  /** Defaults to `config.run.name`, or the preset and creation time when that is empty. */
+  name?: string;
+  /** Defaults to `config.preset`. */
+  preset?: string;
+  datasetName?: string;
+  datasetFingerprint?: string;
+  notes?: string;
+  tags?: string[];
+  status?: RunStatus;
+  /** The process that will train it, when it claims the run at creation (e.g. the CLI). */
+  ownerPid?: number | null;
+  createdAt?: number;
+}
+
+export interface RunStart {
+  backend: string;
+  ownerPid: number;
+  totalSteps: number;
+}
+
+export interface RunEdit {
+  name?: string;
+  notes?: string;
+  tags?: string[];
+}
+
+export interface RunFinal {
+  train: LossParts;
+  heldOut: LossParts | null;
+  imagesPerSec: number;
+}
+
+/** Who is training a run; not part of RunRecord because only the run service and recovery care. */
+export interface RunOwner {
+  status: RunStatus;
+  ownerPid: number | null;
+  heartbeatAt: number | null;
+}
+
+export interface RunsRepo {
+  create(input: NewRun): RunRecord;
+  get(id: number): RunRecord | null;
+  /** Newest first. */
+  list(): RunRecord[];
+  /** Finished statuses go through markFinished, so the owner is released and finishedAt is set. */
+  setStatus(id: number, status: RunStatus, message?: string): RunRecord;
+  /** Claims the run for `ownerPid`; refuses ('conflict') while another live process holds it. */
+  markStarted(id: number, start: RunStart): RunRecord;
+  markFinished(id: number, status: FinishedStatus, message: string): RunRecord;
+  update(id: number, edit: RunEdit): RunRecord;
+  /** Deletes the run with its metrics, checkpoints and images. */
+  remove(id: number): void;
+  setProgress(id: number, progress: { step: number; epoch: number }): void;
+  setFinal(id: number, final: RunFinal): void;
+  heartbeat(id: number): void;
+  owner(id: number): RunOwner | null;
+  /**
+   * Marks as interrupted every live run whose process is gone, or that claims to be running or paused
+   * with no owner at all; returns their ids. Queued runs without an owner are left alone: they wait for
+   * whichever process picks them up. See recovery.ts.
+   */
+  interruptOrphans(): number[];
+}
+
+export interface RunsDeps {
+  now: () => number;
+  isProcessAlive: (pid: number) => boolean;
+}
+
+function checkStatus(status: RunStatus): void {
+  if (!RUN_STATUSES.includes(status)) {
+    throw invalidArgument(`Unknown run status "${String(status)}"; expected one of ${RUN_STATUSES.join(', ')}.`, 'status');
+  }
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '') throw invalidArgument('A run name cannot be empty.', 'name');
+  if (trimmed.length > MAX_NAME_LENGTH) throw invalidArgument(`A run name has at most ${MAX_NAME_LENGTH} characters.`, 'name');
+  return trimmed;
+}
+
+function checkTags(tags: unknown): string[] {
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) {
+    throw invalidArgument('Tags must be a list of strings.', 'tags');
+  }
+  return normaliseTags(tags as string[]);
+}
+
+function defaultName(preset: string, createdAt: number): string {
+  return `${preset} ${new Date(createdAt).toISOString().slice(0, 16).replace('T', ' ')}`;
+}
+
+export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
+  const s = {
+    insert: db.prepare(`
+      INSERT INTO runs (name, preset, config, status, created_at, dataset_name, dataset_fingerprint, notes, tags,
+                        owner_pid, heartbeat_at)
+      VALUES (@name, @preset, @config, @status, @createdAt, @datasetName, @datasetFingerprint, @notes, @tags,
+              @ownerPid, @heartbeatAt)`),
+    get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
+    list: db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY created_at DESC, id DESC'),
+    owner: db.prepare<[number], { status: RunStatus; owner_pid: number | null; heartbeat_at: number | null }>(
+      'SELECT status, owner_pid, heartbeat_at FROM runs WHERE id = ?',
+    ),
+    setLiveStatus: db.prepare('UPDATE runs SET status = ?, status_message = ? WHERE id = ?'),
+    start: db.prepare(`
+      UPDATE runs SET status = 'running', status_message = '', backend = @backend, owner_pid = @ownerPid,
+        total_steps = @totalSteps, started_at = COALESCE(started_at, @now), finished_at = NULL, heartbeat_at = @now
+      WHERE id = @id`),
+    finish: db.prepare(`
+      UPDATE runs SET status = ?, status_message = ?, finished_at = ?, owner_pid = NULL WHERE id = ?`),
+    // NULL leaves a column as it is, so one statement serves every combination of edited fields.
+    edit: db.prepare(`
+      UPDATE runs SET name = COALESCE(?, name), notes = COALESCE(?, notes), tags = COALESCE(?, tags) WHERE id = ?`),
+    remove: db.prepare('DELETE FROM runs WHERE id = ?'),
+    progress: db.prepare('UPDATE runs SET step = ?, epoch = ?, heartbeat_at = ? WHERE id = ?'),
+    final: db.prepare(`
+      UPDATE runs SET train_recon = ?, train_kl = ?, train_total = ?,
+        held_out_recon = ?, held_out_kl = ?, held_out_total = ?, images_per_sec = ?
+      WHERE id = ?`),
+    heartbeat: db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?'),
+    // The IN list matches runs_live's WHERE clause term for term, which is what lets SQLite use that
+    // partial index.
+    live: db.prepare<[], { id: number; status: RunStatus; owner_pid: number | null }>(
+      "SELECT id, status, owner_pid FROM runs WHERE status IN ('queued', 'running', 'paused')",
+    ),
+    // The last heartbeat is the best estimate of when the process died.
+    interrupt: db.prepare(`
+      UPDATE runs SET status = 'interrupted', status_message = ?, owner_pid = NULL,
+        finished_at = COALESCE(heartbeat_at, ?)
+      WHERE id = ?`),
+  };
+
+  const mustChange = (changes: number, id: number): void => {
+    if (changes === 0) throw notFound(`Run ${id}`);
+  };
+  const fetch = (id: number): RunRecord => {
+    const row = s.get.get(id);
+    if (row === undefined) throw notFound(`Run ${id}`);
+    return toRunRecord(row);
+  };
+
+  const markFinished = (id: number, status: FinishedStatus, message: string): RunRecord => {
+    if (!FINISHED_STATUSES.includes(status)) {
+      throw invalidArgument(`"${status}" is not a finished status; expected ${FINISHED_STATUSES.join(', ')}.`, 'status');
+    }
+    mustChange(s.finish.run(status, message, deps.now(), id).changes, id);
+    return fetch(id);
+  };
+
+  // IMMEDIATE: the check and the claim must hold the write lock together, or the app and the CLI could
+  // both see the run free and both start training it.
+  const markStarted = db.transaction((id: number, start: RunStart): RunRecord => {
+    const current = s.owner.get(id);
+    if (current === undefined) throw notFound(`Run ${id}`);
+    const holder = current.owner_pid;
+    if (
+      holder !== null &&
+      holder !== start.ownerPid &&
+      LIVE_STATUSES.includes(current.status) &&
+      deps.isProcessAlive(holder)
+    ) {
+      throw new AppFailure({
+        code: 'conflict',
+        message: `Run ${id} is already being trained by another process (pid ${holder}).`,
+      });
+    }
+    s.start.run({ id, backend: start.backend, ownerPid: start.ownerPid, totalSteps: start.totalSteps, now: deps.now() });
+    return fetch(id);
+  });
+
+  // IMMEDIATE, for the same reason as markStarted: a process must not claim a run between our check of
+  // its owner and our write.
+  const interruptOrphans = db.transaction((): number[] => {
+    const interrupted: number[] = [];
+    for (const run of s.live.all()) {
+      const pid = run.owner_pid;
+      let message: string;
+      if (pid === null) {
+        if (run.status === 'queued') continue;
+        message = `The process training this run stopped unexpectedly (no owner was recorded while it was ${run.status}). Resume it from its latest checkpoint.`;
+      } else if (pid === process.pid || deps.isProcessAlive(pid)) {
+        continue;
+      } else {
+        message = `The process training this run (pid ${pid}) stopped unexpectedly. Resume it from its latest checkpoint.`;
+      }
+      s.interrupt.run(message, deps.now(), run.id);
+      interrupted.push(run.id);
+    }
+    return interrupted;
+  });
+
+  return {
+    create(input) {
+      const createdAt = input.createdAt ?? deps.now();
+      const status = input.status ?? 'queued';
+      checkStatus(status);
+      const preset = input.preset ?? input.config.preset;
+      const requested = input.name ?? input.config.run?.name ?? '';
+      const name = requested.trim() === '' ? defaultName(preset, createdAt) : checkName(requested);
+      const ownerPid = input.ownerPid ?? null;
+      const { lastInsertRowid } = s.insert.run({
+        name,
+        preset,
+        config: JSON.stringify(input.config),
+        status,
+        createdAt,
+        datasetName: input.datasetName ?? '',
+        datasetFingerprint: input.datasetFingerprint ?? '',
+        notes: input.notes ?? '',
+        tags: JSON.stringify(checkTags(input.tags ?? [])),
+        ownerPid,
+        heartbeatAt: ownerPid === null ? null : createdAt,
+      });
+      return fetch(Number(lastInsertRowid));
+    },
+
+    get(id) {
+      const row = s.get.get(id);
+      return row === undefined ? null : toRunRecord(row);
+    },
+
+    list() {
+      return s.list.all().map(toRunRecord);
+    },
+
+    setStatus(id, status, message = '') {
+      checkStatus(status);
+      if (FINISHED_STATUSES.includes(status)) return markFinished(id, status as FinishedStatus, message);
+      mustChange(s.setLiveStatus.run(status, message, id).changes, id);
+      return fetch(id);
+    },
+
+    markStarted(id, start) {
+      return markStarted.immediate(id, start);
+    },
+
+    markFinished,
+
+    update(id, edit) {
+      const name = edit.name === undefined ? null : checkName(edit.name);
+      const notes = edit.notes === undefined ? null : String(edit.notes);
+      const tags = edit.tags === undefined ? null : JSON.stringify(checkTags(edit.tags));
+      mustChange(s.edit.run(name, notes, tags, id).changes, id);
+      return fetch(id);
+    },
+
+    remove(id) {
+      mustChange(s.remove.run(id).changes, id);
+    },
+
+    setProgress(id, { step, epoch }) {
+      mustChange(s.progress.run(step, epoch, deps.now(), id).changes, id);
+    },
+
+    setFinal(id, final) {
+      mustChange(
+        s.final.run(...lossToColumns(final.train), ...lossToColumns(final.heldOut), final.imagesPerSec, id).changes,
+        id,
+      );
+    },
+
+    heartbeat(id) {
+      mustChange(s.heartbeat.run(deps.now(), id).changes, id);
+    },
+
+    owner(id) {
+      const row = s.owner.get(id);
+      return row === undefined ? null : { status: row.status, ownerPid: row.owner_pid, heartbeatAt: row.heartbeat_at };
+    },
+
+    interruptOrphans() {
+      return interruptOrphans.immediate();
+    },
+  };
+}
