@@ -229,6 +229,8 @@ export class Trainer {
     const optimizerWeights: NamedWeight[] = [];
     for (const w of await this.optimizer.getWeights()) {
       optimizerWeights.push({ name: w.name, shape: w.tensor.shape.slice(), values: (await w.tensor.data()) as Float32Array });
+      // Slots are the optimizer's own variables; anything else (the iteration count) is a fresh copy.
+      if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
     }
     return {
       encoder: encodeWeights(readModelWeights(this.encoder)),
