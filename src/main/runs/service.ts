@@ -228,6 +228,9 @@ export class RunService {
         return;
       case 'checkpoint': {
         const { position } = m.blobs;
+        // Steps logged before a checkpoint must be as durable as the checkpoint: a kill then loses
+        // only what came after it, and a resume replays exactly those steps.
+        live.writer?.flush();
         this.store.checkpoints.save({
           runId, epoch: position.epoch, step: position.step,
           encoder: m.blobs.encoder, decoder: m.blobs.decoder, optimizer: m.blobs.optimizer,
