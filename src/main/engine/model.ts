@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, InitKind } from '../../shared/config.ts';
 import { deriveSeed } from '../../shared/random.ts';
 
+type Initializer = ReturnType<typeof tf.initializers.zeros>;
+
 export interface ImageShape {
   height: number;
   width: number;
@@ -29,7 +31,7 @@ class Initializers {
   }
 
   /** Kernel and bias initializers for a layer with the given fan-in. */
-  forLayer(fanIn: number): { kernelInitializer: tf.initializers.Initializer; biasInitializer: tf.initializers.Initializer } {
+  forLayer(fanIn: number): { kernelInitializer: Initializer; biasInitializer: Initializer } {
     if (this.kind === 'torch') {
       // PyTorch's default for Linear and Conv2d: kaiming_uniform(a=sqrt(5)) for weights, which is
       // U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for biases.
