@@ -12,8 +12,8 @@ import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 import { validateConfig } from '../../shared/validate.ts';
 import type { CheckpointBlobs, TrainerPosition } from '../engine/trainer.ts';
 import type { MetricWriter, Store } from '../store/index.ts';
-import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type DataReady, type WorkerMessage } from './protocol.ts';
-import { spawnTrainingWorker } from './spawn.ts';
+import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type DataReady, type WorkerInput, type WorkerMessage } from './protocol.ts';
+import { spawnWorker } from '../worker-threads.ts';
 
 export interface RunServiceOptions {
   /** Runs training at once; more wait as `queued`. Each uses one core. */
@@ -163,7 +163,8 @@ export class RunService {
   /** Spawns a worker and waits until it has loaded the data (or failed to). */
   private launchWorker(config: ExperimentConfig, resume: CheckpointBlobs | null, expectFingerprint: string | null) {
     const controlBuffer = new SharedArrayBuffer(4);
-    const worker = spawnTrainingWorker({ config, control: controlBuffer, resume, expectFingerprint });
+    const input: WorkerInput = { config, control: controlBuffer, resume, expectFingerprint };
+    const worker = spawnWorker(import.meta.url, 'worker', input);
     return new Promise<{ worker: Worker; control: Int32Array; ready: DataReady }>((resolve, reject) => {
       const fail = (message: string) => {
         cleanup();

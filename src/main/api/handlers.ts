@@ -1,0 +1,127 @@
+// The contract's methods, implemented on the run service and the store. Arguments arrive already
+// validated (dispatch.ts); failures are thrown as AppFailure and enveloped by dispatch.
+
+import type { LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
+import { PRESETS } from '../../shared/presets.ts';
+import { AppFailure } from '../../shared/result.ts';
+import type { ImageKind } from '../../shared/training.ts';
+import type { RunService } from '../runs/service.ts';
+import type { Store } from '../store/index.ts';
+import { inspectDatasetInWorker } from '../data/inspect.ts';
+
+export interface HandlerDeps {
+  store: Store;
+  service: RunService;
+  version: string;
+  shell: 'electron' | 'browser';
+  maxConcurrent: number;
+  /** Native file dialog, where the shell has one. */
+  pickDataFile?: () => Promise<string | null>;
+  /** Tells clients that run lists changed. */
+  runsChanged: () => void;
+}
+
+const DEFAULT_MAX_POINTS = 5000;
+const KINDS: readonly ImageKind[] = ['reconstruction', 'samples'];
+
+function notFound(message: string): AppFailure {
+  return new AppFailure({ code: 'not-found', message });
+}
+
+export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
+  const { store, service } = deps;
+  const requireRun = (runId: number) => {
+    const run = store.runs.get(runId);
+    if (!run) throw notFound(`Run ${runId} does not exist.`);
+    return run;
+  };
+
+  return {
+    getAppInfo: () => ({
+      version: deps.version,
+      shell: deps.shell,
+      databasePath: store.file,
+      presets: PRESETS,
+      maxConcurrent: deps.maxConcurrent,
+    }),
+
+    inspectDataset: ({ data }) => inspectDatasetInWorker(data),
+
+    pickDataFile: async () => {
+      if (!deps.pickDataFile) return null;
+      const path = await deps.pickDataFile();
+      return path === null ? null : { path };
+    },
+
+    startRun: async ({ config }) => {
+      const run = await service.start(config);
+      deps.runsChanged();
+      return run;
+    },
+
+    pauseRun: ({ runId }) => {
+      service.pause(runId);
+      return requireRun(runId);
+    },
+
+    resumeRun: async ({ runId }) => {
+      const run = await service.resume(runId);
+      deps.runsChanged();
+      return run;
+    },
+
+    stopRun: async ({ runId }) => {
+      service.stop(runId);
+      return service.waitFor(runId);
+    },
+
+    listRuns: () => store.runs.list(),
+
+    getRun: ({ runId, maxPoints }): RunDetail => {
+      const run = requireRun(runId);
+      const images: LoggedImage[] = [];
+      const imageSteps = { reconstruction: [] as number[], samples: [] as number[] };
+      for (const kind of KINDS) {
+        const latest = store.images.latest(runId, kind);
+        if (latest) images.push({ kind, epoch: latest.epoch, step: latest.step, grid: latest.grid });
+        imageSteps[kind] = store.images.list(runId, kind).map((m) => m.step);
+      }
+      return {
+        run,
+        steps: store.metrics.listSteps(runId, { maxPoints: maxPoints ?? DEFAULT_MAX_POINTS }),
+        epochs: store.metrics.listEpochs(runId),
+        images,
+        imageSteps,
+        checkpointSteps: store.checkpoints.list(runId).map((c) => c.step),
+      };
+    },
+
+    getImage: ({ runId, kind, step }) => {
+      requireRun(runId);
+      const meta = store.images.list(runId, kind).find((m) => m.step === step);
+      const image = meta && store.images.load(meta.id);
+      if (!image) throw notFound(`Run ${runId} has no ${kind} image at step ${step}.`);
+      return { kind, epoch: image.epoch, step: image.step, grid: image.grid };
+    },
+
+    updateRun: ({ runId, ...edit }) => {
+      const run = store.runs.update(runId, edit);
+      deps.runsChanged();
+      return run;
+    },
+
+    deleteRuns: async ({ runIds }) => {
+      const existing = runIds.filter((id) => store.runs.get(id) !== null);
+      if (existing.length === 0) throw notFound(`No run with id ${runIds.join(', ')} exists.`);
+      // A live run is stopped first: its worker must not write to rows that are gone.
+      const live = new Set(service.activeRunIds());
+      for (const id of existing.filter((i) => live.has(i))) {
+        service.stop(id);
+        await service.waitFor(id);
+      }
+      for (const id of existing) store.runs.remove(id);
+      deps.runsChanged();
+      return { deleted: existing };
+    },
+  };
+}

@@ -1,0 +1,122 @@
+// Checks every payload a renderer sends before main acts on it. A renderer is untrusted input
+// (a compromised page, a buggy build, a hand-written WebSocket message): each method's arguments
+// are checked for shape, types, ranges and unknown keys, and a bad one gets an error naming the
+// field. Pure TypeScript so the same checks can run in the renderer for inline feedback.
+
+import { METHOD_NAMES, type MethodArgs, type MethodName } from './contract.ts';
+import type { AppError, Result } from './result.ts';
+import { validateConfig } from './validate.ts';
+
+type Check = (payload: unknown) => AppError | null;
+
+const bad = (message: string, field?: string): AppError =>
+  field === undefined ? { code: 'invalid-argument', message } : { code: 'invalid-argument', message, field };
+
+function object(payload: unknown, keys: readonly string[]): AppError | Record<string, unknown> {
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return bad('arguments must be an object');
+  const extra = Object.keys(payload).find((k) => !keys.includes(k));
+  if (extra !== undefined) return bad(`unknown argument "${extra}"`, extra);
+  return payload as Record<string, unknown>;
+}
+
+function isAppError(v: unknown): v is AppError {
+  return !!v && typeof v === 'object' && 'code' in v && 'message' in v;
+}
+
+function intField(o: Record<string, unknown>, key: string, min: number, max: number, optional = false): AppError | null {
+  const v = o[key];
+  if (v === undefined && optional) return null;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    return bad(`${key} must be a whole number from ${min} to ${max}`, key);
+  return null;
+}
+
+function stringField(o: Record<string, unknown>, key: string, maxLength: number): AppError | null {
+  const v = o[key];
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || v.length > maxLength) return bad(`${key} must be text of at most ${maxLength} characters`, key);
+  return null;
+}
+
+const MAX_ID = 2 ** 31 - 1;
+const noArgs: Check = (p) => (p === undefined || p === null ? null : bad('this method takes no arguments'));
+const runIdOnly: Check = (p) => {
+  const o = object(p, ['runId']);
+  return isAppError(o) ? o : intField(o, 'runId', 1, MAX_ID);
+};
+
+const CHECKS: Record<MethodName, Check> = {
+  getAppInfo: noArgs,
+  pickDataFile: noArgs,
+  listRuns: noArgs,
+  inspectDataset: (p) => {
+    const o = object(p, ['data']);
+    if (isAppError(o)) return o;
+    const r = validateConfig({ data: o.data });
+    return r.ok ? null : r.error;
+  },
+  startRun: (p) => {
+    const o = object(p, ['config']);
+    if (isAppError(o)) return o;
+    const r = validateConfig(o.config);
+    return r.ok ? null : r.error;
+  },
+  pauseRun: runIdOnly,
+  resumeRun: runIdOnly,
+  stopRun: runIdOnly,
+  getRun: (p) => {
+    const o = object(p, ['runId', 'maxPoints']);
+    if (isAppError(o)) return o;
+    return intField(o, 'runId', 1, MAX_ID) ?? intField(o, 'maxPoints', 10, 1_000_000, true);
+  },
+  getImage: (p) => {
+    const o = object(p, ['runId', 'kind', 'step']);
+    if (isAppError(o)) return o;
+    if (o.kind !== 'reconstruction' && o.kind !== 'samples') return bad('kind must be reconstruction or samples', 'kind');
+    return intField(o, 'runId', 1, MAX_ID) ?? intField(o, 'step', 0, Number.MAX_SAFE_INTEGER);
+  },
+  updateRun: (p) => {
+    const o = object(p, ['runId', 'name', 'notes', 'tags']);
+    if (isAppError(o)) return o;
+    const e = intField(o, 'runId', 1, MAX_ID) ?? stringField(o, 'name', 200) ?? stringField(o, 'notes', 20_000);
+    if (e) return e;
+    if (o.name !== undefined && (o.name as string).trim() === '') return bad('name cannot be empty', 'name');
+    if (o.tags !== undefined) {
+      const tags = o.tags;
+      if (!Array.isArray(tags) || tags.length > 32 || tags.some((t) => typeof t !== 'string' || t.length > 40))
+        return bad('tags must be a list of at most 32 texts of at most 40 characters', 'tags');
+    }
+    return null;
+  },
+  deleteRuns: (p) => {
+    const o = object(p, ['runIds']);
+    if (isAppError(o)) return o;
+    const ids = o.runIds;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 10_000 || ids.some((id) => typeof id !== 'number' || !Number.isInteger(id) || id < 1))
+      return bad('runIds must be a non-empty list of run ids', 'runIds');
+    return null;
+  },
+};
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * Checks a payload for `method`. For startRun and inspectDataset the returned arguments carry the
+ * config completed with defaults, so main acts on exactly what was validated.
+ */
+export function validateArgs<M extends MethodName>(method: M, payload: unknown): Result<MethodArgs<M>> {
+  if (!isMethodName(method)) return { ok: false, error: bad(`unknown method "${String(method)}"`) };
+  const problem = CHECKS[method](payload);
+  if (problem) return { ok: false, error: problem };
+  if (method === 'startRun') {
+    const r = validateConfig((payload as { config: unknown }).config);
+    return r.ok ? { ok: true, value: { config: r.value } as MethodArgs<M> } : r;
+  }
+  if (method === 'inspectDataset') {
+    const r = validateConfig({ data: (payload as { data: unknown }).data });
+    return r.ok ? { ok: true, value: { data: r.value.data } as MethodArgs<M> } : r;
+  }
+  return { ok: true, value: payload as MethodArgs<M> };
+}

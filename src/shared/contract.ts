@@ -1,0 +1,103 @@
+// The one contract between the renderer and main: every method (its arguments and result) and every
+// event. IPC (Electron) and HTTP + WebSocket (browser mode) both carry exactly this, so the
+// renderer holds one `WorkbenchClient` and cannot tell which transport is underneath.
+// Results always cross as Result envelopes: a failure is data, never a thrown exception.
+
+import type { ExperimentConfig, DataConfig } from './config.ts';
+import type { Preset } from './presets.ts';
+import type { Result } from './result.ts';
+import type { EpochMetric, ImageGrid, ImageKind, RunRecord, StepMetric, TrainingEvent } from './training.ts';
+
+export interface AppInfo {
+  version: string;
+  /** 'electron' or 'browser': lets the UI offer a native file dialog only where one exists. */
+  shell: 'electron' | 'browser';
+  databasePath: string;
+  presets: readonly Preset[];
+  /** Runs that may train at once; more wait in the queue. */
+  maxConcurrent: number;
+}
+
+export interface DatasetSummary {
+  name: string;
+  fingerprint: string;
+  count: number;
+  height: number;
+  width: number;
+  /** Images per label (index = label), or null when the data set has no labels. */
+  labelCounts: number[] | null;
+}
+
+export interface LoggedImage {
+  kind: ImageKind;
+  epoch: number;
+  step: number;
+  grid: ImageGrid;
+}
+
+export interface RunDetail {
+  run: RunRecord;
+  steps: StepMetric[];
+  epochs: EpochMetric[];
+  /** The latest image of each kind. */
+  images: LoggedImage[];
+  /** Steps at which images were logged, per kind, for scrubbing through a run's history. */
+  imageSteps: Record<ImageKind, number[]>;
+  checkpointSteps: number[];
+}
+
+export interface RunEdit {
+  runId: number;
+  name?: string;
+  notes?: string;
+  tags?: string[];
+}
+
+/** Method name -> [argument, result]. Methods without arguments take `void`. */
+export interface WorkbenchMethods {
+  getAppInfo: [void, AppInfo];
+  /** Loads a data set (without training) to show its size and labels in the form. */
+  inspectDataset: [{ data: DataConfig }, DatasetSummary];
+  /** Opens a native file dialog (Electron only); null when cancelled or unavailable. */
+  pickDataFile: [void, { path: string } | null];
+  startRun: [{ config: ExperimentConfig }, RunRecord];
+  pauseRun: [{ runId: number }, RunRecord];
+  resumeRun: [{ runId: number }, RunRecord];
+  stopRun: [{ runId: number }, RunRecord];
+  listRuns: [void, RunRecord[]];
+  getRun: [{ runId: number; maxPoints?: number }, RunDetail];
+  getImage: [{ runId: number; kind: ImageKind; step: number }, LoggedImage];
+  updateRun: [RunEdit, RunRecord];
+  /** Deletes runs with everything logged for them; live runs are stopped first. */
+  deleteRuns: [{ runIds: number[] }, { deleted: number[] }];
+}
+
+export type MethodName = keyof WorkbenchMethods;
+export type MethodArgs<M extends MethodName> = WorkbenchMethods[M][0];
+export type MethodResult<M extends MethodName> = WorkbenchMethods[M][1];
+
+export const METHOD_NAMES = [
+  'getAppInfo', 'inspectDataset', 'pickDataFile', 'startRun', 'pauseRun', 'resumeRun', 'stopRun',
+  'listRuns', 'getRun', 'getImage', 'updateRun', 'deleteRuns',
+] as const satisfies readonly MethodName[];
+
+/** Events pushed from main. Training events arrive in batches, at most ~20 a second per client. */
+export type WorkbenchEvent =
+  | { type: 'training'; events: TrainingEvent[] }
+  /** Some run was created, changed or deleted: lists should refresh. */
+  | { type: 'runs-changed' };
+
+/** What the renderer holds. Each method resolves with a Result envelope and never rejects. */
+export type WorkbenchClient = {
+  [M in MethodName]: MethodArgs<M> extends void
+    ? () => Promise<Result<MethodResult<M>>>
+    : (args: MethodArgs<M>) => Promise<Result<MethodResult<M>>>;
+} & {
+  /** Subscribes to events; returns the unsubscribe function. */
+  onEvent(listener: (event: WorkbenchEvent) => void): () => void;
+};
+
+/** What main implements; a thrown AppFailure becomes a failed Result at the transport. */
+export type WorkbenchHandlers = {
+  [M in MethodName]: (args: MethodArgs<M>) => Promise<MethodResult<M>> | MethodResult<M>;
+};
