@@ -1,0 +1,41 @@
+// One build for the three runtimes. Main bundles several entries into out/main: the Electron entry,
+// the browser-mode server, and the worker threads they spawn (found beside the bundle at run time).
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: resolve('src/main/electron/index.ts'),
+          serve: resolve('src/main/web/serve.ts'),
+          worker: resolve('src/main/runs/worker.ts'),
+          'inspect-worker': resolve('src/main/data/inspect-worker.ts'),
+        },
+        // Optional native backend: loaded at run time when installed, never bundled.
+        external: ['@tensorflow/tfjs-node'],
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rollupOptions: {
+        input: { index: resolve('src/preload/index.ts') },
+        // A sandboxed preload cannot be an ES module.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: 'src/renderer',
+    build: {
+      outDir: 'out/renderer',
+      rollupOptions: { input: resolve('src/renderer/index.html') },
+    },
+    plugins: [svelte()],
+  },
+});

@@ -1,0 +1,78 @@
+// The composition root shared by both shells (the Electron window and `npm run serve`): one store,
+// one run service, the contract's handlers, and per-client event streams. Shells only add a
+// transport (and, in Electron, native dialogs).
+
+import { readFileSync } from 'node:fs';
+import type { WorkbenchEvent, WorkbenchHandlers } from '../shared/contract.ts';
+import { createHandlers } from './api/handlers.ts';
+import { dispatch } from './api/dispatch.ts';
+import { EventCoalescer } from './api/events.ts';
+import { RunService } from './runs/service.ts';
+import { openDatabase, type OpenOptions, type Store } from './store/index.ts';
+import type { Result } from '../shared/result.ts';
+
+export interface AppCoreOptions {
+  databasePath: string;
+  shell: 'electron' | 'browser';
+  maxConcurrent?: number;
+  pickDataFile?: () => Promise<string | null>;
+  storeOptions?: OpenOptions;
+}
+
+export interface AppCore {
+  store: Store;
+  service: RunService;
+  handlers: WorkbenchHandlers;
+  /** Validates, runs and envelopes one call from a client. */
+  call(method: unknown, payload: unknown): Promise<Result<unknown>>;
+  /** A client's coalesced event stream; call the result to disconnect. */
+  connect(send: (event: WorkbenchEvent) => void): () => void;
+  /** Stops every run (each checkpoints first), then closes the store. */
+  close(): Promise<void>;
+}
+
+export function appVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function createAppCore(options: AppCoreOptions): AppCore {
+  const maxConcurrent = options.maxConcurrent ?? 2;
+  const store = openDatabase(options.databasePath, options.storeOptions);
+  const service = new RunService(store, { maxConcurrent });
+  const clients = new Set<EventCoalescer>();
+  const handlers = createHandlers({
+    store,
+    service,
+    version: appVersion(),
+    shell: options.shell,
+    maxConcurrent,
+    pickDataFile: options.pickDataFile,
+    runsChanged: () => clients.forEach((c) => c.markRunsChanged()),
+  });
+  service.subscribe((event) => clients.forEach((c) => c.push(event)));
+  return {
+    store,
+    service,
+    handlers,
+    call: (method, payload) => dispatch(handlers, method, payload),
+    connect(send) {
+      const client = new EventCoalescer(send);
+      clients.add(client);
+      return () => {
+        client.dispose();
+        clients.delete(client);
+      };
+    },
+    async close() {
+      await service.shutdown();
+      clients.forEach((c) => c.dispose());
+      clients.clear();
+      store.close();
+    },
+  };
+}

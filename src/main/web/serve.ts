@@ -1,0 +1,2 @@
+// placeholder: the browser-mode server entry.
+export {};
