@@ -18,12 +18,13 @@ const require = createRequire(import.meta.url);
 
 function shortReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
+  // Node's message names the importing file and, for require, a whole stack: only the name matters.
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
     const missing = /(?:package|module) '([^']+)'/.exec(String((error as Error).message));
     return `${missing ? missing[1] : 'a module'} is not installed`;
   }
   const text = error instanceof Error ? error.message : String(error);
-  // Module-not-found messages carry a long "Require stack"; the first line says enough.
+  // Native loaders report over many lines; the first says enough for a note.
   const firstLine = text.split('\n')[0].trim();
   return firstLine.length > 160 ? `${firstLine.slice(0, 157)}...` : firstLine;
 }
