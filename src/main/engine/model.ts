@@ -48,6 +48,47 @@ class Initializers {
   }
 }
 
+/**
+ * LayerNorm over the last axis, as PyTorch's nn.LayerNorm (biased variance, eps inside the root),
+ * computed with broadcasting. tfjs-layers' own LayerNormalization tiles the mean and variance to
+ * the input's shape, and Tile's gradient is one slice per repetition: 1,568 slices per step for
+ * the notebook's 784-wide decoder, seconds per step on wasm. Same weights (gamma, beta) in the same
+ * order, so `buildDecoder(..., { exportable: true })` can swap the stock layer in for saving.
+ */
+class BroadcastLayerNorm extends tf.layers.Layer {
+  static readonly className = 'BroadcastLayerNorm';
+  private gamma!: tf.LayerVariable;
+  private beta!: tf.LayerVariable;
+  private readonly epsilon: number;
+
+  constructor(args: { epsilon: number; name: string }) {
+    super({ name: args.name });
+    this.epsilon = args.epsilon;
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+    const size = shape[shape.length - 1] as number;
+    this.gamma = this.addWeight('gamma', [size], 'float32', tf.initializers.ones());
+    this.beta = this.addWeight('beta', [size], 'float32', tf.initializers.zeros());
+    this.built = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    return tf.tidy(() => {
+      const centered = tf.sub(x, tf.mean(x, -1, true));
+      const variance = tf.mean(tf.square(centered), -1, true);
+      const normalized = tf.mul(centered, tf.rsqrt(tf.add(variance, this.epsilon)));
+      return tf.add(tf.mul(normalized, this.gamma.read()), this.beta.read());
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), epsilon: this.epsilon };
+  }
+}
+
 function dense(init: Initializers, fanIn: number, units: number, activation: 'relu' | 'linear', name: string) {
   return tf.layers.dense({ units, activation, name, ...init.forLayer(fanIn) });
 }
@@ -84,10 +125,10 @@ export function buildEncoder(cfg: ModelConfig, image: ImageShape, seed: number):
 }
 
 /**
- * Decoder: z [N,L] -> logits [N,H,W,1]. The pixel mean is sigmoid(logits) for both likelihoods, so
+ * Decoder: z [N,L] -> logits [N,H,W,1]. `exportable` builds it from stock layers only. The pixel mean is sigmoid(logits) for both likelihoods, so
  * the seed decoder's LayerNorm output is the logit and its final Sigmoid is applied by the loss.
  */
-export function buildDecoder(cfg: ModelConfig, image: ImageShape, seed: number): tf.LayersModel {
+export function buildDecoder(cfg: ModelConfig, image: ImageShape, seed: number, options: { exportable?: boolean } = {}): tf.LayersModel {
   const init = new Initializers(cfg.init, seed, 'decoder');
   const pixels = image.height * image.width;
   const input = tf.input({ shape: [cfg.latentDim], name: 'z' });
@@ -95,7 +136,11 @@ export function buildDecoder(cfg: ModelConfig, image: ImageShape, seed: number):
   if (cfg.decoder === 'seed') {
     // The notebook's decoder: Linear(latent, 784), LayerNorm(784), Sigmoid.
     h = dense(init, cfg.latentDim, pixels, 'linear', 'fc').apply(input) as tf.SymbolicTensor;
-    h = tf.layers.layerNormalization({ axis: -1, epsilon: 1e-5, name: 'layer_norm' }).apply(h) as tf.SymbolicTensor;
+    // Stock layer when saving (loads anywhere without custom classes), the fast one for training.
+    const norm = options.exportable
+      ? tf.layers.layerNormalization({ axis: -1, epsilon: 1e-5, name: 'layer_norm' })
+      : new BroadcastLayerNorm({ epsilon: 1e-5, name: 'layer_norm' });
+    h = norm.apply(h) as tf.SymbolicTensor;
     h = tf.layers.reshape({ targetShape: [image.height, image.width, 1], name: 'to_image' }).apply(h) as tf.SymbolicTensor;
   } else if (cfg.decoder === 'mlp') {
     h = input;

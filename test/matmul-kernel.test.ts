@@ -1,0 +1,60 @@
+// The project's wasm BatchMatMul (transposes materialised, then XNNPACK) against the cpu backend:
+// forward products for every transpose combination, and the gradients of a dense layer.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/main/engine/backend.ts';
+import { makeRng } from '../src/shared/random.ts';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+function data(n: number, seed: number): Float32Array {
+  const rng = makeRng(seed);
+  return Float32Array.from({ length: n }, () => rng() * 2 - 1);
+}
+
+async function onBackend<T>(name: string, fn: () => T): Promise<T> {
+  await tf.setBackend(name);
+  return fn();
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+test('matMul with every transpose combination equals cpu', async () => {
+  for (const [m, k, n] of [[1, 5, 3], [7, 13, 4], [64, 784, 40], [128, 20, 400]]) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        const a = data(m * k, m + k);
+        const b = data(k * n, k + n);
+        const run = () => tf.tidy(() => tf.matMul(tf.tensor2d(a, ta ? [k, m] : [m, k]), tf.tensor2d(b, tb ? [n, k] : [k, n]), ta, tb).dataSync() as Float32Array);
+        const cpu = await onBackend('cpu', run);
+        const wasm = await onBackend('wasm', run);
+        assert.ok(maxDiff(cpu, wasm) < 1e-4, `m${m} k${k} n${n} ta${ta} tb${tb}: ${maxDiff(cpu, wasm)}`);
+      }
+    }
+  }
+});
+
+test('dense layer gradients (dx = dy·Wᵀ, dW = xᵀ·dy) equal cpu, without leaking tensors', async () => {
+  const [b, i, o] = [32, 50, 24];
+  const x = data(b * i, 1);
+  const w = data(i * o, 2);
+  const grads = () => tf.tidy(() => {
+    const g = tf.grads((xs: tf.Tensor, ws: tf.Tensor) => tf.sum(tf.square(tf.matMul(xs, ws))));
+    return g([tf.tensor2d(x, [b, i]), tf.tensor2d(w, [i, o])]).map((t) => t.dataSync() as Float32Array);
+  });
+  const cpu = await onBackend('cpu', grads);
+  await tf.setBackend('wasm');
+  const before = tf.memory().numTensors;
+  const wasm = grads();
+  assert.equal(tf.memory().numTensors, before);
+  assert.ok(maxDiff(cpu[0], wasm[0]) < 1e-3, `dx ${maxDiff(cpu[0], wasm[0])}`);
+  assert.ok(maxDiff(cpu[1], wasm[1]) < 1e-3, `dW ${maxDiff(cpu[1], wasm[1])}`);
+});
