@@ -28,7 +28,7 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 }
 
 test('matMul with every transpose combination equals cpu', async () => {
-  for (const [m, k, n] of [[1, 5, 3], [7, 13, 4], [64, 784, 40], [128, 20, 400]]) {
+  for (const [m, k, n] of [[1, 5, 3], [3, 9, 6], [4, 33, 8], [5, 7, 11], [64, 784, 40], [128, 20, 400]]) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         const a = data(m * k, m + k);
@@ -57,4 +57,17 @@ test('dense layer gradients (dx = dy·Wᵀ, dW = xᵀ·dy) equal cpu, without le
   assert.equal(tf.memory().numTensors, before);
   assert.ok(maxDiff(cpu[0], wasm[0]) < 1e-3, `dx ${maxDiff(cpu[0], wasm[0])}`);
   assert.ok(maxDiff(cpu[1], wasm[1]) < 1e-3, `dW ${maxDiff(cpu[1], wasm[1])}`);
+});
+
+test('fused dense forward (bias and relu) equals cpu on both paths', async () => {
+  for (const m of [1, 3, 64]) {
+    const [k, n] = [40, 24];
+    const x = data(m * k, 11);
+    const w = data(k * n, 12);
+    const bias = data(n, 13);
+    const run = () => tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(x, [m, k]), b: tf.tensor2d(w, [k, n]), bias: tf.tensor1d(bias), activation: 'relu' }).dataSync() as Float32Array);
+    const cpu = await onBackend('cpu', run);
+    const wasm = await onBackend('wasm', run);
+    assert.ok(maxDiff(cpu, wasm) < 1e-4, `m${m}: ${maxDiff(cpu, wasm)}`);
+  }
 });

@@ -1,15 +1,25 @@
-// A faster BatchMatMul for the wasm backend. tfjs 4.22's wasm kernel sends a matmul to XNNPACK only
-// when neither operand is transposed and the batch is 1; every other case runs a scalar blocked
-// loop. Backpropagation through a dense layer asks for exactly those other cases (dx = dy·Wᵀ,
-// dW = xᵀ·dy), and that loop took ~85% of an MLP VAE's step. Materialising the transpose with the
-// wasm Transpose kernel costs one memory pass, after which the XNNPACK path applies.
+// Faster BatchMatMul and _FusedMatMul for the wasm backend, by choosing which of wasm's two matmul
+// paths runs. tfjs 4.22's wasm kernel sends a product to XNNPACK only when neither operand is
+// transposed and the batch is 1; otherwise it runs a scalar blocked loop.
+//
+// - Backpropagation through a dense layer asks for transposed products (dx = dy·Wᵀ, dW = xᵀ·dy),
+//   and that loop took ~85% of an MLP VAE's step. Materialising the transpose with the wasm
+//   Transpose kernel costs one memory pass, after which XNNPACK applies (3x faster training).
+// - XNNPACK repacks the right operand whenever its tensor changes, which for weights is every step
+//   (~5 ns a value). When the product has only a few rows (batch-1 training) the packing costs more
+//   than the multiply, so those products are steered to the plain loop instead.
 
 import * as tf from '@tensorflow/tfjs';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type Backend = tf.KernelBackend & { disposeData(dataId: object): boolean };
+interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
 
-let original: KernelFunc | null = null;
+/** Rows of the product at or below which packing the right operand is not worth it. */
+const SMALL_PRODUCT_ROWS = 4;
 
 function transpose(x: tf.TensorInfo, backend: Backend): tf.TensorInfo {
   const kernel = tf.getKernel('Transpose', 'wasm');
@@ -18,32 +28,50 @@ function transpose(x: tf.TensorInfo, backend: Backend): tf.TensorInfo {
   return kernel.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
 }
 
-const fastBatchMatMul: KernelFunc = (args) => {
-  const { inputs, attrs } = args;
-  const backend = args.backend as Backend;
-  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-  const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
-  const batchA = a.shape.length === 3 ? a.shape[0] : 1;
-  const batchB = b.shape.length === 3 ? b.shape[0] : 1;
-  if ((!transposeA && !transposeB) || batchA !== 1 || batchB !== 1) return original!(args);
-  const temps: tf.TensorInfo[] = [];
-  const a2 = transposeA ? transpose(a, backend) : a;
-  const b2 = transposeB ? transpose(b, backend) : b;
-  if (a2 !== a) temps.push(a2);
-  if (b2 !== b) temps.push(b2);
-  try {
-    return original!({ ...args, inputs: { a: a2, b: b2 }, attrs: { ...attrs, transposeA: false, transposeB: false } });
-  } finally {
-    for (const t of temps) backend.disposeData(t.dataId);
-  }
-};
+function routed(original: KernelFunc): KernelFunc {
+  return (args) => {
+    const backend = args.backend as Backend;
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const attrs = args.attrs as unknown as MatMulAttrs;
+    const batchA = a.shape.length === 3 ? a.shape[0] : 1;
+    const batchB = b.shape.length === 3 ? b.shape[0] : 1;
+    if (batchA !== 1 || batchB !== 1) return original(args);
+    const rows = attrs.transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+    const temps: tf.TensorInfo[] = [];
+    let a2 = a;
+    let b2 = b;
+    let flags = { transposeA: attrs.transposeA, transposeB: attrs.transposeB };
+    if (rows <= SMALL_PRODUCT_ROWS) {
+      // The plain loop runs whenever some operand is flagged transposed: flag `a` (a tiny copy).
+      if (!attrs.transposeA && !attrs.transposeB) {
+        a2 = transpose(a, backend);
+        temps.push(a2);
+        flags = { transposeA: true, transposeB: false };
+      }
+    } else if (attrs.transposeA || attrs.transposeB) {
+      if (attrs.transposeA) temps.push((a2 = transpose(a, backend)));
+      if (attrs.transposeB) temps.push((b2 = transpose(b, backend)));
+      flags = { transposeA: false, transposeB: false };
+    }
+    if (temps.length === 0) return original(args);
+    try {
+      return original({ ...args, inputs: { ...args.inputs, a: a2, b: b2 }, attrs: { ...args.attrs, ...flags } });
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+}
 
-/** Replaces wasm's BatchMatMul with the transpose-then-XNNPACK version. Idempotent. */
+const originals = new Map<string, KernelFunc>();
+
+/** Replaces wasm's BatchMatMul and _FusedMatMul with the routed versions. Idempotent. */
 export function registerFastBatchMatMul(): void {
-  if (original) return;
-  const existing = tf.getKernel('BatchMatMul', 'wasm');
-  if (!existing) throw new Error('wasm BatchMatMul kernel missing: is @tensorflow/tfjs-backend-wasm loaded?');
-  original = existing.kernelFunc;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ ...existing, kernelFunc: fastBatchMatMul });
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    if (originals.has(name)) continue;
+    const existing = tf.getKernel(name, 'wasm');
+    if (!existing) throw new Error(`wasm ${name} kernel missing: is @tensorflow/tfjs-backend-wasm loaded?`);
+    originals.set(name, existing.kernelFunc);
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...existing, kernelFunc: routed(existing.kernelFunc) });
+  }
 }

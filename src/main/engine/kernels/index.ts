@@ -21,7 +21,7 @@ export function registerProjectKernels(): string[] {
   // A replacement rather than an addition: wasm's BatchMatMul exists but is slow when transposed.
   if (tf.getKernel('BatchMatMul', 'wasm') !== undefined) {
     registerFastBatchMatMul();
-    names.push('BatchMatMul');
+    names.push('BatchMatMul', '_FusedMatMul');
   }
   return names;
 }
