@@ -8,6 +8,9 @@
 // - XNNPACK repacks the right operand whenever its tensor changes, which for weights is every step
 //   (~5 ns a value). When the product has only a few rows (batch-1 training) the packing costs more
 //   than the multiply, so those products are steered to the plain loop instead.
+// - That plain loop adds a fused bias at index min(i·N + j, N−1): right for row 0 only. Products
+//   with a bias and several rows must therefore stay on XNNPACK (which is also why transposed
+//   fused products are routed there: the stock kernel gets them wrong).
 
 import * as tf from '@tensorflow/tfjs';
 
@@ -31,7 +34,7 @@ function transpose(x: tf.TensorInfo, backend: Backend): tf.TensorInfo {
 function routed(original: KernelFunc): KernelFunc {
   return (args) => {
     const backend = args.backend as Backend;
-    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { a, b, bias } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo; bias?: tf.TensorInfo };
     const attrs = args.attrs as unknown as MatMulAttrs;
     const batchA = a.shape.length === 3 ? a.shape[0] : 1;
     const batchB = b.shape.length === 3 ? b.shape[0] : 1;
@@ -41,7 +44,8 @@ function routed(original: KernelFunc): KernelFunc {
     let a2 = a;
     let b2 = b;
     let flags = { transposeA: attrs.transposeA, transposeB: attrs.transposeB };
-    if (rows <= SMALL_PRODUCT_ROWS) {
+    const plainLoopSafe = bias === undefined || rows === 1;
+    if (rows <= SMALL_PRODUCT_ROWS && plainLoopSafe) {
       // The plain loop runs whenever some operand is flagged transposed: flag `a` (a tiny copy).
       if (!attrs.transposeA && !attrs.transposeB) {
         a2 = transpose(a, backend);
