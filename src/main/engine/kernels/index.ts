@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerFastBatchMatMul } from './batch-mat-mul.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
+import { registerFastConv2DBackpropInput } from './conv2d-backprop-input.ts';
 
 // Kernels tfjs lacks on a backend the project uses. Each is registered only where the backend has
 // none, so a future tfjs that ships its own keeps it.
@@ -22,6 +23,11 @@ export function registerProjectKernels(): string[] {
   if (tf.getKernel('BatchMatMul', 'wasm') !== undefined) {
     registerFastBatchMatMul();
     names.push('BatchMatMul', '_FusedMatMul');
+  }
+  // Likewise: wasm's Conv2DBackpropInput exists but is a scalar loop.
+  if (tf.getKernel('Conv2DBackpropInput', 'wasm') !== undefined) {
+    registerFastConv2DBackpropInput();
+    names.push('Conv2DBackpropInput');
   }
   return names;
 }
