@@ -60,14 +60,15 @@ test('dense layer gradients (dx = dy·Wᵀ, dW = xᵀ·dy) equal cpu, without le
 });
 
 test('fused dense forward (bias and relu) equals cpu on both paths', async () => {
-  for (const m of [1, 3, 64]) {
-    const [k, n] = [40, 24];
+  // k > 48 matters: wasm's plain loop works in 48-wide blocks of the shared dimension.
+  for (const [m, k] of [[1, 40], [1, 1600], [3, 100], [64, 100]]) {
+    const n = 24;
     const x = data(m * k, 11);
     const w = data(k * n, 12);
     const bias = data(n, 13);
     const run = () => tf.tidy(() => tf.fused.matMul({ a: tf.tensor2d(x, [m, k]), b: tf.tensor2d(w, [k, n]), bias: tf.tensor1d(bias), activation: 'relu' }).dataSync() as Float32Array);
     const cpu = await onBackend('cpu', run);
     const wasm = await onBackend('wasm', run);
-    assert.ok(maxDiff(cpu, wasm) < 1e-4, `m${m}: ${maxDiff(cpu, wasm)}`);
+    assert.ok(maxDiff(cpu, wasm) < 1e-4, `m${m} k${k}: ${maxDiff(cpu, wasm)}`);
   }
 });
