@@ -1,6 +1,8 @@
-// Micro-benchmark of ways to compute Conv2DBackpropFilter on the wasm backend, for the conv VAE's
-// two encoder convolutions. Run: npx tsx bench/conv-grad.ts [--quick]
+// Micro-benchmark of ways to compute conv gradients on the wasm backend, for the conv VAE's two
+// encoder convolutions and the deconv decoder's two transposed ones.
+// Run: npx tsx bench/conv-grad.ts [--quick] [--only filter|input]
 //
+// Conv2DBackpropFilter alternatives:
 // Alternatives (all NHWC, valid padding, stride 1, as in the model):
 //   transposed-conv       the filter gradient as a convolution of x^T (batch as channels) with dy^T
 //   slices+matMulT        im2col from one strided slice per filter tap, concat, matMul(transposeA)
@@ -12,10 +14,23 @@
 //   cpu                   the cpu backend's kernel, for reference
 // matMul here is whatever BatchMatMul registerProjectKernels leaves registered (the project's
 // transpose-then-XNNPACK one), so matMulT is not tfjs's scalar fallback.
+//
+// Conv2DBackpropInput alternatives (conv2d's input gradient; conv2dTranspose's forward pass):
+//   builtin               tfjs 4.22's wasm kernel (a scalar loop)
+//   col2im                dy [M, co] . W^T [co, K] (one XNNPACK matMul), then a JS gather into dx
+//   conv                  XNNPACK Conv2D of dy (zero-dilated by the stride) with the flipped filter
+//   kernel                the registered project kernel, which picks one of the two by shape
+//   cpu                   the cpu backend's kernel, for reference
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend } from '../src/main/engine/backend.ts';
 import { filterGradient, type PatchSide } from '../src/main/engine/kernels/conv2d-backprop-filter.ts';
+import {
+  conv2DBackpropInputInfo,
+  inputGradient,
+  type Conv2DBackpropInputKernelAttrs,
+  type InputGradientMethod,
+} from '../src/main/engine/kernels/conv2d-backprop-input.ts';
 
 interface Case {
   label: string;
@@ -25,6 +40,8 @@ interface Case {
 
 const quick = process.argv.includes('--quick');
 const budgetMs = quick ? 150 : 600;
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 
 const CASES: Case[] = [64, 1].flatMap((n) => [
   { label: `conv1 5x5 1->32, x ${n}x28x28x1`, xShape: [n, 28, 28, 1], filterShape: [5, 5, 1, 32] },
@@ -110,13 +127,19 @@ function inputs(c: Case): { x: Float32Array; dy: Float32Array; dyShape: [number,
 
 /**
  * Median ms per call over as many calls as fit the budget (the machine is shared and noisy), after
- * one warm-up call whose output is returned for checking. Each timed call gets a freshly computed
- * dy, as in training: wasm's BatchMatMul and Conv2D cache XNNPACK operators with their packed
- * weights by tensor id, so reusing one dy would leave the weight packing out of the time.
+ * one warm-up call whose output is returned for checking. Each timed call gets freshly computed
+ * inputs (`fresh`), as in training: wasm's BatchMatMul and Conv2D cache XNNPACK operators with
+ * their packed weights by tensor id, so reusing one tensor would leave the weight packing out of
+ * the time.
  */
-function time(impl: Impl, x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Case['filterShape'], warmOnly = false): { ms: number; out: Float32Array } {
+function timeCalls(
+  call: (inputs: tf.Tensor4D[]) => tf.Tensor,
+  inputs: tf.Tensor4D[],
+  fresh: (inputs: tf.Tensor4D[]) => tf.Tensor4D[],
+  warmOnly = false,
+): { ms: number; out: Float32Array } {
   const warmStart = performance.now();
-  const warm = impl(x, dy, filterShape);
+  const warm = call(inputs);
   const out = warm.dataSync() as Float32Array;
   const warmMs = performance.now() - warmStart;
   warm.dispose();
@@ -124,17 +147,21 @@ function time(impl: Impl, x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Case['fi
   const samples: number[] = [];
   let total = 0;
   while (total < budgetMs || samples.length < 3) {
-    const freshDy = tf.neg(dy);
+    const freshInputs = fresh(inputs);
     const start = performance.now();
-    const g = impl(x, freshDy, filterShape);
+    const g = call(freshInputs);
     g.dataSync();
     const ms = performance.now() - start;
-    tf.dispose([g, freshDy]);
+    tf.dispose([g, ...freshInputs.filter((t) => !inputs.includes(t))]);
     samples.push(ms);
     total += ms;
   }
   samples.sort((a, b) => a - b);
   return { ms: samples[samples.length >> 1], out };
+}
+
+function time(impl: Impl, x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Case['filterShape'], warmOnly = false): { ms: number; out: Float32Array } {
+  return timeCalls(([xs, dys]) => impl(xs, dys, filterShape), [x, dy], ([xs, dys]) => [xs, tf.neg(dys)], warmOnly);
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -153,9 +180,7 @@ const WASM_IMPLS: [string, Impl][] = [
   ['kernel', projectKernel],
 ];
 
-async function main(): Promise<void> {
-  const { note } = await initBackend('wasm');
-  console.log(`backend: ${note}${quick ? ' [quick]' : ''}\n`);
+async function benchFilter(): Promise<void> {
   for (const c of CASES) {
     const data = inputs(c);
     const rows: string[] = [];
@@ -181,4 +206,73 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+interface InputCase {
+  label: string;
+  filterShape: [number, number, number, number];
+  attrs: Conv2DBackpropInputKernelAttrs;
+}
+
+const nhwc = (inputShape: InputCase['attrs']['inputShape'], strides: number, pad: 'valid' | 'same') =>
+  ({ inputShape, strides, pad, dataFormat: 'NHWC' }) as const;
+
+const INPUT_CASES: InputCase[] = [
+  ...[64, 1].flatMap((n): InputCase[] => [
+    { label: `conv2 dx 3x3 32->64, x ${n}x12x12x32`, filterShape: [3, 3, 32, 64], attrs: nhwc([n, 12, 12, 32], 1, 'valid') },
+    { label: `conv1 dx 5x5 1->32, x ${n}x28x28x1`, filterShape: [5, 5, 1, 32], attrs: nhwc([n, 28, 28, 1], 1, 'valid') },
+  ]),
+  // conv2dTranspose(y, f, outShape) is Conv2DBackpropInput with y as dy and outShape as the input.
+  { label: 'deconv1 convT 32->16 k4 s2 same, y 64x7x7x32', filterShape: [4, 4, 16, 32], attrs: nhwc([64, 14, 14, 16], 2, 'same') },
+  { label: 'deconv2 convT 16->1 k4 s2 same, y 64x14x14x16', filterShape: [4, 4, 1, 16], attrs: nhwc([64, 28, 28, 1], 2, 'same') },
+];
+
+type InputImpl = (dy: tf.Tensor4D, filter: tf.Tensor4D, attrs: Conv2DBackpropInputKernelAttrs) => tf.Tensor;
+
+const inputKernel: InputImpl = (dy, filter, attrs) =>
+  tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+
+const inputMethod =
+  (method: InputGradientMethod): InputImpl =>
+  (dy, filter, attrs) =>
+    tf.engine().makeTensorFromTensorInfo(inputGradient(dy, filter, attrs, tf.backend() as BackendWasm, method));
+
+const INPUT_IMPLS: [string, InputImpl][] = [
+  ['builtin', inputMethod('builtin')],
+  ['col2im', inputMethod('col2im')],
+  ['conv', inputMethod('conv')],
+  ['kernel', inputKernel],
+];
+
+async function benchInput(): Promise<void> {
+  for (const c of INPUT_CASES) {
+    const dyShape = conv2DBackpropInputInfo(c.filterShape, c.attrs).outShape as [number, number, number, number];
+    let seed = 54321;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+    const dyData = Float32Array.from({ length: dyShape.reduce((a, b) => a * b, 1) }, rand);
+    const filterData = Float32Array.from({ length: c.filterShape.reduce((a, b) => a * b, 1) }, rand);
+    const run = (impl: InputImpl) => ([dy, filter]: tf.Tensor4D[]) => impl(dy, filter, c.attrs);
+    // In training both change every step: dy is new, and the optimizer gives the filter new data.
+    const fresh = (inputs: tf.Tensor4D[]) => inputs.map((t) => tf.neg(t));
+    await tf.setBackend('cpu');
+    const cpuInputs = [tf.tensor4d(dyData, dyShape), tf.tensor4d(filterData, c.filterShape)];
+    const reference = timeCalls(run(inputKernel), cpuInputs, fresh, true);
+    tf.dispose(cpuInputs);
+    await tf.setBackend('wasm');
+    const inputs = [tf.tensor4d(dyData, dyShape), tf.tensor4d(filterData, c.filterShape)];
+    const rows: string[] = [];
+    for (const [name, impl] of INPUT_IMPLS) {
+      const before = tf.memory().numTensors;
+      const r = timeCalls(run(impl), inputs, fresh);
+      const leaked = tf.memory().numTensors - before;
+      const err = maxAbsDiff(r.out, reference.out);
+      rows.push(`  ${name.padEnd(22)} ${r.ms.toFixed(2).padStart(8)} ms   max|diff vs cpu| ${err.toExponential(1)}${leaked ? `  LEAK ${leaked}` : ''}`);
+    }
+    rows.push(`  ${'cpu'.padEnd(22)} ${reference.ms.toFixed(2).padStart(8)} ms`);
+    tf.dispose(inputs);
+    console.log(`${c.label} (dy ${dyShape.join('x')})\n${rows.join('\n')}\n`);
+  }
+}
+
+const { note } = await initBackend('wasm');
+console.log(`backend: ${note}${quick ? ' [quick]' : ''}\n`);
+if (only !== 'input') await benchFilter();
+if (only !== 'filter') await benchInput();

@@ -53,13 +53,15 @@ interface ConvCase {
 const EXPLICIT: tf.backend_util.ExplicitPadding = [[0, 0], [1, 2], [0, 1], [0, 0]];
 
 // Square and rectangular images and filters, one and several channels in and out, filters larger
-// than the stride (overlapping taps) and a 1x1 filter (none), the model's 3x3 and 4x4.
+// than the stride (overlapping taps) and a 1x1 filter (none), the model's 3x3 and 4x4. The kernel
+// takes its conv method at stride 1 with 8 or more input channels (the last two), col2im otherwise.
 const SHAPES: [Shape4, Shape4][] = [
   [[1, 9, 9, 1], [3, 3, 1, 4]],
   [[1, 8, 11, 3], [2, 3, 3, 5]],
   [[1, 7, 6, 2], [1, 1, 2, 16]],
   [[1, 10, 10, 4], [4, 4, 4, 2]],
-  [[1, 8, 8, 6], [3, 3, 6, 8]],
+  [[1, 8, 8, 8], [3, 3, 8, 6]],
+  [[1, 6, 7, 12], [2, 3, 12, 4]],
 ];
 
 const CONV_CASES: ConvCase[] = [];
@@ -226,16 +228,17 @@ describe('wasm Conv2DBackpropInput', () => {
     // Makes the engine check every kernel for data ids it allocated but neither returned nor freed.
     tf.env().set('IS_TEST', true);
     try {
-      const x = tf.tensor4d(randomArray(4 * 12 * 12 * 3, 5), [4, 12, 12, 3]);
-      const encoder = tf.variable(tf.tensor4d(randomArray(3 * 3 * 3 * 8, 6), [3, 3, 3, 8]));
-      const decoder = tf.variable(tf.tensor4d(randomArray(4 * 4 * 3 * 8, 7), [4, 4, 3, 8]));
+      const x = tf.tensor4d(randomArray(4 * 12 * 12 * 8, 5), [4, 12, 12, 8]);
+      const encoder = tf.variable(tf.tensor4d(randomArray(3 * 3 * 8 * 8, 6), [3, 3, 8, 8]));
+      const decoder = tf.variable(tf.tensor4d(randomArray(4 * 4 * 8 * 8, 7), [4, 4, 8, 8]));
       const step = () =>
         tf.tidy(() => {
           const { grads } = tf.variableGrads(() => {
-            // Stride 1 and 2 take the two methods; x's gradient is asked for through a product.
-            const h = tf.conv2d(x.mul(encoder.sum()), encoder as tf.Tensor4D, 1, 'same').relu();
+            // Scaling x by a variable makes the first conv's input gradient (stride 1, the conv
+            // method) needed too, beside the second's and conv2dTranspose's (stride 2, col2im).
+            const h = tf.conv2d(x.mul(encoder.sum()) as tf.Tensor4D, encoder as tf.Tensor4D, 1, 'same').relu() as tf.Tensor4D;
             const down = tf.conv2d(h, tf.ones([2, 2, 8, 8]), 2, 'valid');
-            const up = tf.conv2dTranspose(down, decoder as tf.Tensor4D, [4, 12, 12, 3], 2, 'same');
+            const up = tf.conv2dTranspose(down, decoder as tf.Tensor4D, [4, 12, 12, 8], 2, 'same');
             return up.sub(x).square().mean() as tf.Scalar;
           }, [encoder, decoder]);
           return tf.addN(Object.values(grads).map((g) => g.sum())).dataSync()[0];

@@ -5,7 +5,7 @@
 // dx[n, iy, ix, c] = sum of dy[n, oy, ox, o] * W[r, s, c, o] over the (oy, r), (ox, s) with
 // oy*sh + r - pt = iy and ox*sw + s - pl = ix. Two ways to get there from fast pieces:
 // - col2im: cols[M, K] = dy[M, co] . Wᵀ[co, K] (M = N*oh*ow, K = fh*fw*ci) is one XNNPACK matmul;
-//   each dx value is then the sum of the cols entries whose taps land on it, gathered in JS.
+//   JS then adds each cols entry into the dx value its tap lands on.
 // - conv: the full correlation of dy (zero-dilated by the stride, padded by fh-1-pt) with the
 //   filter flipped spatially and its channels swapped, run by wasm's XNNPACK Conv2D.
 // bench/conv-grad.ts measures both against the builtin kernel; `choose` below follows it.
@@ -45,73 +45,32 @@ export function conv2DBackpropInputInfo(filterShape: readonly number[], attrs: C
 }
 
 /**
- * For every input coordinate i along one axis, the filter taps f and output coordinates o with
- * o*stride + f - padBefore = i, as CSR lists: pairs start[i] .. start[i+1]-1 of `filter`/`out`.
- * Precomputed once per call so the per-pixel loop does no division or bounds tests.
+ * dx from cols[M, K] (row m = (n, oy, ox), column k = (r, s, c)): each cols entry is added to the
+ * input value its tap lands on. In NHWC the taps of one filter row that land inside the image are
+ * one contiguous run in both cols and dx, so the inner loop is a plain vector add. Reading cols in
+ * order measured 1.7x faster than gathering into each dx value (bench/conv-grad.ts).
  */
-interface AxisTaps {
-  start: Int32Array;
-  filter: Int32Array;
-  out: Int32Array;
-}
-
-function axisTaps(inSize: number, outSize: number, filterSize: number, stride: number, padBefore: number): AxisTaps {
-  const start = new Int32Array(inSize + 1);
-  const filter: number[] = [];
-  const out: number[] = [];
-  for (let i = 0; i < inSize; i++) {
-    start[i] = filter.length;
-    for (let f = 0; f < filterSize; f++) {
-      const t = i + padBefore - f;
-      if (t < 0) break;
-      if (t % stride !== 0) continue;
-      const o = t / stride;
-      if (o >= outSize) continue;
-      filter.push(f);
-      out.push(o);
-    }
-  }
-  start[inSize] = filter.length;
-  return { start, filter: Int32Array.from(filter), out: Int32Array.from(out) };
-}
-
-/** dx from cols[M, K] (row m = (n, oy, ox), column k = (r, s, c)), each dx value written once. */
-export function col2imGather(cols: Float32Array, info: ConvInfo, dx: Float32Array): void {
+export function col2imScatter(cols: Float32Array, info: ConvInfo, dx: Float32Array): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow } = info;
-  const { filterHeight: fh, filterWidth: fw } = info;
+  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const k = fh * fw * ci;
-  const rows = axisTaps(h, oh, fh, info.strideHeight, info.padInfo.top);
-  const columns = axisTaps(w, ow, fw, info.strideWidth, info.padInfo.left);
-  let dst = 0;
+  dx.fill(0);
+  let row = 0;
   for (let b = 0; b < n; b++) {
-    for (let iy = 0; iy < h; iy++) {
-      const r0 = rows.start[iy];
-      const r1 = rows.start[iy + 1];
-      for (let ix = 0; ix < w; ix++) {
-        const s0 = columns.start[ix];
-        const s1 = columns.start[ix + 1];
-        if (ci === 1) {
-          // One channel (an image's input, a decoder's last layer): a register sum beats
-          // read-modify-writes of dx.
-          let sum = 0;
-          for (let ri = r0; ri < r1; ri++) {
-            const rowBase = (b * oh + rows.out[ri]) * ow;
-            const tapBase = rows.filter[ri] * fw;
-            for (let si = s0; si < s1; si++) sum += cols[(rowBase + columns.out[si]) * k + tapBase + columns.filter[si]];
-          }
-          dx[dst++] = sum;
-          continue;
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - info.padInfo.top;
+      const rLo = Math.max(0, -iy0);
+      const rHi = Math.min(fh, h - iy0);
+      for (let ox = 0; ox < ow; ox++, row += k) {
+        const ix0 = ox * sw - info.padInfo.left;
+        const sLo = Math.max(0, -ix0);
+        const run = (Math.min(fw, w - ix0) - sLo) * ci;
+        if (run <= 0) continue;
+        for (let r = rLo; r < rHi; r++) {
+          let src = row + (r * fw + sLo) * ci;
+          let dst = ((b * h + iy0 + r) * w + ix0 + sLo) * ci;
+          for (let i = 0; i < run; i++) dx[dst++] += cols[src++];
         }
-        dx.fill(0, dst, dst + ci);
-        for (let ri = r0; ri < r1; ri++) {
-          const rowBase = (b * oh + rows.out[ri]) * ow;
-          const tapBase = rows.filter[ri] * fw;
-          for (let si = s0; si < s1; si++) {
-            let src = (rowBase + columns.out[si]) * k + (tapBase + columns.filter[si]) * ci;
-            for (let c = 0, d = dst; c < ci; c++) dx[d++] += cols[src++];
-          }
-        }
-        dst += ci;
       }
     }
   }
@@ -168,7 +127,7 @@ function col2im(dy: tf.TensorInfo, filter: tf.TensorInfo, info: ConvInfo, backen
   }) as tf.TensorInfo;
   temps.push(cols);
   const dx = backend.makeOutput(info.inShape, 'float32');
-  col2imGather(float32View(backend, cols), info, float32View(backend, dx));
+  col2imScatter(float32View(backend, cols), info, float32View(backend, dx));
   return dx;
 }
 
@@ -220,13 +179,18 @@ function conv(dy: tf.TensorInfo, filter: tf.TensorInfo, info: ConvInfo, backend:
   }) as tf.TensorInfo;
 }
 
+/** Below this many input channels (the convolution's output channels) XNNPACK's Conv2D runs slowly. */
+const CONV_MIN_IN_CHANNELS = 8;
+
 /**
- * Which way is faster, from bench/conv-grad.ts: col2im's gather costs ~1 ns per cols entry while
- * its matmul does no wasted work; the convolution multiplies the zeros a stride puts into dy, so
- * it only wins at stride 1.
+ * Which way is faster, as measured (bench/conv-grad.ts): the convolution skips col2im's scatter
+ * (~2 ns per cols entry), but it multiplies every zero a stride puts into dy (4x the work at
+ * stride 2), and XNNPACK produces few output channels slowly (the 5x5 1->32 input gradient took
+ * 18 ms as a convolution, 5 ms by col2im).
  */
 function choose(info: ConvInfo): Exclude<InputGradientMethod, 'builtin'> {
-  return info.strideHeight === 1 && info.strideWidth === 1 ? 'conv' : 'col2im';
+  const unitStride = info.strideHeight === 1 && info.strideWidth === 1;
+  return unitStride && info.inChannels >= CONV_MIN_IN_CHANNELS ? 'conv' : 'col2im';
 }
 
 /** The input gradient as a TensorInfo the caller owns; `method` forces one way, for tests and benchmarks. */
