@@ -17,6 +17,9 @@ export default defineConfig({
         },
         // Optional native backend: loaded at run time when installed, never bundled.
         external: ['@tensorflow/tfjs-node'],
+        // Shared chunks sit beside the entries: spawnWorker looks for worker.js next to the module
+        // that calls it, and the run service lands in a chunk shared by index and serve.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

@@ -1,2 +1,200 @@
-// placeholder: the Electron entry (window, security, IPC) is built in src/main/electron.
-export {};
+// The Electron entry: wires the shared AppCore to one locked-down window, native dialogs and menus.
+// Behaviour lives in the modules beside this one; this file only decides the order things happen in.
+
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, screen, session, shell } from 'electron';
+import type { OpenDialogOptions } from 'electron';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAppCore, type AppCore } from '../app-core.ts';
+import { DATABASE_FILE, PRODUCT_NAME, userDataDir } from '../paths.ts';
+import { bindIpc, type IpcBinding } from './ipc.ts';
+import { menuTemplate } from './menu.ts';
+import { findElectronSqliteBinding } from './native-sqlite.ts';
+import { installSessionPolicy, isAllowedExternalUrl, lockDownContents, openExternalSafely } from './security.ts';
+import { clampToDisplays, loadWindowState, trackWindowState, WINDOW_STATE_FILE } from './window-state.ts';
+import { appRootUrl, BACKGROUND, rendererSource, windowOptions } from './window.ts';
+
+/** Stopping runs checkpoints each one; a hung worker must not keep the app from quitting forever. */
+const CLOSE_TIMEOUT_MS = 20_000;
+
+const mainDir = dirname(fileURLToPath(import.meta.url));
+const preloadPath = join(mainDir, '..', 'preload', 'index.cjs');
+const source = rendererSource(mainDir);
+const appRoot = appRootUrl(source);
+const isDev = source.kind === 'url' || process.env.VAE_WORKBENCH_DEVTOOLS === '1';
+
+// Before anything reads userData (the single-instance lock does): the database must be the one the
+// CLI finds through paths.ts, whatever package.json's name is.
+app.setName(PRODUCT_NAME);
+app.setPath('userData', userDataDir());
+app.enableSandbox();
+
+let core: AppCore | null = null;
+let ipc: IpcBinding | null = null;
+let mainWindow: BrowserWindow | null = null;
+let quitState: 'running' | 'closing' | 'closed' = 'running';
+
+const openExternal = (url: string) => shell.openExternal(url);
+
+function backgroundColor(): string {
+  return nativeTheme.shouldUseDarkColors ? BACKGROUND.dark : BACKGROUND.light;
+}
+
+function displayWorkAreas() {
+  const primary = screen.getPrimaryDisplay();
+  return [primary, ...screen.getAllDisplays().filter((d) => d.id !== primary.id)].map((d) => d.workArea);
+}
+
+function createWindow(): BrowserWindow {
+  const stateFile = join(app.getPath('userData'), WINDOW_STATE_FILE);
+  const state = clampToDisplays(loadWindowState(stateFile), displayWorkAreas());
+  const win = new BrowserWindow(windowOptions(state, preloadPath, { dark: nativeTheme.shouldUseDarkColors }));
+  const reveal = () => {
+    if (win.isDestroyed() || win.isVisible()) return;
+    if (state.maximized) win.maximize();
+    win.show();
+  };
+  win.once('ready-to-show', reveal);
+  // A page that fails to load would otherwise leave an invisible window and a running app.
+  win.webContents.once('did-fail-load', reveal);
+  trackWindowState(win, stateFile);
+  win.on('closed', () => {
+    if (mainWindow === win) mainWindow = null;
+  });
+  mainWindow = win;
+  const loading = source.kind === 'url' ? win.loadURL(source.url) : win.loadFile(source.path);
+  loading.catch((e: unknown) => console.error('[window] the page did not load:', e));
+  return win;
+}
+
+async function pickDataFile(): Promise<string | null> {
+  const options: OpenDialogOptions = {
+    title: 'Choose a data set',
+    properties: ['openFile'],
+    filters: [
+      { name: 'MNIST-style data (CSV, IDX, gzip)', extensions: ['csv', 'gz', 'idx', 'ubyte', 'idx3-ubyte'] },
+      // Raw IDX files are usually named without any extension (train-images-idx3-ubyte).
+      { name: 'All files', extensions: ['*'] },
+    ],
+  };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
+function projectUrl(): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(join(app.getAppPath(), 'package.json'), 'utf8')) as {
+      homepage?: unknown;
+      repository?: unknown;
+    };
+    const repo = typeof pkg.repository === 'object' && pkg.repository ? (pkg.repository as { url?: unknown }).url : pkg.repository;
+    const candidate = [pkg.homepage, typeof repo === 'string' ? repo.replace(/^git\+/, '').replace(/\.git$/, '') : undefined]
+      .find(isAllowedExternalUrl);
+    return candidate;
+  } catch {
+    return undefined;
+  }
+}
+
+function installMenu(): void {
+  const readme = join(app.getAppPath(), 'README.md');
+  const template = menuTemplate({
+    platform: process.platform,
+    isDev,
+    sendCommand: (command) => ipc?.sendCommand(command),
+    openReadme: existsSync(readme) ? () => void shell.openPath(readme) : undefined,
+    projectUrl: projectUrl(),
+    openExternal: (url) => openExternalSafely(url, openExternal),
+  });
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+function openCore(): AppCore {
+  const nativeBinding = findElectronSqliteBinding(app.getAppPath(), process.versions.electron);
+  return createAppCore({
+    databasePath: join(app.getPath('userData'), DATABASE_FILE),
+    shell: 'electron',
+    pickDataFile,
+    storeOptions: nativeBinding ? { nativeBinding } : {},
+  });
+}
+
+async function closeCore(c: AppCore): Promise<void> {
+  ipc?.dispose();
+  ipc = null;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      console.warn(`[app] runs did not stop within ${CLOSE_TIMEOUT_MS / 1000} s; quitting anyway`);
+      resolve();
+    }, CLOSE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([c.close(), timeout]);
+  } catch (e) {
+    console.error('[app] closing the workbench failed:', e);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function focusMainWindow(): void {
+  if (!mainWindow) return;
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.focus();
+}
+
+async function start(): Promise<void> {
+  app.on('second-instance', focusMainWindow);
+  app.on('web-contents-created', (_event, contents) => lockDownContents(contents, appRoot, openExternal));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (core && quitState === 'running' && BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+  app.on('before-quit', (event) => {
+    if (!core || quitState === 'closed') return;
+    // Quitting waits until every run has checkpointed and the database is closed.
+    event.preventDefault();
+    if (quitState === 'closing') return;
+    quitState = 'closing';
+    mainWindow?.hide();
+    void closeCore(core).finally(() => {
+      quitState = 'closed';
+      app.quit();
+    });
+  });
+  // Ctrl-C in the terminal that ran `npm start` gets the same orderly shutdown as File > Quit.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => app.quit());
+
+  await app.whenReady();
+  installSessionPolicy(session.defaultSession, appRoot);
+  nativeTheme.on('updated', () => mainWindow?.setBackgroundColor(backgroundColor()));
+
+  try {
+    core = openCore();
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    dialog.showErrorBox(
+      `${PRODUCT_NAME} cannot open its database`,
+      `${reason}\n\nIf this mentions NODE_MODULE_VERSION, better-sqlite3 has no build for this Electron yet: start the app with \`npm start\`, which prepares one.`,
+    );
+    app.exit(1);
+    return;
+  }
+  ipc = bindIpc(ipcMain, core, () => mainWindow, appRoot);
+  installMenu();
+  createWindow();
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // Another window already has the database and the runs; it is focused via 'second-instance'.
+  app.quit();
+} else {
+  start().catch((e: unknown) => {
+    console.error('[app] failed to start:', e);
+    app.exit(1);
+  });
+}
