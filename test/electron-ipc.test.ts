@@ -101,7 +101,7 @@ test('IPC binds exactly the contract to a real core, validating and refusing for
   ];
   for (const sender of foreignSenders) {
     const r = await invoke('workbench:deleteRuns', { runIds: [run.id] }, sender);
-    assert.deepEqual(r, { ok: false, error: { code: 'invalid-argument', message: FOREIGN_SENDER_MESSAGE } });
+    assert.deepEqual(r, { ok: false, error: { code: 'forbidden', message: FOREIGN_SENDER_MESSAGE } });
   }
   assert.ok(core.store.runs.get(run.id), 'a refused call deleted nothing');
 

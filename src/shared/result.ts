@@ -3,6 +3,8 @@
 export type ErrorCode =
   | 'invalid-config'
   | 'invalid-argument'
+  /** The caller may not make this call (e.g. a frame that is not the app's own). */
+  | 'forbidden'
   | 'bad-data'
   | 'not-found'
   | 'conflict'

@@ -49,7 +49,7 @@ export function bindIpc(
     ipcMain.handle(methodChannel(method), (event, payload): Promise<Result<unknown>> => {
       if (!isTrustedSender(event as unknown as SenderLike, appRoot)) {
         console.warn(`[ipc] refused ${method} from ${event.senderFrame?.url ?? 'a destroyed frame'}`);
-        return Promise.resolve({ ok: false, error: { code: 'invalid-argument', message: FOREIGN_SENDER_MESSAGE } });
+        return Promise.resolve({ ok: false, error: { code: 'forbidden', message: FOREIGN_SENDER_MESSAGE } });
       }
       return core.call(method, payload);
     });
