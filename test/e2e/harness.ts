@@ -1,0 +1,164 @@
+// End-to-end harness: the built app served by `out/main/serve.js` in a child process (exactly what
+// `npm run serve` runs) on a free port and a temporary database, and a headless Chromium to drive
+// it. The build is refreshed when any source is newer than it, under a lock, so test files running
+// in parallel build once and never serve a half-written `out/`.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CHROMIUM = '/usr/bin/chromium';
+
+const BUILD_OUTPUTS = ['out/main/serve.js', 'out/main/worker.js', 'out/renderer/index.html'];
+const BUILD_INPUTS = ['src', 'electron.vite.config.ts', 'package.json', 'svelte.config.js', 'tsconfig.web.json'];
+const LOCK = join(ROOT, 'out', '.e2e-build-lock');
+const STALE_LOCK_MS = 10 * 60_000;
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), stat.mtimeMs);
+}
+
+function buildIsFresh(): boolean {
+  const outputs = BUILD_OUTPUTS.map((p) => join(ROOT, p));
+  if (!outputs.every(existsSync)) return false;
+  const oldestOutput = Math.min(...outputs.map((p) => statSync(p).mtimeMs));
+  return BUILD_INPUTS.every((p) => newestMtime(join(ROOT, p)) <= oldestOutput);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function withBuildLock<T>(fn: () => T): Promise<T> {
+  mkdirSync(dirname(LOCK), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // A build killed midway leaves its lock behind.
+      const age = Date.now() - (statSync(LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      await sleep(250);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `electron-vite build` unless out/ is newer than every source. VAE_E2E_SKIP_BUILD=1 tests the
+ * build as it is (e.g. one you patched or built yourself), as long as it exists.
+ */
+export async function ensureBuilt(): Promise<void> {
+  if (process.env.VAE_E2E_SKIP_BUILD && BUILD_OUTPUTS.every((p) => existsSync(join(ROOT, p)))) return;
+  if (buildIsFresh()) return;
+  await withBuildLock(() => {
+    if (buildIsFresh()) return;
+    const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'electron-vite'), ['build'], { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`electron-vite build failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  });
+}
+
+export interface Workbench {
+  /** The printed address, with the token. */
+  url: string;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  token: string;
+  port: number;
+  dbPath: string;
+  child: ChildProcess;
+  /** Everything the server printed so far (stdout and stderr). */
+  output(): string;
+  /** SIGTERM (runs checkpoint and the database closes), then the temp folder goes. Resolves with the exit code. */
+  close(): Promise<number | null>;
+}
+
+export interface WorkbenchOptions {
+  /** Default: a fresh database in a temp folder. */
+  dbPath?: string;
+  extraArgs?: string[];
+  timeoutMs?: number;
+}
+
+const URL_LINE = /VAE Workbench is running at (http:\/\/\S+)/;
+
+export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Workbench> {
+  await ensureBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'vae-e2e-'));
+  const dbPath = options.dbPath ?? join(dir, 'workbench.db');
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'out', 'main', 'serve.js'), '--port', '0', '--db', dbPath, '--no-open', ...(options.extraArgs ?? [])],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VAE_WORKBENCH_HOME: dir } },
+  );
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => fail(new Error(`serve.js printed no address within ${options.timeoutMs ?? 30_000} ms:\n${output}`)), options.timeoutMs ?? 30_000);
+    const poll = setInterval(() => {
+      const m = URL_LINE.exec(output);
+      if (m) done(m[1]);
+    }, 20);
+    const onExit = (code: number | null) => fail(new Error(`serve.js exited (code ${code}) before printing its address:\n${output}`));
+    child.once('exit', onExit);
+    function done(value: string) {
+      clearTimeout(timer);
+      clearInterval(poll);
+      child.off('exit', onExit);
+      resolveUrl(value);
+    }
+    function fail(e: Error) {
+      clearTimeout(timer);
+      clearInterval(poll);
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      reject(e);
+    }
+  });
+
+  const parsed = new URL(url);
+  let closing: Promise<number | null> | null = null;
+  return {
+    url,
+    origin: parsed.origin,
+    token: parsed.searchParams.get('token') ?? '',
+    port: Number(parsed.port),
+    dbPath,
+    child,
+    output: () => output,
+    close() {
+      closing ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        const code = await exited;
+        clearTimeout(killer);
+        rmSync(dir, { recursive: true, force: true });
+        return code;
+      })();
+      return closing;
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+}

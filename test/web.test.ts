@@ -1,0 +1,254 @@
+// Browser mode's server with a real app core on a temporary database and a stand-in renderer
+// build: the token gate on HTTP and on the WebSocket upgrade, security headers, path traversal,
+// malformed and invalid socket messages (which must change nothing), and a real run streamed over
+// the socket at no more than ~20 event batches a second.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAppCore, type AppCore } from '../src/main/app-core.ts';
+import { startServer, type RunningServer } from '../src/main/web/server.ts';
+import type { RunDetail, WorkbenchEvent } from '../src/shared/contract.ts';
+import type { RunRecord, TrainingEvent } from '../src/shared/training.ts';
+import { decodeWire, encodeWire, WIRE_MAX_FRAME_BYTES } from '../src/shared/wire.ts';
+import { presetConfig } from './helpers.ts';
+import { openRpc, upgradeStatus } from './e2e/ws-rpc.ts';
+
+const INDEX_HTML = '<!doctype html><html><body><div id="app"></div><script type="module" src="/assets/app.js"></script></body></html>';
+
+interface Fixture {
+  core: AppCore;
+  server: RunningServer;
+  base: string;
+  wsUrl: string;
+  dir: string;
+}
+
+async function serve(t: { after(fn: () => Promise<void> | void): void }): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'vae-web-'));
+  const staticDir = join(dir, 'static');
+  mkdirSync(join(staticDir, 'assets'), { recursive: true });
+  writeFileSync(join(staticDir, 'index.html'), INDEX_HTML);
+  writeFileSync(join(staticDir, 'assets', 'app.js'), 'export {};\n');
+  writeFileSync(join(dir, 'secret.txt'), 'outside the static folder\n');
+  const core = createAppCore({ databasePath: join(dir, 'w.db'), shell: 'browser' });
+  const server = await startServer({ core, staticDir });
+  t.after(async () => {
+    await server.close();
+    await core.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const base = `http://127.0.0.1:${server.port}`;
+  return { core, server, base, wsUrl: `ws://127.0.0.1:${server.port}/ws?token=${server.token}`, dir };
+}
+
+/** A request with the path exactly as given (fetch would normalise `..` away). */
+function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port, path, method: 'GET', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('wire codec: bytes and non-finite numbers round-trip, prototype keys are dropped', () => {
+  const pixels = new Uint8Array(100_000).map((_, i) => (i * 7) % 256);
+  const value = { grid: { rows: 1, pixels }, empty: new Uint8Array(0), buffer: Buffer.from([1, 2, 255]), loss: [NaN, Infinity, -Infinity, 1.5], s: 'ok' };
+  const back = decodeWire(encodeWire(value)) as typeof value;
+  assert.ok(back.grid.pixels instanceof Uint8Array);
+  assert.deepEqual([...back.grid.pixels], [...pixels]);
+  assert.equal(back.empty.length, 0);
+  assert.deepEqual([...back.buffer], [1, 2, 255]);
+  assert.deepEqual(back.loss, [NaN, Infinity, -Infinity, 1.5]);
+  assert.equal(back.s, 'ok');
+
+  const hostile = '{"__proto__": {"polluted": true}, "a": {"constructor": {"prototype": {"polluted": true}}, "b": 1}}';
+  const decoded = decodeWire(hostile) as Record<string, Record<string, unknown>>;
+  assert.equal(Object.hasOwn(decoded, '__proto__'), false);
+  assert.deepEqual(Object.keys(decoded.a), ['b']);
+  assert.equal(Object.getPrototypeOf(decoded), Object.prototype);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  // Merging the decoded value into another object must not reach a prototype either.
+  const merged = Object.assign({}, decoded);
+  assert.equal((merged as Record<string, unknown>).polluted, undefined);
+  assert.throws(() => decodeWire('{not json'));
+});
+
+test('HTTP: the token gate, security headers, static files and path traversal', async (t) => {
+  const { base, server } = await serve(t);
+
+  for (const path of ['/', '/index.html', '/assets/app.js', `/?token=wrong-${server.token}`, '/?token=']) {
+    const r = await rawGet(base, path);
+    assert.equal(r.status, 401, path);
+    assert.match(String(r.headers['content-type']), /^text\/plain/);
+    assert.doesNotMatch(r.body, /<div id="app">/);
+    assert.match(r.body, /token/);
+  }
+
+  const page = await rawGet(base, `/?token=${server.token}`);
+  assert.equal(page.status, 200);
+  assert.equal(page.body, INDEX_HTML);
+  assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+  assert.equal(page.headers['x-content-type-options'], 'nosniff');
+  const csp = String(page.headers['content-security-policy']);
+  for (const directive of ["script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", `connect-src 'self' ws://127.0.0.1:${server.port}`]) {
+    assert.ok(csp.includes(directive), `CSP has ${directive}: ${csp}`);
+  }
+  const setCookie = String(page.headers['set-cookie']);
+  assert.match(setCookie, /HttpOnly/);
+  assert.match(setCookie, /SameSite=Strict/);
+  const cookie = setCookie.split(';')[0];
+
+  // After the first load the cookie carries the token, so the page's own asset requests work.
+  const asset = await rawGet(base, '/assets/app.js', { Cookie: cookie });
+  assert.equal(asset.status, 200);
+  assert.equal(asset.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.equal((await rawGet(base, '/runs/3', { Cookie: cookie })).body, INDEX_HTML, 'client-side routes fall back to index.html');
+  assert.equal((await rawGet(base, '/assets/missing.js', { Cookie: cookie })).status, 404);
+  assert.equal((await rawGet(base, '/', { Cookie: `${cookie}x` })).status, 401);
+
+  for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e%2f%2e%2e%2fsecret.txt', '/..%5csecret.txt', '/%00']) {
+    const r = await rawGet(base, path, { Cookie: cookie });
+    assert.equal(r.status, 403, path);
+    assert.doesNotMatch(r.body, /outside the static folder/);
+  }
+
+  // A DNS-rebound name reaches the same socket but is not our host.
+  assert.equal((await rawGet(base, `/?token=${server.token}`, { Host: `evil.example:${server.port}` })).status, 403);
+  const post = await fetch(`${base}/?token=${server.token}`, { method: 'POST' });
+  assert.equal(post.status, 405);
+});
+
+test('WebSocket: the upgrade needs the token and our own origin', async (t) => {
+  const { server, wsUrl } = await serve(t);
+  const bare = `ws://127.0.0.1:${server.port}/ws`;
+  assert.equal(await upgradeStatus(bare), 401);
+  assert.equal(await upgradeStatus(`${bare}?token=nope`), 401);
+  assert.equal(await upgradeStatus(wsUrl, { origin: 'http://evil.example' }), 403);
+  assert.equal(await upgradeStatus(wsUrl, { origin: `http://localhost:${server.port + 1}` }), 403);
+  assert.equal(await upgradeStatus(`ws://127.0.0.1:${server.port}/other?token=${server.token}`), 404);
+  assert.equal(await upgradeStatus(wsUrl, { headers: { Host: `evil.example:${server.port}` }, origin: `http://evil.example:${server.port}` }), 403);
+  assert.equal(await upgradeStatus(wsUrl, { origin: `http://127.0.0.1:${server.port}` }), 101);
+  assert.equal(await upgradeStatus(bare, { headers: { Cookie: `vae_workbench_${server.port}=${server.token}` } }), 101);
+});
+
+test('WebSocket: invalid calls and malformed frames get error envelopes and change nothing', async (t) => {
+  const { core, wsUrl } = await serve(t);
+  const rpc = await openRpc(wsUrl);
+  t.after(() => rpc.close());
+
+  const info = await rpc.call('getAppInfo');
+  assert.ok(info.ok);
+  assert.equal((info.value as { shell: string }).shell, 'browser');
+
+  const badConfig = await rpc.call('startRun', { config: { optim: { batchSize: 0 } } });
+  assert.equal(badConfig.ok, false);
+  assert.ok(!badConfig.ok && badConfig.error.field === 'optim.batchSize', JSON.stringify(badConfig));
+  assert.ok(!badConfig.ok && ['invalid-config', 'invalid-argument'].includes(badConfig.error.code));
+
+  const unknown = await rpc.call('dropDatabase', {});
+  assert.deepEqual(unknown, { ok: false, error: { code: 'invalid-argument', message: 'unknown method "dropDatabase"' } });
+  const extraArg = await rpc.call('getRun', { runId: 1, sql: 'DROP TABLE runs' });
+  assert.ok(!extraArg.ok && extraArg.error.code === 'invalid-argument' && extraArg.error.field === 'sql');
+  const missing = await rpc.call('getRun', { runId: 99 });
+  assert.ok(!missing.ok && missing.error.code === 'not-found');
+
+  for (const frame of ['{not json', '[]', '42', 'null', '{"method":"listRuns"}', '{"id":{},"method":"listRuns"}', '{"id":1.5,"method":"listRuns"}']) {
+    const reply = await rpc.sendRaw(frame);
+    assert.equal(reply.id, null, frame);
+    assert.equal(reply.result.ok, false, frame);
+    assert.ok(!reply.result.ok && reply.result.error.code === 'invalid-argument', frame);
+  }
+  const binary = await rpc.sendRaw(Buffer.from('{"id":1,"method":"listRuns"}'), { binary: true });
+  assert.equal(binary.result.ok, false);
+
+  const runs = await rpc.call('listRuns');
+  assert.deepEqual(runs, { ok: true, value: [] });
+  assert.deepEqual(core.store.runs.list(), []);
+
+  // More than the frame limit closes that one socket; the server keeps serving others.
+  rpc.ws.send(JSON.stringify({ id: 1, method: 'listRuns', payload: 'x'.repeat(WIRE_MAX_FRAME_BYTES + 1) }));
+  assert.equal((await rpc.closed).code, 1009);
+  const again = await openRpc(wsUrl);
+  assert.deepEqual(await again.call('listRuns'), { ok: true, value: [] });
+  await again.close();
+});
+
+test('a real run over the socket: coalesced training batches, then getRun returns its steps', async (t) => {
+  const { wsUrl } = await serve(t);
+  const rpc = await openRpc(wsUrl);
+  t.after(() => rpc.close());
+  const watcher = await openRpc(wsUrl);
+  t.after(() => watcher.close());
+
+  const config = presetConfig('quick', { 'data.limit': 600, 'optim.epochs': 1 });
+  const started = await rpc.call('startRun', { config });
+  assert.ok(started.ok, JSON.stringify(started));
+  const run = started.value as RunRecord;
+  const isDone = (e: WorkbenchEvent) =>
+    e.type === 'training' && e.events.some((te) => te.runId === run.id && te.type === 'status' && te.status === 'completed');
+  await rpc.waitForEvent(isDone, 60_000);
+  await watcher.waitForEvent(isDone, 5_000);
+
+  const training = rpc.events.filter((r) => r.event.type === 'training');
+  const all = training.flatMap((r) => (r.event as Extract<WorkbenchEvent, { type: 'training' }>).events);
+  const steps = all.filter((e): e is Extract<TrainingEvent, { type: 'step' }> => e.type === 'step' && e.runId === run.id);
+  assert.ok(steps.length > 0);
+  assert.deepEqual(steps.map((s) => s.step), Array.from({ length: steps.length }, (_, i) => i + 1), 'every step arrives, in order');
+  assert.ok(rpc.events.some((r) => r.event.type === 'runs-changed'));
+  // Every client gets the same stream.
+  assert.equal(watcher.events.filter((r) => r.event.type === 'training').flatMap((r) => (r.event as Extract<WorkbenchEvent, { type: 'training' }>).events).filter((e) => e.type === 'step').length, steps.length);
+
+  const image = all.find((e): e is Extract<TrainingEvent, { type: 'image' }> => e.type === 'image');
+  if (image) {
+    assert.ok(image.grid.pixels instanceof Uint8Array);
+    assert.equal(image.grid.pixels.length, image.grid.rows * image.grid.cols * image.grid.height * image.grid.width);
+  }
+
+  const times = training.map((r) => r.at);
+  const gaps = times.slice(1).map((at, i) => at - times[i]);
+  const maxPerSecond = Math.max(...times.map((at) => times.filter((b) => b >= at && b < at + 1000).length));
+  t.diagnostic(`${training.length} training batches for ${steps.length} steps; max ${maxPerSecond} in any second; min gap ${gaps.length ? Math.min(...gaps).toFixed(1) : '-'} ms`);
+  assert.ok(maxPerSecond <= 21, `at most ~20 batches a second, got ${maxPerSecond}`);
+  if (gaps.length) assert.ok(Math.min(...gaps) >= 40, `batches are at least ~50 ms apart, got ${Math.min(...gaps)}`);
+
+  const detail = await rpc.call('getRun', { runId: run.id });
+  assert.ok(detail.ok);
+  const d = detail.value as RunDetail;
+  assert.equal(d.run.status, 'completed');
+  assert.equal(d.steps.length, d.run.totalSteps);
+  assert.equal(d.steps.at(-1)!.step, steps.at(-1)!.step);
+  for (const logged of d.images) {
+    assert.ok(logged.grid.pixels instanceof Uint8Array, 'stored image pixels (SQLite blobs) cross as bytes');
+    assert.equal(logged.grid.pixels.length, logged.grid.rows * logged.grid.cols * logged.grid.height * logged.grid.width);
+  }
+});
+
+test('a fast stream of steps still arrives as at most ~20 batches a second', async (t) => {
+  const { wsUrl } = await serve(t);
+  const rpc = await openRpc(wsUrl);
+  t.after(() => rpc.close());
+  // Tiny batches make hundreds of steps a second: far more events than batches.
+  const config = presetConfig('quick', { 'data.limit': 800, 'optim.epochs': 1, 'optim.batchSize': 2, 'run.previewEvery': 25 });
+  const started = await rpc.call('startRun', { config });
+  assert.ok(started.ok, JSON.stringify(started));
+  const runId = (started.value as RunRecord).id;
+  await rpc.waitForEvent((e) => e.type === 'training' && e.events.some((te) => te.runId === runId && te.type === 'status' && te.status === 'completed'), 60_000);
+
+  const batches = rpc.events.filter((r) => r.event.type === 'training');
+  const stepCount = batches.reduce((n, r) => n + (r.event as Extract<WorkbenchEvent, { type: 'training' }>).events.filter((e) => e.type === 'step').length, 0);
+  const times = batches.map((r) => r.at);
+  const span = (times.at(-1)! - times[0]) / 1000;
+  const maxPerSecond = Math.max(...times.map((at) => times.filter((b) => b >= at && b < at + 1000).length));
+  t.diagnostic(`${stepCount} steps in ${batches.length} batches over ${span.toFixed(2)} s: ${(batches.length / span).toFixed(1)} batches/s on average, max ${maxPerSecond} in any second, ${(stepCount / span).toFixed(0)} steps/s`);
+  assert.ok(span > 1, 'the stream lasted long enough to measure a rate');
+  assert.ok(maxPerSecond <= 21, `at most ~20 batches a second, got ${maxPerSecond}`);
+  assert.ok(stepCount > batches.length * 2, 'steps were coalesced');
+});
