@@ -14,7 +14,8 @@ export interface BackendResult {
   note: string;
 }
 
-const require = createRequire(import.meta.url);
+// Not named `require`: the bundler declares its own top-level `require` in the built workers.
+const resolveHere = createRequire(import.meta.url);
 
 function shortReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
@@ -47,7 +48,7 @@ async function initTensorflow(): Promise<string> {
 }
 
 function wasmDistDir(): string {
-  return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  return join(dirname(resolveHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 }
 
 async function initWasm(): Promise<string> {
