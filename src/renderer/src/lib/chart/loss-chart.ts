@@ -1,0 +1,172 @@
+// chart.js setup for the loss chart. Built for long runs: points arrive pre-parsed and sorted
+// (parsing off, normalized), LTTB decimation draws ~one point per pixel however many were logged,
+// and nothing animates, so an update per event batch stays cheap at 100,000 points.
+
+import {
+  Chart,
+  Decimation,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+  type ChartDataset,
+  type ScaleOptionsByType,
+} from 'chart.js';
+import { formatLoss } from '../format.ts';
+import { LOSS_PARTS, type LossPart, type LossSeries, type XY } from '../loss-series.ts';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Tooltip);
+
+export interface ChartColors {
+  series: Record<LossPart, string>;
+  grid: string;
+  text: string;
+  muted: string;
+  surface: string;
+  border: string;
+}
+
+export function readChartColors(el: Element): ChartColors {
+  const style = getComputedStyle(el);
+  const v = (name: string) => style.getPropertyValue(name).trim();
+  return {
+    series: { total: v('--series-total'), recon: v('--series-recon'), kl: v('--series-kl') },
+    grid: v('--grid-line'),
+    text: v('--text'),
+    muted: v('--muted'),
+    surface: v('--surface'),
+    border: v('--border-strong'),
+  };
+}
+
+export const PART_LABELS: Record<LossPart, string> = { total: '−ELBO', recon: 'Reconstruction', kl: 'KL' };
+
+type Variant = 'raw' | 'smoothed' | 'heldOut';
+const VARIANTS: readonly Variant[] = ['raw', 'smoothed', 'heldOut'];
+type LossDataset = ChartDataset<'line', XY[]> & { part: LossPart; variant: Variant };
+
+export interface LossChartView {
+  visible: Record<LossPart, boolean>;
+  smoothing: number;
+  logScale: boolean;
+  /** The run's planned length, so the curve fills the axis as training proceeds. */
+  totalSteps: number;
+}
+
+/** The theme's series colours are #rrggbb; canvas needs an explicit rgba() for a faded one. */
+function withAlpha(color: string, alpha: number): string {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  if (!m) return color;
+  const [r, g, b] = m.slice(1).map((h) => parseInt(h, 16));
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
+
+function styleDataset(ds: LossDataset, colors: ChartColors, view: LossChartView): void {
+  const color = colors.series[ds.part];
+  const smoothing = view.smoothing > 0;
+  ds.hidden = !view.visible[ds.part] || (ds.variant === 'smoothed' && !smoothing);
+  ds.borderColor = ds.variant === 'raw' && smoothing ? withAlpha(color, 0.28) : color;
+  ds.backgroundColor = color;
+  ds.borderWidth = ds.variant === 'raw' ? (smoothing ? 1 : 1.5) : 2;
+  ds.borderDash = ds.variant === 'heldOut' ? [6, 4] : [];
+  ds.pointRadius = ds.variant === 'heldOut' ? 3.5 : 0;
+  ds.pointHoverRadius = ds.variant === 'heldOut' ? 5 : 3;
+  ds.pointBackgroundColor = colors.surface;
+  ds.pointBorderColor = color;
+  ds.pointBorderWidth = 2;
+}
+
+const tickFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+function yScale(colors: ChartColors, logScale: boolean): ScaleOptionsByType<'linear' | 'logarithmic'> {
+  return {
+    type: logScale ? 'logarithmic' : 'linear',
+    grid: { color: colors.grid },
+    border: { color: colors.border },
+    // A log axis keeps chart.js' own ticks, which label only the round 1-2-5 values.
+    ticks: logScale
+      ? { color: colors.muted, autoSkip: true }
+      : { color: colors.muted, maxTicksLimit: 8, callback: (v: number | string) => tickFormat.format(Number(v)) },
+    title: { display: true, text: 'nats per image', color: colors.muted },
+  } as unknown as ScaleOptionsByType<'linear' | 'logarithmic'>;
+}
+
+export function createLossChart(canvas: HTMLCanvasElement, colors: ChartColors): Chart<'line', XY[]> {
+  const datasets: LossDataset[] = [];
+  for (const part of LOSS_PARTS) {
+    for (const variant of VARIANTS) {
+      const suffix = variant === 'heldOut' ? ' (held-out)' : variant === 'smoothed' ? ' (smoothed)' : '';
+      datasets.push({ label: `${PART_LABELS[part]}${suffix}`, part, variant, data: [], tension: 0, spanGaps: true });
+    }
+  }
+  return new Chart<'line', XY[]>(canvas, {
+    type: 'line',
+    data: { datasets },
+    options: {
+      parsing: false,
+      normalized: true,
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: {
+          type: 'linear',
+          min: 0,
+          grid: { color: colors.grid },
+          border: { color: colors.border },
+          ticks: { color: colors.muted, maxTicksLimit: 10, precision: 0 },
+          title: { display: true, text: 'step', color: colors.muted },
+        },
+        y: yScale(colors, false),
+      },
+      plugins: {
+        decimation: { enabled: true, algorithm: 'lttb' },
+        legend: { display: false },
+        tooltip: {
+          // The faint raw curve under a smoothed one would double every tooltip line.
+          filter: (item) => {
+            const ds = item.dataset as LossDataset;
+            const smoothedShown = item.chart.data.datasets.some((d) => !d.hidden && (d as LossDataset).variant === 'smoothed');
+            return !(ds.variant === 'raw' && smoothedShown);
+          },
+          callbacks: {
+            title: (items) => (items.length ? `step ${items[0].parsed.x}` : ''),
+            label: (item) => `${item.dataset.label}: ${formatLoss(item.parsed.y)}`,
+          },
+        },
+      },
+    },
+  });
+}
+
+const appliedStyles = new WeakMap<Chart, string>();
+
+/** Points, styles and scales from the series and the view; one redraw without animation. */
+export function updateLossChart(chart: Chart<'line', XY[]>, series: LossSeries, view: LossChartView, colors: ChartColors): void {
+  for (const ds of chart.data.datasets as LossDataset[]) {
+    ds.data = series[ds.variant][ds.part];
+    styleDataset(ds, colors, view);
+  }
+  const scales = chart.options.scales!;
+  const x = scales.x as ScaleOptionsByType<'linear'>;
+  // Unset, the axis ends at the last point; set, the curve grows towards the run's end.
+  (x as { max?: number }).max = view.totalSteps > 0 ? view.totalSteps : undefined;
+  x.grid.color = colors.grid;
+  x.border.color = colors.border;
+  x.ticks.color = colors.muted;
+  x.title.color = colors.muted;
+  scales.y = yScale(colors, view.logScale);
+  // chart.js keeps point options shared between points and refreshes them only in a non-direct
+  // update: a plain update (still without animation) when the look changed, the cheap direct
+  // one when only points arrived.
+  const styles = JSON.stringify([view.visible, view.smoothing > 0, view.logScale, colors]);
+  if (appliedStyles.get(chart) !== styles) {
+    appliedStyles.set(chart, styles);
+    chart.update();
+  } else {
+    chart.update('none');
+  }
+}

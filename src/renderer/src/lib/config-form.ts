@@ -1,0 +1,97 @@
+// The experiment form's logic: text typed into a field becomes a config value (possibly an invalid
+// one, which validateConfig then explains), values become text again, and errors are keyed by field.
+
+import {
+  FIELD_GROUPS,
+  type DataConfig,
+  type ExperimentConfig,
+  type FieldGroup,
+  type FieldSpec,
+} from '../../../shared/config.ts';
+import type { DatasetSummary } from '../../../shared/contract.ts';
+import type { AppError, FieldError } from '../../../shared/result.ts';
+
+export const GROUP_ORDER: readonly FieldGroup[] = ['data', 'model', 'loss', 'optim', 'run'];
+
+export function visibleFields(group: FieldGroup, config: ExperimentConfig): FieldSpec[] {
+  return FIELD_GROUPS[group].fields.filter((f) => !f.visibleWhen || f.visibleWhen(config));
+}
+
+/**
+ * Text to a value. Unparseable text is kept as is (a number field gets NaN, a list keeps the
+ * string), so validation reports it next to the field instead of the input silently reverting.
+ */
+export function parseFieldInput(spec: FieldSpec, text: string): unknown {
+  switch (spec.kind) {
+    case 'number':
+    case 'integer':
+      return text.trim() === '' ? NaN : Number(text.trim());
+    case 'intList': {
+      const parts = text.split(/[\s,]+/).filter(Boolean);
+      const values = parts.map(Number);
+      return values.every((v) => Number.isInteger(v)) ? values : text;
+    }
+    case 'enum':
+    case 'string':
+      return text;
+  }
+}
+
+export function formatFieldValue(spec: FieldSpec, value: unknown): string {
+  if (spec.kind === 'intList' && Array.isArray(value)) return value.join(', ');
+  if (typeof value === 'number') return Number.isNaN(value) ? '' : String(value);
+  return typeof value === 'string' ? value : '';
+}
+
+/** The first message per field, so each input shows one reason. */
+export function errorsByField(fields: readonly FieldError[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of fields ?? []) out[f.field] ??= f.message;
+  return out;
+}
+
+/** A server-side config error names fields; anything else is about the run as a whole. */
+export function fieldErrorsOf(error: AppError): FieldError[] {
+  if (error.fields?.length) return error.fields;
+  return error.field ? [{ field: error.field, message: error.message }] : [];
+}
+
+/** Readable names for enum options; the raw option is what the config stores. */
+export const OPTION_LABELS: Record<string, Record<string, string>> = {
+  'data.source': { 'builtin-mnist': 'Built-in MNIST', csv: 'CSV file', idx: 'IDX files' },
+  'model.encoder': { 'seed-conv': 'Seed conv (notebook)', mlp: 'MLP' },
+  'model.decoder': { seed: 'Seed dense + LayerNorm', mlp: 'MLP', deconv: 'Transposed conv' },
+  'model.sigma': { abs: '|h| (notebook)', softplus: 'softplus(h)', logvar: 'log-variance' },
+  'model.init': { torch: 'PyTorch default', glorot: 'Glorot (Keras)' },
+  'loss.likelihood': { gaussian: 'Gaussian', bernoulli: 'Bernoulli' },
+  'optim.optimizer': { adam: 'Adam', sgd: 'SGD', rmsprop: 'RMSprop' },
+  'run.backend': { auto: 'Automatic', tensorflow: 'TensorFlow (native)', wasm: 'WebAssembly', cpu: 'Plain JS (cpu)' },
+};
+
+export function optionLabel(path: string, option: string): string {
+  return OPTION_LABELS[path]?.[option] ?? option;
+}
+
+/** What identifies a data set to inspect: a summary stays valid while these are unchanged. */
+export function datasetKey(data: DataConfig): string {
+  return JSON.stringify([data.source, data.path, data.labelsPath, data.imageHeight, data.imageWidth]);
+}
+
+export interface PlannedSplit {
+  used: number;
+  train: number;
+  heldOut: number;
+}
+
+/** How many images a run with these settings would train on and hold out (mirrors the loader's rule). */
+export function plannedSplit(summary: DatasetSummary, data: DataConfig): PlannedSplit {
+  let available = summary.count;
+  if (data.labels.length > 0 && summary.labelCounts) {
+    const wanted = new Set(data.labels);
+    available = summary.labelCounts.reduce((sum, n, label) => (wanted.has(label) ? sum + n : sum), 0);
+  }
+  const used = data.limit > 0 ? Math.min(data.limit, available) : available;
+  // The loader's rule: never all images, at least one when any are asked for.
+  const heldOut = used < 2 || !(data.heldOutFraction > 0) ? 0 : Math.min(used - 1, Math.max(1, Math.round(used * data.heldOutFraction)));
+  return { used, train: used - heldOut, heldOut };
+}

@@ -1,0 +1,20 @@
+// Wires the backend's events into the stores, once, for the life of the page.
+
+import { getClient } from '../client/index.ts';
+import { app } from './app.svelte.ts';
+import { live } from './live.svelte.ts';
+import { runs } from './runs.svelte.ts';
+
+export function connectStores(): () => void {
+  const unsubscribe = getClient().onEvent((event) => {
+    if (event.type === 'training') {
+      live.applyEvents(event.events);
+      runs.applyEvents(event.events);
+    } else if (event.type === 'runs-changed') {
+      void runs.refresh();
+    }
+  });
+  void app.load();
+  void runs.refresh();
+  return unsubscribe;
+}

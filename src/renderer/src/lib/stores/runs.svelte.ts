@@ -1,0 +1,97 @@
+// Every run record, as listRuns reports them. Refreshed when the server says runs changed; status
+// events patch records at once so badges and buttons never lag behind the run.
+
+import type { RunEdit } from '../../../../shared/contract.ts';
+import type { Result } from '../../../../shared/result.ts';
+import type { RunRecord, TrainingEvent } from '../../../../shared/training.ts';
+import { getClient } from '../client/index.ts';
+import { notices } from './notices.svelte.ts';
+
+class Runs {
+  list = $state.raw<RunRecord[]>([]);
+  loaded = $state(false);
+  private refreshing: Promise<void> | null = null;
+  private again = false;
+
+  byId(id: number): RunRecord | undefined {
+    return this.list.find((r) => r.id === id);
+  }
+
+  /** Coalesces bursts of runs-changed: at most one request in flight and one queued behind it. */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.again = false;
+        const result = await getClient().listRuns();
+        if (result.ok) {
+          this.list = result.value;
+          this.loaded = true;
+        } else {
+          notices.error(`Could not list runs: ${result.error.message}`);
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  upsert(run: RunRecord): void {
+    const i = this.list.findIndex((r) => r.id === run.id);
+    this.list = i < 0 ? [run, ...this.list] : this.list.map((r) => (r.id === run.id ? run : r));
+  }
+
+  applyEvents(events: readonly TrainingEvent[]): void {
+    const latest = new Map<number, { status: RunRecord['status']; message: string }>();
+    for (const e of events) if (e.type === 'status') latest.set(e.runId, { status: e.status, message: e.message });
+    if (latest.size === 0) return;
+    this.list = this.list.map((run) => {
+      const last = latest.get(run.id);
+      return last ? { ...run, status: last.status, statusMessage: last.message } : run;
+    });
+  }
+
+  /**
+   * `settled` says whether the returned record is final. Pause and resume answer before the worker
+   * acts, with the status as it was; the status event and runs-changed that follow bring the new one,
+   * and storing the stale answer could undo them.
+   */
+  private async act(label: string, call: Promise<Result<RunRecord>>, settled: boolean): Promise<RunRecord | null> {
+    const result = await notices.track(label, call);
+    if (!result.ok) return null;
+    if (settled) this.upsert(result.value);
+    return result.value;
+  }
+
+  pause(runId: number) {
+    return this.act(`Pausing run ${runId}…`, getClient().pauseRun({ runId }), false);
+  }
+
+  resume(runId: number) {
+    return this.act(`Resuming run ${runId}…`, getClient().resumeRun({ runId }), false);
+  }
+
+  /** Answers once the run has checkpointed and stopped. */
+  stop(runId: number) {
+    return this.act(`Stopping run ${runId}…`, getClient().stopRun({ runId }), true);
+  }
+
+  update(edit: RunEdit) {
+    return this.act(`Saving run ${edit.runId}…`, getClient().updateRun(edit), true);
+  }
+
+  async remove(runIds: number[]): Promise<number[]> {
+    const label = runIds.length === 1 ? `Deleting run ${runIds[0]}…` : `Deleting ${runIds.length} runs…`;
+    const result = await notices.track(label, getClient().deleteRuns({ runIds }));
+    if (!result.ok) return [];
+    const gone = new Set(result.value.deleted);
+    this.list = this.list.filter((r) => !gone.has(r.id));
+    return result.value.deleted;
+  }
+}
+
+export const runs = new Runs();

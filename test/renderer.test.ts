@@ -1,0 +1,265 @@
+// The renderer's pure logic, without a DOM: smoothing, image grids, event aggregation, chart series,
+// run table sorting and filtering, form parsing and routes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RunDetail } from '../src/shared/contract.ts';
+import { findPreset } from '../src/shared/presets.ts';
+import type { EpochMetric, ImageGrid, RunRecord, StepMetric, TrainingEvent } from '../src/shared/training.ts';
+import { fieldSpec } from '../src/shared/config.ts';
+import { validateConfig } from '../src/shared/validate.ts';
+import { Ema, emaSmooth } from '../src/renderer/src/lib/ema.ts';
+import { gridToRgba } from '../src/renderer/src/lib/grid-rgba.ts';
+import { applyEvent, createAggregate, mergeHistory } from '../src/renderer/src/lib/run-aggregate.ts';
+import { LossSeries } from '../src/renderer/src/lib/loss-series.ts';
+import { architecture, filterRuns, parseTags, runDuration, sortRuns } from '../src/renderer/src/lib/runs-table.ts';
+import {
+  errorsByField,
+  fieldErrorsOf,
+  formatFieldValue,
+  parseFieldInput,
+  plannedSplit,
+  visibleFields,
+} from '../src/renderer/src/lib/config-form.ts';
+import { parseRoute, routeHash } from '../src/renderer/src/lib/route.ts';
+import { formatDuration, formatLoss, formatNumber } from '../src/renderer/src/lib/format.ts';
+
+const quick = findPreset('quick')!.config;
+const loss = (total: number) => ({ recon: total * 0.9, kl: total * 0.1, total });
+
+function stepEvent(runId: number, step: number, total = 100 - step): TrainingEvent {
+  return { type: 'step', runId, epoch: 1, step, totalSteps: 100, loss: loss(total), imagesPerSec: 500, etaSeconds: 10, wallMs: step * 10 };
+}
+
+function epochMetric(epoch: number, step: number, heldOut: number | null): EpochMetric {
+  return { epoch, step, train: loss(50), heldOut: heldOut === null ? null : loss(heldOut), imagesPerSec: 500, wallMs: 1000 };
+}
+
+function record(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    id: 1, name: 'run', preset: 'quick', config: quick, status: 'completed', statusMessage: '', backend: 'wasm',
+    createdAt: 1_000, startedAt: 2_000, finishedAt: 12_000, datasetName: 'MNIST', datasetFingerprint: 'f', notes: '',
+    tags: [], step: 0, epoch: 0, totalSteps: 100, finalTrain: null, finalHeldOut: null, imagesPerSec: null,
+    ...overrides,
+  };
+}
+
+function detail(run: RunRecord, steps: number[], epochs: EpochMetric[] = []): RunDetail {
+  const metrics: StepMetric[] = steps.map((s) => ({ step: s, epoch: 1, loss: loss(200 - s), imagesPerSec: 400, wallMs: s }));
+  return { run, steps: metrics, epochs, images: [], imageSteps: { reconstruction: [], samples: [] }, checkpointSteps: [] };
+}
+
+test('EMA: weight 0 is the identity, debiasing starts at the first value, non-finite values pass through', () => {
+  assert.deepEqual(emaSmooth([3, 1, 4], 0), [3, 1, 4]);
+  const s = emaSmooth([10, 10, 10], 0.9);
+  for (const v of s) assert.ok(Math.abs(v - 10) < 1e-9, `debiased EMA of a constant stays constant, got ${v}`);
+  const ema = new Ema(0.5);
+  assert.equal(ema.next(2), 2);
+  assert.ok(Number.isNaN(ema.next(NaN)));
+  // (0.5*2*0.5 + 0.5*4) / (1 - 0.25) = 3.333…
+  assert.ok(Math.abs(ema.next(4) - 10 / 3) < 1e-9);
+  assert.throws(() => new Ema(1), RangeError);
+});
+
+test('grid to RGBA: gray bytes copied to r, g, b, opaque; gaps transparent; pairs spaced', () => {
+  // 2x2 cells of 2x1 pixels: the mosaic rows are [a b | c d], [e f | g h] ... as bytes 1..8.
+  const grid: ImageGrid = { rows: 2, cols: 2, height: 1, width: 2, pixels: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]) };
+  const out = gridToRgba(grid, { gap: 1 });
+  assert.equal(out.width, 5);
+  assert.equal(out.height, 3);
+  const px = (x: number, y: number) => Array.from(out.data.subarray((y * out.width + x) * 4, (y * out.width + x) * 4 + 4));
+  assert.deepEqual(px(0, 0), [1, 1, 1, 255]);
+  assert.deepEqual(px(1, 0), [2, 2, 2, 255]);
+  assert.deepEqual(px(2, 0), [0, 0, 0, 0], 'the column gap is transparent');
+  assert.deepEqual(px(3, 0), [3, 3, 3, 255]);
+  assert.deepEqual(px(0, 1), [0, 0, 0, 0], 'the row gap is transparent');
+  assert.deepEqual(px(4, 2), [8, 8, 8, 255]);
+
+  const paired = gridToRgba({ rows: 4, cols: 1, height: 2, width: 2, pixels: new Uint8Array(16).fill(9) }, { gap: 1, pairGap: 3 });
+  // rows at 0, 3, 9 (3 + 3 + 3 extra), 12; height = 12 + 2.
+  assert.equal(paired.height, 14);
+  assert.equal(paired.data[(9 * 2) * 4 + 3], 255, 'third row starts after the pair gap');
+  assert.equal(paired.data[(7 * 2) * 4 + 3], 0);
+  assert.throws(() => gridToRgba({ rows: 1, cols: 1, height: 2, width: 2, pixels: new Uint8Array(3) }), RangeError);
+});
+
+test('aggregate: step events append; a replayed step (resume) drops what followed it', () => {
+  const agg = createAggregate(7);
+  assert.equal(applyEvent(agg, stepEvent(8, 1)), false, 'other runs are ignored');
+  for (let s = 1; s <= 5; s++) applyEvent(agg, stepEvent(7, s));
+  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2, 3, 4, 5]);
+  assert.equal(agg.progress.step, 5);
+  assert.equal(agg.progress.totalSteps, 100);
+  const generation = agg.generation;
+  applyEvent(agg, { type: 'started', runId: 7, backend: 'wasm', backendNote: '', trainSize: 90, heldOutSize: 10, stepsPerEpoch: 50, totalSteps: 100, fromStep: 3 });
+  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2, 3]);
+  assert.ok(agg.generation > generation, 'truncation is signalled to incremental readers');
+  applyEvent(agg, stepEvent(7, 4));
+  applyEvent(agg, stepEvent(7, 2));
+  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2], 'a step at or before the last one replaces the tail');
+  assert.equal(agg.status, 'running');
+  applyEvent(agg, { type: 'status', runId: 7, status: 'failed', message: 'loss became NaN' });
+  assert.equal(agg.status, 'failed');
+  assert.equal(agg.statusMessage, 'loss became NaN');
+  assert.equal(agg.progress.etaSeconds, null);
+});
+
+test('aggregate: epochs are replaced on replay, images keep the newest per kind', () => {
+  const agg = createAggregate(1);
+  applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(1, 10, 90) });
+  applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(2, 20, 80) });
+  applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(2, 20, 70) });
+  assert.deepEqual(agg.epochs.map((e) => e.heldOut?.total), [90, 70]);
+  const grid: ImageGrid = { rows: 1, cols: 1, height: 1, width: 1, pixels: Uint8Array.of(5) };
+  applyEvent(agg, { type: 'image', runId: 1, epoch: 1, step: 10, kind: 'samples', grid });
+  assert.equal(agg.images.samples?.step, 10);
+  assert.equal(agg.images.reconstruction, undefined);
+});
+
+test('history merge: older logged steps fill in before live ones; live ones win; progress from metrics', () => {
+  const agg = createAggregate(1);
+  for (const s of [40, 41]) applyEvent(agg, stepEvent(1, s));
+  const run = record({ status: 'running', step: 0 });
+  mergeHistory(agg, detail(run, [10, 20, 30, 40, 41], [epochMetric(1, 25, 80)]));
+  assert.deepEqual(agg.steps.map((p) => p.step), [10, 20, 30, 40, 41]);
+  assert.equal(agg.steps[3].total, 100 - 40, 'the live point is kept over the logged one');
+  assert.equal(agg.epochs.length, 1);
+  assert.equal(agg.status, 'running');
+  assert.ok(agg.historyLoaded);
+
+  // Opened after the fact: the record's step counter may be stale, the metrics are not.
+  const done = createAggregate(2);
+  mergeHistory(done, detail(record({ id: 2, status: 'completed', step: 0, epoch: 0 }), [50, 100], [epochMetric(3, 100, 70)]));
+  assert.equal(done.progress.step, 100);
+  assert.equal(done.progress.epoch, 3);
+  const stopped = createAggregate(3);
+  mergeHistory(stopped, detail(record({ id: 3, status: 'interrupted', totalSteps: 300 }), [50, 120]));
+  assert.equal(stopped.progress.step, 120);
+});
+
+test('loss series: incremental appends, restart on truncation or option change, log scale drops non-positive values', () => {
+  const agg = createAggregate(1);
+  const series = new LossSeries();
+  for (let s = 1; s <= 3; s++) applyEvent(agg, stepEvent(1, s, 10 * s));
+  assert.ok(series.update(agg, { smoothing: 0, logScale: false }));
+  const first = series.raw.total;
+  assert.deepEqual(first.map((p) => [p.x, p.y]), [[1, 10], [2, 20], [3, 30]]);
+  assert.equal(series.smoothed.total.length, 0, 'no smoothed curve without smoothing');
+  applyEvent(agg, stepEvent(1, 4, 40));
+  series.update(agg, { smoothing: 0, logScale: false });
+  assert.equal(series.raw.total, first, 'new points are appended to the same array');
+  assert.equal(series.pointCount, 4);
+  assert.equal(series.update(agg, { smoothing: 0, logScale: false }), false, 'nothing new, nothing changed');
+
+  series.update(agg, { smoothing: 0.5, logScale: false });
+  assert.notEqual(series.raw.total, first, 'an option change rebuilds');
+  assert.deepEqual(series.smoothed.total.map((p) => p.y), emaSmooth([10, 20, 30, 40], 0.5));
+
+  applyEvent(agg, { type: 'step', runId: 1, epoch: 1, step: 5, totalSteps: 100, loss: { recon: 1, kl: 0, total: NaN }, imagesPerSec: 1, etaSeconds: 1, wallMs: 1 });
+  series.update(agg, { smoothing: 0, logScale: true });
+  assert.equal(series.raw.total.length, 4, 'NaN is never plotted');
+  assert.equal(series.raw.kl.length, 4, 'a zero KL has no place on a log axis');
+  assert.equal(series.raw.recon.length, 5);
+
+  applyEvent(agg, stepEvent(1, 2, 5));
+  series.update(agg, { smoothing: 0, logScale: true });
+  assert.deepEqual(series.raw.total.map((p) => p.x), [1, 2], 'a replayed step rebuilds from the truncated history');
+
+  applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(1, 2, 33) });
+  applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(2, 4, null) });
+  assert.ok(series.update(agg, { smoothing: 0, logScale: true }));
+  assert.deepEqual(series.heldOut.total, [{ x: 2, y: 33 }], 'epochs without a held-out set add no point');
+});
+
+test('loss series keeps up with 100,000 steps appended in batches', () => {
+  const agg = createAggregate(1);
+  const series = new LossSeries();
+  const started = performance.now();
+  for (let batch = 0; batch < 1000; batch++) {
+    for (let i = 1; i <= 100; i++) applyEvent(agg, stepEvent(1, batch * 100 + i, 100 + Math.sin(i)));
+    series.update(agg, { smoothing: 0.9, logScale: false });
+  }
+  assert.equal(series.pointCount, 100_000);
+  assert.ok(performance.now() - started < 5_000, 'appending is linear, not quadratic');
+});
+
+test('runs table: sort by any column with missing values last, filter by name, preset, tag and status', () => {
+  const a = record({ id: 1, name: 'Alpha', preset: 'quick', finalHeldOut: loss(120), createdAt: 3, tags: ['baseline'] });
+  const b = record({ id: 2, name: 'beta', preset: 'seed-notebook', finalHeldOut: loss(100), createdAt: 2, status: 'failed' });
+  const c = record({ id: 3, name: 'Gamma', preset: 'quick', finalHeldOut: null, createdAt: 1, status: 'running', finishedAt: null });
+  const runs = [a, b, c];
+  assert.deepEqual(sortRuns(runs, 'heldOut', 'asc').map((r) => r.id), [2, 1, 3]);
+  assert.deepEqual(sortRuns(runs, 'heldOut', 'desc').map((r) => r.id), [1, 2, 3], 'a run without a loss stays last');
+  assert.deepEqual(sortRuns(runs, 'name', 'asc').map((r) => r.name), ['Alpha', 'beta', 'Gamma'], 'names sort without regard to case');
+  assert.deepEqual(sortRuns(runs, 'createdAt', 'desc').map((r) => r.id), [1, 2, 3]);
+  const withLr = [record({ id: 4, config: { ...quick, optim: { ...quick.optim, learningRate: 0.1 } } }), record({ id: 5 })];
+  assert.deepEqual(sortRuns(withLr, 'learningRate', 'desc').map((r) => r.id), [4, 5]);
+
+  assert.deepEqual(filterRuns(runs, 'notebook').map((r) => r.id), [2]);
+  assert.deepEqual(filterRuns(runs, 'BASELINE').map((r) => r.id), [1]);
+  assert.deepEqual(filterRuns(runs, 'quick running').map((r) => r.id), [3], 'every term must match');
+  assert.equal(filterRuns(runs, '  ').length, 3);
+
+  assert.equal(runDuration(a, 99_000), 10_000);
+  assert.equal(runDuration(c, 7_000), 5_000, 'a live run counts up to now');
+  assert.equal(runDuration(record({ startedAt: null }), 1), null);
+  assert.equal(architecture(quick), 'mlp 256 → mlp 256');
+  assert.equal(architecture(findPreset('seed-notebook')!.config), 'seed-conv → seed');
+  assert.deepEqual(parseTags(' a, b c ,, a '), ['a', 'b c']);
+});
+
+test('config form: text parses to values that validation explains, values format back to text', () => {
+  const epochs = fieldSpec('optim.epochs')!;
+  const hidden = fieldSpec('model.encoderHidden')!;
+  assert.equal(parseFieldInput(epochs, ' 12 '), 12);
+  assert.ok(Number.isNaN(parseFieldInput(epochs, '') as number));
+  assert.deepEqual(parseFieldInput(hidden, '512, 256'), [512, 256]);
+  assert.deepEqual(parseFieldInput(hidden, '512 256'), [512, 256]);
+  assert.equal(parseFieldInput(hidden, '512, x'), '512, x', 'unparseable text is kept for validation to flag');
+  assert.equal(formatFieldValue(hidden, [1, 2]), '1, 2');
+  assert.equal(formatFieldValue(epochs, NaN), '');
+
+  const bad = validateConfig({ ...quick, optim: { ...quick.optim, epochs: 0 }, model: { ...quick.model, encoderHidden: '512, x' } });
+  assert.equal(bad.ok, false);
+  if (!bad.ok) {
+    const errors = errorsByField(bad.error.fields);
+    assert.match(errors['optim.epochs'], /at least 1/);
+    assert.match(errors['model.encoderHidden'], /list of whole numbers/);
+    assert.deepEqual(fieldErrorsOf(bad.error).length, 2);
+  }
+  assert.deepEqual(fieldErrorsOf({ code: 'bad-data', message: 'no file', field: 'data.path' }), [{ field: 'data.path', message: 'no file' }]);
+  assert.deepEqual(fieldErrorsOf({ code: 'internal', message: 'boom' }), []);
+
+  const dataFields = (source: string) => visibleFields('data', { ...quick, data: { ...quick.data, source: source as 'csv' } }).map((f) => f.path);
+  assert.ok(!dataFields('builtin-mnist').includes('data.path'));
+  assert.ok(dataFields('csv').includes('data.path'));
+  assert.ok(!dataFields('csv').includes('data.labelsPath'));
+  assert.ok(dataFields('idx').includes('data.labelsPath'));
+});
+
+test('planned split follows the loader: label filter, then limit, then held-out share', () => {
+  const summary = { name: 'm', fingerprint: 'f', count: 100, height: 28, width: 28, labelCounts: [30, 50, 20] };
+  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 0, heldOutFraction: 0.1 }), { used: 100, train: 90, heldOut: 10 });
+  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [1, 2], limit: 0, heldOutFraction: 0.1 }), { used: 70, train: 63, heldOut: 7 });
+  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 40, heldOutFraction: 0.25 }), { used: 40, train: 30, heldOut: 10 });
+  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 5, heldOutFraction: 0.01 }), { used: 5, train: 4, heldOut: 1 });
+});
+
+test('routes round-trip through the address hash; anything unknown opens the form', () => {
+  assert.deepEqual(parseRoute('#/runs/12'), { view: 'run', runId: 12 });
+  assert.deepEqual(parseRoute('#/runs'), { view: 'runs' });
+  assert.deepEqual(parseRoute(''), { view: 'new' });
+  assert.deepEqual(parseRoute('#/runs/abc'), { view: 'new' });
+  for (const r of [{ view: 'new' }, { view: 'runs' }, { view: 'run', runId: 3 }] as const) assert.deepEqual(parseRoute(routeHash(r)), r);
+});
+
+test('formatting: losses, learning rates, durations', () => {
+  assert.equal(formatLoss(123.456), '123.46');
+  assert.equal(formatLoss(null), '—');
+  assert.equal(formatLoss(NaN), 'NaN');
+  assert.equal(formatNumber(0.001), '1e-3');
+  assert.equal(formatNumber(0.003 * 1.0000000000000002), '3e-3');
+  assert.equal(formatNumber(0.1), '0.1');
+  assert.equal(formatDuration(65_000), '1:05');
+  assert.equal(formatDuration(3_725_000), '1:02:05');
+  assert.equal(formatDuration(null), '—');
+});
