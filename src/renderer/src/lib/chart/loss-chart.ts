@@ -51,8 +51,6 @@ export interface LossChartView {
   visible: Record<LossPart, boolean>;
   smoothing: number;
   logScale: boolean;
-  /** The run's planned length, so the curve fills the axis as training proceeds. */
-  totalSteps: number;
 }
 
 /** The theme's series colours are #rrggbb; canvas needs an explicit rgba() for a faded one. */
@@ -67,11 +65,13 @@ function styleDataset(ds: LossDataset, colors: ChartColors, view: LossChartView)
   const color = colors.series[ds.part];
   const smoothing = view.smoothing > 0;
   ds.hidden = !view.visible[ds.part] || (ds.variant === 'smoothed' && !smoothing);
-  ds.borderColor = ds.variant === 'raw' && smoothing ? withAlpha(color, 0.28) : color;
+  ds.borderColor = ds.variant === 'raw' && smoothing ? withAlpha(color, 0.2) : color;
+  // Lower order draws on top: held-out points over the smoothed curve over the raw one.
+  ds.order = ds.variant === 'heldOut' ? 0 : ds.variant === 'smoothed' ? 1 : 2;
   ds.backgroundColor = color;
   ds.borderWidth = ds.variant === 'raw' ? (smoothing ? 1 : 1.5) : 2;
   ds.borderDash = ds.variant === 'heldOut' ? [6, 4] : [];
-  ds.pointRadius = ds.variant === 'heldOut' ? 3.5 : 0;
+  ds.pointRadius = ds.variant === 'heldOut' ? 4 : 0;
   ds.pointHoverRadius = ds.variant === 'heldOut' ? 5 : 3;
   ds.pointBackgroundColor = colors.surface;
   ds.pointBorderColor = color;
@@ -152,8 +152,6 @@ export function updateLossChart(chart: Chart<'line', XY[]>, series: LossSeries, 
   }
   const scales = chart.options.scales!;
   const x = scales.x as ScaleOptionsByType<'linear'>;
-  // Unset, the axis ends at the last point; set, the curve grows towards the run's end.
-  (x as { max?: number }).max = view.totalSteps > 0 ? view.totalSteps : undefined;
   x.grid.color = colors.grid;
   x.border.color = colors.border;
   x.ticks.color = colors.muted;
