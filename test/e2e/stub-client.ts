@@ -20,7 +20,9 @@ const STUB_BODY = String.raw`
 (() => {
   const o = window.__stubOptions;
   const listeners = new Set();
-  const ok = (value) => Promise.resolve({ ok: true, value });
+  // Real transports copy what they carry (structured clone, JSON); so does the stub, or the app
+  // would share objects with it and see edits before they are answered.
+  const ok = (value) => Promise.resolve({ ok: true, value: structuredClone(value) });
   const fail = (code, message) => Promise.resolve({ ok: false, error: { code, message } });
   let runs = o.runs.slice();
   const lossAt = (s) => {

@@ -109,6 +109,11 @@ test('UI with a stub backend', { timeout: 120_000 }, async (t) => {
     await page.getByTestId('resume').waitFor();
     assert.equal(await page.getByTestId('pause').count(), 0);
     await shoot(page, 'failed');
+    await page.getByTestId('run-tags').fill('diverged, lr-too-high');
+    await page.getByTestId('run-notes').fill('lr 1e-3 with batch 128 diverged at step 812.');
+    await page.getByTestId('save-notes').click();
+    await page.locator('[data-testid="save-notes"]:disabled').waitFor();
+    assert.equal(await page.getByTestId('run-notes').inputValue(), 'lr 1e-3 with batch 128 diverged at step 812.');
 
     await page.getByTestId('nav-run-5').click();
     await page.getByTestId('status-message').getByText(/Waiting for a free training slot/).waitFor();
