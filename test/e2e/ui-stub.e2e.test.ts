@@ -48,9 +48,12 @@ async function openWithStub(browser: Browser, workbench: Workbench, options: Stu
   return { page, problems };
 }
 
+/** The page's globals, typed by hand (this file is compiled without the DOM's types); a cast, as page functions take no closures. */
+type PageGlobals = { document: { querySelector(selector: string): { getAttribute(name: string): string | null; value?: string } | null } };
+
 function pointsAtLeast(page: Page, n: number): Promise<unknown> {
   return page.waitForFunction(
-    (min) => Number(document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= min,
+    (min) => Number((globalThis as unknown as PageGlobals).document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points')) >= min,
     n,
     { timeout: 30_000 },
   );
@@ -148,7 +151,7 @@ test('UI with a stub backend', { timeout: 120_000 }, async (t) => {
     await page.getByTestId('field-data.path').waitFor();
     await page.getByTestId('launch').getByText(/1 problem/).waitFor();
     await page.getByTestId('browse-data').click();
-    await page.waitForFunction(() => (document.querySelector('[data-testid="field-data.path"]') as HTMLInputElement).value !== '');
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="field-data.path"]')?.value !== '');
     assert.equal(await page.getByTestId('field-data.path').inputValue(), '/home/me/data/mnist_train.csv');
     await page.getByTestId('check-data').click();
     await page.getByTestId('dataset-summary').getByText(/60,000 images/).waitFor();

@@ -22,9 +22,12 @@ async function shoot(page: Page, name: string): Promise<void> {
 const numberAttr = (page: Page, testid: string, attr: string) =>
   page.getByTestId(testid).getAttribute(attr).then(Number);
 
+/** The page's globals, typed by hand (this file is compiled without the DOM's types); a cast, as page functions take no closures. */
+type PageGlobals = { document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null } };
+
 async function waitForAttr(page: Page, testid: string, attr: string, atLeast: number, timeout = 30_000): Promise<void> {
   await page.waitForFunction(
-    ([id, name, min]) => Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute(name as string)) >= (min as number),
+    ([id, name, min]) => Number((globalThis as unknown as PageGlobals).document.querySelector(`[data-testid="${id}"]`)?.getAttribute(name)) >= min,
     [testid, attr, atLeast] as const,
     { timeout },
   );
