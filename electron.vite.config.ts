@@ -14,6 +14,7 @@ export default defineConfig({
           serve: resolve('src/main/web/serve.ts'),
           worker: resolve('src/main/runs/worker.ts'),
           'inspect-worker': resolve('src/main/data/inspect-worker.ts'),
+          'export-worker': resolve('src/main/export/export-worker.ts'),
         },
         // Optional native backend: loaded at run time when installed, never bundled.
         external: ['@tensorflow/tfjs-node'],
@@ -37,6 +38,8 @@ export default defineConfig({
     root: 'src/renderer',
     build: {
       outDir: 'out/renderer',
+      // The page loads from disk or loopback, but parse time still counts on every window open.
+      minify: true,
       rollupOptions: { input: resolve('src/renderer/index.html') },
     },
     plugins: [svelte()],

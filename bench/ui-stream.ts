@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // `npx tsx bench/ui-stream.ts [--seconds N] [--json]`: what a person feels while a run streams.
 // Starts browser mode in this process (so its event loop can be watched), opens the live run view
 // in headless Chromium, and reports:
@@ -10,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createAppCore } from '../src/main/app-core.ts';
 import { startServer } from '../src/main/web/server.ts';
@@ -66,9 +67,13 @@ await page.evaluate(() => {
 batches.length = 0;
 const loop = monitorEventLoopDelay({ resolution: 5 });
 loop.enable();
+const elu0 = nodePerformance.eventLoopUtilization();
 const t0 = Date.now();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 loop.disable();
+// Busy fraction of the server's main thread: a high delay with a low utilisation means the thread
+// was waiting for a core (2 cores, shared with the training thread and the browser), not working.
+const utilisation = nodePerformance.eventLoopUtilization(elu0).utilization;
 const elapsed = (Date.now() - t0) / 1000;
 const page_ = await page.evaluate(() => {
   const w = window as unknown as { __longTasks: number[]; __frameGaps: number[] };
@@ -90,7 +95,7 @@ const result = {
   openingLongestTaskMs: opening,
   renderer: page_,
   updates: { batches: batches.length, perSecondAverage: batches.length / elapsed, perSecondMax: Math.max(0, ...perSecond.values()) },
-  server: { eventLoopDelayP50Ms: loop.percentile(50) / 1e6, eventLoopDelayP99Ms: loop.percentile(99) / 1e6, eventLoopDelayMaxMs: loop.max / 1e6 },
+  server: { utilisation, eventLoopDelayP50Ms: loop.percentile(50) / 1e6, eventLoopDelayP99Ms: loop.percentile(99) / 1e6, eventLoopDelayMaxMs: loop.max / 1e6 },
 };
 await browser.close();
 await core.close();
@@ -107,6 +112,7 @@ if (values.json) {
       `while streaming: renderer's longest task ${r.renderer.longestTask.toFixed(0)} ms (${r.renderer.longTasks} tasks >= 50 ms; target: none)` +
       (r.renderer.frames > 0 ? `, frame gap p99 ${r.renderer.frameGapP99.toFixed(1)} ms, max ${r.renderer.frameGapMax.toFixed(1)} ms over ${r.renderer.frames} frames\n` : '\n') +
       `updates reaching the page: ${r.updates.perSecondAverage.toFixed(1)}/s on average, at most ${r.updates.perSecondMax} in one second (target <= ~20)\n` +
-      `server event-loop delay: p50 ${r.server.eventLoopDelayP50Ms.toFixed(2)} ms, p99 ${r.server.eventLoopDelayP99Ms.toFixed(2)} ms, max ${r.server.eventLoopDelayMaxMs.toFixed(1)} ms (target p99 < 20)\n`,
+      `server event-loop delay: p50 ${r.server.eventLoopDelayP50Ms.toFixed(2)} ms, p99 ${r.server.eventLoopDelayP99Ms.toFixed(2)} ms, max ${r.server.eventLoopDelayMaxMs.toFixed(1)} ms (target p99 < 20); ` +
+        `main thread busy ${(r.server.utilisation * 100).toFixed(1)}% of the time\n`,
   );
 }

@@ -423,3 +423,10 @@ describe('random', () => {
     assert.deepEqual(Array.from(arr).sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
   });
 });
+
+test('data errors name the setting at fault, for forms', async () => {
+  const { loadDataset } = await import('../src/main/data/index.ts');
+  const { DEFAULT_CONFIG } = await import('../src/shared/presets.ts');
+  const missing = { ...DEFAULT_CONFIG.data, source: 'csv' as const, path: '/nonexistent/x.csv' };
+  await assert.rejects(loadDataset(missing), (e: AppFailure) => e.appError.field === 'data.path' && /file not found/.test(e.message));
+});

@@ -23,14 +23,21 @@ export async function loadDataset(cfg: DataConfig): Promise<Dataset> {
       field: 'data.path',
     });
   }
-  switch (cfg.source) {
-    case 'csv':
-      return loadCsv(cfg.path, h, w);
-    case 'idx':
-      return loadIdx(cfg.path, cfg.labelsPath.trim(), h, w);
-    default: {
-      const unknown: never = cfg.source;
-      throw new AppFailure({ code: 'invalid-config', message: `unknown data source ${String(unknown)}`, field: 'data.source' });
-    }
+  try {
+    if (cfg.source === 'csv') return await loadCsv(cfg.path, h, w);
+    return await loadIdx(cfg.path, cfg.labelsPath.trim(), h, w);
+  } catch (e) {
+    throw blameField(e, cfg);
   }
+}
+
+/**
+ * Points a data error at the setting that names the offending file, so a form can show it beside
+ * that field: the labels file's own problems at data.labelsPath, everything else at data.path.
+ */
+function blameField(e: unknown, cfg: DataConfig): unknown {
+  if (!(e instanceof AppFailure) || e.appError.field !== undefined) return e;
+  const labels = cfg.labelsPath.trim();
+  const field = labels !== '' && e.message.includes(labels) ? 'data.labelsPath' : 'data.path';
+  return new AppFailure({ ...e.appError, field });
 }

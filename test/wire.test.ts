@@ -1,0 +1,23 @@
+// The wire codec's base64 against Node's own, for every length remainder and a full image grid.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeWire, encodeWire } from '../src/shared/wire.ts';
+import { makeRng } from '../src/shared/random.ts';
+
+test('bytes encode as standard base64 and round-trip, for every length', () => {
+  const rng = makeRng(9);
+  for (const n of [0, 1, 2, 3, 4, 5, 6, 7, 100, 101, 102, 32 * 784]) {
+    const bytes = Uint8Array.from({ length: n }, () => Math.floor(rng() * 256));
+    const text = encodeWire({ pixels: bytes });
+    assert.equal(JSON.parse(text).pixels.$u8, Buffer.from(bytes).toString('base64'), `n=${n}`);
+    const back = decodeWire(text) as { pixels: Uint8Array };
+    assert.ok(back.pixels instanceof Uint8Array);
+    assert.deepEqual([...back.pixels], [...bytes], `n=${n}`);
+  }
+});
+
+test('malformed base64 is refused with a SyntaxError', () => {
+  for (const bad of ['abc', 'ab!d', 'a===', '=abc', 'ab=c']) {
+    assert.throws(() => decodeWire(JSON.stringify({ pixels: { $u8: bad } })), SyntaxError, bad);
+  }
+});
