@@ -39,6 +39,16 @@ function stringField(o: Record<string, unknown>, key: string, maxLength: number)
 }
 
 const MAX_ID = 2 ** 31 - 1;
+const MAX_PATH = 4096;
+
+// Main also requires an absolute path; that check needs Node's path rules, so it lives there.
+function dirField(o: Record<string, unknown>): AppError | null {
+  const v = o.dir;
+  if (typeof v !== 'string' || v.trim() === '' || v.length > MAX_PATH || v.includes('\0'))
+    return bad(`dir must be a folder path of 1 to ${MAX_PATH} characters`, 'dir');
+  return null;
+}
+
 const noArgs: Check = (p) => (p === undefined || p === null ? null : bad('this method takes no arguments'));
 const runIdOnly: Check = (p) => {
   const o = object(p, ['runId']);
@@ -95,6 +105,15 @@ const CHECKS: Record<MethodName, Check> = {
     if (!Array.isArray(ids) || ids.length === 0 || ids.length > 10_000 || ids.some((id) => typeof id !== 'number' || !Number.isInteger(id) || id < 1))
       return bad('runIds must be a non-empty list of run ids', 'runIds');
     return null;
+  },
+  exportRun: (p) => {
+    const o = object(p, ['runId', 'dir']);
+    if (isAppError(o)) return o;
+    return intField(o, 'runId', 1, MAX_ID) ?? dirField(o);
+  },
+  importRun: (p) => {
+    const o = object(p, ['dir']);
+    return isAppError(o) ? o : dirField(o);
   },
 };
 

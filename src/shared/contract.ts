@@ -70,6 +70,14 @@ export interface WorkbenchMethods {
   updateRun: [RunEdit, RunRecord];
   /** Deletes runs with everything logged for them; live runs are stopped first. */
   deleteRuns: [{ runIds: number[] }, { deleted: number[] }];
+  /**
+   * Writes a finished run as a folder `dir` (absolute; must not exist or be empty): the encoder and
+   * decoder in the TensorFlow.js Layers format, manifest.json, metrics CSVs and image PNGs.
+   * `files` are paths relative to `dir`.
+   */
+  exportRun: [{ runId: number; dir: string }, { dir: string; files: string[] }];
+  /** Checks an export folder (absolute path) completely, then stores it as a new completed run. */
+  importRun: [{ dir: string }, RunRecord];
 }
 
 export type MethodName = keyof WorkbenchMethods;
@@ -78,7 +86,7 @@ export type MethodResult<M extends MethodName> = WorkbenchMethods[M][1];
 
 export const METHOD_NAMES = [
   'getAppInfo', 'inspectDataset', 'pickDataFile', 'startRun', 'pauseRun', 'resumeRun', 'stopRun',
-  'listRuns', 'getRun', 'getImage', 'updateRun', 'deleteRuns',
+  'listRuns', 'getRun', 'getImage', 'updateRun', 'deleteRuns', 'exportRun', 'importRun',
 ] as const satisfies readonly MethodName[];
 
 /** Events pushed from main. Training events arrive in batches, at most ~20 a second per client. */

@@ -1,6 +1,7 @@
 // The contract's methods, implemented on the run service and the store. Arguments arrive already
 // validated (dispatch.ts); failures are thrown as AppFailure and enveloped by dispatch.
 
+import { isAbsolute } from 'node:path';
 import type { LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
 import { PRESETS } from '../../shared/presets.ts';
 import { AppFailure } from '../../shared/result.ts';
@@ -8,6 +9,7 @@ import type { ImageKind } from '../../shared/training.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
 import { inspectDatasetInWorker } from '../data/inspect.ts';
+import { exportRun, importRun } from '../export/index.ts';
 
 export interface HandlerDeps {
   store: Store;
@@ -26,6 +28,12 @@ const KINDS: readonly ImageKind[] = ['reconstruction', 'samples'];
 
 function notFound(message: string): AppFailure {
   return new AppFailure({ code: 'not-found', message });
+}
+
+/** A relative path would resolve against main's working folder, which the caller cannot see. */
+function absoluteDir(dir: string): string {
+  if (!isAbsolute(dir)) throw new AppFailure({ code: 'invalid-argument', message: `dir must be an absolute path, got "${dir}"`, field: 'dir' });
+  return dir;
 }
 
 export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
@@ -122,6 +130,14 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       for (const id of existing) store.runs.remove(id);
       deps.runsChanged();
       return { deleted: existing };
+    },
+
+    exportRun: ({ runId, dir }) => exportRun(store, runId, absoluteDir(dir), deps.version),
+
+    importRun: async ({ dir }) => {
+      const run = await importRun(store, absoluteDir(dir));
+      deps.runsChanged();
+      return run;
     },
   };
 }

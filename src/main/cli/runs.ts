@@ -1,23 +1,30 @@
-// `npm run runs -- list | show ID`: reads the run database.
+// `npm run runs -- list | show ID | export ID --out DIR | import DIR`: reads and writes the run database.
 
 import { openStore, parse, parseRunId, runCli, UsageError } from './common.ts';
 import { runDetails, runsTable } from './format.ts';
 import { AppFailure } from '../../shared/result.ts';
+import { appVersion } from '../app-core.ts';
+import { exportRun, importRun } from '../export/index.ts';
 
 const USAGE = `Usage: npm run runs -- <command> [options]
 
 Commands:
   list                 every run, newest first
   show ID              one run: settings, progress and final metrics, with its epoch history
+  export ID --out DIR  write a finished run to the new folder DIR: encoder and decoder in the
+                       TensorFlow.js Layers format, manifest.json, metrics CSVs, image PNGs
+  import DIR           check an export folder, then add it to the database as a new run
 
 Options:
   --db PATH            database file (default: the app's, in its user-data folder)
+  --out DIR            the folder export creates (it must not exist, or be empty)
   --json               print JSON instead of text
   -h, --help           show this help`;
 
 const OPTIONS = {
   options: {
     db: { type: 'string' },
+    out: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -59,6 +66,31 @@ async function main(): Promise<number> {
         );
         out([runDetails(run), ...(history.length ? ['', 'Epochs:', ...history] : [])].join('\n'));
       }
+    } finally {
+      store.close();
+    }
+    return 0;
+  }
+  if (command === 'export') {
+    if (rest.length !== 1) throw new UsageError('export takes one run id');
+    const id = parseRunId(rest[0]);
+    if (!values.out) throw new UsageError('export needs --out DIR, the folder to create');
+    const store = openStore(values.db);
+    try {
+      const result = await exportRun(store, id, values.out, appVersion());
+      out(values.json ? JSON.stringify(result) : `Exported run ${id} to ${result.dir} (${result.files.length} files)`);
+    } finally {
+      store.close();
+    }
+    return 0;
+  }
+  if (command === 'import') {
+    if (rest.length !== 1) throw new UsageError('import takes one folder');
+    if (values.out !== undefined) throw new UsageError('--out is for export');
+    const store = openStore(values.db);
+    try {
+      const run = await importRun(store, rest[0]);
+      out(values.json ? JSON.stringify(run) : `Imported ${rest[0]} as run ${run.id} "${run.name}"`);
     } finally {
       store.close();
     }

@@ -1,0 +1,81 @@
+// Metrics as CSV: one header row, one row per step or epoch. Numbers are written in JavaScript's
+// shortest round-trip form so an import reads back exactly what was logged; a diverged loss is
+// written as NaN, and an epoch without held-out data leaves those three cells empty.
+
+import type { EpochMetric, LossParts, StepMetric } from '../../shared/training.ts';
+
+export const STEP_COLUMNS = ['step', 'epoch', 'recon', 'kl', 'total', 'images_per_sec', 'wall_ms'] as const;
+export const EPOCH_COLUMNS = [
+  'epoch', 'step', 'train_recon', 'train_kl', 'train_total',
+  'held_out_recon', 'held_out_kl', 'held_out_total', 'images_per_sec', 'wall_ms',
+] as const;
+
+const num = (v: number): string => (Number.isNaN(v) ? 'NaN' : String(v));
+const loss = (l: LossParts | null): string[] => (l === null ? ['', '', ''] : [num(l.recon), num(l.kl), num(l.total)]);
+
+function table(header: readonly string[], rows: string[][]): string {
+  return [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n';
+}
+
+export function stepsToCsv(steps: readonly StepMetric[]): string {
+  return table(STEP_COLUMNS, steps.map((m) => [String(m.step), String(m.epoch), ...loss(m.loss), num(m.imagesPerSec), num(m.wallMs)]));
+}
+
+export function epochsToCsv(epochs: readonly EpochMetric[]): string {
+  return table(
+    EPOCH_COLUMNS,
+    epochs.map((m) => [String(m.epoch), String(m.step), ...loss(m.train), ...loss(m.heldOut), num(m.imagesPerSec), num(m.wallMs)]),
+  );
+}
+
+/** A CSV problem with the (1-based) line it was found on; the caller adds the file name. */
+export class CsvError extends Error {}
+
+function rowsOf(text: string, header: readonly string[]): string[][] {
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (lines.length === 0 || lines[0] !== header.join(',')) throw new CsvError(`line 1: expected the header "${header.join(',')}"`);
+  return lines.slice(1).map((line, i) => {
+    const cells = line.split(',');
+    if (cells.length !== header.length) throw new CsvError(`line ${i + 2}: expected ${header.length} values, found ${cells.length}`);
+    return cells;
+  });
+}
+
+function parser(cells: string[], line: number, header: readonly string[]) {
+  const value = (i: number): number => {
+    const cell = cells[i];
+    const v = cell === 'NaN' ? Number.NaN : cell.trim() === '' ? Number.NaN : Number(cell);
+    if (cell !== 'NaN' && !Number.isFinite(v)) throw new CsvError(`line ${line}: ${header[i]} is not a number ("${cell}")`);
+    return v;
+  };
+  const count = (i: number): number => {
+    const v = value(i);
+    if (!Number.isInteger(v) || v < 0) throw new CsvError(`line ${line}: ${header[i]} must be a whole number, found "${cells[i]}"`);
+    return v;
+  };
+  const parts = (i: number): LossParts => ({ recon: value(i), kl: value(i + 1), total: value(i + 2) });
+  return { value, count, parts };
+}
+
+export function stepsFromCsv(text: string): StepMetric[] {
+  return rowsOf(text, STEP_COLUMNS).map((cells, i) => {
+    const p = parser(cells, i + 2, STEP_COLUMNS);
+    return { step: p.count(0), epoch: p.count(1), loss: p.parts(2), imagesPerSec: p.value(5), wallMs: p.value(6) };
+  });
+}
+
+export function epochsFromCsv(text: string): EpochMetric[] {
+  return rowsOf(text, EPOCH_COLUMNS).map((cells, i) => {
+    const p = parser(cells, i + 2, EPOCH_COLUMNS);
+    const heldOutAbsent = cells.slice(5, 8).every((c) => c === '');
+    return {
+      epoch: p.count(0),
+      step: p.count(1),
+      train: p.parts(2),
+      heldOut: heldOutAbsent ? null : p.parts(5),
+      imagesPerSec: p.value(8),
+      wallMs: p.value(9),
+    };
+  });
+}

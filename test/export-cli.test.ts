@@ -1,0 +1,73 @@
+// `npm run runs -- export` and `import` as a user runs them: child processes, real files.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from './helpers.ts';
+
+function cli(script: 'train' | 'runs', args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('runs export then import into another database, with --json and text output', (t) => {
+  const dir = tempDir(t);
+  const source = join(dir, 'source.db');
+  const target = join(dir, 'target.db');
+  const trained = cli('train', ['--db', source, '--json', '--set', 'data.limit=300', '--set', 'optim.epochs=1', '--set', 'run.name=to export']);
+  assert.equal(trained.code, 0, trained.stderr);
+  const runId = JSON.parse(trained.stdout).runId;
+
+  const out = join(dir, 'export');
+  const exported = cli('runs', ['export', String(runId), '--out', out, '--db', source, '--json']);
+  assert.equal(exported.code, 0, exported.stderr);
+  const result = JSON.parse(exported.stdout);
+  assert.equal(result.dir, out);
+  for (const file of ['manifest.json', 'encoder/model.json', 'encoder/weights.bin', 'decoder/model.json', 'decoder/weights.bin',
+    'metrics-steps.csv', 'metrics-epochs.csv', 'reconstructions.png', 'samples.png']) {
+    assert.ok(result.files.includes(file), file);
+    assert.ok(existsSync(join(out, file)), file);
+  }
+  assert.equal(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).run.name, 'to export');
+
+  const imported = cli('runs', ['import', out, '--db', target, '--json']);
+  assert.equal(imported.code, 0, imported.stderr);
+  const run = JSON.parse(imported.stdout);
+  assert.equal(run.name, 'to export');
+  assert.equal(run.status, 'completed');
+  const list = JSON.parse(cli('runs', ['list', '--db', target, '--json']).stdout);
+  assert.deepEqual(list.map((r: { id: number }) => r.id), [run.id]);
+
+  const text = cli('runs', ['import', out, '--db', target]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^Imported .*export as run 2 "to export"/);
+  const again = cli('runs', ['export', '2', '--out', join(dir, 'again'), '--db', target]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /^Exported run 2 to .*again \(9 files\)/);
+});
+
+test('export and import errors are one line and a non-zero exit', (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'w.db');
+  const trained = cli('train', ['--db', db, '--json', '--set', 'data.limit=300', '--set', 'optim.epochs=1']);
+  assert.equal(trained.code, 0, trained.stderr);
+  const out = join(dir, 'export');
+  assert.equal(cli('runs', ['export', '1', '--out', out, '--db', db]).code, 0);
+  rmSync(join(out, 'decoder', 'weights.bin'));
+  const cases: [string[], number, RegExp][] = [
+    [['import', out], 1, /decoder\/weights\.bin: missing/],
+    [['export', '7', '--out', join(dir, 'x')], 1, /Run 7 does not exist/],
+    [['export', '1', '--out', out], 1, /already exists and is not empty/],
+    [['export', '1'], 2, /export needs --out DIR/],
+    [['import'], 2, /import takes one folder/],
+  ];
+  for (const [args, code, message] of cases) {
+    const r = cli('runs', [...args, '--db', db]);
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    if (code === 1) assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+  }
+  assert.equal(JSON.parse(cli('runs', ['list', '--db', db, '--json']).stdout).length, 1, 'the broken import added nothing');
+});
