@@ -90,7 +90,7 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
   }
 
   const listed: ManifestFile[] = [...files].map(([path, bytes]) => ({ path, bytes: bytes.length, sha256: sha256(bytes) }));
-  const { height, width } = { height: config.data.imageHeight, width: config.data.imageWidth };
+  const { imageHeight: height, imageWidth: width } = config.data;
   const L = config.model.latentDim;
   const manifest: ExportManifest = {
     format: FORMAT_NAME,
