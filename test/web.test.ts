@@ -217,7 +217,8 @@ test('a real run over the socket: coalesced training batches, then getRun return
   const maxPerSecond = Math.max(...times.map((at) => times.filter((b) => b >= at && b < at + 1000).length));
   t.diagnostic(`${training.length} training batches for ${steps.length} steps; max ${maxPerSecond} in any second; min gap ${gaps.length ? Math.min(...gaps).toFixed(1) : '-'} ms`);
   assert.ok(maxPerSecond <= 21, `at most ~20 batches a second, got ${maxPerSecond}`);
-  if (gaps.length) assert.ok(Math.min(...gaps) >= 40, `batches are at least ~50 ms apart, got ${Math.min(...gaps)}`);
+  // Spacing is checked where it is decided, in test/events.test.ts: arrival times here also carry
+  // the receiving side's scheduling, which can deliver two batches back to back under load.
 
   const detail = await rpc.call('getRun', { runId: run.id });
   assert.ok(detail.ok);

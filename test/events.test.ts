@@ -1,0 +1,48 @@
+// The event coalescer, measured where batches are sent: however fast events come, batches leave at
+// least one interval apart, every step is kept in order, and only the newest image per run and kind.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventCoalescer } from '../src/main/api/events.ts';
+import type { WorkbenchEvent } from '../src/shared/contract.ts';
+import type { TrainingEvent } from '../src/shared/training.ts';
+
+const step = (runId: number, n: number): TrainingEvent => ({
+  type: 'step', runId, epoch: 1, step: n, totalSteps: 10_000, loss: { recon: 1, kl: 1, total: 2 }, imagesPerSec: 1, etaSeconds: 1, wallMs: n,
+});
+const image = (runId: number, n: number): TrainingEvent => ({
+  type: 'image', runId, epoch: 0, step: n, kind: 'samples', grid: { rows: 1, cols: 1, height: 1, width: 1, pixels: new Uint8Array([n]) },
+});
+
+test('a flood of events leaves as batches at least 50 ms apart, nothing lost', async () => {
+  const sent: { at: number; event: WorkbenchEvent }[] = [];
+  const c = new EventCoalescer((event) => sent.push({ at: performance.now(), event }), 50);
+  let n = 0;
+  const until = performance.now() + 600;
+  while (performance.now() < until) {
+    for (let i = 0; i < 20; i++) c.push(step(1, ++n));
+    c.push(image(1, n));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await new Promise((r) => setTimeout(r, 80));
+  c.dispose();
+  const batches = sent.filter((s) => s.event.type === 'training');
+  const gaps = batches.slice(1).map((b, i) => b.at - batches[i].at);
+  assert.ok(batches.length >= 8 && batches.length <= 14, `${batches.length} batches in ~650 ms`);
+  assert.ok(Math.min(...gaps) >= 49, `min gap ${Math.min(...gaps)} ms`);
+  const events = batches.flatMap((b) => (b.event as Extract<WorkbenchEvent, { type: 'training' }>).events);
+  const steps = events.filter((e) => e.type === 'step').map((e) => e.step);
+  assert.deepEqual(steps, Array.from({ length: n }, (_, i) => i + 1));
+  for (const b of batches) {
+    const images = (b.event as Extract<WorkbenchEvent, { type: 'training' }>).events.filter((e) => e.type === 'image');
+    assert.ok(images.length <= 1, 'one image per run and kind per batch');
+  }
+});
+
+test('status changes also tell clients that run lists changed', async () => {
+  const sent: WorkbenchEvent[] = [];
+  const c = new EventCoalescer((e) => sent.push(e), 10);
+  c.push({ type: 'status', runId: 3, status: 'completed', message: '' });
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(sent.map((e) => e.type), ['training', 'runs-changed']);
+  c.dispose();
+});
