@@ -46,3 +46,25 @@ test('status changes also tell clients that run lists changed', async () => {
   assert.deepEqual(sent.map((e) => e.type), ['training', 'runs-changed']);
   c.dispose();
 });
+
+test('image grids go out at most twice a second per run and kind, and the newest always arrives', async () => {
+  const sent: { at: number; event: WorkbenchEvent }[] = [];
+  const c = new EventCoalescer((event) => sent.push({ at: performance.now(), event }), 20, 200);
+  for (let n = 1; n <= 30; n++) {
+    c.push(image(1, n));
+    c.push(image(2, n));
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  c.dispose();
+  const images = sent.flatMap((s) =>
+    s.event.type === 'training' ? s.event.events.filter((e) => e.type === 'image').map((e) => ({ at: s.at, e })) : [],
+  );
+  for (const runId of [1, 2]) {
+    const mine = images.filter((i) => i.e.runId === runId);
+    const gaps = mine.slice(1).map((m, i) => m.at - mine[i].at);
+    assert.ok(Math.min(...gaps) >= 195, `run ${runId}: min gap ${Math.min(...gaps)} ms`);
+    assert.ok(mine.length >= 3 && mine.length <= 5, `run ${runId}: ${mine.length} images in ~900 ms`);
+    assert.equal(mine[mine.length - 1].e.step, 30, 'the newest grid is delivered last');
+  }
+});

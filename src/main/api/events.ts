@@ -1,29 +1,35 @@
 // Coalesces training events for clients: however fast training runs, a client gets at most one
 // batch per interval (20 a second by default). Step events are all kept (the loss chart plots
-// every logged step); of image events only the newest per run and kind survives a batch, since a
-// screen shows one frame.
+// every logged step). Image grids are the bulk of the bytes and a screen shows one frame of each,
+// so per run and kind only the newest is kept, and it is sent at most twice a second; the last one
+// always arrives, a little later if need be.
 
 import type { WorkbenchEvent } from '../../shared/contract.ts';
 import type { TrainingEvent } from '../../shared/training.ts';
 
+type ImageEvent = Extract<TrainingEvent, { type: 'image' }>;
+
 export class EventCoalescer {
   private pending: TrainingEvent[] = [];
+  private readonly images = new Map<string, ImageEvent>();
+  private readonly imageSentAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private runsChanged = false;
 
   constructor(
     private readonly send: (event: WorkbenchEvent) => void,
     private readonly intervalMs = 50,
+    private readonly imageIntervalMs = 500,
   ) {}
 
   push(event: TrainingEvent): void {
     if (event.type === 'image') {
-      const i = this.pending.findIndex((e) => e.type === 'image' && e.runId === event.runId && e.kind === event.kind);
-      if (i >= 0) this.pending.splice(i, 1);
+      this.images.set(`${event.runId}/${event.kind}`, event);
+    } else {
+      // Status changes and epochs change what a runs list shows.
+      if (event.type === 'status' || event.type === 'epoch' || event.type === 'started') this.runsChanged = true;
+      this.pending.push(event);
     }
-    // Status changes and epochs change what a runs list shows.
-    if (event.type === 'status' || event.type === 'epoch' || event.type === 'started') this.runsChanged = true;
-    this.pending.push(event);
     this.schedule();
   }
 
@@ -40,20 +46,28 @@ export class EventCoalescer {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.pending.length > 0) {
-      const events = this.pending;
-      this.pending = [];
-      this.send({ type: 'training', events });
+    const events = this.pending;
+    this.pending = [];
+    const now = Date.now();
+    for (const [key, image] of this.images) {
+      if (now - (this.imageSentAt.get(key) ?? -Infinity) < this.imageIntervalMs) continue;
+      events.push(image);
+      this.images.delete(key);
+      this.imageSentAt.set(key, now);
     }
+    if (events.length > 0) this.send({ type: 'training', events });
     if (this.runsChanged) {
       this.runsChanged = false;
       this.send({ type: 'runs-changed' });
     }
+    // Images held back for their interval go out with a later batch.
+    if (this.images.size > 0) this.schedule();
   }
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.pending = [];
+    this.images.clear();
   }
 }
