@@ -12,35 +12,13 @@ import {
   type PatchSide,
 } from '../src/main/engine/kernels/conv2d-backprop-filter.ts';
 import { registerProjectKernels } from '../src/main/engine/kernels/index.ts';
+import { maxAbsDiff, on, randomArray, size } from './kernel-helpers.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = Conv2DBackpropFilterKernelAttrs['pad'];
 
 const TOLERANCE = 1e-4;
 
-function randomArray(size: number, seed: number, scale = 1): Float32Array {
-  let state = seed >>> 0 || 1;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    out[i] = ((state / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
-const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-async function on<T>(backend: 'wasm' | 'cpu', fn: () => T): Promise<T> {
-  await tf.setBackend(backend);
-  return fn();
-}
 
 /** Straight from the definition of the filter gradient, dilations included. */
 function referenceFilterGradient(x: Float32Array, xShape: Shape4, dy: Float32Array, attrs: Conv2DBackpropFilterKernelAttrs): Float32Array {

@@ -4,28 +4,13 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/main/engine/backend.ts';
-import { makeRng } from '../src/shared/random.ts';
+import { maxAbsDiff as maxDiff, on as onBackend, randomArray } from './kernel-helpers.ts';
+
+const data = (n: number, seed: number) => randomArray(n, seed + 1);
 
 before(async () => {
   await initBackend('wasm');
 });
-
-function data(n: number, seed: number): Float32Array {
-  const rng = makeRng(seed);
-  return Float32Array.from({ length: n }, () => rng() * 2 - 1);
-}
-
-async function onBackend<T>(name: string, fn: () => T): Promise<T> {
-  await tf.setBackend(name);
-  return fn();
-}
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
 
 test('matMul with every transpose combination equals cpu', async () => {
   for (const [m, k, n] of [[1, 5, 3], [3, 9, 6], [4, 33, 8], [5, 7, 11], [64, 784, 40], [128, 20, 400]]) {
