@@ -88,3 +88,12 @@ test('a config file with a JSON error is reported with its line and column', (t)
   const r2 = cli('train', ['--db', join(dir, 'w.db'), '--config', file]);
   assert.match(r2.stderr, /exp\.json: optim\.epochs must be at least 1/);
 });
+
+test('--data reads .csv and .csv.gz as CSV, anything else as IDX', async () => {
+  const { buildConfig } = await import('../src/main/cli/config-input.ts');
+  const source = (data: string) => buildConfig({ sets: [], data }).data.source;
+  assert.equal(source('/d/mnist_train.csv'), 'csv');
+  assert.equal(source('/d/mnist_train.CSV.gz'), 'csv');
+  assert.equal(source('/d/train-images-idx3-ubyte.gz'), 'idx');
+  assert.equal(source('/d/t10k-images.idx3-ubyte'), 'idx');
+});

@@ -65,7 +65,8 @@ export function buildConfig(inputs: ConfigInputs): ExperimentConfig {
     overrides = setPath(overrides, parsed.value.path, parsed.value.value);
   }
   if (inputs.data) {
-    const source = inputs.data.toLowerCase().endsWith('.csv') ? 'csv' : 'idx';
+    // The loaders detect gzip by content, so `.csv.gz` is a CSV too.
+    const source = /\.csv(\.gz)?$/i.test(inputs.data) ? 'csv' : 'idx';
     overrides = setPath(setPath(overrides, 'data.source', source), 'data.path', inputs.data);
   }
   if (inputs.labels) overrides = setPath(overrides, 'data.labelsPath', inputs.labels);
