@@ -16,6 +16,7 @@ export interface AppCoreOptions {
   shell: 'electron' | 'browser';
   maxConcurrent?: number;
   pickDataFile?: () => Promise<string | null>;
+  pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   storeOptions?: OpenOptions;
 }
 
@@ -52,6 +53,7 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     shell: options.shell,
     maxConcurrent,
     pickDataFile: options.pickDataFile,
+    pickExportFolder: options.pickExportFolder,
     runsChanged: () => clients.forEach((c) => c.markRunsChanged()),
   });
   service.subscribe((event) => clients.forEach((c) => c.push(event)));

@@ -58,6 +58,12 @@ const runIdOnly: Check = (p) => {
 const CHECKS: Record<MethodName, Check> = {
   getAppInfo: noArgs,
   pickDataFile: noArgs,
+  pickExportFolder: (p) => {
+    const o = object(p, ['suggestedName']);
+    if (isAppError(o)) return o;
+    if (typeof o.suggestedName !== 'string') return bad('suggestedName must be text', 'suggestedName');
+    return stringField(o, 'suggestedName', 200);
+  },
   listRuns: noArgs,
   inspectDataset: (p) => {
     const o = object(p, ['data']);

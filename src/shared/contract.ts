@@ -60,6 +60,11 @@ export interface WorkbenchMethods {
   inspectDataset: [{ data: DataConfig }, DatasetSummary];
   /** Opens a native file dialog (Electron only); null when cancelled or unavailable. */
   pickDataFile: [void, { path: string } | null];
+  /**
+   * Opens a native save dialog for a new export folder (Electron only); null when cancelled or
+   * unavailable. The path does not exist yet: it is meant for exportRun's `dir`.
+   */
+  pickExportFolder: [{ suggestedName: string }, { path: string } | null];
   startRun: [{ config: ExperimentConfig }, RunRecord];
   pauseRun: [{ runId: number }, RunRecord];
   resumeRun: [{ runId: number }, RunRecord];
@@ -85,7 +90,7 @@ export type MethodArgs<M extends MethodName> = WorkbenchMethods[M][0];
 export type MethodResult<M extends MethodName> = WorkbenchMethods[M][1];
 
 export const METHOD_NAMES = [
-  'getAppInfo', 'inspectDataset', 'pickDataFile', 'startRun', 'pauseRun', 'resumeRun', 'stopRun',
+  'getAppInfo', 'inspectDataset', 'pickDataFile', 'pickExportFolder', 'startRun', 'pauseRun', 'resumeRun', 'stopRun',
   'listRuns', 'getRun', 'getImage', 'updateRun', 'deleteRuns', 'exportRun', 'importRun',
 ] as const satisfies readonly MethodName[];
 

@@ -19,6 +19,8 @@ export interface HandlerDeps {
   maxConcurrent: number;
   /** Native file dialog, where the shell has one. */
   pickDataFile?: () => Promise<string | null>;
+  /** Native save dialog for a new export folder, where the shell has one. */
+  pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   /** Tells clients that run lists changed. */
   runsChanged: () => void;
 }
@@ -58,6 +60,12 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     pickDataFile: async () => {
       if (!deps.pickDataFile) return null;
       const path = await deps.pickDataFile();
+      return path === null ? null : { path };
+    },
+
+    pickExportFolder: async ({ suggestedName }) => {
+      if (!deps.pickExportFolder) return null;
+      const path = await deps.pickExportFolder(suggestedName);
       return path === null ? null : { path };
     },
 

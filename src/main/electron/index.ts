@@ -2,7 +2,7 @@
 // Behaviour lives in the modules beside this one; this file only decides the order things happen in.
 
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, screen, session, shell } from 'electron';
-import type { OpenDialogOptions } from 'electron';
+import type { OpenDialogOptions, SaveDialogOptions } from 'electron';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,18 @@ async function pickDataFile(): Promise<string | null> {
   return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
+async function pickExportFolder(suggestedName: string): Promise<string | null> {
+  const options: SaveDialogOptions = {
+    title: 'Export the run to a new folder',
+    buttonLabel: 'Export',
+    defaultPath: join(app.getPath('documents'), suggestedName),
+    // No overwrite prompt: exportRun refuses an occupied folder anyway, so its "yes" could only fail.
+    properties: ['createDirectory'],
+  };
+  const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+  return result.canceled || !result.filePath ? null : result.filePath;
+}
+
 function projectUrl(): string | undefined {
   try {
     const pkg = JSON.parse(readFileSync(join(app.getAppPath(), 'package.json'), 'utf8')) as {
@@ -116,6 +128,7 @@ function openCore(): AppCore {
     databasePath: join(app.getPath('userData'), DATABASE_FILE),
     shell: 'electron',
     pickDataFile,
+    pickExportFolder,
     storeOptions: nativeBinding ? { nativeBinding } : {},
   });
 }

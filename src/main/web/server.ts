@@ -1,6 +1,7 @@
 // Browser mode's server: the built renderer over HTTP and the contract over a WebSocket, both
-// behind the access token (auth.ts). Every response carries a strict Content-Security-Policy, so
-// even a page served here can only run this app's own scripts and talk back to this server.
+// behind the access token (auth.ts), plus run exports as ZIP downloads (export-download.ts). Every
+// response carries a strict Content-Security-Policy, so even a page served here can only run this
+// app's own scripts and talk back to this server.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppCore } from '../app-core.ts';
 import { WIRE_MAX_FRAME_BYTES, WIRE_PATH } from '../../shared/wire.ts';
 import { checkRequest, checkUpgrade, createGate, newToken, sessionCookie, urlHost, type Gate } from './auth.ts';
+import { EXPORT_PATH, sendExportZip } from './export-download.ts';
 import { serveSocket } from './socket.ts';
 import { sendFile, StaticFiles } from './static.ts';
 
@@ -97,6 +99,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (verdict.viaQuery) res.setHeader('Set-Cookie', sessionCookie(gate!));
     // Absolute-form targets (`GET http://host/x`) are for proxies; this is not one.
     if (!path.startsWith('/')) return plain(res, 400, 'Bad request path.');
+    const exportMatch = EXPORT_PATH.exec(path);
+    if (exportMatch) return void sendExportZip(core, res, Number(exportMatch[1]), req.method === 'HEAD');
     const found = files.lookup(path);
     if (found.kind === 'forbidden') return plain(res, 403, 'That path is outside the app.');
     if (found.kind === 'not-found') return plain(res, 404, 'Not found.');

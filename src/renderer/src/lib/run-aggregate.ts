@@ -36,6 +36,8 @@ export interface RunAggregate {
   backendNote: string;
   trainSize: number | null;
   heldOutSize: number | null;
+  /** Whether any checkpoint was saved: a run without one has no weights to export. */
+  hasCheckpoint: boolean;
   /** Bumped whenever points were removed or inserted before the end, so incremental readers start over. */
   generation: number;
   historyLoaded: boolean;
@@ -54,6 +56,7 @@ export function createAggregate(runId: number): RunAggregate {
     backendNote: '',
     trainSize: null,
     heldOutSize: null,
+    hasCheckpoint: false,
     generation: 0,
     historyLoaded: false,
   };
@@ -120,6 +123,7 @@ export function applyEvent(agg: RunAggregate, event: TrainingEvent): boolean {
       agg.images = { ...agg.images, [event.kind]: { kind: event.kind, epoch: event.epoch, step: event.step, grid: event.grid } };
       break;
     case 'checkpoint':
+      agg.hasCheckpoint = true;
       break;
     case 'status':
       agg.status = event.status;
@@ -171,5 +175,6 @@ export function mergeHistory(agg: RunAggregate, detail: RunDetail): void {
     agg.statusMessage = run.statusMessage;
   }
   agg.backend ??= run.backend || null;
+  agg.hasCheckpoint ||= detail.checkpointSteps.length > 0;
   agg.historyLoaded = true;
 }
