@@ -134,6 +134,14 @@ test('history merge: older logged steps fill in before live ones; live ones win;
   const stopped = createAggregate(3);
   mergeHistory(stopped, detail(record({ id: 3, status: 'interrupted', totalSteps: 300 }), [50, 120]));
   assert.equal(stopped.progress.step, 120);
+
+  // Export needs weights: known from the history's checkpoints or from a live checkpoint event.
+  assert.equal(stopped.hasCheckpoint, false);
+  const saved = createAggregate(4);
+  mergeHistory(saved, { ...detail(record({ id: 4, status: 'failed' }), [10]), checkpointSteps: [10] });
+  assert.equal(saved.hasCheckpoint, true);
+  applyEvent(stopped, { type: 'checkpoint', runId: 3, epoch: 1, step: 120 });
+  assert.equal(stopped.hasCheckpoint, true);
 });
 
 test('loss series: incremental appends, restart on truncation or option change, log scale drops non-positive values', () => {
