@@ -24,6 +24,16 @@ export function openStore(db: string | undefined): Store {
   return openDatabase(db ?? defaultDatabasePath());
 }
 
+/** Opens the database for one command and closes it whatever happens. */
+export async function withStore<T>(db: string | undefined, use: (store: Store) => T | Promise<T>): Promise<T> {
+  const store = openStore(db);
+  try {
+    return await use(store);
+  } finally {
+    store.close();
+  }
+}
+
 export function parseRunId(text: string | undefined): number {
   const id = Number(text);
   if (!text || !Number.isInteger(id) || id <= 0) throw new UsageError(`expected a run id (a positive whole number), got "${text ?? ''}"`);

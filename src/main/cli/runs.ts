@@ -1,6 +1,6 @@
 // `npm run runs -- list | show ID | export ID --out DIR | import DIR`: reads and writes the run database.
 
-import { openStore, parse, parseRunId, runCli, UsageError } from './common.ts';
+import { parse, parseRunId, runCli, UsageError, withStore } from './common.ts';
 import { runDetails, runsTable } from './format.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { appVersion } from '../app-core.ts';
@@ -41,20 +41,16 @@ async function main(): Promise<number> {
   const out = (text: string) => process.stdout.write(`${text}\n`);
   if (command === 'list') {
     if (rest.length) throw new UsageError(`list takes no arguments, got "${rest.join(' ')}"`);
-    const store = openStore(values.db);
-    try {
+    await withStore(values.db, (store) => {
       const runs = store.runs.list();
       out(values.json ? JSON.stringify(runs) : runsTable(runs));
-    } finally {
-      store.close();
-    }
+    });
     return 0;
   }
   if (command === 'show') {
     if (rest.length !== 1) throw new UsageError('show takes one run id');
     const id = parseRunId(rest[0]);
-    const store = openStore(values.db);
-    try {
+    await withStore(values.db, (store) => {
       const run = store.runs.get(id);
       if (!run) throw new AppFailure({ code: 'not-found', message: `run ${id} does not exist in ${store.file}` });
       const epochs = store.metrics.listEpochs(id);
@@ -66,34 +62,27 @@ async function main(): Promise<number> {
         );
         out([runDetails(run), ...(history.length ? ['', 'Epochs:', ...history] : [])].join('\n'));
       }
-    } finally {
-      store.close();
-    }
+    });
     return 0;
   }
   if (command === 'export') {
     if (rest.length !== 1) throw new UsageError('export takes one run id');
     const id = parseRunId(rest[0]);
     if (!values.out) throw new UsageError('export needs --out DIR, the folder to create');
-    const store = openStore(values.db);
-    try {
-      const result = await exportRun(store, id, values.out, appVersion());
+    const dir = values.out;
+    await withStore(values.db, async (store) => {
+      const result = await exportRun(store, id, dir, appVersion());
       out(values.json ? JSON.stringify(result) : `Exported run ${id} to ${result.dir} (${result.files.length} files)`);
-    } finally {
-      store.close();
-    }
+    });
     return 0;
   }
   if (command === 'import') {
     if (rest.length !== 1) throw new UsageError('import takes one folder');
     if (values.out !== undefined) throw new UsageError('--out is for export');
-    const store = openStore(values.db);
-    try {
+    await withStore(values.db, async (store) => {
       const run = await importRun(store, rest[0]);
       out(values.json ? JSON.stringify(run) : `Imported ${rest[0]} as run ${run.id} "${run.name}"`);
-    } finally {
-      store.close();
-    }
+    });
     return 0;
   }
   throw new UsageError(`unknown command "${command}"`);
