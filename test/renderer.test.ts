@@ -20,7 +20,7 @@ import {
   plannedSplit,
   visibleFields,
 } from '../src/renderer/src/lib/config-form.ts';
-import { parseRoute, routeHash } from '../src/renderer/src/lib/route.ts';
+import { parseRoute, routeHash, type Route } from '../src/renderer/src/lib/route.ts';
 import { formatDuration, formatLoss, formatNumber } from '../src/renderer/src/lib/format.ts';
 
 const quick = findPreset('quick')!.config;
@@ -45,7 +45,7 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
 
 function detail(run: RunRecord, steps: number[], epochs: EpochMetric[] = []): RunDetail {
   const metrics: StepMetric[] = steps.map((s) => ({ step: s, epoch: 1, loss: loss(200 - s), imagesPerSec: 400, wallMs: s }));
-  return { run, steps: metrics, epochs, images: [], imageSteps: { reconstruction: [], samples: [] }, checkpointSteps: [] };
+  return { run, steps: metrics, epochs, images: [], imageSteps: { reconstruction: [], samples: [] }, checkpoints: [] };
 }
 
 test('EMA: weight 0 is the identity, debiasing starts at the first value, non-finite values pass through', () => {
@@ -138,7 +138,7 @@ test('history merge: older logged steps fill in before live ones; live ones win;
   // Export needs weights: known from the history's checkpoints or from a live checkpoint event.
   assert.equal(stopped.hasCheckpoint, false);
   const saved = createAggregate(4);
-  mergeHistory(saved, { ...detail(record({ id: 4, status: 'failed' }), [10]), checkpointSteps: [10] });
+  mergeHistory(saved, { ...detail(record({ id: 4, status: 'failed' }), [10]), checkpoints: [{ step: 10, epoch: 1, atEpochEnd: true }] });
   assert.equal(saved.hasCheckpoint, true);
   applyEvent(stopped, { type: 'checkpoint', runId: 3, epoch: 1, step: 120 });
   assert.equal(stopped.hasCheckpoint, true);
@@ -257,7 +257,13 @@ test('routes round-trip through the address hash; anything unknown opens the for
   assert.deepEqual(parseRoute('#/runs'), { view: 'runs' });
   assert.deepEqual(parseRoute(''), { view: 'new' });
   assert.deepEqual(parseRoute('#/runs/abc'), { view: 'new' });
-  for (const r of [{ view: 'new' }, { view: 'runs' }, { view: 'run', runId: 3 }] as const) assert.deepEqual(parseRoute(routeHash(r)), r);
+  assert.deepEqual(parseRoute('#/runs/7/latent'), { view: 'latent', runId: 7 });
+  assert.deepEqual(parseRoute('#/runs/7/other'), { view: 'new' });
+  assert.deepEqual(parseRoute('#/compare/3,5,3,9'), { view: 'compare', runIds: [3, 5, 9] });
+  assert.deepEqual(parseRoute('#/compare/1,2,3,4,5,6,7,8'), { view: 'compare', runIds: [1, 2, 3, 4, 5, 6] });
+  assert.deepEqual(parseRoute('#/compare/1,x'), { view: 'compare', runIds: [] });
+  const all: Route[] = [{ view: 'new' }, { view: 'runs' }, { view: 'run', runId: 3 }, { view: 'latent', runId: 4 }, { view: 'compare', runIds: [2, 8] }, { view: 'compare', runIds: [] }];
+  for (const r of all) assert.deepEqual(parseRoute(routeHash(r)), r);
 });
 
 test('formatting: losses, learning rates, durations', () => {

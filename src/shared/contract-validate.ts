@@ -49,6 +49,32 @@ function dirField(o: Record<string, unknown>): AppError | null {
   return null;
 }
 
+/** Points per decode: a 32x32 manifold grid. */
+export const MAX_POINTS = 1024;
+/** Images per encode: enough for a dense scatter, small enough to cross IPC in one message. */
+export const MAX_ENCODE = 5000;
+/** Latent coordinates beyond this are far outside any prior's mass and most likely a bug. */
+const MAX_COORDINATE = 1000;
+
+const stepField = (o: Record<string, unknown>) => intField(o, 'step', 0, Number.MAX_SAFE_INTEGER, true);
+
+// The latent size is the run's, so main checks each point's length against it; here only shape.
+function pointsField(points: unknown): AppError | null {
+  if (!Array.isArray(points) || points.length === 0 || points.length > MAX_POINTS)
+    return bad(`points must be a list of 1 to ${MAX_POINTS} latent points`, 'points');
+  for (let i = 0; i < points.length; i++) {
+    const z: unknown = points[i];
+    if (!Array.isArray(z) || z.length === 0 || z.length > 512 || z.length !== (points[0] as unknown[]).length)
+      return bad(`points[${i}] must be a list of numbers as long as points[0]`, `points[${i}]`);
+    for (let d = 0; d < z.length; d++) {
+      const v: unknown = z[d];
+      if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > MAX_COORDINATE)
+        return bad(`points[${i}][${d}] must be a finite number from -${MAX_COORDINATE} to ${MAX_COORDINATE}`, `points[${i}][${d}]`);
+    }
+  }
+  return null;
+}
+
 const noArgs: Check = (p) => (p === undefined || p === null ? null : bad('this method takes no arguments'));
 const runIdOnly: Check = (p) => {
   const o = object(p, ['runId']);
@@ -120,6 +146,19 @@ const CHECKS: Record<MethodName, Check> = {
   importRun: (p) => {
     const o = object(p, ['dir']);
     return isAppError(o) ? o : dirField(o);
+  },
+  decodeLatents: (p) => {
+    const o = object(p, ['runId', 'step', 'points', 'cols']);
+    if (isAppError(o)) return o;
+    return intField(o, 'runId', 1, MAX_ID) ?? stepField(o) ?? intField(o, 'cols', 1, MAX_POINTS, true) ?? pointsField(o.points);
+  },
+  encodeImages: (p) => {
+    const o = object(p, ['runId', 'step', 'count', 'sourceRunId', 'includeImages']);
+    if (isAppError(o)) return o;
+    const e = intField(o, 'runId', 1, MAX_ID) ?? stepField(o) ?? intField(o, 'count', 1, MAX_ENCODE) ?? intField(o, 'sourceRunId', 1, MAX_ID, true);
+    if (e) return e;
+    if (o.includeImages !== undefined && typeof o.includeImages !== 'boolean') return bad('includeImages must be true or false', 'includeImages');
+    return null;
   },
 };
 

@@ -43,7 +43,50 @@ export interface RunDetail {
   images: LoggedImage[];
   /** Steps at which images were logged, per kind, for scrubbing through a run's history. */
   imageSteps: Record<ImageKind, number[]>;
-  checkpointSteps: number[];
+  /** Saved checkpoints, oldest first: every epoch end, plus the newest mid-epoch one. */
+  checkpoints: CheckpointSummary[];
+}
+
+export interface CheckpointSummary {
+  step: number;
+  /** Epochs completed when it was saved. */
+  epoch: number;
+  atEpochEnd: boolean;
+}
+
+/** Latent points decoded by one run's decoder at one checkpoint. */
+export interface DecodedImages {
+  runId: number;
+  /** The checkpoint used (the latest when none was asked for). */
+  step: number;
+  epoch: number;
+  /** One cell per point, in the order given, `cols` cells per row; pixels are the decoder's mean. */
+  grid: ImageGrid;
+  /** Milliseconds the decode itself took in main's latent worker. */
+  decodeMs: number;
+}
+
+/** Images encoded by one run's encoder at one checkpoint: the posterior means, for plotting. */
+export interface LatentEncoding {
+  runId: number;
+  step: number;
+  epoch: number;
+  /** Whose images these are (`sourceRunId`, or the run itself) and which split of that run. */
+  sourceRunId: number;
+  source: 'held-out' | 'train';
+  count: number;
+  latentDim: number;
+  /** Posterior means, `count * latentDim`, row-major. */
+  means: number[];
+  /** One label per image, or null when the data set has none. */
+  labels: number[] | null;
+  /**
+   * KL(q(z_d|x) || N(0,1)) of each latent dimension, averaged over these images, in nats. A
+   * dimension near 0 is inactive (collapsed to the prior).
+   */
+  klPerDim: number[];
+  /** The images themselves, one per row (`rows = count`, `cols = 1`), when asked for. */
+  images: ImageGrid | null;
 }
 
 export interface RunEdit {
@@ -83,6 +126,18 @@ export interface WorkbenchMethods {
   exportRun: [{ runId: number; dir: string }, { dir: string; files: string[] }];
   /** Checks an export folder (absolute path) completely, then stores it as a new completed run. */
   importRun: [{ dir: string }, RunRecord];
+  /**
+   * Decodes latent points (each `latentDim` long; at most 1,024) with a run's decoder at checkpoint
+   * `step` (default: the latest). Runs in a worker thread that keeps recently used models loaded.
+   */
+  decodeLatents: [{ runId: number; step?: number; points: number[][]; cols?: number }, DecodedImages];
+  /**
+   * Encodes the first `count` (at most 5,000) held-out images of run `sourceRunId` (default: the
+   * run itself; its training images when it holds none out) with run `runId`'s encoder at
+   * checkpoint `step` (default: the latest). The data set is reloaded from the run's config and
+   * must still have the fingerprint the source run recorded.
+   */
+  encodeImages: [{ runId: number; step?: number; count: number; sourceRunId?: number; includeImages?: boolean }, LatentEncoding];
 }
 
 export type MethodName = keyof WorkbenchMethods;
@@ -92,6 +147,7 @@ export type MethodResult<M extends MethodName> = WorkbenchMethods[M][1];
 export const METHOD_NAMES = [
   'getAppInfo', 'inspectDataset', 'pickDataFile', 'pickExportFolder', 'startRun', 'pauseRun', 'resumeRun', 'stopRun',
   'listRuns', 'getRun', 'getImage', 'updateRun', 'deleteRuns', 'exportRun', 'importRun',
+  'decodeLatents', 'encodeImages',
 ] as const satisfies readonly MethodName[];
 
 /** Events pushed from main. Training events arrive in batches, at most ~20 a second per client. */

@@ -53,7 +53,7 @@ const STUB_BODY = String.raw`
       { kind: 'reconstruction', epoch: 1, step: n, grid: grid(8, 8, 1) },
       { kind: 'samples', epoch: 1, step: n, grid: grid(4, 8, 2) },
     ] : [];
-    return { run, steps, epochs, images, imageSteps: { reconstruction: n ? [n] : [], samples: n ? [n] : [] }, checkpointSteps: [] };
+    return { run, steps, epochs, images, imageSteps: { reconstruction: n ? [n] : [], samples: n ? [n] : [] }, checkpoints: [] };
   };
   let streaming = false;
   const stream = () => {

@@ -108,7 +108,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
         epochs: store.metrics.listEpochs(runId),
         images,
         imageSteps,
-        checkpointSteps: store.checkpoints.list(runId).map((c) => c.step),
+        checkpoints: store.checkpoints.list(runId).map((c) => ({ step: c.step, epoch: c.epoch, atEpochEnd: c.atEpochEnd })),
       };
     },
 
@@ -146,6 +146,14 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       const run = await importRun(store, absoluteDir(dir));
       deps.runsChanged();
       return run;
+    },
+
+    decodeLatents: () => {
+      throw new AppFailure({ code: 'internal', message: 'decodeLatents is being built in this session' });
+    },
+
+    encodeImages: () => {
+      throw new AppFailure({ code: 'internal', message: 'encodeImages is being built in this session' });
     },
   };
 }

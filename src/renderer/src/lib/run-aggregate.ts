@@ -175,6 +175,6 @@ export function mergeHistory(agg: RunAggregate, detail: RunDetail): void {
     agg.statusMessage = run.statusMessage;
   }
   agg.backend ??= run.backend || null;
-  agg.hasCheckpoint ||= detail.checkpointSteps.length > 0;
+  agg.hasCheckpoint ||= detail.checkpoints.length > 0;
   agg.historyLoaded = true;
 }
