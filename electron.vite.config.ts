@@ -15,6 +15,7 @@ export default defineConfig({
           worker: resolve('src/main/runs/worker.ts'),
           'inspect-worker': resolve('src/main/data/inspect-worker.ts'),
           'export-worker': resolve('src/main/export/export-worker.ts'),
+          'latent-worker': resolve('src/main/latent/latent-worker.ts'),
         },
         // Optional native backend: loaded at run time when installed, never bundled.
         external: ['@tensorflow/tfjs-node'],

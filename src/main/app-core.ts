@@ -7,6 +7,7 @@ import type { WorkbenchEvent, WorkbenchHandlers } from '../shared/contract.ts';
 import { createHandlers } from './api/handlers.ts';
 import { dispatch } from './api/dispatch.ts';
 import { EventCoalescer } from './api/events.ts';
+import { LatentService } from './latent/index.ts';
 import { RunService } from './runs/service.ts';
 import { openDatabase, type OpenOptions, type Store } from './store/index.ts';
 import type { Result } from '../shared/result.ts';
@@ -45,10 +46,12 @@ export function createAppCore(options: AppCoreOptions): AppCore {
   const maxConcurrent = options.maxConcurrent ?? 2;
   const store = openDatabase(options.databasePath, options.storeOptions);
   const service = new RunService(store, { maxConcurrent });
+  const latent = new LatentService(store);
   const clients = new Set<EventCoalescer>();
   const handlers = createHandlers({
     store,
     service,
+    latent,
     version: appVersion(),
     shell: options.shell,
     maxConcurrent,
@@ -72,6 +75,7 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     },
     async close() {
       await service.shutdown();
+      await latent.close();
       clients.forEach((c) => c.dispose());
       clients.clear();
       store.close();

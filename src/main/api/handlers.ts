@@ -10,10 +10,12 @@ import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
 import { inspectDatasetInWorker } from '../data/inspect.ts';
 import { exportRun, importRun } from '../export/index.ts';
+import type { LatentService } from '../latent/index.ts';
 
 export interface HandlerDeps {
   store: Store;
   service: RunService;
+  latent: LatentService;
   version: string;
   shell: 'electron' | 'browser';
   maxConcurrent: number;
@@ -148,12 +150,9 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       return run;
     },
 
-    decodeLatents: () => {
-      throw new AppFailure({ code: 'internal', message: 'decodeLatents is being built in this session' });
-    },
+    decodeLatents: ({ runId, step, points, cols }) => deps.latent.decode(requireRun(runId), step, points, cols),
 
-    encodeImages: () => {
-      throw new AppFailure({ code: 'internal', message: 'encodeImages is being built in this session' });
-    },
+    encodeImages: ({ runId, step, count, sourceRunId, includeImages }) =>
+      deps.latent.encode(requireRun(runId), step, requireRun(sourceRunId ?? runId), count, includeImages ?? false),
   };
 }

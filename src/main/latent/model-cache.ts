@@ -1,0 +1,64 @@
+// The models the latent worker keeps loaded: a few checkpoints' encoders and decoders, least
+// recently used dropped first. Building a model and loading its weights costs tens of milliseconds
+// (the seed encoder holds 1.6 M parameters), far more than one slider decode, so a model is built
+// once per checkpoint and reused for every decode after.
+
+import * as tf from '@tensorflow/tfjs';
+import type { ExperimentConfig } from '../../shared/config.ts';
+import { AppFailure } from '../../shared/result.ts';
+import { buildDecoder, buildEncoder } from '../engine/model.ts';
+import { decodeWeights, writeModelWeights } from '../engine/weights.ts';
+import type { ModelRef } from './protocol.ts';
+
+export interface LoadedModel {
+  config: ExperimentConfig;
+  encoder: tf.LayersModel;
+  decoder: tf.LayersModel;
+}
+
+export class ModelCache {
+  private readonly models = new Map<string, LoadedModel>();
+
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.models.size;
+  }
+
+  /** The model for `ref`, loading it from `ref.weights` when not held; null when neither. */
+  get(ref: ModelRef): LoadedModel | null {
+    const held = this.models.get(ref.key);
+    if (held) {
+      // Map order is insertion order: re-inserting marks it most recently used.
+      this.models.delete(ref.key);
+      this.models.set(ref.key, held);
+      return held;
+    }
+    if (!ref.weights) return null;
+    const loaded = load(ref);
+    this.models.set(ref.key, loaded);
+    while (this.models.size > this.capacity) {
+      const [oldest, model] = this.models.entries().next().value as [string, LoadedModel];
+      this.models.delete(oldest);
+      model.encoder.dispose();
+      model.decoder.dispose();
+    }
+    return loaded;
+  }
+}
+
+function load(ref: ModelRef): LoadedModel {
+  const { config } = ref;
+  const image = { height: config.data.imageHeight, width: config.data.imageWidth };
+  const encoder = buildEncoder(config.model, image, config.run.seed);
+  const decoder = buildDecoder(config.model, image, config.run.seed);
+  try {
+    writeModelWeights(encoder, decodeWeights(ref.weights!.encoder), 'encoder');
+    writeModelWeights(decoder, decodeWeights(ref.weights!.decoder), 'decoder');
+  } catch (e) {
+    encoder.dispose();
+    decoder.dispose();
+    throw new AppFailure({ code: 'internal', message: `checkpoint ${ref.key} does not fit its run's model: ${(e as Error).message}` });
+  }
+  return { config, encoder, decoder };
+}

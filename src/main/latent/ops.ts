@@ -1,0 +1,55 @@
+// The two things the latent worker computes: images from latent points (the decoder's pixel mean),
+// and posterior means plus per-dimension KL from images. Plain functions of a loaded model, so a
+// test can call them on the main thread without a worker.
+
+import * as tf from '@tensorflow/tfjs';
+import type { ImageGrid } from '../../shared/training.ts';
+import { imageGrid } from '../engine/grid.ts';
+import { logVariance } from '../engine/loss.ts';
+import type { Dataset } from '../data/index.ts';
+import type { LoadedModel } from './model-cache.ts';
+
+/** Images per encoder call: the seed encoder's first activation is 73 KB per image. */
+const ENCODE_BATCH = 256;
+
+export function decodePoints(model: LoadedModel, points: Float32Array, latentDim: number, cols: number): ImageGrid {
+  const { imageHeight: h, imageWidth: w } = model.config.data;
+  const n = points.length / latentDim;
+  const pixels = tf.tidy(() => {
+    const logits = model.decoder.predict(tf.tensor2d(points, [n, latentDim])) as tf.Tensor;
+    // Both likelihoods' pixel mean is sigmoid(logits): the training decoder stops at the logits.
+    return tf.sigmoid(logits).dataSync() as Float32Array;
+  });
+  const images = Array.from({ length: n }, (_, i) => pixels.subarray(i * h * w, (i + 1) * h * w));
+  return imageGrid(images, Math.ceil(n / cols), cols, h, w);
+}
+
+export interface Encoded {
+  /** count * latentDim posterior means. */
+  means: Float32Array;
+  /** Mean KL(q(z_d|x) || N(0,1)) per dimension over the images, nats. */
+  klPerDim: Float64Array;
+}
+
+/** Encodes the first `count` images of `images` in batches. */
+export function encodeImages(model: LoadedModel, images: Dataset, count: number): Encoded {
+  const { height: h, width: w } = images;
+  const latentDim = model.config.model.latentDim;
+  const sigma = model.config.model.sigma;
+  const means = new Float32Array(count * latentDim);
+  const klSum = new Float64Array(latentDim);
+  for (let start = 0; start < count; start += ENCODE_BATCH) {
+    const b = Math.min(ENCODE_BATCH, count - start);
+    const [mean, klTerms] = tf.tidy(() => {
+      const x = tf.tensor4d(images.images.subarray(start * h * w, (start + b) * h * w), [b, h, w, 1]);
+      const [mu, head] = model.encoder.predict(x) as tf.Tensor2D[];
+      const logVar = logVariance(head, sigma);
+      // Per image and dimension: 0.5 * (mu^2 + sigma^2 - 1 - log sigma^2), summed over the batch.
+      const terms = tf.mul(0.5, tf.sub(tf.add(tf.square(mu), tf.exp(logVar)), tf.add(1, logVar)));
+      return [mu.dataSync() as Float32Array, tf.sum(terms, 0).dataSync() as Float32Array];
+    });
+    means.set(mean, start * latentDim);
+    for (let d = 0; d < latentDim; d++) klSum[d] += klTerms[d];
+  }
+  return { means, klPerDim: klSum.map((s) => s / count) };
+}

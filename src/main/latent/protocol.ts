@@ -1,0 +1,34 @@
+// Messages between main and the latent worker. Every request names its model by a key that is
+// unique per checkpoint row; the worker answers `missing` when it does not hold that model, and
+// main resends the request with the checkpoint's weights attached. So the worker's cache is the
+// only record of what it holds, and main never has to mirror it.
+
+import type { DataConfig, ExperimentConfig } from '../../shared/config.ts';
+import type { AppError } from '../../shared/result.ts';
+
+export interface ModelRef {
+  /** `${runId}:${checkpointId}`: a checkpoint rewritten after a resume gets a new id, so a new key. */
+  key: string;
+  config: ExperimentConfig;
+  /** Present on the retry after a `missing` answer. */
+  weights?: { encoder: Uint8Array; decoder: Uint8Array };
+}
+
+/** Which images to encode: a run's split, rebuilt from its data config and seed. */
+export interface ImageSource {
+  data: DataConfig;
+  seed: number;
+  /** The fingerprint the source run recorded; a data set that no longer matches is refused. */
+  fingerprint: string;
+  /** For messages: "run 12". */
+  label: string;
+}
+
+export type LatentRequest =
+  | { id: number; op: 'decode'; model: ModelRef; latentDim: number; points: Float32Array; cols: number }
+  | { id: number; op: 'encode'; model: ModelRef; source: ImageSource; count: number; includeImages: boolean };
+
+export type LatentReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: AppError }
+  | { id: number; missing: true };
