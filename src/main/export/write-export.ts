@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageGrid, ImageKind, RunRecord, EpochMetric, StepMetric } from '../../shared/training.ts';
 import { imageGrid } from '../engine/grid.ts';
+import { readTensors } from '../engine/read-tensor.ts';
 import { epochsToCsv, stepsToCsv } from './csv.ts';
 import { writeFolderAtomically, sha256 } from './folder.ts';
 import {
@@ -51,7 +52,7 @@ function latentGrid(decoder: tf.LayersModel, height: number, width: number): Ima
       z[(r * n + c) * 2 + 1] = at(n - 1 - r);
     }
   }
-  const pixels = tf.tidy(() => (decoder.predict(tf.tensor2d(z, [n * n, 2])) as tf.Tensor).dataSync() as Float32Array);
+  const [pixels] = readTensors(() => [decoder.apply(tf.tensor2d(z, [n * n, 2]), { training: false }) as tf.Tensor]);
   const size = height * width;
   const images = Array.from({ length: n * n }, (_, i) => pixels.subarray(i * size, (i + 1) * size));
   return imageGrid(images, n, n, height, width);

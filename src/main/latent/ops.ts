@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ImageGrid } from '../../shared/training.ts';
 import { imageGrid } from '../engine/grid.ts';
 import { logVariance } from '../engine/loss.ts';
+import { readTensors } from '../engine/read-tensor.ts';
 import type { Dataset } from '../data/index.ts';
 import type { LoadedModel } from './model-cache.ts';
 
@@ -15,10 +16,10 @@ const ENCODE_BATCH = 256;
 export function decodePoints(model: LoadedModel, points: Float32Array, latentDim: number, cols: number): ImageGrid {
   const { imageHeight: h, imageWidth: w } = model.config.data;
   const n = points.length / latentDim;
-  const pixels = tf.tidy(() => {
-    const logits = model.decoder.predict(tf.tensor2d(points, [n, latentDim])) as tf.Tensor;
+  const [pixels] = readTensors(() => {
+    const logits = model.decoder.apply(tf.tensor2d(points, [n, latentDim]), { training: false }) as tf.Tensor;
     // Both likelihoods' pixel mean is sigmoid(logits): the training decoder stops at the logits.
-    return tf.sigmoid(logits).dataSync() as Float32Array;
+    return [tf.sigmoid(logits)];
   });
   const images = Array.from({ length: n }, (_, i) => pixels.subarray(i * h * w, (i + 1) * h * w));
   return imageGrid(images, Math.ceil(n / cols), cols, h, w);
@@ -40,13 +41,13 @@ export function encodeImages(model: LoadedModel, images: Dataset, count: number)
   const klSum = new Float64Array(latentDim);
   for (let start = 0; start < count; start += ENCODE_BATCH) {
     const b = Math.min(ENCODE_BATCH, count - start);
-    const [mean, klTerms] = tf.tidy(() => {
+    const [mean, klTerms] = readTensors(() => {
       const x = tf.tensor4d(images.images.subarray(start * h * w, (start + b) * h * w), [b, h, w, 1]);
-      const [mu, head] = model.encoder.predict(x) as tf.Tensor2D[];
+      const [mu, head] = model.encoder.apply(x, { training: false }) as tf.Tensor2D[];
       const logVar = logVariance(head, sigma);
       // Per image and dimension: 0.5 * (mu^2 + sigma^2 - 1 - log sigma^2), summed over the batch.
       const terms = tf.mul(0.5, tf.sub(tf.add(tf.square(mu), tf.exp(logVar)), tf.add(1, logVar)));
-      return [mu.dataSync() as Float32Array, tf.sum(terms, 0).dataSync() as Float32Array];
+      return [mu, tf.sum(terms, 0)];
     });
     means.set(mean, start * latentDim);
     for (let d = 0; d < latentDim; d++) klSum[d] += klTerms[d];
