@@ -170,3 +170,18 @@ test('image source: data that no longer matches the run\'s fingerprint is refuse
     (e: Error) => /images of run 42 could not be loaded/.test(e.message) && e.message.includes('moved-away.csv'),
   );
 });
+
+test('an imported run\'s latent space can be browsed: it decodes and encodes as the run it came from', async () => {
+  const dir = join(root, 'export-flat');
+  await value('exportRun', { runId: flat.id, dir });
+  const imported = await value<RunRecord>('importRun', { dir });
+  assert.notEqual(imported.id, flat.id);
+  const points = [[0.3, 0.9], [-1, -1]];
+  const original = await value<DecodedImages>('decodeLatents', { runId: flat.id, points });
+  const copy = await value<DecodedImages>('decodeLatents', { runId: imported.id, points });
+  assert.deepEqual(copy.grid.pixels, original.grid.pixels);
+  const a = await value<LatentEncoding>('encodeImages', { runId: flat.id, count: 20 });
+  const b = await value<LatentEncoding>('encodeImages', { runId: imported.id, count: 20 });
+  assert.deepEqual(b.labels, a.labels, 'the same held-out images, rebuilt from the imported config');
+  assert.deepEqual(b.means, a.means);
+});
