@@ -1,7 +1,7 @@
 // PCA and interpolation against cases whose answers are known in closed form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lerpPath, pca, project, slerpPath, symmetricEigen } from '../src/shared/latent-math.ts';
+import { gridAxis, lerpPath, manifoldPoints, normalCdf, normalQuantile, pca, priorDraw, project, slerpPath, symmetricEigen } from '../src/shared/latent-math.ts';
 import { makeRng } from '../src/shared/random.ts';
 
 const close = (a: number, b: number, tol = 1e-9, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
@@ -70,4 +70,46 @@ test('slerp keeps the norm between the endpoints norms; lerp cuts through the mi
   close(Math.hypot(lin[0], lin[1]), 3 / Math.SQRT2, 1e-12, 'lerp midpoint norm');
   assert.throws(() => slerpPath([1, 2], [1], 3), /different sizes/);
   assert.throws(() => lerpPath([1], [2], 1), /at least 2 steps/);
+});
+
+test('normal quantile and CDF: known values, and each undoes the other', () => {
+  assert.ok(Math.abs(normalQuantile(0.5)) < 1e-12);
+  assert.ok(Math.abs(normalQuantile(0.975) - 1.959963985) < 1e-8);
+  assert.ok(Math.abs(normalQuantile(0.001) + 3.090232306) < 1e-8, 'the lower tail branch');
+  assert.ok(Math.abs(normalCdf(1.959963985) - 0.975) < 2e-7);
+  assert.ok(Math.abs(normalCdf(-1) - 0.158655254) < 2e-7);
+  for (const p of [0.01, 0.2, 0.5, 0.77, 0.99]) assert.ok(Math.abs(normalCdf(normalQuantile(p)) - p) < 3e-7, `p = ${p}`);
+  assert.throws(() => normalQuantile(1), /0 < p < 1/);
+});
+
+test('grid axes: linear spans [-range, range] evenly; quantile spacing is symmetric, denser near 0, with the same ends', () => {
+  assert.deepEqual(gridAxis(5, 2, 'linear'), [-2, -1, 0, 1, 2]);
+  assert.deepEqual(gridAxis(1, 3, 'quantile'), [0]);
+  const q = gridAxis(7, 2, 'quantile');
+  assert.ok(Math.abs(q[0] + 2) < 1e-5 && Math.abs(q[6] - 2) < 1e-5, `ends ${q[0]}, ${q[6]}`);
+  assert.ok(Math.abs(q[3]) < 1e-9);
+  for (let i = 0; i < 7; i++) assert.ok(Math.abs(q[i] + q[6 - i]) < 1e-6, 'symmetric');
+  assert.ok(q[4] - q[3] < q[6] - q[5], 'cells sit closer together near the origin');
+});
+
+test('manifold points: x along columns, y decreasing down rows, other dimensions from the base', () => {
+  const pts = manifoldPoints(4, [2, 0], 3, 1, 'linear', [9, 8, 7, 6]);
+  assert.equal(pts.length, 9);
+  assert.deepEqual(pts[0], [1, 8, -1, 6], 'top-left: x = -range, y = +range');
+  assert.deepEqual(pts[2], [1, 8, 1, 6], 'top-right');
+  assert.deepEqual(pts[8], [-1, 8, 1, 6], 'bottom-right');
+  assert.deepEqual(manifoldPoints(2, [0, 1], 2, 1, 'linear'), [[-1, 1], [1, 1], [-1, -1], [1, -1]]);
+  assert.throws(() => manifoldPoints(2, [1, 1], 3, 1, 'linear'), /two different dimensions/);
+  assert.throws(() => manifoldPoints(2, [0, 2], 3, 1, 'linear'), /below 2/);
+});
+
+test('prior draws: seeded, the right shape, and roughly standard normal', () => {
+  const a = priorDraw(3, 2000, makeRng(7));
+  assert.deepEqual(priorDraw(3, 2000, makeRng(7)), a, 'the same seed draws the same points');
+  assert.notDeepEqual(priorDraw(3, 5, makeRng(8)), a.slice(0, 5));
+  assert.ok(a.every((z) => z.length === 3 && z.every(Number.isFinite)));
+  const flat = a.flat();
+  const mean = flat.reduce((s, v) => s + v, 0) / flat.length;
+  const variance = flat.reduce((s, v) => s + (v - mean) ** 2, 0) / flat.length;
+  assert.ok(Math.abs(mean) < 0.05 && Math.abs(variance - 1) < 0.08, `mean ${mean}, variance ${variance}`);
 });
