@@ -1,11 +1,11 @@
 // `node out/main/serve.js`, the built browser mode, as a separate process: a run started over its
 // WebSocket trains in the bundled worker thread (found beside the bundle), and SIGTERM lets a live
-// run checkpoint before the process exits, so it can be resumed later.
+// run checkpoint before the process exits, so it can be resumed later. The bundled latent worker decodes too.
 import { test } from 'node:test';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { openDatabase } from '../../src/main/store/index.ts';
-import type { RunDetail, WorkbenchEvent } from '../../src/shared/contract.ts';
+import type { DecodedImages, RunDetail, WorkbenchEvent } from '../../src/shared/contract.ts';
 import type { RunRecord } from '../../src/shared/training.ts';
 import { presetConfig, tempDir } from '../helpers.ts';
 import { startWorkbench } from './harness.ts';
@@ -31,6 +31,10 @@ test('the built server trains a run and stops it with a checkpoint on SIGTERM', 
   assert.equal(d.run.status, 'completed');
   assert.equal(d.steps.length, d.run.totalSteps);
   assert.ok(d.run.finalHeldOut && Number.isFinite(d.run.finalHeldOut.total));
+  // The bundled latent worker decodes with the run's checkpoint.
+  const decoded = await rpc.call('decodeLatents', { runId: quickId, points: [new Array(d.run.config.model.latentDim).fill(0)] });
+  assert.ok(decoded.ok, JSON.stringify(decoded));
+  assert.equal((decoded.value as DecodedImages).grid.pixels.length, 28 * 28);
 
   const long = await rpc.call('startRun', { config: presetConfig('quick', { 'data.limit': 3000, 'optim.epochs': 5, 'optim.batchSize': 8 }) });
   assert.ok(long.ok);
