@@ -3,6 +3,8 @@
 
 import {
   FIELD_GROUPS,
+  fieldSpec,
+  getPath,
   type DataConfig,
   type ExperimentConfig,
   type FieldGroup,
@@ -10,6 +12,7 @@ import {
 } from '../../../shared/config.ts';
 import type { DatasetSummary } from '../../../shared/contract.ts';
 import type { AppError, FieldError } from '../../../shared/result.ts';
+import { formatNumber } from './format.ts';
 
 export const GROUP_ORDER: readonly FieldGroup[] = ['data', 'model', 'loss', 'optim', 'run'];
 
@@ -70,6 +73,18 @@ export const OPTION_LABELS: Record<string, Record<string, string>> = {
 
 export function optionLabel(path: string, option: string): string {
   return OPTION_LABELS[path]?.[option] ?? option;
+}
+
+/** A setting as a reader sees it (option labels, 1e-3 rather than 0.001, "all" for no label filter). */
+export function settingText(config: ExperimentConfig, path: string): string {
+  const value = getPath(config, path);
+  const spec = fieldSpec(path);
+  if (!spec) return value === undefined ? '—' : String(value);
+  if (spec.kind === 'enum') return optionLabel(path, String(value));
+  if (spec.kind === 'number' && typeof value === 'number') return formatNumber(value);
+  if (spec.kind === 'intList' && Array.isArray(value) && value.length === 0) return 'all';
+  const text = formatFieldValue(spec, value);
+  return text === '' ? '—' : text;
 }
 
 /** What identifies a data set to inspect: a summary stays valid while these are unchanged. */

@@ -41,6 +41,28 @@ export function readChartColors(el: Element): ChartColors {
   };
 }
 
+/**
+ * Options every streaming line chart here shares: points arrive parsed and sorted, nothing
+ * animates (a redraw per event batch must stay cheap), and the chart fills its sized container.
+ */
+export const FAST_LINE_OPTIONS = {
+  parsing: false,
+  normalized: true,
+  animation: false,
+  responsive: true,
+  maintainAspectRatio: false,
+} as const;
+
+/** Creates a chart when a component mounts and destroys it when it goes; `set` holds it meanwhile. */
+export function chartLifecycle<C extends { destroy(): void }>(create: () => C, set: (chart: C | null) => void): () => void {
+  const chart = create();
+  set(chart);
+  return () => {
+    set(null);
+    chart.destroy();
+  };
+}
+
 export const PART_LABELS: Record<LossPart, string> = { total: '−ELBO', recon: 'Reconstruction', kl: 'KL' };
 
 type Variant = 'raw' | 'smoothed' | 'heldOut';
@@ -54,7 +76,7 @@ export interface LossChartView {
 }
 
 /** The theme's series colours are #rrggbb; canvas needs an explicit rgba() for a faded one. */
-function withAlpha(color: string, alpha: number): string {
+export function withAlpha(color: string, alpha: number): string {
   const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
   if (!m) return color;
   const [r, g, b] = m.slice(1).map((h) => parseInt(h, 16));
@@ -80,7 +102,7 @@ function styleDataset(ds: LossDataset, colors: ChartColors, view: LossChartView)
 
 const tickFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 
-function yScale(colors: ChartColors, logScale: boolean): ScaleOptionsByType<'linear' | 'logarithmic'> {
+export function yScale(colors: ChartColors, logScale: boolean): ScaleOptionsByType<'linear' | 'logarithmic'> {
   return {
     type: logScale ? 'logarithmic' : 'linear',
     grid: { color: colors.grid },
@@ -105,11 +127,7 @@ export function createLossChart(canvas: HTMLCanvasElement, colors: ChartColors):
     type: 'line',
     data: { datasets },
     options: {
-      parsing: false,
-      normalized: true,
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
+      ...FAST_LINE_OPTIONS,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
         x: {

@@ -1,0 +1,121 @@
+// chart.js setup for Compare's overlaid loss curves: one colour per run, the smoothed curve bold over
+// its faint raw one, held-out epochs as points. Same approach as the run view's chart (pre-parsed
+// sorted points, LTTB decimation, no animation); hovering is drawn by the component, since runs
+// log on different x grids and chart.js' own tooltip matches points by index.
+
+import { Chart, type ChartDataset, type ScaleOptionsByType } from 'chart.js';
+import type { XAxis } from '../compare/series.ts';
+import { durationTickStep } from '../compare/series.ts';
+import { PALETTE_SIZE } from '../compare/colors.ts';
+import { formatCount, formatDuration } from '../format.ts';
+import type { XY } from '../loss-series.ts';
+// Importing the run view's chart module registers the line chart's controllers and scales.
+import { FAST_LINE_OPTIONS, withAlpha, yScale, type ChartColors } from './loss-chart.ts';
+
+export interface PlottedRun {
+  runId: number;
+  /** Palette slot: the colour is --run-<slot>. */
+  slot: number;
+  raw: XY[];
+  smoothed: XY[];
+  /** Held-out curves have a point per epoch: mark each one. */
+  markPoints: boolean;
+}
+
+export interface CompareChartView {
+  xAxis: XAxis;
+  logScale: boolean;
+}
+
+/** The run colours of the current scheme, as canvas needs them (#rrggbb, not var()). */
+export function readRunColors(el: Element): string[] {
+  const style = getComputedStyle(el);
+  return Array.from({ length: PALETTE_SIZE }, (_, i) => style.getPropertyValue(`--run-${i}`).trim());
+}
+
+export const X_AXIS_LABELS: Record<XAxis, string> = { step: 'Step', epoch: 'Epoch', images: 'Images seen', wall: 'Wall time' };
+
+const compact = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+const epochFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+/** How an x value reads on the axis and in the hover box. */
+export function formatX(axis: XAxis, x: number, forTicks = false): string {
+  switch (axis) {
+    case 'step': return formatCount(x);
+    case 'epoch': return epochFormat.format(x);
+    case 'images': return forTicks ? compact.format(x) : formatCount(x);
+    case 'wall': return formatDuration(x * 1000);
+  }
+}
+
+type RunDataset = ChartDataset<'line', XY[]>;
+
+function datasetsFor(runs: readonly PlottedRun[], runColors: readonly string[], colors: ChartColors): RunDataset[] {
+  const out: RunDataset[] = [];
+  for (const run of runs) {
+    const color = runColors[run.slot] || colors.text;
+    const smoothed = run.smoothed.length > 0;
+    out.push({
+      label: `run ${run.runId}`,
+      data: run.raw,
+      borderColor: smoothed ? withAlpha(color, 0.18) : color,
+      backgroundColor: color,
+      borderWidth: smoothed ? 1 : 2,
+      pointRadius: run.markPoints ? 3.5 : 0,
+      pointBackgroundColor: colors.surface,
+      pointBorderColor: color,
+      pointBorderWidth: 2,
+      tension: 0,
+      spanGaps: true,
+      order: 2,
+    });
+    if (smoothed) {
+      out.push({ label: `run ${run.runId} (smoothed)`, data: run.smoothed, borderColor: color, borderWidth: 2, pointRadius: 0, tension: 0, spanGaps: true, order: 1 });
+    }
+  }
+  return out;
+}
+
+function xScale(axis: XAxis, colors: ChartColors, maxX: number): ScaleOptionsByType<'linear'> {
+  return {
+    type: 'linear',
+    min: 0,
+    // The curves end at the right edge, not at the next round number past the longest run.
+    ...(maxX > 0 ? { max: maxX } : {}),
+    grid: { color: colors.grid },
+    border: { color: colors.border },
+    ticks: {
+      color: colors.muted,
+      maxTicksLimit: 10,
+      ...(axis === 'step' || axis === 'images' ? { precision: 0 } : {}),
+      ...(axis === 'wall' ? { stepSize: durationTickStep(maxX) } : {}),
+      callback: (v: number | string) => formatX(axis, Number(v), true),
+    },
+    title: { display: true, text: X_AXIS_LABELS[axis].toLowerCase(), color: colors.muted },
+  } as unknown as ScaleOptionsByType<'linear'>;
+}
+
+export function createCompareChart(canvas: HTMLCanvasElement): Chart<'line', XY[]> {
+  return new Chart<'line', XY[]>(canvas, {
+    type: 'line',
+    data: { datasets: [] },
+    options: {
+      ...FAST_LINE_OPTIONS,
+      events: [],
+      scales: {},
+      plugins: {
+        decimation: { enabled: true, algorithm: 'lttb' },
+        legend: { display: false },
+        tooltip: { enabled: false },
+      },
+    },
+  });
+}
+
+export function updateCompareChart(chart: Chart<'line', XY[]>, runs: readonly PlottedRun[], view: CompareChartView, colors: ChartColors, runColors: readonly string[]): void {
+  chart.data.datasets = datasetsFor(runs, runColors, colors);
+  let maxX = 0;
+  for (const run of runs) if (run.raw.length > 0) maxX = Math.max(maxX, run.raw[run.raw.length - 1].x);
+  chart.options.scales = { x: xScale(view.xAxis, colors, maxX), y: yScale(colors, view.logScale) };
+  chart.update();
+}

@@ -1,0 +1,36 @@
+// One colour per compared run, from a fixed palette of six (MAX_COMPARE): the same run wears the same
+// colour in the chips, the chart, the tables and the image rows. The colours themselves are CSS
+// variables (--run-0 … --run-5 in app.css), so each scheme gets shades that read on its background.
+
+import { MAX_COMPARE } from '../route.ts';
+
+export const PALETTE_SIZE = MAX_COMPARE;
+
+/** The CSS colour of a palette slot, for inline styles. */
+export function slotColor(slot: number): string {
+  return `var(--run-${slot % PALETTE_SIZE})`;
+}
+
+/**
+ * Palette slots for the runs, in order. A run that was already shown keeps its slot, so removing
+ * one run does not repaint the others; a new run takes the lowest free slot.
+ */
+export function assignSlots(runIds: readonly number[], previous: ReadonlyMap<number, number> = new Map()): Map<number, number> {
+  const slots = new Map<number, number>();
+  const taken = new Set<number>();
+  for (const id of runIds) {
+    const slot = previous.get(id);
+    if (slot !== undefined && !taken.has(slot)) {
+      slots.set(id, slot);
+      taken.add(slot);
+    }
+  }
+  let next = 0;
+  for (const id of runIds) {
+    if (slots.has(id)) continue;
+    while (taken.has(next % PALETTE_SIZE) && taken.size < PALETTE_SIZE) next++;
+    slots.set(id, next % PALETTE_SIZE);
+    taken.add(next % PALETTE_SIZE);
+  }
+  return slots;
+}

@@ -1,0 +1,81 @@
+// Per-run asynchronous data for Compare's panels (a run's history, its reconstructions, its
+// decoded points): each run's request carries a key saying what it depends on (the run's status and
+// epoch, the latent points asked for, the checkpoint). A run is fetched again only when its key
+// changes; an answer to an outdated request is dropped; a refetch keeps showing the previous value
+// until the new one arrives, so a live run's panels do not blink on every epoch.
+
+import { untrack } from 'svelte';
+import { SvelteMap } from 'svelte/reactivity';
+import type { Result } from '../../../../shared/result.ts';
+
+export type Loadable<T> =
+  | { state: 'loading' }
+  | { state: 'ready'; value: T; refreshing: boolean }
+  | { state: 'error'; message: string };
+
+export interface LoadRequest<T> {
+  key: string;
+  load: () => Promise<Result<T>>;
+}
+
+export class KeyedLoader<T> {
+  private readonly entries = new SvelteMap<number, Loadable<T>>();
+  private readonly keys = new Map<number, string>();
+  private readonly tickets = new Map<number, number>();
+  private nextTicket = 1;
+
+  get(id: number): Loadable<T> {
+    return this.entries.get(id) ?? { state: 'loading' };
+  }
+
+  /** The value of a run once loaded (the previous one while refreshing), else null. */
+  value(id: number): T | null {
+    const entry = this.entries.get(id);
+    return entry?.state === 'ready' ? entry.value : null;
+  }
+
+  /**
+   * Brings the runs in `requests` up to date and forgets every other run. A failed request is not
+   * retried until its key changes. Returns a promise that settles when the requests it started have
+   * (tests wait on it; the UI need not). Untracked: the effect that calls it depends on what makes
+   * the keys, not on the answers it stores.
+   */
+  sync(requests: ReadonlyMap<number, LoadRequest<T>>): Promise<void> {
+    return untrack(() => this.syncNow(requests));
+  }
+
+  private syncNow(requests: ReadonlyMap<number, LoadRequest<T>>): Promise<void> {
+    for (const id of [...this.keys.keys()]) {
+      if (requests.has(id)) continue;
+      this.keys.delete(id);
+      this.tickets.delete(id);
+      this.entries.delete(id);
+    }
+    const started: Promise<void>[] = [];
+    for (const [id, request] of requests) {
+      if (this.keys.get(id) === request.key) continue;
+      this.keys.set(id, request.key);
+      started.push(this.fetch(id, request));
+    }
+    return Promise.all(started).then(() => undefined);
+  }
+
+  private async fetch(id: number, request: LoadRequest<T>): Promise<void> {
+    const ticket = this.nextTicket++;
+    this.tickets.set(id, ticket);
+    const previous = this.entries.get(id);
+    this.entries.set(id, previous?.state === 'ready' ? { ...previous, refreshing: true } : { state: 'loading' });
+    let result: Result<T>;
+    try {
+      result = await request.load();
+    } catch (e) {
+      result = { ok: false, error: { code: 'internal', message: e instanceof Error ? e.message : String(e) } };
+    }
+    if (this.tickets.get(id) !== ticket) return;
+    if (result.ok) {
+      this.entries.set(id, { state: 'ready', value: result.value, refreshing: false });
+    } else {
+      this.entries.set(id, { state: 'error', message: result.error.message });
+    }
+  }
+}

@@ -1,0 +1,130 @@
+// The metrics table: how each run ended up (held-out loss, its best epoch, speed, time), one column
+// per run, with the best value of each row marked where "best" has a direction.
+
+import type { EpochMetric, RunRecord } from '../../../../shared/training.ts';
+import { formatDuration, formatLoss, formatRate } from '../format.ts';
+import { isLive, runDuration } from '../runs-table.ts';
+
+export type Better = 'lower' | 'higher' | null;
+
+export interface MetricCell {
+  text: string;
+  /** Secondary text, e.g. the epoch a best value was reached at. */
+  note: string;
+  best: boolean;
+}
+
+export interface MetricRow {
+  key: string;
+  label: string;
+  /** Explains the row (what it measures, why it has or has no best). */
+  title: string;
+  cells: MetricCell[];
+}
+
+export interface MetricSource {
+  run: RunRecord;
+  epochs: readonly EpochMetric[];
+}
+
+/**
+ * Which values are the best of their row: all that tie for it. Nothing is marked when fewer than
+ * two values are known or all known values are equal (marking every cell says nothing).
+ */
+export function markBest(values: readonly (number | null)[], better: Better): boolean[] {
+  const known = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (better === null || known.length < 2) return values.map(() => false);
+  const target = better === 'lower' ? Math.min(...known) : Math.max(...known);
+  if (known.every((v) => v === target)) return values.map(() => false);
+  return values.map((v) => v === target);
+}
+
+/** The epoch with the lowest held-out negative ELBO, or null when none was measured. */
+export function bestHeldOut(epochs: readonly EpochMetric[]): EpochMetric | null {
+  let best: EpochMetric | null = null;
+  for (const e of epochs) {
+    const total = e.heldOut?.total;
+    if (total === undefined || !Number.isFinite(total)) continue;
+    if (!best || total < best.heldOut!.total) best = e;
+  }
+  return best;
+}
+
+function lastHeldOut(source: MetricSource) {
+  if (source.run.finalHeldOut) return source.run.finalHeldOut;
+  for (let i = source.epochs.length - 1; i >= 0; i--) if (source.epochs[i].heldOut) return source.epochs[i].heldOut;
+  return null;
+}
+
+interface RowSpec {
+  key: string;
+  label: string;
+  title: string;
+  better: Better;
+  value: (s: MetricSource, now: number) => number | null;
+  text: (v: number | null, s: MetricSource) => string;
+  note?: (s: MetricSource) => string;
+  /** Whether the run's value may be marked best (a live run's duration is not final). */
+  ranked?: (s: MetricSource) => boolean;
+}
+
+const ROWS: RowSpec[] = [
+  {
+    key: 'final-heldout', label: 'Held-out −ELBO', better: 'lower',
+    title: 'Negative ELBO on held-out images after the last epoch, nats per image (lower is better)',
+    value: (s) => lastHeldOut(s)?.total ?? null, text: (v) => formatLoss(v),
+  },
+  {
+    key: 'best-heldout', label: 'Best held-out −ELBO', better: 'lower',
+    title: 'The lowest held-out negative ELBO of any epoch, and the epoch it was reached at',
+    value: (s) => bestHeldOut(s.epochs)?.heldOut?.total ?? null, text: (v) => formatLoss(v),
+    note: (s) => {
+      const best = bestHeldOut(s.epochs);
+      return best ? `epoch ${best.epoch}` : '';
+    },
+  },
+  {
+    key: 'heldout-recon', label: 'Held-out reconstruction', better: 'lower',
+    title: 'Reconstruction term of the held-out loss after the last epoch (lower is better)',
+    value: (s) => lastHeldOut(s)?.recon ?? null, text: (v) => formatLoss(v),
+  },
+  {
+    key: 'heldout-kl', label: 'Held-out KL', better: null,
+    title: 'KL term of the held-out loss after the last epoch. Neither direction is better: a low KL can mean collapsed latent dimensions',
+    value: (s) => lastHeldOut(s)?.kl ?? null, text: (v) => formatLoss(v),
+  },
+  {
+    key: 'train', label: 'Training −ELBO', better: 'lower',
+    title: 'Negative ELBO on the training images over the last epoch; far below held-out means overfitting',
+    value: (s) => s.run.finalTrain?.total ?? null, text: (v) => formatLoss(v),
+  },
+  {
+    key: 'epochs', label: 'Epochs', better: null, title: 'Epochs completed of those planned',
+    value: (s) => s.epochs.length, text: (_v, s) => `${s.epochs.length} / ${s.run.config.optim.epochs}`,
+  },
+  {
+    key: 'speed', label: 'Speed', better: 'higher', title: 'Training images per second (higher is better)',
+    value: (s) => s.run.imagesPerSec ?? s.epochs[s.epochs.length - 1]?.imagesPerSec ?? null, text: (v) => formatRate(v),
+  },
+  {
+    key: 'duration', label: 'Duration', better: 'lower', title: 'Time from start to finish (or until now, for a live run)',
+    value: (s, now) => runDuration(s.run, now), text: (v) => formatDuration(v), ranked: (s) => !isLive(s.run),
+  },
+  {
+    key: 'backend', label: 'Backend', better: null, title: 'The TensorFlow.js backend the run trained on',
+    value: () => null, text: (_v, s) => s.run.backend || '—',
+  },
+];
+
+export function metricRows(sources: readonly MetricSource[], now = Date.now()): MetricRow[] {
+  return ROWS.map((spec) => {
+    const values = sources.map((s) => spec.value(s, now));
+    const best = markBest(values.map((v, i) => (spec.ranked && !spec.ranked(sources[i]) ? null : v)), spec.better);
+    return {
+      key: spec.key,
+      label: spec.label,
+      title: spec.title,
+      cells: sources.map((s, i) => ({ text: spec.text(values[i], s), note: spec.note?.(s) ?? '', best: best[i] })),
+    };
+  });
+}
