@@ -218,6 +218,7 @@ test('UI compare: three real runs side by side, then one removed', { timeout: 15
   await page.waitForURL((url) => url.hash === `#/compare/${a},${c},${d}`);
   await page.locator(`[data-testid="compare-run-${d}"] [data-status="running"]`).waitFor();
   await waitForAttr(page, 'compare-chart', 'data-datasets', '3');
+  await shoot(page, 'live');
   await page.locator(`[data-testid="compare-run-${d}"] [data-status="completed"]`).waitFor({ timeout: 60_000 });
   await page.locator(`[data-testid="compare-recon-row-${d}"][data-ready="true"]`).waitFor({ timeout: 30_000 });
   await page.locator(`[data-testid="compare-points-${d}"][data-ready="true"]`).waitFor({ timeout: 30_000 });

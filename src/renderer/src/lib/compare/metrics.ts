@@ -24,7 +24,8 @@ export interface MetricRow {
 
 export interface MetricSource {
   run: RunRecord;
-  epochs: readonly EpochMetric[];
+  /** The run's epoch metrics; null until its history has loaded (the record alone says the rest). */
+  epochs: readonly EpochMetric[] | null;
 }
 
 /**
@@ -40,9 +41,9 @@ export function markBest(values: readonly (number | null)[], better: Better): bo
 }
 
 /** The epoch with the lowest held-out negative ELBO, or null when none was measured. */
-export function bestHeldOut(epochs: readonly EpochMetric[]): EpochMetric | null {
+export function bestHeldOut(epochs: readonly EpochMetric[] | null): EpochMetric | null {
   let best: EpochMetric | null = null;
-  for (const e of epochs) {
+  for (const e of epochs ?? []) {
     const total = e.heldOut?.total;
     if (total === undefined || !Number.isFinite(total)) continue;
     if (!best || total < best.heldOut!.total) best = e;
@@ -52,7 +53,8 @@ export function bestHeldOut(epochs: readonly EpochMetric[]): EpochMetric | null 
 
 function lastHeldOut(source: MetricSource) {
   if (source.run.finalHeldOut) return source.run.finalHeldOut;
-  for (let i = source.epochs.length - 1; i >= 0; i--) if (source.epochs[i].heldOut) return source.epochs[i].heldOut;
+  const epochs = source.epochs ?? [];
+  for (let i = epochs.length - 1; i >= 0; i--) if (epochs[i].heldOut) return epochs[i].heldOut;
   return null;
 }
 
@@ -100,11 +102,12 @@ const ROWS: RowSpec[] = [
   },
   {
     key: 'epochs', label: 'Epochs', better: null, title: 'Epochs completed of those planned',
-    value: (s) => s.epochs.length, text: (_v, s) => `${s.epochs.length} / ${s.run.config.optim.epochs}`,
+    value: (s) => s.epochs?.length ?? null,
+    text: (v, s) => `${v === null ? '—' : v} / ${s.run.config.optim.epochs}`,
   },
   {
     key: 'speed', label: 'Speed', better: 'higher', title: 'Training images per second (higher is better)',
-    value: (s) => s.run.imagesPerSec ?? s.epochs[s.epochs.length - 1]?.imagesPerSec ?? null, text: (v) => formatRate(v),
+    value: (s) => s.run.imagesPerSec ?? s.epochs?.at(-1)?.imagesPerSec ?? null, text: (v) => formatRate(v),
   },
   {
     key: 'duration', label: 'Duration', better: 'lower', title: 'Time from start to finish (or until now, for a live run)',
