@@ -258,6 +258,11 @@ test('Latent explorer: manifold, live sliders under 50 ms, scatter hover and cli
   assert.equal(Number(await attr(page, 'latent-scatter', 'data-points')), 1000, 'the same images at every checkpoint');
   await page.getByTestId('checkpoint-label').getByText('epoch 1').waitFor();
   await shoot(page, '2d-epoch1');
+  // Play steps through the checkpoints to the newest, and stops there.
+  await page.getByTestId('epoch-play').click();
+  await page.locator(`[data-testid="latent-scatter"][data-step="${latestStep}"]`).waitFor({ timeout: 20_000 });
+  assert.equal(await epoch.inputValue(), '3');
+  await page.locator('[data-testid="epoch-play"][aria-label^="Play"]').waitFor();
 
   // Eight dimensions: eight sliders, PCA axes by default, grid dimensions picked from two selects.
   await page.goto(`${workbench.origin}/#/runs/${run8.id}/latent`);
