@@ -13,6 +13,7 @@ import { buildDecoder } from '../src/main/engine/model.ts';
 import { decodeWeights, writeModelWeights } from '../src/main/engine/weights.ts';
 import { loadDataset, prepareSplit } from '../src/main/data/index.ts';
 import { ImageSourceCache } from '../src/main/latent/image-source.ts';
+import { ModelCache } from '../src/main/latent/model-cache.ts';
 import type { DecodedImages, LatentEncoding } from '../src/shared/contract.ts';
 import type { Result } from '../src/shared/result.ts';
 import type { RunRecord } from '../src/shared/training.ts';
@@ -184,4 +185,24 @@ test('an imported run\'s latent space can be browsed: it decodes and encodes as 
   const b = await value<LatentEncoding>('encodeImages', { runId: imported.id, count: 20 });
   assert.deepEqual(b.labels, a.labels, 'the same held-out images, rebuilt from the imported config');
   assert.deepEqual(b.means, a.means);
+});
+
+test('model cache: least recently used models go first, but never one a request is still using', () => {
+  const cache = new ModelCache(1);
+  const ref = (run: RunRecord) => {
+    const checkpoint = core.store.checkpoints.latest(run.id)!;
+    return { key: `${run.id}:${checkpoint.id}`, config: run.config, weights: { encoder: checkpoint.encoder, decoder: checkpoint.decoder } };
+  };
+  const a = cache.get(ref(flat))!;
+  a.busy = 1;
+  const b = cache.get(ref(conv))!;
+  assert.equal(cache.size, 2, 'a busy model is kept past capacity');
+  assert.equal(cache.get({ ...ref(flat), weights: undefined }), a, 'and still served');
+  a.busy = 0;
+  cache.evict();
+  assert.equal(cache.size, 1);
+  // `a` was used last, so `b` went, its weights disposed.
+  assert.equal(cache.get({ ...ref(conv), weights: undefined }), null);
+  assert.throws(() => b.decoder.weights[0].read(), /disposed/);
+  assert.ok(!a.decoder.weights[0].read().isDisposed);
 });

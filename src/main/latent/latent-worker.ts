@@ -7,7 +7,7 @@ import { toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
 import { imageGrid } from '../engine/grid.ts';
 import { ImageSourceCache } from './image-source.ts';
-import { ModelCache } from './model-cache.ts';
+import { ModelCache, type LoadedModel } from './model-cache.ts';
 import { decodePoints, encodeImages } from './ops.ts';
 import type { LatentReply, LatentRequest } from './protocol.ts';
 
@@ -24,20 +24,31 @@ async function handle(request: LatentRequest): Promise<LatentReply> {
   await ready;
   const model = models.get(request.model);
   if (!model) return { id: request.id, missing: true };
-  const started = performance.now();
   if (request.op === 'decode') {
+    const started = performance.now();
     const grid = decodePoints(model, request.points, request.latentDim, request.cols);
     return { id: request.id, ok: true, value: { grid, decodeMs: performance.now() - started } };
   }
+  // An encode spans awaits (the data load, the yields between batches): keep its model loaded.
+  model.busy += 1;
+  try {
+    return { id: request.id, ok: true, value: await encode(model, request) };
+  } finally {
+    model.busy -= 1;
+    models.evict();
+  }
+}
+
+async function encode(model: LoadedModel, request: Extract<LatentRequest, { op: 'encode' }>) {
   const { images, split } = await sources.images(request.source);
   const count = Math.min(request.count, images.count);
-  const encoded = encodeImages(model, images, count);
+  const encoded = await encodeImages(model, images, count);
   const pixels = images.height * images.width;
   const grid = request.includeImages
     ? imageGrid(Array.from({ length: count }, (_, i) => images.images.subarray(i * pixels, (i + 1) * pixels)), count, 1, images.height, images.width)
     : null;
   const labels = images.labels ? Array.from(images.labels.subarray(0, count)) : null;
-  return { id: request.id, ok: true, value: { split, count, means: encoded.means, klPerDim: Array.from(encoded.klPerDim), labels, images: grid } };
+  return { split, count, means: encoded.means, klPerDim: Array.from(encoded.klPerDim), labels, images: grid };
 }
 
 port.on('message', (request: LatentRequest) => {

@@ -14,6 +14,8 @@ export interface LoadedModel {
   config: ExperimentConfig;
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
+  /** Requests using it across an await (an encode yields between batches): never evicted then. */
+  busy: number;
 }
 
 export class ModelCache {
@@ -37,13 +39,22 @@ export class ModelCache {
     if (!ref.weights) return null;
     const loaded = load(ref);
     this.models.set(ref.key, loaded);
-    while (this.models.size > this.capacity) {
-      const [oldest, model] = this.models.entries().next().value as [string, LoadedModel];
-      this.models.delete(oldest);
+    this.evict(ref.key);
+    return loaded;
+  }
+
+  /**
+   * Drops the least recently used idle models past capacity, never `keep` (the model just loaded
+   * for the caller); a busy one stays until a later call.
+   */
+  evict(keep?: string): void {
+    for (const [key, model] of this.models) {
+      if (this.models.size <= this.capacity) break;
+      if (model.busy > 0 || key === keep) continue;
+      this.models.delete(key);
       model.encoder.dispose();
       model.decoder.dispose();
     }
-    return loaded;
   }
 }
 
@@ -60,5 +71,5 @@ function load(ref: ModelRef): LoadedModel {
     decoder.dispose();
     throw new AppFailure({ code: 'internal', message: `checkpoint ${ref.key} does not fit its run's model: ${(e as Error).message}` });
   }
-  return { config, encoder, decoder };
+  return { config, encoder, decoder, busy: 0 };
 }

@@ -10,8 +10,13 @@ import { readTensors } from '../engine/read-tensor.ts';
 import type { Dataset } from '../data/index.ts';
 import type { LoadedModel } from './model-cache.ts';
 
-/** Images per encoder call: the seed encoder's first activation is 73 KB per image. */
-const ENCODE_BATCH = 256;
+/**
+ * Images per encoder call. Small enough that a slider decode arriving during a long encode waits
+ * for one batch (the worker yields between them), not for the whole encode.
+ */
+const ENCODE_BATCH = 128;
+
+const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function decodePoints(model: LoadedModel, points: Float32Array, latentDim: number, cols: number): ImageGrid {
   const { imageHeight: h, imageWidth: w } = model.config.data;
@@ -32,14 +37,15 @@ export interface Encoded {
   klPerDim: Float64Array;
 }
 
-/** Encodes the first `count` images of `images` in batches. */
-export function encodeImages(model: LoadedModel, images: Dataset, count: number): Encoded {
+/** Encodes the first `count` images of `images` in batches, letting other requests in between. */
+export async function encodeImages(model: LoadedModel, images: Dataset, count: number): Promise<Encoded> {
   const { height: h, width: w } = images;
   const latentDim = model.config.model.latentDim;
   const sigma = model.config.model.sigma;
   const means = new Float32Array(count * latentDim);
   const klSum = new Float64Array(latentDim);
   for (let start = 0; start < count; start += ENCODE_BATCH) {
+    if (start > 0) await yieldToMessages();
     const b = Math.min(ENCODE_BATCH, count - start);
     const [mean, klTerms] = readTensors(() => {
       const x = tf.tensor4d(images.images.subarray(start * h * w, (start + b) * h * w), [b, h, w, 1]);
