@@ -7,33 +7,15 @@
 // The view is photographed in the light and the dark scheme into test-artifacts/compare-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RunRecord } from '../../src/shared/training.ts';
 import { presetConfig } from '../helpers.ts';
-import { launchBrowser, ROOT, startWorkbench } from './harness.ts';
+import { launchBrowser, shootSchemes, startWorkbench } from './harness.ts';
 import { openRpc } from './ws-rpc.ts';
 
-const ARTIFACTS = join(ROOT, 'test-artifacts');
 const VIEWPORT = { width: 1360, height: 900 };
+const shoot = (page: Page, name: string, full = true) => shootSchemes(page, `compare-${name}`, VIEWPORT, full);
 
-/**
- * Light and dark screenshots. `full`: the whole compare view at once; the page itself does not
- * scroll (the content pane does), so the window grows to fit it.
- */
-async function shoot(page: Page, name: string, full = true): Promise<void> {
-  const height = full ? await page.getByTestId('compare-view').evaluate((el) => Math.ceil(el.scrollHeight) + 160) : VIEWPORT.height;
-  await page.setViewportSize({ width: VIEWPORT.width, height: Math.max(VIEWPORT.height, height) });
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    // Charts repaint their canvas colours on the scheme change: give them a frame.
-    await page.waitForTimeout(150);
-    await page.screenshot({ path: join(ARTIFACTS, `compare-${name}-${colorScheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(VIEWPORT);
-}
 
 /** The page's globals, typed by hand (this file is compiled without the DOM's types). */
 type PageGlobals = { document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null } };
@@ -47,7 +29,6 @@ async function waitForAttr(page: Page, testid: string, attr: string, value: stri
 }
 
 test('UI compare: three real runs side by side, then one removed', { timeout: 150_000 }, async (t) => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   const workbench = await startWorkbench();
   t.after(() => workbench.close());
   const rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);

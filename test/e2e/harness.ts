@@ -176,3 +176,29 @@ export async function openPage(browser: Browser, viewport: { width: number; heig
   });
   return { page, problems };
 }
+
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+/**
+ * Photographs the page in the light and the dark scheme into test-artifacts/NAME-SCHEME.png, for a
+ * person to look at. `full`: the whole content pane at once; the page itself does not scroll (the
+ * pane does), so the window grows to fit it, then returns to `viewport`.
+ */
+export async function shootSchemes(page: Page, name: string, viewport: { width: number; height: number }, full = true): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  if (full) {
+    const bottom = await page.locator('main').evaluate((el) => {
+      const main = el as unknown as { scrollHeight: number; getBoundingClientRect(): { top: number } };
+      return main.scrollHeight + main.getBoundingClientRect().top;
+    });
+    await page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, Math.ceil(bottom)) });
+  }
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    // Canvases (charts, the scatter) repaint their colours on the scheme change: give them a frame.
+    await page.waitForTimeout(150);
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-${colorScheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize(viewport);
+}

@@ -6,36 +6,20 @@
 // and the dark scheme into test-artifacts/latent-*.png for a person to look at.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { LatentEncoding } from '../../src/shared/contract.ts';
 import { makeRng } from '../../src/shared/random.ts';
 import type { RunRecord } from '../../src/shared/training.ts';
 import { presetConfig, tempDir } from '../helpers.ts';
-import { launchBrowser, openPage, ROOT, startWorkbench } from './harness.ts';
+import { launchBrowser, openPage, shootSchemes, startWorkbench } from './harness.ts';
 import { openRpc, type RpcSocket } from './ws-rpc.ts';
 
-const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 const VIEWPORT = { width: 1360, height: 900 };
+const shoot = (page: Page, name: string, full = true) => shootSchemes(page, `latent-${name}`, VIEWPORT, full);
 
-/** The whole view (the app scrolls inside <main>, so the window grows to fit it), light and dark. */
-async function shoot(page: Page, name: string): Promise<void> {
-  const bottom = await page.locator('main').evaluate((el) => {
-    const main = el as unknown as { scrollHeight: number; getBoundingClientRect(): { top: number } };
-    return main.scrollHeight + main.getBoundingClientRect().top;
-  });
-  await page.setViewportSize({ width: VIEWPORT.width, height: Math.max(VIEWPORT.height, Math.ceil(bottom)) });
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    // The scatter repaints on the scheme change: give it its frame.
-    await page.waitForTimeout(150);
-    await page.screenshot({ path: join(ARTIFACTS, `latent-${name}-${colorScheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize(VIEWPORT);
-}
 
 /** The page's globals, typed by hand (this file is compiled without the DOM's types). */
 interface El {
@@ -134,7 +118,6 @@ function writeBarsCsv(path: string, count: number): void {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 test('Latent explorer: manifold, live sliders under 50 ms, scatter hover and click, interpolation, epochs, 8-D with PCA', { timeout: 150_000 }, async (t) => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   const workbench = await startWorkbench();
   t.after(() => workbench.close());
   const rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
