@@ -9,7 +9,7 @@ import { fieldSpec } from '../src/shared/config.ts';
 import { validateConfig } from '../src/shared/validate.ts';
 import { Ema, emaSmooth } from '../src/renderer/src/lib/ema.ts';
 import { gridToRgba } from '../src/renderer/src/lib/grid-rgba.ts';
-import { applyEvent, createAggregate, mergeHistory } from '../src/renderer/src/lib/run-aggregate.ts';
+import { applyEvent, createAggregate, mergeHistory, resetAggregate } from '../src/renderer/src/lib/run-aggregate.ts';
 import { LossSeries } from '../src/renderer/src/lib/loss-series.ts';
 import { architecture, filterRuns, parseTags, runDuration, sortRuns } from '../src/renderer/src/lib/runs-table.ts';
 import {
@@ -142,6 +142,22 @@ test('history merge: older logged steps fill in before live ones; live ones win;
   assert.equal(saved.hasCheckpoint, true);
   applyEvent(stopped, { type: 'checkpoint', runId: 3, epoch: 1, step: 120 });
   assert.equal(stopped.hasCheckpoint, true);
+});
+
+test('after missed events (a reconnect), a reset aggregate takes the whole history again, with no gap', () => {
+  const agg = createAggregate(5);
+  mergeHistory(agg, detail(record({ id: 5, status: 'running' }), [1, 2]));
+  // Live steps 3 and 4 arrive; 5 to 7 are lost while the socket is down; 8 arrives after.
+  for (const s of [3, 4, 8]) applyEvent(agg, stepEvent(5, s, 100 - s));
+  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2, 3, 4, 8], 'the gap a merge alone cannot fill');
+  const generation = agg.generation;
+  resetAggregate(agg);
+  assert.equal(agg.historyLoaded, false);
+  assert.equal(agg.steps.length, 0);
+  assert.ok(agg.generation > generation, 'charts rebuild instead of appending');
+  mergeHistory(agg, detail(record({ id: 5, status: 'running' }), [1, 2, 3, 4, 5, 6, 7, 8]));
+  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.ok(agg.historyLoaded);
 });
 
 test('loss series: incremental appends, restart on truncation or option change, log scale drops non-positive values', () => {

@@ -72,7 +72,7 @@ test('the renderer client: typed calls, events, lost connections and reconnectin
   server = await startServer({ core, staticDir, port, token });
   const after = await whileDown;
   assert.ok(after.ok && after.value.length === 1, JSON.stringify(after));
-  assert.ok(events.some((e) => e.type === 'runs-changed'));
+  assert.ok(events.some((e) => e.type === 'reconnected'));
 
   client.close();
   const closed = await client.listRuns();

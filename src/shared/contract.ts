@@ -154,7 +154,12 @@ export const METHOD_NAMES = [
 export type WorkbenchEvent =
   | { type: 'training'; events: TrainingEvent[] }
   /** Some run was created, changed or deleted: lists should refresh. */
-  | { type: 'runs-changed' };
+  | { type: 'runs-changed' }
+  /**
+   * Never sent by main: a client whose transport dropped and came back (the browser mode's
+   * WebSocket) says so, since events sent meanwhile are lost and views must re-read what they show.
+   */
+  | { type: 'reconnected' };
 
 /** What the renderer holds. Each method resolves with a Result envelope and never rejects. */
 export type WorkbenchClient = {

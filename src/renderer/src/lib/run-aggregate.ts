@@ -62,6 +62,16 @@ export function createAggregate(runId: number): RunAggregate {
   };
 }
 
+/**
+ * Empties an aggregate in place (components hold the object) so a fresh history can be merged:
+ * after missed events, live points would leave a gap that mergeHistory, which only prepends, cannot
+ * fill. The generation moves on so charts rebuild rather than append.
+ */
+export function resetAggregate(agg: RunAggregate): void {
+  const generation = agg.generation + 1;
+  Object.assign(agg, createAggregate(agg.runId), { generation });
+}
+
 /** Index of the first point whose step is >= `step`. */
 function firstAtOrAfter(points: readonly { step: number }[], step: number): number {
   let lo = 0;

@@ -189,7 +189,7 @@ export function connectWebSocketClient(location: PageLocation, options: WebSocke
       }
       waiting.clear();
       // Events sent while the socket was down are lost: tell views to re-read what they show.
-      if (everOpened) emit({ type: 'runs-changed' });
+      if (everOpened) emit({ type: 'reconnected' });
       everOpened = true;
     };
     s.onmessage = (event) => receive(event.data);

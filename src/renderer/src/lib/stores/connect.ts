@@ -12,6 +12,9 @@ export function connectStores(): () => void {
       runs.applyEvents(event.events);
     } else if (event.type === 'runs-changed') {
       void runs.refresh();
+    } else if (event.type === 'reconnected') {
+      void runs.refresh();
+      void live.resync();
     }
   });
   void app.load();

@@ -5,7 +5,7 @@
 import { SvelteMap } from 'svelte/reactivity';
 import type { TrainingEvent } from '../../../../shared/training.ts';
 import { getClient } from '../client/index.ts';
-import { applyEvent, createAggregate, mergeHistory, type RunAggregate } from '../run-aggregate.ts';
+import { applyEvent, createAggregate, mergeHistory, resetAggregate, type RunAggregate } from '../run-aggregate.ts';
 import { notices } from './notices.svelte.ts';
 
 /** Points of history to fetch: the chart decimates anyway, and this keeps opening a run quick. */
@@ -57,6 +57,20 @@ class Live {
       this.loading.set(runId, pending);
     }
     return pending;
+  }
+
+  /**
+   * After a reconnect, events may have been missed: every run whose history was loaded is emptied
+   * and read again (a run nobody has opened is loaded when someone does).
+   */
+  resync(): Promise<void> {
+    const loaded = [...this.aggregates.values()].filter((agg) => agg.historyLoaded);
+    return Promise.all(loaded.map(async (agg) => {
+      await this.loading.get(agg.runId);
+      resetAggregate(agg);
+      this.bump(agg.runId);
+      await this.load(agg.runId);
+    })).then(() => undefined);
   }
 
   forget(runIds: readonly number[]): void {
