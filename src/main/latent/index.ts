@@ -11,7 +11,10 @@ import type { Store } from '../store/index.ts';
 import { spawnWorker } from '../worker-threads.ts';
 import type { LatentReply, LatentRequest, ModelRef } from './protocol.ts';
 
-type RequestBody = LatentRequest extends infer R ? (R extends LatentRequest ? Omit<R, 'id' | 'model'> : never) : never;
+/** Omit applied to each member of a union (a plain Omit would merge them into one shape). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** A request before main numbers it and names its model. */
+type RequestBody = OmitEach<LatentRequest, 'id' | 'model'>;
 
 interface Pending {
   body: RequestBody;
