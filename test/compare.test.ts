@@ -23,16 +23,8 @@ import {
 } from '../src/renderer/src/lib/compare/series.ts';
 import { groupRows, hyperparamRows, shownRows } from '../src/renderer/src/lib/compare/hyperparams.ts';
 import { bestHeldOut, markBest, metricRows } from '../src/renderer/src/lib/compare/metrics.ts';
-import {
-  ACTIVE_KL,
-  activeDims,
-  groupByLatentDim,
-  latentPoints,
-  meanRows,
-  rankDims,
-  regrid,
-  sameImageSize,
-} from '../src/renderer/src/lib/compare/latent.ts';
+import { groupByLatentDim, latentPoints, meanRows, regrid, sameImageSize } from '../src/renderer/src/lib/compare/latent.ts';
+import { ACTIVE_KL, activeDims, rankDims } from '../src/renderer/src/lib/latent/active-dims.ts';
 import { KeyedLoader } from '../src/renderer/src/lib/compare/keyed-loader.ts';
 import { latestCheckpoint, modelReadiness, type CompareRun } from '../src/renderer/src/lib/compare/compare-run.ts';
 import { reconstruct, type LatentClient } from '../src/renderer/src/lib/compare/requests.ts';

@@ -113,3 +113,24 @@ test('prior draws: seeded, the right shape, and roughly standard normal', () => 
   const variance = flat.reduce((s, v) => s + (v - mean) ** 2, 0) / flat.length;
   assert.ok(Math.abs(mean) < 0.05 && Math.abs(variance - 1) < 0.08, `mean ${mean}, variance ${variance}`);
 });
+
+test('pca: block power iteration finds the exact top axes; fitPoints estimates them from a prefix', () => {
+  const rng = makeRng(4);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  const d = 12;
+  const scales = Array.from({ length: d }, (_, j) => (j === 3 ? 5 : j === 9 ? 2 : 0.4));
+  const n = 300;
+  const points = Float64Array.from({ length: n * d }, (_, i) => scales[i % d] * gauss());
+  const exact = pca(points, n, d, 2, { method: 'exact' });
+  const iterative = pca(points, n, d, 2, { method: 'iterative' });
+  for (const c of [0, 1]) {
+    const dot = iterative.components[c].reduce((s, v, j) => s + v * exact.components[c][j], 0);
+    close(Math.abs(dot), 1, 1e-6, `component ${c}`);
+    close(iterative.variances[c], exact.variances[c], 1e-6 * exact.variances[c], `variance ${c}`);
+  }
+  // Fitted on the first 100 points: the axes of exactly those points.
+  const prefix = pca(points, n, d, 2, { fitPoints: 100 });
+  const ofPrefix = pca(points.subarray(0, 100 * d), 100, d, 2);
+  assert.deepEqual(prefix.variances, ofPrefix.variances);
+  assert.notDeepEqual(prefix.variances, exact.variances);
+});

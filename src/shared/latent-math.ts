@@ -2,6 +2,8 @@
 // scatter of a latent space with more than two dimensions) and interpolation between two latent
 // points. Plain TypeScript on Float64Arrays: it runs in the renderer, a worker or main alike.
 
+import { makeRng } from './random.ts';
+
 export interface Pca {
   /** Mean of the points, length d. */
   mean: Float64Array;
@@ -12,15 +14,20 @@ export interface Pca {
 }
 
 /** Covariance of n points of dimension d (row-major `points`, length n*d), and their mean. */
-function covariance(points: ArrayLike<number>, n: number, d: number): { mean: Float64Array; cov: Float64Array } {
+export function covariance(points: ArrayLike<number>, n: number, d: number): { mean: Float64Array; cov: Float64Array } {
   const mean = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += points[i * d + j];
   for (let j = 0; j < d; j++) mean[j] /= n;
   const cov = new Float64Array(d * d);
+  // One centred row at a time, upper triangle only: n*d^2/2 multiply-adds, the whole cost of a PCA.
+  const row = new Float64Array(d);
   for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) row[j] = points[i * d + j] - mean[j];
     for (let a = 0; a < d; a++) {
-      const da = points[i * d + a] - mean[a];
-      for (let b = a; b < d; b++) cov[a * d + b] += da * (points[i * d + b] - mean[b]);
+      const ra = row[a];
+      if (ra === 0) continue;
+      const base = a * d;
+      for (let b = a; b < d; b++) cov[base + b] += ra * row[b];
     }
   }
   const denom = Math.max(1, n - 1);
@@ -89,13 +96,98 @@ export function symmetricEigen(matrix: ArrayLike<number>, d: number): { values: 
   };
 }
 
+/** Above this many dimensions a Jacobi sweep (O(d^3)) makes the exact decomposition take seconds. */
+const EXACT_PCA_MAX_DIM = 128;
+
+export interface PcaOptions {
+  /**
+   * 'exact' decomposes the whole covariance; 'iterative' finds only the top k axes by block power
+   * iteration; 'auto' (default) is exact up to 128 dimensions.
+   */
+  method?: 'auto' | 'exact' | 'iterative';
+  /** Estimate the axes from the first this many points (the covariance costs n*d^2/2). Default: all. */
+  fitPoints?: number;
+}
+
 /** The first `k` principal components of n points of dimension d (row-major, length n*d). */
-export function pca(points: ArrayLike<number>, n: number, d: number, k = 2): Pca {
+export function pca(points: ArrayLike<number>, n: number, d: number, k = 2, options: PcaOptions = {}): Pca {
   if (n < 1 || points.length !== n * d) throw new Error(`pca: expected ${n}x${d} values, got ${points.length}`);
-  const { mean, cov } = covariance(points, n, d);
-  const { values, vectors } = symmetricEigen(cov, d);
+  const { mean, cov } = covariance(points, Math.min(n, options.fitPoints ?? n), d);
   const keep = Math.min(k, d);
+  const method = options.method ?? 'auto';
+  if (method === 'iterative' || (method === 'auto' && d > EXACT_PCA_MAX_DIM)) return { mean, ...topAxes(cov, d, keep) };
+  const { values, vectors } = symmetricEigen(cov, d);
   return { mean, components: vectors.slice(0, keep), variances: values.slice(0, keep) };
+}
+
+/** Gram-Schmidt on a list of vectors, in place. */
+function orthonormalize(vectors: Float64Array[]): void {
+  for (let c = 0; c < vectors.length; c++) {
+    const v = vectors[c];
+    for (let prev = 0; prev < c; prev++) {
+      const u = vectors[prev];
+      let dot = 0;
+      for (let j = 0; j < v.length; j++) dot += v[j] * u[j];
+      for (let j = 0; j < v.length; j++) v[j] -= dot * u[j];
+    }
+    let norm = 0;
+    for (let j = 0; j < v.length; j++) norm += v[j] * v[j];
+    norm = Math.sqrt(norm) || 1;
+    for (let j = 0; j < v.length; j++) v[j] /= norm;
+  }
+}
+
+function multiply(matrix: Float64Array, d: number, v: Float64Array): Float64Array {
+  const out = new Float64Array(d);
+  for (let a = 0; a < d; a++) {
+    let s = 0;
+    const base = a * d;
+    for (let b = 0; b < d; b++) s += matrix[base + b] * v[b];
+    out[a] = s;
+  }
+  return out;
+}
+
+/**
+ * The top `k` eigenvectors of a symmetric d x d matrix by block power iteration with a
+ * Rayleigh-Ritz step: a few extra vectors make it converge in tens of iterations, and only a
+ * (k+4) x (k+4) matrix goes through the exact decomposition.
+ */
+function topAxes(cov: Float64Array, d: number, k: number): { components: Float64Array[]; variances: number[] } {
+  const p = Math.min(d, k + 4);
+  // A fixed start, so the same data always gives the same axes.
+  const rng = makeRng(11);
+  let basis: Float64Array[] = Array.from({ length: p }, () => Float64Array.from({ length: d }, () => rng() - 0.5));
+  orthonormalize(basis);
+  for (let iter = 0; iter < 150; iter++) {
+    const next = basis.map((v) => multiply(cov, d, v));
+    orthonormalize(next);
+    let change = 0;
+    for (let c = 0; c < k; c++) {
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += next[c][j] * basis[c][j];
+      change = Math.max(change, 1 - Math.abs(dot));
+    }
+    basis = next;
+    // 1e-9 is an angle of ~5e-5 rad: far below what a plot can show.
+    if (change < 1e-9) break;
+  }
+  const products = basis.map((v) => multiply(cov, d, v));
+  const small = new Float64Array(p * p);
+  for (let a = 0; a < p; a++) {
+    for (let b = 0; b < p; b++) {
+      let s = 0;
+      for (let j = 0; j < d; j++) s += basis[a][j] * products[b][j];
+      small[a * p + b] = s;
+    }
+  }
+  const { values, vectors } = symmetricEigen(small, p);
+  const components = vectors.slice(0, k).map((w) => {
+    const axis = new Float64Array(d);
+    for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) axis[j] += w[c] * basis[c][j];
+    return axis;
+  });
+  return { components, variances: values.slice(0, k) };
 }
 
 /** Coordinates of each point on the components: n x k, row-major. */

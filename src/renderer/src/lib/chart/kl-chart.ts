@@ -3,7 +3,7 @@
 // (thousandths) show; a dashed line marks the activity threshold and bars under it are faded.
 
 import { BarController, BarElement, CategoryScale, Chart, type ChartDataset, type Plugin } from 'chart.js';
-import { ACTIVE_KL } from '../compare/latent.ts';
+import { ACTIVE_KL, isActive } from '../latent/active-dims.ts';
 import { withAlpha, type ChartColors } from './loss-chart.ts';
 
 Chart.register(BarController, BarElement, CategoryScale);
@@ -88,7 +88,7 @@ export function updateKlChart(
       label: r.name,
       data: r.values.map((v) => Math.max(KL_FLOOR, v)),
       // Faded under the threshold: a collapsed dimension reads as such without reading the axis.
-      backgroundColor: r.values.map((v) => (v >= ACTIVE_KL ? color : withAlpha(color, 0.28))),
+      backgroundColor: r.values.map((v) => (isActive(v) ? color : withAlpha(color, 0.28))),
       borderColor: color,
       borderWidth: 0,
       barPercentage: 0.9,
@@ -124,7 +124,7 @@ export function updateKlChart(
       title: (items) => (items.length ? (ranked ? `rank ${items[0].label}` : `dimension ${items[0].label}`) : ''),
       label: (item) => {
         const raw = runs[item.datasetIndex]?.values[item.dataIndex];
-        return raw === undefined ? '' : `${item.dataset.label}: ${formatKl(raw)} nats${raw < ACTIVE_KL ? ' (inactive)' : ''}`;
+        return raw === undefined ? '' : `${item.dataset.label}: ${formatKl(raw)} nats${isActive(raw) ? '' : ' (inactive)'}`;
       },
     },
   };

@@ -1,25 +1,10 @@
 // Pure helpers for the image panels of Compare: which runs can share images or latent points, the
-// points themselves, reshaping image grids into rows, and counting active latent dimensions.
+// points themselves, and reshaping image grids into rows. (Active dimensions: latent/active-dims.ts.)
 
 import type { ExperimentConfig } from '../../../../shared/config.ts';
 import { manifoldPoints, priorDraw, type GridSpacing } from '../../../../shared/latent-math.ts';
 import { makeRng } from '../../../../shared/random.ts';
 import type { ImageGrid } from '../../../../shared/training.ts';
-
-/**
- * A latent dimension whose average KL to the prior is below this many nats carries (almost) no
- * information about the image: the encoder ignores it and the decoder learns to as well.
- */
-export const ACTIVE_KL = 0.01;
-
-export function activeDims(klPerDim: readonly number[], threshold = ACTIVE_KL): { active: number; total: number } {
-  return { active: klPerDim.filter((kl) => kl >= threshold).length, total: klPerDim.length };
-}
-
-/** Dimensions ordered by KL, largest first (ties by index), for bars that fall off like a spectrum. */
-export function rankDims(klPerDim: readonly number[]): { dim: number; kl: number }[] {
-  return klPerDim.map((kl, dim) => ({ dim, kl })).sort((a, b) => b.kl - a.kl || a.dim - b.dim);
-}
 
 export interface CompareMember {
   id: number;

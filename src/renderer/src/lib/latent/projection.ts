@@ -3,7 +3,7 @@
 // checkpoint's are flipped to agree with a neighbouring checkpoint's picture of the same images;
 // without that the cloud would mirror itself at random while scrubbing through epochs.
 
-import { pca as exactPca, project, symmetricEigen, type Pca } from '../../../../shared/latent-math.ts';
+import { pca, project, type Pca } from '../../../../shared/latent-math.ts';
 import { makeRng } from '../../../../shared/random.ts';
 
 export type ProjectionMode = 'dims' | 'pca';
@@ -40,97 +40,17 @@ export function projectOnDims(means: ArrayLike<number>, n: number, d: number, di
   return xy;
 }
 
-/** Above this many dimensions the exact eigen-decomposition (O(d³) per sweep) takes seconds. */
-const EXACT_PCA_MAX_DIM = 128;
-/** Points the iterative PCA estimates its axes from (all of them are projected). */
-const ITERATIVE_PCA_POINTS = 400;
-
-function centeredCovariance(points: ArrayLike<number>, n: number, d: number): { mean: Float64Array; cov: Float64Array } {
-  const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += points[i * d + j] / n;
-  const cov = new Float64Array(d * d);
-  const row = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) row[j] = points[i * d + j] - mean[j];
-    for (let a = 0; a < d; a++) {
-      const ra = row[a];
-      if (ra === 0) continue;
-      const base = a * d;
-      for (let b = a; b < d; b++) cov[base + b] += ra * row[b];
-    }
-  }
-  const denom = Math.max(1, n - 1);
-  for (let a = 0; a < d; a++) for (let b = a; b < d; b++) cov[b * d + a] = cov[a * d + b] /= denom;
-  return { mean, cov };
-}
-
-/** Gram–Schmidt on the columns of a d x p matrix stored as p vectors; in place. */
-function orthonormalize(vectors: Float64Array[]): void {
-  for (let c = 0; c < vectors.length; c++) {
-    const v = vectors[c];
-    for (let prev = 0; prev < c; prev++) {
-      const u = vectors[prev];
-      let dot = 0;
-      for (let j = 0; j < v.length; j++) dot += v[j] * u[j];
-      for (let j = 0; j < v.length; j++) v[j] -= dot * u[j];
-    }
-    const norm = Math.hypot(...v) || 1;
-    for (let j = 0; j < v.length; j++) v[j] /= norm;
-  }
-}
-
-function multiply(cov: Float64Array, d: number, v: Float64Array): Float64Array {
-  const out = new Float64Array(d);
-  for (let a = 0; a < d; a++) {
-    let s = 0;
-    const base = a * d;
-    for (let b = 0; b < d; b++) s += cov[base + b] * v[b];
-    out[a] = s;
-  }
-  return out;
-}
-
 /**
- * The top `k` principal axes of a large latent space by block power iteration on the covariance
- * with a Rayleigh–Ritz step: a few extra vectors make it converge in tens of iterations, and only a
- * tiny matrix goes through the exact eigen-decomposition.
+ * Points the axes of a large latent space are estimated from (all are projected): its covariance
+ * costs n*d^2/2 on the UI thread (300 ms for 1,000 points of 512 dimensions), and a few hundred
+ * points pin the top two axes down as well as a plot can show.
  */
-function iterativePca(points: ArrayLike<number>, n: number, d: number, k: number): Pca {
-  // The covariance costs n·d²/2 (300 ms for 1,000 points of 512 dimensions, on the UI thread); the
-  // first few hundred points pin the top two axes down as well as a plot can show.
-  const { mean, cov } = centeredCovariance(points, Math.min(n, ITERATIVE_PCA_POINTS), d);
-  const p = Math.min(d, k + 4);
-  const rng = makeRng(11);
-  let basis: Float64Array[] = Array.from({ length: p }, () => Float64Array.from({ length: d }, () => rng() - 0.5));
-  orthonormalize(basis);
-  for (let iter = 0; iter < 150; iter++) {
-    const next = basis.map((v) => multiply(cov, d, v));
-    orthonormalize(next);
-    let change = 0;
-    for (let c = 0; c < k; c++) {
-      let dot = 0;
-      for (let j = 0; j < d; j++) dot += next[c][j] * basis[c][j];
-      change = Math.max(change, 1 - Math.abs(dot));
-    }
-    basis = next;
-    // 1e-9 is an angle of ~5e-5 rad: far below what a plot can show.
-    if (change < 1e-9) break;
-  }
-  const products = basis.map((v) => multiply(cov, d, v));
-  const small = new Float64Array(p * p);
-  for (let a = 0; a < p; a++) for (let b = 0; b < p; b++) small[a * p + b] = basis[a].reduce((s, x, j) => s + x * products[b][j], 0);
-  const { values, vectors } = symmetricEigen(small, p);
-  const components = vectors.slice(0, k).map((w) => {
-    const axis = new Float64Array(d);
-    for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) axis[j] += w[c] * basis[c][j];
-    return axis;
-  });
-  return { mean, components, variances: values.slice(0, k) };
-}
+const LARGE_FIT_POINTS = 400;
+const LARGE_DIM = 128;
 
-/** The first two principal axes, exactly for modest latent sizes and iteratively beyond. */
+/** The first two principal axes (exact for modest latent sizes, iterative beyond; see pca). */
 export function principalAxes(means: ArrayLike<number>, n: number, d: number): Pca {
-  return d <= EXACT_PCA_MAX_DIM ? exactPca(means, n, d, 2) : iterativePca(means, n, d, Math.min(2, d));
+  return pca(means, n, d, 2, d > LARGE_DIM ? { fitPoints: LARGE_FIT_POINTS } : {});
 }
 
 /** Sum of the per-dimension variances: the denominator of "share of variance explained". */
@@ -188,12 +108,7 @@ export function projectOnPca(means: ArrayLike<number>, n: number, d: number, ref
 /** Where latent point `z` falls on a projection's axes, to mark the decoder's position. */
 export function projectPoint(z: ArrayLike<number>, projection: Projection): [number, number] {
   if (projection.pca) {
-    const p = projection.pca;
-    const coords = p.components.map((axis) => {
-      let s = 0;
-      for (let j = 0; j < axis.length; j++) s += (z[j] - p.mean[j]) * axis[j];
-      return s;
-    });
+    const coords = project(projection.pca, z, 1);
     return [coords[0], coords[1] ?? 0];
   }
   const [dx, dy] = projection.dims;
