@@ -43,10 +43,13 @@ const budgetMs = quick ? 150 : 600;
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
 
-const CASES: Case[] = [64, 1].flatMap((n) => [
-  { label: `conv1 5x5 1->32, x ${n}x28x28x1`, xShape: [n, 28, 28, 1], filterShape: [5, 5, 1, 32] },
-  { label: `conv2 3x3 32->64, x ${n}x12x12x32`, xShape: [n, 12, 12, 32], filterShape: [3, 3, 32, 64] },
-] as Case[]);
+const CASES: Case[] = [64, 1].flatMap(
+  (n) =>
+    [
+      { label: `conv1 5x5 1->32, x ${n}x28x28x1`, xShape: [n, 28, 28, 1], filterShape: [5, 5, 1, 32] },
+      { label: `conv2 3x3 32->64, x ${n}x12x12x32`, xShape: [n, 12, 12, 32], filterShape: [3, 3, 32, 64] },
+    ] as Case[],
+);
 
 type Impl = (x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Case['filterShape']) => tf.Tensor;
 
@@ -103,11 +106,13 @@ const conv3dBuiltin: Impl = (x, dy, filterShape) =>
   tf.tidy(() => {
     const [n, h, w, ci] = x.shape;
     const [, oh, ow, co] = dy.shape;
-    const g = tf.engine().runKernel(
-      'Conv3DBackpropFilterV2',
-      { x: tf.reshape(x, [n, 1, h, w, ci]), dy: tf.reshape(dy, [n, 1, oh, ow, co]) },
-      { strides: [1, 1, 1, 1, 1], pad: 'valid', filterShape: [1, ...filterShape] } as unknown as tf.NamedAttrMap,
-    ) as tf.Tensor;
+    const g = tf
+      .engine()
+      .runKernel('Conv3DBackpropFilterV2', { x: tf.reshape(x, [n, 1, h, w, ci]), dy: tf.reshape(dy, [n, 1, oh, ow, co]) }, {
+        strides: [1, 1, 1, 1, 1],
+        pad: 'valid',
+        filterShape: [1, ...filterShape],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
     return tf.reshape(g, filterShape);
   });
 
@@ -116,7 +121,7 @@ function inputs(c: Case): { x: Float32Array; dy: Float32Array; dyShape: [number,
   const [fh, fw, , co] = c.filterShape;
   const dyShape: [number, number, number, number] = [n, h - fh + 1, w - fw + 1, co];
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5;
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   return {
     x: Float32Array.from({ length: size(c.xShape) }, rand),
@@ -160,8 +165,19 @@ function timeCalls(
   return { ms: samples[samples.length >> 1], out };
 }
 
-function time(impl: Impl, x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Case['filterShape'], warmOnly = false): { ms: number; out: Float32Array } {
-  return timeCalls(([xs, dys]) => impl(xs, dys, filterShape), [x, dy], ([xs, dys]) => [xs, tf.neg(dys)], warmOnly);
+function time(
+  impl: Impl,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: Case['filterShape'],
+  warmOnly = false,
+): { ms: number; out: Float32Array } {
+  return timeCalls(
+    ([xs, dys]) => impl(xs, dys, filterShape),
+    [x, dy],
+    ([xs, dys]) => [xs, tf.neg(dys)],
+    warmOnly,
+  );
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -198,7 +214,9 @@ async function benchFilter(): Promise<void> {
       const r = time(impl, x, dy, c.filterShape);
       const leaked = tf.memory().numTensors - before;
       const err = maxAbsDiff(r.out, reference.out);
-      rows.push(`  ${name.padEnd(22)} ${r.ms.toFixed(2).padStart(8)} ms   max|diff vs cpu| ${err.toExponential(1)}${leaked ? `  LEAK ${leaked}` : ''}`);
+      rows.push(
+        `  ${name.padEnd(22)} ${r.ms.toFixed(2).padStart(8)} ms   max|diff vs cpu| ${err.toExponential(1)}${leaked ? `  LEAK ${leaked}` : ''}`,
+      );
     }
     rows.push(`  ${'cpu'.padEnd(22)} ${reference.ms.toFixed(2).padStart(8)} ms`);
     tf.dispose([x, dy]);
@@ -221,7 +239,11 @@ const INPUT_CASES: InputCase[] = [
     { label: `conv1 dx 5x5 1->32, x ${n}x28x28x1`, filterShape: [5, 5, 1, 32], attrs: nhwc([n, 28, 28, 1], 1, 'valid') },
   ]),
   // conv2dTranspose(y, f, outShape) is Conv2DBackpropInput with y as dy and outShape as the input.
-  { label: 'deconv1 convT 32->16 k4 s2 same, y 64x7x7x32', filterShape: [4, 4, 16, 32], attrs: nhwc([64, 14, 14, 16], 2, 'same') },
+  {
+    label: 'deconv1 convT 32->16 k4 s2 same, y 64x7x7x32',
+    filterShape: [4, 4, 16, 32],
+    attrs: nhwc([64, 14, 14, 16], 2, 'same'),
+  },
   { label: 'deconv2 convT 16->1 k4 s2 same, y 64x14x14x16', filterShape: [4, 4, 1, 16], attrs: nhwc([64, 28, 28, 1], 2, 'same') },
 ];
 
@@ -246,10 +268,13 @@ async function benchInput(): Promise<void> {
   for (const c of INPUT_CASES) {
     const dyShape = conv2DBackpropInputInfo(c.filterShape, c.attrs).outShape as [number, number, number, number];
     let seed = 54321;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5;
     const dyData = Float32Array.from({ length: dyShape.reduce((a, b) => a * b, 1) }, rand);
     const filterData = Float32Array.from({ length: c.filterShape.reduce((a, b) => a * b, 1) }, rand);
-    const run = (impl: InputImpl) => ([dy, filter]: tf.Tensor4D[]) => impl(dy, filter, c.attrs);
+    const run =
+      (impl: InputImpl) =>
+      ([dy, filter]: tf.Tensor4D[]) =>
+        impl(dy, filter, c.attrs);
     // In training both change every step: dy is new, and the optimizer gives the filter new data.
     const fresh = (inputs: tf.Tensor4D[]) => inputs.map((t) => tf.neg(t));
     await tf.setBackend('cpu');
@@ -264,7 +289,9 @@ async function benchInput(): Promise<void> {
       const r = timeCalls(run(impl), inputs, fresh);
       const leaked = tf.memory().numTensors - before;
       const err = maxAbsDiff(r.out, reference.out);
-      rows.push(`  ${name.padEnd(22)} ${r.ms.toFixed(2).padStart(8)} ms   max|diff vs cpu| ${err.toExponential(1)}${leaked ? `  LEAK ${leaked}` : ''}`);
+      rows.push(
+        `  ${name.padEnd(22)} ${r.ms.toFixed(2).padStart(8)} ms   max|diff vs cpu| ${err.toExponential(1)}${leaked ? `  LEAK ${leaked}` : ''}`,
+      );
     }
     rows.push(`  ${'cpu'.padEnd(22)} ${reference.ms.toFixed(2).padStart(8)} ms`);
     tf.dispose(inputs);

@@ -43,7 +43,14 @@ async function measure(file: string): Promise<void> {
   const sampler = setInterval(sample, 5);
   const t0 = performance.now();
   const ds = await loadDataset({
-    source: 'csv', path: file, labelsPath: '', labels: [], heldOutFraction: 0, limit: 0, imageHeight: 28, imageWidth: 28,
+    source: 'csv',
+    path: file,
+    labelsPath: '',
+    labels: [],
+    heldOutFraction: 0,
+    limit: 0,
+    imageHeight: 28,
+    imageWidth: 28,
   });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);

@@ -18,7 +18,10 @@ const { values } = parseArgs({ options: { json: { type: 'boolean' } } });
 
 const RUNS: { label: string; overrides: Record<string, unknown> }[] = [
   { label: 'mlp encoder / mlp decoder, z=16', overrides: {} },
-  { label: 'seed-conv / seed (LayerNorm) decoder, z=2', overrides: { 'model.encoder': 'seed-conv', 'model.decoder': 'seed', 'model.latentDim': 2 } },
+  {
+    label: 'seed-conv / seed (LayerNorm) decoder, z=2',
+    overrides: { 'model.encoder': 'seed-conv', 'model.decoder': 'seed', 'model.latentDim': 2 },
+  },
   { label: 'mlp / deconv decoder, z=8', overrides: { 'model.decoder': 'deconv', 'model.latentDim': 8 } },
 ];
 
@@ -42,8 +45,13 @@ const results: Record<string, unknown>[] = [];
 
 try {
   for (const { label, overrides } of RUNS) {
-    const run = await call<RunRecord>('startRun', { config: presetConfig('quick', { 'data.limit': 2000, 'data.heldOutFraction': 0.5, 'optim.epochs': 1, ...overrides }) });
-    await rpc.waitForEvent((e) => e.type === 'training' && e.events.some((x) => x.type === 'status' && x.runId === run.id && x.status === 'completed'), 300_000);
+    const run = await call<RunRecord>('startRun', {
+      config: presetConfig('quick', { 'data.limit': 2000, 'data.heldOutFraction': 0.5, 'optim.epochs': 1, ...overrides }),
+    });
+    await rpc.waitForEvent(
+      (e) => e.type === 'training' && e.events.some((x) => x.type === 'status' && x.runId === run.id && x.status === 'completed'),
+      300_000,
+    );
     const dim = run.config.model.latentDim;
     const origin = [new Array<number>(dim).fill(0)];
     const firstDecode = await timed(() => call('decodeLatents', { runId: run.id, points: origin }));
@@ -60,8 +68,14 @@ try {
     const encodeAgain = await timed(() => call('encodeImages', { runId: run.id, count: 1000 }));
     results.push({
       run: label,
-      sliderP50: pct(slider, 0.5), sliderP95: pct(slider, 0.95), sliderMax: Math.max(...slider),
-      firstDecode, grid20Median: pct(grids, 0.5), grid20Max: Math.max(...grids), encode1000First: encodeFirst, encode1000Again: encodeAgain,
+      sliderP50: pct(slider, 0.5),
+      sliderP95: pct(slider, 0.95),
+      sliderMax: Math.max(...slider),
+      firstDecode,
+      grid20Median: pct(grids, 0.5),
+      grid20Max: Math.max(...grids),
+      encode1000First: encodeFirst,
+      encode1000Again: encodeAgain,
     });
   }
 } finally {
@@ -74,9 +88,13 @@ else {
   const ms = (v: unknown) => `${(v as number).toFixed(1)} ms`;
   for (const r of results) {
     console.log(r.run);
-    console.log(`  slider decode (1 point, end to end): p50 ${ms(r.sliderP50)}  p95 ${ms(r.sliderP95)}  max ${ms(r.sliderMax)}   (target < 50 ms)`);
+    console.log(
+      `  slider decode (1 point, end to end): p50 ${ms(r.sliderP50)}  p95 ${ms(r.sliderP95)}  max ${ms(r.sliderMax)}   (target < 50 ms)`,
+    );
     console.log(`  20x20 grid: median ${ms(r.grid20Median)}  max ${ms(r.grid20Max)}   (target < 1 s)`);
     console.log(`  first decode of a checkpoint (model build + weights): ${ms(r.firstDecode)}`);
-    console.log(`  encode 1,000 held-out images: first ${ms(r.encode1000First)} (data load included), again ${ms(r.encode1000Again)}`);
+    console.log(
+      `  encode 1,000 held-out images: first ${ms(r.encode1000First)} (data load included), again ${ms(r.encode1000Again)}`,
+    );
   }
 }

@@ -31,6 +31,11 @@ for (let i = 0; i < steps; i++) {
 const wall = (performance.now() - t0) / steps;
 const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms);
 const kernelMs = rows.reduce((s, [, t]) => s + t.ms, 0) / steps;
-console.log(`${presetId} batch ${cfg.optim.batchSize}: ${wall.toFixed(2)} ms/step (profiled), kernels ${kernelMs.toFixed(2)} ms, ${rows.reduce((s, [, t]) => s + t.calls, 0) / steps} kernel calls/step`);
-for (const [name, t] of rows.slice(0, 15)) console.log(`${name.padEnd(26)} ${(t.ms / steps).toFixed(2).padStart(8)} ms  ${(t.calls / steps).toFixed(0).padStart(4)} calls`);
+console.log(
+  `${presetId} batch ${cfg.optim.batchSize}: ${wall.toFixed(2)} ms/step (profiled), kernels ${kernelMs.toFixed(2)} ms, ${rows.reduce((s, [, t]) => s + t.calls, 0) / steps} kernel calls/step`,
+);
+for (const [name, t] of rows.slice(0, 15))
+  console.log(
+    `${name.padEnd(26)} ${(t.ms / steps).toFixed(2).padStart(8)} ms  ${(t.calls / steps).toFixed(0).padStart(4)} calls`,
+  );
 trainer.dispose();

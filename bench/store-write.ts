@@ -27,7 +27,13 @@ function timeWrites(batchSize: number): number {
     const start = process.hrtime.bigint();
     for (let step = 1; step <= ROWS; step++) {
       const total = 200 / Math.sqrt(step);
-      writer.append({ step, epoch: Math.ceil(step / 140), loss: { recon: total * 0.8, kl: total * 0.2, total }, imagesPerSec: 900, wallMs: step * 70 });
+      writer.append({
+        step,
+        epoch: Math.ceil(step / 140),
+        loss: { recon: total * 0.8, kl: total * 0.2, total },
+        imagesPerSec: 900,
+        wallMs: step * 70,
+      });
     }
     writer.flush();
     const micros = Number(process.hrtime.bigint() - start) / 1000;

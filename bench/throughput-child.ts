@@ -105,7 +105,14 @@ async function main(): Promise<ChildResult> {
     const b = await initBackend(backendArg as BackendChoice);
     note = b.note;
   } catch (e) {
-    return { backend: backendArg, available: false, note: (e as Error).message.split('\n')[0], cases: [], logging: null, tensors: null };
+    return {
+      backend: backendArg,
+      available: false,
+      note: (e as Error).message.split('\n')[0],
+      cases: [],
+      logging: null,
+      tensors: null,
+    };
   }
   // The pure-JS cpu backend trains the conv model at a few images/s: give it fewer seconds there.
   const convBudget = backendArg === 'cpu' ? Math.min(seconds, 4) : seconds;

@@ -24,12 +24,22 @@ const TARGETS: Record<string, number> = { 'seed-conv b1': 30, 'seed-conv b64': 2
 const results: ChildResult[] = [];
 for (const backend of backends) {
   if (!values.json) process.stderr.write(`measuring ${backend}…\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, backend, values.seconds!], { encoding: 'utf8', timeout: 15 * 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, backend, values.seconds!], {
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+  });
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     results.push(JSON.parse(line) as ChildResult);
   } catch {
-    results.push({ backend, available: false, note: (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? 'no output', cases: [], logging: null, tensors: null });
+    results.push({
+      backend,
+      available: false,
+      note: (r.stderr || r.stdout).trim().split('\n').slice(-1)[0] ?? 'no output',
+      cases: [],
+      logging: null,
+      tensors: null,
+    });
   }
 }
 
@@ -58,7 +68,9 @@ if (values.json) {
       );
     }
     if (r.tensors) {
-      process.stdout.write(`\n${r.backend}: tf.memory().numTensors after epochs 1, 2, 3: ${r.tensors.join(', ')} (${r.tensors[0] === r.tensors[1] && r.tensors[1] === r.tensors[2] ? 'flat' : 'GROWING'})`);
+      process.stdout.write(
+        `\n${r.backend}: tf.memory().numTensors after epochs 1, 2, 3: ${r.tensors.join(', ')} (${r.tensors[0] === r.tensors[1] && r.tensors[1] === r.tensors[2] ? 'flat' : 'GROWING'})`,
+      );
     }
     process.stdout.write(`\n${r.backend}: ${r.note}\n`);
   }

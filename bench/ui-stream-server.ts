@@ -32,11 +32,15 @@ for await (const line of lines) {
   await new Promise((r) => setTimeout(r, Number(secondsArg) * 1000));
   delay.disable();
   const steps = core.store.metrics.listSteps(run.id).length;
-  process.stdout.write(`${JSON.stringify({
-    steps,
-    utilisation: performance.eventLoopUtilization(elu).utilization,
-    p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      steps,
+      utilisation: performance.eventLoopUtilization(elu).utilization,
+      p50: delay.percentile(50) / 1e6,
+      p99: delay.percentile(99) / 1e6,
+      max: delay.max / 1e6,
+    })}\n`,
+  );
   break;
 }
 lines.close();

@@ -21,9 +21,13 @@ await ensureBuilt();
 // The server runs in its own process: the browser driver here handles every socket frame it
 // reports, which would otherwise be counted against the server's event loop.
 const profile = process.env.VAE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VAE_BENCH_CPU_PROF}`] : [];
-const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'bench', 'ui-stream-server.ts'), join(ROOT, 'out', 'renderer'), String(seconds)], {
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  [...profile, '--import', 'tsx', join(ROOT, 'bench', 'ui-stream-server.ts'), join(ROOT, 'out', 'renderer'), String(seconds)],
+  {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  },
+);
 const childLines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
 const nextLine = async () => JSON.parse((await childLines.next()).value as string);
 const { url, runId } = (await nextLine()) as { url: string; runId: number };
@@ -33,7 +37,10 @@ await page.addInitScript(() => {
   const w = window as unknown as { __longTasks: number[]; __frameGaps: number[] };
   w.__longTasks = [];
   w.__frameGaps = [];
-  new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({
+    type: 'longtask',
+    buffered: true,
+  });
   let last = performance.now();
   const frame = (t: number) => {
     w.__frameGaps.push(t - last);
@@ -44,13 +51,23 @@ await page.addInitScript(() => {
 });
 const batches: number[] = [];
 const calls = new Map<string, number>();
-page.on('websocket', (ws) => ws.on('framesent', (f) => { const m = /"method":"(\w+)"/.exec(String(f.payload)); if (m) calls.set(m[1], (calls.get(m[1]) ?? 0) + 1); }).on('framereceived', (f) => {
-  if (typeof f.payload === 'string' && f.payload.startsWith('{"event"') && f.payload.includes('"training"')) batches.push(Date.now());
-}));
+page.on('websocket', (ws) =>
+  ws
+    .on('framesent', (f) => {
+      const m = /"method":"(\w+)"/.exec(String(f.payload));
+      if (m) calls.set(m[1], (calls.get(m[1]) ?? 0) + 1);
+    })
+    .on('framereceived', (f) => {
+      if (typeof f.payload === 'string' && f.payload.startsWith('{"event"') && f.payload.includes('"training"'))
+        batches.push(Date.now());
+    }),
+);
 
 await page.goto(url);
 await page.waitForSelector('#app *');
-await page.evaluate((hash) => { window.location.hash = hash; }, `#/runs/${runId}`);
+await page.evaluate((hash) => {
+  window.location.hash = hash;
+}, `#/runs/${runId}`);
 // Opening the view (history fetch, first chart layout) is measured separately from streaming.
 await page.waitForSelector('[data-testid="loss-chart"]');
 await new Promise((r) => setTimeout(r, 1500));
@@ -85,8 +102,17 @@ const result = {
   stepsLogged: server.steps,
   openingLongestTaskMs: opening,
   renderer: page_,
-  updates: { batches: batches.length, perSecondAverage: batches.length / elapsed, perSecondMax: Math.max(0, ...perSecond.values()) },
-  server: { utilisation: server.utilisation, eventLoopDelayP50Ms: server.p50, eventLoopDelayP99Ms: server.p99, eventLoopDelayMaxMs: server.max },
+  updates: {
+    batches: batches.length,
+    perSecondAverage: batches.length / elapsed,
+    perSecondMax: Math.max(0, ...perSecond.values()),
+  },
+  server: {
+    utilisation: server.utilisation,
+    eventLoopDelayP50Ms: server.p50,
+    eventLoopDelayP99Ms: server.p99,
+    eventLoopDelayMaxMs: server.max,
+  },
 };
 if (process.env.VAE_BENCH_CALLS) console.error('calls', JSON.stringify([...calls]));
 await browser.close();
@@ -100,9 +126,11 @@ if (values.json) {
     `streamed ${r.stepsLogged} logged steps in ${r.seconds.toFixed(1)} s\n` +
       `opening the run view: longest task ${r.openingLongestTaskMs.toFixed(0)} ms\n` +
       `while streaming: renderer's longest task ${r.renderer.longestTask.toFixed(0)} ms (${r.renderer.longTasks} tasks >= 50 ms; target: none)` +
-      (r.renderer.frames > 0 ? `, frame gap p99 ${r.renderer.frameGapP99.toFixed(1)} ms, max ${r.renderer.frameGapMax.toFixed(1)} ms over ${r.renderer.frames} frames\n` : '\n') +
+      (r.renderer.frames > 0
+        ? `, frame gap p99 ${r.renderer.frameGapP99.toFixed(1)} ms, max ${r.renderer.frameGapMax.toFixed(1)} ms over ${r.renderer.frames} frames\n`
+        : '\n') +
       `updates reaching the page: ${r.updates.perSecondAverage.toFixed(1)}/s on average, at most ${r.updates.perSecondMax} in one second (target <= ~20)\n` +
       `server event-loop delay: p50 ${r.server.eventLoopDelayP50Ms.toFixed(2)} ms, p99 ${r.server.eventLoopDelayP99Ms.toFixed(2)} ms, max ${r.server.eventLoopDelayMaxMs.toFixed(1)} ms (target p99 < 20); ` +
-        `main thread busy ${(r.server.utilisation * 100).toFixed(1)}% of the time\n`,
+      `main thread busy ${(r.server.utilisation * 100).toFixed(1)}% of the time\n`,
   );
 }

@@ -43,7 +43,8 @@ export function summarizeFailure(text) {
   const dns = out.match(/getaddrinfo (?:ENOTFOUND|EAI_AGAIN) ([\w.-]+)/);
   if (dns) return `${dns[1]} could not be found`;
   const fetched = out.match(/http GET (https?:\/\/[^\s/]+)/);
-  if (fetched && /network connectivity|ECONNREFUSED|ETIMEDOUT|ECONNRESET/.test(out)) return `${new URL(fetched[1]).host} could not be reached`;
+  if (fetched && /network connectivity|ECONNREFUSED|ETIMEDOUT|ECONNRESET/.test(out))
+    return `${new URL(fetched[1]).host} could not be reached`;
   const lines = out
     .split('\n')
     .map((l) => l.replace(/^(gyp|prebuild-install) (ERR!|warn|info) ?/i, '').trim())
@@ -53,7 +54,8 @@ export function summarizeFailure(text) {
 
 function run(command, args, { cwd, env, timeoutMs }) {
   const r = spawnSync(command, args, { cwd, env, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.error) return { ok: false, reason: r.error.code === 'ETIMEDOUT' ? `timed out after ${timeoutMs / 1000} s` : r.error.message };
+  if (r.error)
+    return { ok: false, reason: r.error.code === 'ETIMEDOUT' ? `timed out after ${timeoutMs / 1000} s` : r.error.message };
   if (r.status !== 0) return { ok: false, reason: summarizeFailure(`${r.stdout}\n${r.stderr}`) || `exit code ${r.status}` };
   return { ok: true };
 }
@@ -97,7 +99,19 @@ function tryPrebuilt(root, staging, electronVersion, log) {
   // pointed at the staging copy it cannot touch node_modules/better-sqlite3/build.
   return run(
     process.execPath,
-    [bin, '--runtime', 'electron', '--target', electronVersion, '--arch', process.arch, '--platform', process.platform, '--path', staging],
+    [
+      bin,
+      '--runtime',
+      'electron',
+      '--target',
+      electronVersion,
+      '--arch',
+      process.arch,
+      '--platform',
+      process.platform,
+      '--path',
+      staging,
+    ],
     { cwd: staging, env: toolEnv(), timeoutMs: 90_000 },
   );
 }
@@ -105,11 +119,19 @@ function tryPrebuilt(root, staging, electronVersion, log) {
 function tryCompile(root, staging, electronVersion, log) {
   const nodeGyp = findNodeGyp(root);
   if (!nodeGyp) return { ok: false, reason: 'node-gyp was not found' };
-  for (const item of ['binding.gyp', 'src', 'deps']) cpSync(join(betterSqliteDir(root), item), join(staging, item), { recursive: true });
+  for (const item of ['binding.gyp', 'src', 'deps'])
+    cpSync(join(betterSqliteDir(root), item), join(staging, item), { recursive: true });
   log('Compiling better-sqlite3 for Electron (about a minute)...');
   return run(
     process.execPath,
-    [nodeGyp, 'rebuild', '--release', `--target=${electronVersion}`, `--arch=${process.arch}`, '--dist-url=https://electronjs.org/headers'],
+    [
+      nodeGyp,
+      'rebuild',
+      '--release',
+      `--target=${electronVersion}`,
+      `--arch=${process.arch}`,
+      '--dist-url=https://electronjs.org/headers',
+    ],
     { cwd: staging, env: toolEnv(), timeoutMs: 15 * 60_000 },
   );
 }
@@ -121,7 +143,8 @@ function tryCompile(root, staging, electronVersion, log) {
 export function prepareElectronSqlite({ root, electronVersion, log = () => {} }) {
   const binding = electronSqliteBindingPath(root, electronVersion);
   if (isPrepared(root, electronVersion)) return { ok: true, path: binding, how: 'cached' };
-  if (!existsSync(join(betterSqliteDir(root), 'package.json'))) return { ok: false, reason: 'better-sqlite3 is not installed (run npm install)' };
+  if (!existsSync(join(betterSqliteDir(root), 'package.json')))
+    return { ok: false, reason: 'better-sqlite3 is not installed (run npm install)' };
 
   const dir = dirname(binding);
   const staging = join(dir, 'staging');

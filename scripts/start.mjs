@@ -49,7 +49,10 @@ export function installedElectronBinary(root = ROOT, env = process.env) {
   return existsSync(binary) ? binary : null;
 }
 
-const usesProxy = (env) => Boolean(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || env.npm_config_https_proxy || env.npm_config_proxy);
+const usesProxy = (env) =>
+  Boolean(
+    env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || env.npm_config_https_proxy || env.npm_config_proxy,
+  );
 
 /** Null when the download host answers at all, else why not, in words. */
 export async function probeDownloadHost(mirror, timeoutMs = PROBE_TIMEOUT_MS) {
@@ -80,10 +83,24 @@ export async function obtainElectron(root = ROOT, env = process.env) {
   }
   say(`Downloading the Electron ${electronVersion(root)} runtime (first start only)...`);
   const timeoutMs = Number(env.VAE_ELECTRON_DOWNLOAD_TIMEOUT_MS) || DOWNLOAD_TIMEOUT_MS;
-  const r = spawnSync(process.execPath, [installer], { cwd: root, env, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.error) return { ok: false, reason: r.error.code === 'ETIMEDOUT' ? `the download took longer than ${timeoutMs / 1000} s` : r.error.message };
+  const r = spawnSync(process.execPath, [installer], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (r.error)
+    return {
+      ok: false,
+      reason: r.error.code === 'ETIMEDOUT' ? `the download took longer than ${timeoutMs / 1000} s` : r.error.message,
+    };
   if (r.status !== 0) {
-    const line = `${r.stderr}`.split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('at ')) ?? `exit code ${r.status}`;
+    const line =
+      `${r.stderr}`
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => l && !l.startsWith('at ')) ?? `exit code ${r.status}`;
     return { ok: false, reason: line };
   }
   const binary = installedElectronBinary(root, env);
@@ -98,7 +115,9 @@ export function fallbackMessage(kind, reason, display = hasDisplay()) {
     display: `There is no display for the ${PRODUCT} window (${reason}).`,
     startup: `Electron stopped while starting (${reason}).`,
   }[kind];
-  const next = display ? `Opening ${PRODUCT} in your browser instead.` : `Serving ${PRODUCT} to a browser instead; open the address below.`;
+  const next = display
+    ? `Opening ${PRODUCT} in your browser instead.`
+    : `Serving ${PRODUCT} to a browser instead; open the address below.`;
   return `${why} ${next}`;
 }
 
@@ -176,7 +195,8 @@ function launchElectron(binary, sqlitePath, onEarlyFailure) {
   };
   child.on('error', (e) => fail(e.message));
   child.on('exit', (code, signal) => {
-    if (code !== 0 && Date.now() - started < STARTUP_GRACE_MS) return fail(code === null ? `signal ${signal}` : `exit code ${code}`);
+    if (code !== 0 && Date.now() - started < STARTUP_GRACE_MS)
+      return fail(code === null ? `signal ${signal}` : `exit code ${code}`);
     if (!settled) process.exit(code ?? 1);
   });
 }

@@ -8,13 +8,26 @@ import { openDatabase } from '../src/main/store/index.ts';
 import { tempDir } from './helpers.ts';
 
 function cli(script: 'train' | 'runs', args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 test('train --json, then runs list and show read the same database', (t) => {
   const db = join(tempDir(t), 'w.db');
-  const r = cli('train', ['--db', db, '--json', '--set', 'data.limit=600', '--set', 'optim.epochs=1', '--set', 'run.name=cli run']);
+  const r = cli('train', [
+    '--db',
+    db,
+    '--json',
+    '--set',
+    'data.limit=600',
+    '--set',
+    'optim.epochs=1',
+    '--set',
+    'run.name=cli run',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.status, 'completed');

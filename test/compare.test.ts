@@ -42,9 +42,27 @@ function epochMetric(epoch: number, step: number, heldOut: number | null, wallMs
 
 function record(id: number, config: ExperimentConfig, overrides: Partial<RunRecord> = {}): RunRecord {
   return {
-    id, name: `run ${id}`, preset: config.preset, config, status: 'completed', statusMessage: '', backend: 'wasm',
-    createdAt: 0, startedAt: 1_000, finishedAt: 61_000, datasetName: 'MNIST', datasetFingerprint: 'f', notes: '', tags: [],
-    step: 0, epoch: 0, totalSteps: 0, finalTrain: null, finalHeldOut: null, imagesPerSec: null, ...overrides,
+    id,
+    name: `run ${id}`,
+    preset: config.preset,
+    config,
+    status: 'completed',
+    statusMessage: '',
+    backend: 'wasm',
+    createdAt: 0,
+    startedAt: 1_000,
+    finishedAt: 61_000,
+    datasetName: 'MNIST',
+    datasetFingerprint: 'f',
+    notes: '',
+    tags: [],
+    step: 0,
+    epoch: 0,
+    totalSteps: 0,
+    finalTrain: null,
+    finalHeldOut: null,
+    imagesPerSec: null,
+    ...overrides,
   };
 }
 
@@ -52,9 +70,23 @@ const OPTIONS: CurveOptions = { part: 'total', split: 'train', xAxis: 'step', sm
 
 test('colours: runs take slots in order, keep them when another is removed, and a newcomer takes the lowest free one', () => {
   const first = assignSlots([7, 3, 9]);
-  assert.deepEqual([...first], [[7, 0], [3, 1], [9, 2]]);
+  assert.deepEqual(
+    [...first],
+    [
+      [7, 0],
+      [3, 1],
+      [9, 2],
+    ],
+  );
   const removed = assignSlots([7, 9], first);
-  assert.deepEqual([...removed], [[7, 0], [9, 2]], 'run 9 keeps its colour when run 3 goes');
+  assert.deepEqual(
+    [...removed],
+    [
+      [7, 0],
+      [9, 2],
+    ],
+    'run 9 keeps its colour when run 3 goes',
+  );
   const added = assignSlots([7, 9, 4], removed);
   assert.equal(added.get(4), 1, 'the freed slot is reused');
   const six = assignSlots([1, 2, 3, 4, 5, 6]);
@@ -70,7 +102,10 @@ test('wall time: cumulative across resumes, with epoch metrics on the same timel
   assert.deepEqual(wall.steps, [1_000, 2_000, 2_500, 3_500]);
   assert.deepEqual(wall.epochs, [1_100, 3_600]);
   // Two resumes add up.
-  assert.deepEqual(cumulativeWall([stepMetric(1, 1, 300), stepMetric(2, 1, 100), stepMetric(3, 1, 50)], []).steps, [300, 400, 450]);
+  assert.deepEqual(
+    cumulativeWall([stepMetric(1, 1, 300), stepMetric(2, 1, 100), stepMetric(3, 1, 50)], []).steps,
+    [300, 400, 450],
+  );
 });
 
 test('curves: each x-axis from the same steps; held-out per epoch; log scale drops what it cannot show', () => {
@@ -90,7 +125,11 @@ test('curves: each x-axis from the same steps; held-out per epoch; log scale dro
 
   const kl = buildCurve(source, { ...OPTIONS, part: 'kl' }).raw.map((p) => p.y);
   assert.deepEqual(kl, [1, 0.8, 0, 0.4]);
-  assert.deepEqual(buildCurve(source, { ...OPTIONS, logScale: true }).raw.map((p) => p.x), [10, 20, 40], 'a zero loss has no place on a log axis');
+  assert.deepEqual(
+    buildCurve(source, { ...OPTIONS, logScale: true }).raw.map((p) => p.x),
+    [10, 20, 40],
+    'a zero loss has no place on a log axis',
+  );
 
   const heldOut = buildCurve(source, { ...OPTIONS, split: 'heldOut', xAxis: 'epoch', smoothing: 0.9 });
   assert.deepEqual(heldOut.raw, [{ x: 1, y: 9 }], 'epochs without a held-out measurement are skipped');
@@ -98,9 +137,17 @@ test('curves: each x-axis from the same steps; held-out per epoch; log scale dro
 });
 
 test('curves: smoothing is a debiased EMA next to the raw points, and hovering reads the smoothed one', () => {
-  const source: CurveSource = { config: presetConfig('quick'), totalSteps: 0, steps: [stepMetric(1, 10, 0), stepMetric(2, 20, 0), stepMetric(3, 20, 0)], epochs: [] };
+  const source: CurveSource = {
+    config: presetConfig('quick'),
+    totalSteps: 0,
+    steps: [stepMetric(1, 10, 0), stepMetric(2, 20, 0), stepMetric(3, 20, 0)],
+    epochs: [],
+  };
   const curve = buildCurve(source, { ...OPTIONS, smoothing: 0.5 });
-  assert.deepEqual(curve.raw.map((p) => p.y), [10, 20, 20]);
+  assert.deepEqual(
+    curve.raw.map((p) => p.y),
+    [10, 20, 20],
+  );
   // (0.5·10 + 20)·0.5 / 0.75 = 16.67; the first point is the value itself.
   assert.equal(curve.smoothed[0].y, 10);
   assert.ok(Math.abs(curve.smoothed[1].y - 50 / 3) < 1e-9);
@@ -108,13 +155,23 @@ test('curves: smoothing is a debiased EMA next to the raw points, and hovering r
   assert.equal(shownPoints(buildCurve(source, OPTIONS)).length, 3, 'without smoothing the raw points are shown');
   // Without a planned total, a completed epoch gives the epoch length; without either, the logged epoch is used.
   assert.equal(stepsPerEpoch({ ...source, epochs: [epochMetric(2, 50, 1)] }), 25);
-  assert.deepEqual(buildCurve(source, { ...OPTIONS, xAxis: 'epoch' }).raw.map((p) => p.x), [1, 1, 1]);
+  assert.deepEqual(
+    buildCurve(source, { ...OPTIONS, xAxis: 'epoch' }).raw.map((p) => p.x),
+    [1, 1, 1],
+  );
 });
 
 test('hover: every curve reports its own nearest point, and nothing far beyond its end', () => {
-  const coarse = [{ x: 0, y: 1 }, { x: 10, y: 2 }, { x: 20, y: 3 }];
+  const coarse = [
+    { x: 0, y: 1 },
+    { x: 10, y: 2 },
+    { x: 20, y: 3 },
+  ];
   const fine = Array.from({ length: 41 }, (_, i) => ({ x: i, y: i }));
-  const short = [{ x: 0, y: 5 }, { x: 4, y: 6 }];
+  const short = [
+    { x: 0, y: 5 },
+    { x: 4, y: 6 },
+  ];
   assert.equal(nearestIndex(coarse, 14), 1);
   assert.equal(nearestIndex(coarse, 16), 2);
   assert.equal(nearestIndex(coarse, -5), 0);
@@ -138,18 +195,28 @@ test('hyperparameters: only differing rows by default, labels from the schema, i
   const c = presetConfig('quick', { 'run.name': 'c', 'optim.learningRate': 0.001, 'model.encoder': 'seed-conv' });
   const rows = hyperparamRows([a, b, c]);
   const differing = shownRows(rows, false);
-  assert.deepEqual(differing.map((r) => r.path), ['model.encoder', 'model.encoderHidden', 'optim.learningRate']);
+  assert.deepEqual(
+    differing.map((r) => r.path),
+    ['model.encoder', 'model.encoderHidden', 'optim.learningRate'],
+  );
   const lr = differing.find((r) => r.path === 'optim.learningRate')!;
   assert.equal(lr.label, 'Learning rate');
   assert.deepEqual(lr.values, ['1e-3', '0.01', '1e-3']);
-  assert.deepEqual(differing.find((r) => r.path === 'model.encoderHidden')!.values, ['256', '256', '—'], 'seed-conv has no hidden sizes');
+  assert.deepEqual(
+    differing.find((r) => r.path === 'model.encoderHidden')!.values,
+    ['256', '256', '—'],
+    'seed-conv has no hidden sizes',
+  );
   assert.equal(differing.find((r) => r.path === 'model.encoder')!.values[2], 'Seed conv (notebook)');
   assert.ok(!rows.some((r) => r.path === 'run.name'), 'names head the columns instead');
   assert.ok(!rows.some((r) => r.path === 'data.path'), 'a CSV path applies to none of these MNIST runs');
   const all = shownRows(rows, true);
   assert.ok(all.length > differing.length + 10);
   assert.deepEqual(all.find((r) => r.path === 'data.labels')!.values, ['all', 'all', 'all']);
-  assert.deepEqual(groupRows(all).map((g) => g.group), ['Data', 'Model', 'Loss', 'Optimisation', 'Run']);
+  assert.deepEqual(
+    groupRows(all).map((g) => g.group),
+    ['Data', 'Model', 'Loss', 'Optimisation', 'Run'],
+  );
   assert.equal(groupRows(all).at(-1)!.rows[0].path, 'preset');
   assert.deepEqual(shownRows(hyperparamRows([a, a]), false), [], 'identical runs differ nowhere');
 });
@@ -167,42 +234,97 @@ test('results: best values per row (ties all marked, no direction no mark), best
   const a = record(1, config, { finalHeldOut: loss(115), imagesPerSec: 900, startedAt: 0, finishedAt: 60_000 });
   const b = record(2, config, { finalHeldOut: loss(112), imagesPerSec: 1200, startedAt: 0, finishedAt: 90_000 });
   const c = record(3, config, { status: 'running', startedAt: 0, finishedAt: null, imagesPerSec: 100 });
-  const rows = metricRows([{ run: a, epochs: epochsA }, { run: b, epochs: [epochMetric(1, 10, 112)] }, { run: c, epochs: null }], 1_000);
+  const rows = metricRows(
+    [
+      { run: a, epochs: epochsA },
+      { run: b, epochs: [epochMetric(1, 10, 112)] },
+      { run: c, epochs: null },
+    ],
+    1_000,
+  );
   const row = (key: string) => rows.find((r) => r.key === key)!;
-  assert.deepEqual(row('final-heldout').cells.map((x) => x.best), [false, true, false]);
-  assert.deepEqual(row('final-heldout').cells.map((x) => x.text), ['115.00', '112.00', '—']);
-  assert.deepEqual(row('best-heldout').cells.map((x) => x.best), [true, false, false]);
+  assert.deepEqual(
+    row('final-heldout').cells.map((x) => x.best),
+    [false, true, false],
+  );
+  assert.deepEqual(
+    row('final-heldout').cells.map((x) => x.text),
+    ['115.00', '112.00', '—'],
+  );
+  assert.deepEqual(
+    row('best-heldout').cells.map((x) => x.best),
+    [true, false, false],
+  );
   assert.equal(row('best-heldout').cells[0].note, 'epoch 2');
-  assert.deepEqual(row('speed').cells.map((x) => x.best), [false, true, false]);
-  assert.deepEqual(row('duration').cells.map((x) => x.best), [true, false, false], 'the live run’s 1 s is not a result');
+  assert.deepEqual(
+    row('speed').cells.map((x) => x.best),
+    [false, true, false],
+  );
+  assert.deepEqual(
+    row('duration').cells.map((x) => x.best),
+    [true, false, false],
+    'the live run’s 1 s is not a result',
+  );
   assert.equal(row('duration').cells[2].text, '0:01');
-  assert.deepEqual(row('heldout-kl').cells.map((x) => x.best), [false, false, false]);
-  assert.deepEqual(row('epochs').cells.map((x) => x.text), ['3 / 3', '1 / 3', '— / 3'], 'unknown until the history loads');
+  assert.deepEqual(
+    row('heldout-kl').cells.map((x) => x.best),
+    [false, false, false],
+  );
+  assert.deepEqual(
+    row('epochs').cells.map((x) => x.text),
+    ['3 / 3', '1 / 3', '— / 3'],
+    'unknown until the history loads',
+  );
   assert.equal(row('backend').cells[0].text, 'wasm');
 });
 
 test('latent helpers: active dimensions, ranking, groups by latent size, image sizes, means to rows', () => {
   assert.equal(ACTIVE_KL, 0.01);
   assert.deepEqual(activeDims([2.5, 0.004, 0.01, 0]), { active: 2, total: 4 });
-  assert.deepEqual(rankDims([0.1, 3, 0.1, 1]).map((d) => d.dim), [1, 3, 0, 2]);
+  assert.deepEqual(
+    rankDims([0.1, 3, 0.1, 1]).map((d) => d.dim),
+    [1, 3, 0, 2],
+  );
 
   // A CSV data set of 32×28 images (validation holds built-in MNIST to 28×28).
   const cfg = (latentDim: number, h = 28) =>
-    h === 28 ? presetConfig('quick', { 'model.latentDim': latentDim }) : presetConfig('quick', { 'model.latentDim': latentDim, 'data.source': 'csv', 'data.path': '/x.csv', 'data.imageHeight': h });
-  const members = [{ id: 1, config: cfg(16) }, { id: 2, config: cfg(2) }, { id: 3, config: cfg(2, 32) }, { id: 4, config: cfg(8) }];
+    h === 28
+      ? presetConfig('quick', { 'model.latentDim': latentDim })
+      : presetConfig('quick', {
+          'model.latentDim': latentDim,
+          'data.source': 'csv',
+          'data.path': '/x.csv',
+          'data.imageHeight': h,
+        });
+  const members = [
+    { id: 1, config: cfg(16) },
+    { id: 2, config: cfg(2) },
+    { id: 3, config: cfg(2, 32) },
+    { id: 4, config: cfg(8) },
+  ];
   assert.deepEqual(groupByLatentDim(members), [
     { latentDim: 2, runIds: [2, 3] },
     { latentDim: 16, runIds: [1] },
     { latentDim: 8, runIds: [4] },
   ]);
   assert.deepEqual(sameImageSize(members), { included: [1, 2, 4], skipped: [{ id: 3, reason: '32×28 images, not 28×28' }] });
-  assert.deepEqual(meanRows([1, 2, 3, 4, 5, 6], 3, 2), [[1, 2], [3, 4], [5, 6]]);
+  assert.deepEqual(meanRows([1, 2, 3, 4, 5, 6], 3, 2), [
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]);
   assert.throws(() => meanRows([1, 2, 3], 2, 2), RangeError);
 });
 
 test('regrid: a column of images becomes a row with every pixel in its cell', () => {
   // Three 2×2 images stacked (rows=3, cols=1): image i holds 10i+0..3.
-  const column: ImageGrid = { rows: 3, cols: 1, height: 2, width: 2, pixels: Uint8Array.from([0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]) };
+  const column: ImageGrid = {
+    rows: 3,
+    cols: 1,
+    height: 2,
+    width: 2,
+    pixels: Uint8Array.from([0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23]),
+  };
   const row = regrid(column, 1, 3);
   assert.deepEqual([row.rows, row.cols], [1, 3]);
   // Mosaic rows of width 6: [img0 row0, img1 row0, img2 row0], then the second pixel rows.
@@ -210,7 +332,11 @@ test('regrid: a column of images becomes a row with every pixel in its cell', ()
   const back = regrid(row, 3, 1);
   assert.deepEqual(Array.from(back.pixels), Array.from(column.pixels));
   const padded = regrid(column, 2, 2);
-  assert.deepEqual(Array.from(padded.pixels), [0, 1, 10, 11, 2, 3, 12, 13, 20, 21, 0, 0, 22, 23, 0, 0], 'the fourth cell is blank');
+  assert.deepEqual(
+    Array.from(padded.pixels),
+    [0, 1, 10, 11, 2, 3, 12, 13, 20, 21, 0, 0, 22, 23, 0, 0],
+    'the fourth cell is blank',
+  );
 });
 
 test('latent points: the same seed gives the same draw for every decoder; a grid spans the chosen dimensions', () => {
@@ -253,7 +379,12 @@ test('keyed loader: fetches on a new key only, keeps the old value while refresh
   await second;
   assert.equal(loader.value(1), 'C', 'the answer to an outdated request is dropped');
 
-  const failing = loader.sync(new Map([[1, request('c')], [2, { key: 'x', load: async () => ({ ok: false, error: { code: 'internal', message: 'boom' } }) as Result<string> }]]));
+  const failing = loader.sync(
+    new Map([
+      [1, request('c')],
+      [2, { key: 'x', load: async () => ({ ok: false, error: { code: 'internal', message: 'boom' } }) as Result<string> }],
+    ]),
+  );
   await failing;
   assert.deepEqual(loader.get(2), { state: 'error', message: 'boom' });
   await loader.sync(new Map([[2, { key: 'x', load: async () => ok('never') }]]));
@@ -266,16 +397,38 @@ test('keyed loader: fetches on a new key only, keeps the old value while refresh
 test('readiness: a run shows images only once it has a checkpoint, and says why not otherwise', () => {
   const config = presetConfig('quick');
   const detail = (checkpoints: number[]): RunDetail => ({
-    run: record(1, config), steps: [], epochs: [], images: [], imageSteps: { reconstruction: [], samples: [] },
+    run: record(1, config),
+    steps: [],
+    epochs: [],
+    images: [],
+    imageSteps: { reconstruction: [], samples: [] },
     checkpoints: checkpoints.map((step, i) => ({ step, epoch: i + 1, atEpochEnd: true })),
   });
-  const member = (status: RunRecord['status'], d: CompareRun['detail']): CompareRun => ({ id: 1, run: record(1, config, { status }), slot: 0, detail: d });
+  const member = (status: RunRecord['status'], d: CompareRun['detail']): CompareRun => ({
+    id: 1,
+    run: record(1, config, { status }),
+    slot: 0,
+    detail: d,
+  });
   assert.equal(latestCheckpoint(detail([10, 20])), 20);
   assert.equal(latestCheckpoint(null), null);
-  assert.deepEqual(modelReadiness(member('completed', { state: 'ready', value: detail([10, 20]), refreshing: false })), { ready: true, step: 20 });
-  assert.match((modelReadiness(member('queued', { state: 'ready', value: detail([]), refreshing: false })) as { message: string }).message, /Queued/);
-  assert.match((modelReadiness(member('running', { state: 'ready', value: detail([]), refreshing: false })) as { message: string }).message, /end of epoch 1/);
-  assert.deepEqual(modelReadiness(member('completed', { state: 'error', message: 'gone' })), { ready: false, message: 'Could not load the run: gone', error: true });
+  assert.deepEqual(modelReadiness(member('completed', { state: 'ready', value: detail([10, 20]), refreshing: false })), {
+    ready: true,
+    step: 20,
+  });
+  assert.match(
+    (modelReadiness(member('queued', { state: 'ready', value: detail([]), refreshing: false })) as { message: string }).message,
+    /Queued/,
+  );
+  assert.match(
+    (modelReadiness(member('running', { state: 'ready', value: detail([]), refreshing: false })) as { message: string }).message,
+    /end of epoch 1/,
+  );
+  assert.deepEqual(modelReadiness(member('completed', { state: 'error', message: 'gone' })), {
+    ready: false,
+    message: 'Could not load the run: gone',
+    error: true,
+  });
 });
 
 test('reconstruct: encodes the source run’s images with each run and decodes exactly their means, one row', async () => {
@@ -285,27 +438,58 @@ test('reconstruct: encodes the source run’s images with each run and decodes e
     async encodeImages(args) {
       seen.encode = args;
       const value: LatentEncoding = {
-        runId: args.runId, step: 30, epoch: 3, sourceRunId: args.sourceRunId ?? args.runId, source: 'held-out', count: 2, latentDim: 3,
-        means: [1, 2, 3, 4, 5, 6], labels: null, klPerDim: [0.5, 0, 0.2],
-        images: args.includeImages ? { rows: 2, cols: 1, height: 2, width: 2, pixels: Uint8Array.from([...image(1), ...image(2)]) } : null,
+        runId: args.runId,
+        step: 30,
+        epoch: 3,
+        sourceRunId: args.sourceRunId ?? args.runId,
+        source: 'held-out',
+        count: 2,
+        latentDim: 3,
+        means: [1, 2, 3, 4, 5, 6],
+        labels: null,
+        klPerDim: [0.5, 0, 0.2],
+        images: args.includeImages
+          ? { rows: 2, cols: 1, height: 2, width: 2, pixels: Uint8Array.from([...image(1), ...image(2)]) }
+          : null,
       };
       return ok(value);
     },
     async decodeLatents(args) {
       seen.decode = args;
-      const value: DecodedImages = { runId: args.runId, step: 30, epoch: 3, grid: { rows: 1, cols: 2, height: 2, width: 2, pixels: new Uint8Array(8) }, decodeMs: 1 };
+      const value: DecodedImages = {
+        runId: args.runId,
+        step: 30,
+        epoch: 3,
+        grid: { rows: 1, cols: 2, height: 2, width: 2, pixels: new Uint8Array(8) },
+        decodeMs: 1,
+      };
       return ok(value);
     },
   };
   const result = await reconstruct(client, 5, 30, 2, 10, true);
   assert.ok(result.ok);
   assert.deepEqual(seen.encode, { runId: 5, step: 30, count: 10, sourceRunId: 2, includeImages: true });
-  assert.deepEqual(seen.decode, { runId: 5, step: 30, points: [[1, 2, 3], [4, 5, 6]], cols: 2 });
+  assert.deepEqual(seen.decode, {
+    runId: 5,
+    step: 30,
+    points: [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+    cols: 2,
+  });
   assert.deepEqual([result.value.originals!.rows, result.value.originals!.cols], [1, 2], 'the originals become one row');
   assert.deepEqual(Array.from(result.value.originals!.pixels), [1, 1, 2, 2, 1, 1, 2, 2]);
   assert.equal(result.value.epoch, 3);
 
-  const failed = await reconstruct({ ...client, encodeImages: async () => ({ ok: false, error: { code: 'not-found', message: 'no checkpoint' } }) }, 5, 30, 2, 10, false);
+  const failed = await reconstruct(
+    { ...client, encodeImages: async () => ({ ok: false, error: { code: 'not-found', message: 'no checkpoint' } }) },
+    5,
+    30,
+    2,
+    10,
+    false,
+  );
   assert.deepEqual(failed, { ok: false, error: { code: 'not-found', message: 'no checkpoint' } });
 });
 

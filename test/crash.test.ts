@@ -13,8 +13,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test('SIGKILL mid-epoch leaves an interrupted run that resumes from its last checkpoint', async (t) => {
   const db = join(tempDir(t), 'w.db');
   // Batch 1 on the conv model: hundreds of slow steps in one epoch, a checkpoint every 15.
-  const args = ['--import', 'tsx', 'src/main/cli/train.ts', '--db', db, '--preset', 'seed-notebook',
-    '--set', 'data.limit=220', '--set', 'optim.epochs=1', '--set', 'optim.learningRate=0.001', '--set', 'run.checkpointEvery=15'];
+  const args = [
+    '--import',
+    'tsx',
+    'src/main/cli/train.ts',
+    '--db',
+    db,
+    '--preset',
+    'seed-notebook',
+    '--set',
+    'data.limit=220',
+    '--set',
+    'optim.epochs=1',
+    '--set',
+    'optim.learningRate=0.001',
+    '--set',
+    'run.checkpointEvery=15',
+  ];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   t.after(() => child.kill('SIGKILL'));
 
@@ -48,7 +63,11 @@ test('SIGKILL mid-epoch leaves an interrupted run that resumes from its last che
   assert.ok(checkpoint.step < run.totalSteps, 'killed mid-epoch');
   store.close();
 
-  const resumed = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/cli/train.ts', '--db', db, '--resume', String(run.id), '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const resumed = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/main/cli/train.ts', '--db', db, '--resume', String(run.id), '--json'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   assert.equal(resumed.status, 0, resumed.stderr);
   const out = JSON.parse(resumed.stdout);
   assert.equal(out.status, 'completed');
@@ -58,7 +77,12 @@ test('SIGKILL mid-epoch leaves an interrupted run that resumes from its last che
   assert.equal(final.step, final.totalSteps);
   const steps = after.metrics.listSteps(run.id).map((s) => s.step);
   // Logged every 10 steps by the preset; no gap and no duplicate across the kill and the resume.
-  assert.deepEqual(steps, Array.from({ length: steps.length }, (_, i) => (i + 1) * 10).filter((s) => s <= final.totalSteps).concat(final.totalSteps % 10 ? [final.totalSteps] : []));
+  assert.deepEqual(
+    steps,
+    Array.from({ length: steps.length }, (_, i) => (i + 1) * 10)
+      .filter((s) => s <= final.totalSteps)
+      .concat(final.totalSteps % 10 ? [final.totalSteps] : []),
+  );
   assert.equal(after.metrics.listEpochs(run.id).length, 1);
   after.close();
 });

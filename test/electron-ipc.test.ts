@@ -73,7 +73,10 @@ test('IPC binds exactly the contract to a real core, validating and refusing for
   const run = core.store.runs.create({ config: presetConfig('quick'), name: 'first' });
   const listed = (await invoke('workbench:listRuns', undefined)) as Result<RunRecord[]>;
   assert.ok(listed.ok);
-  assert.deepEqual(listed.value.map((r) => r.id), [run.id]);
+  assert.deepEqual(
+    listed.value.map((r) => r.id),
+    [run.id],
+  );
 
   // Bad payloads come back as error envelopes and change nothing.
   const badName = await invoke('workbench:updateRun', { runId: run.id, name: 42 });
@@ -90,7 +93,9 @@ test('IPC binds exactly the contract to a real core, validating and refusing for
   const renamed = (await invoke('workbench:updateRun', { runId: run.id, name: 'renamed' })) as Result<RunRecord>;
   assert.ok(renamed.ok);
   assert.equal(renamed.value.name, 'renamed');
-  await waitFor(() => sent.some(([channel, e]) => channel === 'workbench:event' && (e as WorkbenchEvent).type === 'runs-changed'));
+  await waitFor(() =>
+    sent.some(([channel, e]) => channel === 'workbench:event' && (e as WorkbenchEvent).type === 'runs-changed'),
+  );
 
   // Foreign pages, subframes and vanished frames are refused, even with a valid payload.
   const foreignSenders: SenderLike[] = [

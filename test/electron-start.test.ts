@@ -47,14 +47,19 @@ test('the first thing Electron lacks decides, and the message says why in one li
   });
   assert.equal(start.decideShell({ electron: ok, display: false }).kind, 'display');
   assert.equal(start.decideShell({ electron: ok, display: true, sqlite: { ok: false, reason: 'no compiler' } }).kind, 'sqlite');
-  assert.deepEqual(start.decideShell({ forceBrowser: true, electron: ok, display: true }), { shell: 'browser', kind: null, reason: null });
+  assert.deepEqual(start.decideShell({ forceBrowser: true, electron: ok, display: true }), {
+    shell: 'browser',
+    kind: null,
+    reason: null,
+  });
 
   assert.equal(
     start.fallbackMessage('runtime', 'github.com could not be found', true),
     'The Electron runtime could not be downloaded (github.com could not be found). Opening VAE Workbench in your browser instead.',
   );
   assert.match(start.fallbackMessage('runtime', 'x', false), /open the address below\.$/);
-  for (const kind of ['runtime', 'sqlite', 'display', 'startup']) assert.doesNotMatch(start.fallbackMessage(kind, 'r', true), /\n/);
+  for (const kind of ['runtime', 'sqlite', 'display', 'startup'])
+    assert.doesNotMatch(start.fallbackMessage(kind, 'r', true), /\n/);
 
   assert.equal(start.hasDisplay({}, 'linux'), false);
   assert.equal(start.hasDisplay({ WAYLAND_DISPLAY: 'wayland-0' }, 'linux'), true);

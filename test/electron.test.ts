@@ -21,7 +21,14 @@ import {
   trackWindowState,
   type Rect,
 } from '../src/main/electron/window-state.ts';
-import { appRootUrl, CONTENT_SECURITY_POLICY, MIN_HEIGHT, MIN_WIDTH, rendererSource, windowOptions } from '../src/main/electron/window.ts';
+import {
+  appRootUrl,
+  CONTENT_SECURITY_POLICY,
+  MIN_HEIGHT,
+  MIN_WIDTH,
+  rendererSource,
+  windowOptions,
+} from '../src/main/electron/window.ts';
 import { tempDir } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -32,7 +39,10 @@ describe('built bundles', () => {
     // A private build, so a build running elsewhere in out/ cannot race with this test.
     out = tempDir({ after: (fn) => process.on('exit', fn) });
     const bin = join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
-    const r = spawnSync(process.execPath, [bin, 'build', '--outDir', out, '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, 'build', '--outDir', out, '--logLevel', 'error'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, `electron-vite build failed:\n${r.stdout}\n${r.stderr}`);
   });
 
@@ -52,7 +62,14 @@ describe('built bundles', () => {
     assert.notEqual(windowOptions(DEFAULT_WINDOW_STATE, '', { dark: true }).backgroundColor, opts.backgroundColor);
 
     const main = readFileSync(join(out, 'main', 'index.js'), 'utf8');
-    for (const flag of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webSecurity: true', 'webviewTag: false', 'allowRunningInsecureContent: false']) {
+    for (const flag of [
+      'contextIsolation: true',
+      'sandbox: true',
+      'nodeIntegration: false',
+      'webSecurity: true',
+      'webviewTag: false',
+      'allowRunningInsecureContent: false',
+    ]) {
       assert.ok(main.includes(flag), `out/main/index.js lacks "${flag}"`);
     }
     assert.doesNotMatch(main, /nodeIntegration: true|contextIsolation: false|sandbox: false|webSecurity: false/);
@@ -79,7 +96,9 @@ describe('built bundles', () => {
     const invoked: unknown[][] = [];
     const listeners = new Map<string, Set<(...args: unknown[]) => void>>();
     const fakeElectron = {
-      contextBridge: { exposeInMainWorld: (key: string, api: Record<string, (...args: unknown[]) => unknown>) => exposed.set(key, api) },
+      contextBridge: {
+        exposeInMainWorld: (key: string, api: Record<string, (...args: unknown[]) => unknown>) => exposed.set(key, api),
+      },
       ipcRenderer: {
         invoke: (...args: unknown[]) => {
           invoked.push(args);
@@ -110,7 +129,10 @@ describe('built bundles', () => {
 
     void api.getAppInfo();
     void api.getRun({ runId: 3 }, 'smuggled');
-    assert.deepEqual(invoked, [['workbench:getAppInfo', undefined], ['workbench:getRun', { runId: 3 }]]);
+    assert.deepEqual(invoked, [
+      ['workbench:getAppInfo', undefined],
+      ['workbench:getRun', { runId: 3 }],
+    ]);
 
     const received: unknown[][] = [];
     const off = api.onEvent((...args: unknown[]) => received.push(args)) as () => void;
@@ -234,12 +256,22 @@ describe('security rules', () => {
     assert.equal(checkHandler!(null, 'media', 'http://localhost:5173'), false);
 
     let response: { responseHeaders?: Record<string, string[]> } = {};
-    headersHandler!({ url: 'http://localhost:5173/', responseHeaders: { 'Content-Type': ['text/html'] } }, (r) => (response = r as never));
+    headersHandler!(
+      { url: 'http://localhost:5173/', responseHeaders: { 'Content-Type': ['text/html'] } },
+      (r) => (response = r as never),
+    );
     assert.deepEqual(response.responseHeaders!['Content-Security-Policy'], [CONTENT_SECURITY_POLICY]);
     assert.deepEqual(response.responseHeaders!['Content-Type'], ['text/html']);
     headersHandler!({ url: 'https://example.com/', responseHeaders: {} }, (r) => (response = r as never));
     assert.deepEqual(response, {});
-    for (const directive of ["default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"]) {
+    for (const directive of [
+      "default-src 'self'",
+      "script-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ]) {
       assert.ok(CONTENT_SECURITY_POLICY.includes(directive), directive);
     }
     assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-eval|script-src[^;]*unsafe-inline/);
@@ -356,7 +388,8 @@ describe('menu', () => {
     for (const role of ['quit', 'close', 'copy', 'paste', 'undo', 'zoomIn', 'resetZoom', 'togglefullscreen', 'minimize']) {
       assert.ok(roles.includes(role as never), role);
     }
-    for (const role of ['reload', 'forceReload', 'toggleDevTools']) assert.ok(!roles.includes(role as never), `${role} in production`);
+    for (const role of ['reload', 'forceReload', 'toggleDevTools'])
+      assert.ok(!roles.includes(role as never), `${role} in production`);
     const devRoles = make(true, 'linux').map((i) => i.role);
     for (const role of ['reload', 'toggleDevTools']) assert.ok(devRoles.includes(role as never), role);
     const mac = menuTemplate({ platform: 'darwin', isDev: false, sendCommand: () => {}, openExternal: () => {} });

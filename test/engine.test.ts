@@ -104,12 +104,15 @@ test('sigma reaching 0 under abs stops with a message naming the step and the ca
     // Zero the sigma head so sigma = |h| = 0 exactly: log(sigma^2) is -infinity.
     const head = trainer.encoder.getLayer('sigma_head');
     head.setWeights(head.getWeights().map((w) => tf.zerosLike(w)));
-    assert.throws(() => trainer.trainStep(), (e: Error) => {
-      assert.ok(e instanceof TrainingDiverged);
-      assert.match(e.message, /at step 1 \(epoch 1/);
-      assert.match(e.message, /sigma reached 0 under the abs parametrisation/);
-      return true;
-    });
+    assert.throws(
+      () => trainer.trainStep(),
+      (e: Error) => {
+        assert.ok(e instanceof TrainingDiverged);
+        assert.match(e.message, /at step 1 \(epoch 1/);
+        assert.match(e.message, /sigma reached 0 under the abs parametrisation/);
+        return true;
+      },
+    );
   } finally {
     trainer.dispose();
   }

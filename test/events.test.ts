@@ -7,10 +7,23 @@ import type { WorkbenchEvent } from '../src/shared/contract.ts';
 import type { TrainingEvent } from '../src/shared/training.ts';
 
 const step = (runId: number, n: number): TrainingEvent => ({
-  type: 'step', runId, epoch: 1, step: n, totalSteps: 10_000, loss: { recon: 1, kl: 1, total: 2 }, imagesPerSec: 1, etaSeconds: 1, wallMs: n,
+  type: 'step',
+  runId,
+  epoch: 1,
+  step: n,
+  totalSteps: 10_000,
+  loss: { recon: 1, kl: 1, total: 2 },
+  imagesPerSec: 1,
+  etaSeconds: 1,
+  wallMs: n,
 });
 const image = (runId: number, n: number): TrainingEvent => ({
-  type: 'image', runId, epoch: 0, step: n, kind: 'samples', grid: { rows: 1, cols: 1, height: 1, width: 1, pixels: new Uint8Array([n]) },
+  type: 'image',
+  runId,
+  epoch: 0,
+  step: n,
+  kind: 'samples',
+  grid: { rows: 1, cols: 1, height: 1, width: 1, pixels: new Uint8Array([n]) },
 });
 
 test('a flood of events leaves as batches at least 50 ms apart, nothing lost', async () => {
@@ -31,7 +44,10 @@ test('a flood of events leaves as batches at least 50 ms apart, nothing lost', a
   assert.ok(Math.min(...gaps) >= 49, `min gap ${Math.min(...gaps)} ms`);
   const events = batches.flatMap((b) => (b.event as Extract<WorkbenchEvent, { type: 'training' }>).events);
   const steps = events.filter((e) => e.type === 'step').map((e) => e.step);
-  assert.deepEqual(steps, Array.from({ length: n }, (_, i) => i + 1));
+  assert.deepEqual(
+    steps,
+    Array.from({ length: n }, (_, i) => i + 1),
+  );
   for (const b of batches) {
     const images = (b.event as Extract<WorkbenchEvent, { type: 'training' }>).events.filter((e) => e.type === 'image');
     assert.ok(images.length <= 1, 'one image per run and kind per batch');
@@ -43,7 +59,10 @@ test('status changes also tell clients that run lists changed', async () => {
   const c = new EventCoalescer((e) => sent.push(e), 10);
   c.push({ type: 'status', runId: 3, status: 'completed', message: '' });
   await new Promise((r) => setTimeout(r, 30));
-  assert.deepEqual(sent.map((e) => e.type), ['training', 'runs-changed']);
+  assert.deepEqual(
+    sent.map((e) => e.type),
+    ['training', 'runs-changed'],
+  );
   c.dispose();
 });
 

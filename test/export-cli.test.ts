@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { tempDir } from './helpers.ts';
 
 function cli(script: 'train' | 'runs', args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -15,7 +18,17 @@ test('runs export then import into another database, with --json and text output
   const dir = tempDir(t);
   const source = join(dir, 'source.db');
   const target = join(dir, 'target.db');
-  const trained = cli('train', ['--db', source, '--json', '--set', 'data.limit=300', '--set', 'optim.epochs=1', '--set', 'run.name=to export']);
+  const trained = cli('train', [
+    '--db',
+    source,
+    '--json',
+    '--set',
+    'data.limit=300',
+    '--set',
+    'optim.epochs=1',
+    '--set',
+    'run.name=to export',
+  ]);
   assert.equal(trained.code, 0, trained.stderr);
   const runId = JSON.parse(trained.stdout).runId;
 
@@ -24,8 +37,17 @@ test('runs export then import into another database, with --json and text output
   assert.equal(exported.code, 0, exported.stderr);
   const result = JSON.parse(exported.stdout);
   assert.equal(result.dir, out);
-  for (const file of ['manifest.json', 'encoder/model.json', 'encoder/weights.bin', 'decoder/model.json', 'decoder/weights.bin',
-    'metrics-steps.csv', 'metrics-epochs.csv', 'reconstructions.png', 'samples.png']) {
+  for (const file of [
+    'manifest.json',
+    'encoder/model.json',
+    'encoder/weights.bin',
+    'decoder/model.json',
+    'decoder/weights.bin',
+    'metrics-steps.csv',
+    'metrics-epochs.csv',
+    'reconstructions.png',
+    'samples.png',
+  ]) {
     assert.ok(result.files.includes(file), file);
     assert.ok(existsSync(join(out, file)), file);
   }
@@ -37,7 +59,10 @@ test('runs export then import into another database, with --json and text output
   assert.equal(run.name, 'to export');
   assert.equal(run.status, 'completed');
   const list = JSON.parse(cli('runs', ['list', '--db', target, '--json']).stdout);
-  assert.deepEqual(list.map((r: { id: number }) => r.id), [run.id]);
+  assert.deepEqual(
+    list.map((r: { id: number }) => r.id),
+    [run.id],
+  );
 
   const text = cli('runs', ['import', out, '--db', target]);
   assert.equal(text.code, 0, text.stderr);

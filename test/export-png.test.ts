@@ -16,7 +16,7 @@ function chunks(png: Uint8Array): { type: string; data: Buffer }[] {
   const buf = Buffer.from(png);
   assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const out: { type: string; data: Buffer }[] = [];
-  for (let o = 8; o < buf.length; ) {
+  for (let o = 8; o < buf.length;) {
     const length = buf.readUInt32BE(o);
     const type = buf.toString('latin1', o + 4, o + 8);
     assert.equal(buf.readUInt32BE(o + 8 + length), zlibCrc32(buf.subarray(o + 4, o + 8 + length)), `${type} CRC`);
@@ -35,7 +35,10 @@ test('crc32 agrees with zlib and with the value every PNG ends in', () => {
 test('encodePng writes 8-bit grayscale whose inflated rows are the pixels', () => {
   const image = randomImage(37, 23, 2);
   const parts = chunks(encodePng(image));
-  assert.deepEqual(parts.map((c) => c.type), ['IHDR', 'IDAT', 'IEND']);
+  assert.deepEqual(
+    parts.map((c) => c.type),
+    ['IHDR', 'IDAT', 'IEND'],
+  );
   const ihdr = parts[0].data;
   assert.deepEqual([ihdr.readUInt32BE(0), ihdr.readUInt32BE(4), ...ihdr.subarray(8)], [37, 23, 8, 0, 0, 0, 0]);
   const raw = inflateSync(parts[1].data);
@@ -59,7 +62,8 @@ test('decodePng undoes every row filter', () => {
       const b = y > 0 ? pixels[(y - 1) * width + x] : 0;
       const c = x > 0 && y > 0 ? pixels[(y - 1) * width + x - 1] : 0;
       const p = a + b - c;
-      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
       const predictor = [0, a, b, (a + b) >> 1, paeth][type];
       raw[y * (width + 1) + 1 + x] = (pixels[y * width + x] - predictor) & 0xff;
     }

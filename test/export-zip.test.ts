@@ -27,7 +27,10 @@ test('ZIP: a folder packs into an archive Python tests, lists and extracts byte 
   writeFileSync(join(src, 'ünïcode €.txt'), 'names are UTF-8\n');
 
   const entries = folderEntries(src);
-  assert.deepEqual(entries.map((e) => e.name), ['encoder/model.json', 'encoder/weights.bin', 'manifest.json', 'zero.bin', 'ünïcode €.txt']);
+  assert.deepEqual(
+    entries.map((e) => e.name),
+    ['encoder/model.json', 'encoder/weights.bin', 'manifest.json', 'zero.bin', 'ünïcode €.txt'],
+  );
   const zip = join(dir, 'out.zip');
   writeFileSync(zip, Buffer.concat(zipChunks(entries, new Date(2026, 10, 24, 11, 43, 36))));
 

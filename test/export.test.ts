@@ -2,7 +2,17 @@
 // models loaded the way a user would, with plain tfjs and nothing registered.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  mkdirSync,
+  mkdtempSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -39,9 +49,15 @@ before(async () => {
   const service = new RunService(store, { maxConcurrent: 2 });
   const [a, b] = await Promise.all([
     service.start(presetConfig('quick', { 'data.limit': 600, 'optim.epochs': 1 })),
-    service.start(presetConfig('quick', {
-      'data.limit': 300, 'optim.epochs': 1, 'model.latentDim': 2, 'model.encoder': 'seed-conv', 'model.decoder': 'seed',
-    })),
+    service.start(
+      presetConfig('quick', {
+        'data.limit': 300,
+        'optim.epochs': 1,
+        'model.latentDim': 2,
+        'model.encoder': 'seed-conv',
+        'model.decoder': 'seed',
+      }),
+    ),
   ]);
   assert.equal((await service.waitFor(a.id)).status, 'completed');
   assert.equal((await service.waitFor(b.id)).status, 'completed');
@@ -72,7 +88,9 @@ async function loadPlain(dir: string, part: 'encoder' | 'decoder'): Promise<tf.L
   const json = readJson(join(dir, part, 'model.json'));
   const bin = readFileSync(join(dir, part, 'weights.bin'));
   const weightData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }),
+  );
 }
 
 /** The app's own models (the training decoder, not the exportable one) with the run's latest weights. */
@@ -87,14 +105,20 @@ function appModels(run: RunRecord) {
 }
 
 test('the exported decoder loads with plain tfjs and decodes z to the image the app decodes', async () => {
-  for (const [run, dir] of [[mlpRun, mlpDir], [flatRun, flatDir]] as const) {
+  for (const [run, dir] of [
+    [mlpRun, mlpDir],
+    [flatRun, flatDir],
+  ] as const) {
     const plain = await loadPlain(dir, 'decoder');
     const app = appModels(run);
     const z = tf.randomNormal([1, run.config.model.latentDim], 0, 1, 'float32', 7);
     const image = plain.predict(z) as tf.Tensor;
     assert.deepEqual(image.shape, [1, 28, 28, 1]);
     const pixels = image.dataSync() as Float32Array;
-    assert.ok(pixels.every((v) => v >= 0 && v <= 1), 'pixels in 0..1');
+    assert.ok(
+      pixels.every((v) => v >= 0 && v <= 1),
+      'pixels in 0..1',
+    );
     const expected = tf.sigmoid(app.decoder.predict(z) as tf.Tensor);
     const diff = maxAbsDiff(pixels, expected.dataSync() as Float32Array);
     assert.ok(diff < 1e-5, `${run.config.model.decoder} decoder differs by ${diff}`);
@@ -105,8 +129,11 @@ test('the exported decoder loads with plain tfjs and decodes z to the image the 
   }
 });
 
-test('the exported encoder gives the app encoder\'s mean and sigma head', async () => {
-  for (const [run, dir] of [[mlpRun, mlpDir], [flatRun, flatDir]] as const) {
+test("the exported encoder gives the app encoder's mean and sigma head", async () => {
+  for (const [run, dir] of [
+    [mlpRun, mlpDir],
+    [flatRun, flatDir],
+  ] as const) {
     const plain = await loadPlain(dir, 'encoder');
     const app = appModels(run);
     const x = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 3);
@@ -126,7 +153,10 @@ test('the exported encoder gives the app encoder\'s mean and sigma head', async 
 });
 
 test('the manifest describes the run, and its checksums, CSVs and images match the folder and the store', () => {
-  for (const [run, dir] of [[mlpRun, mlpDir], [flatRun, flatDir]] as const) {
+  for (const [run, dir] of [
+    [mlpRun, mlpDir],
+    [flatRun, flatDir],
+  ] as const) {
     const m = readJson(join(dir, 'manifest.json'));
     assert.equal(m.format, 'vae-workbench-run');
     assert.equal(m.formatVersion, 1);
@@ -197,11 +227,31 @@ test('import into another database brings back the run, metrics, images and weig
   const dir = tempDir(t);
   const target = openDatabase(join(dir, 'target.db'));
   t.after(() => target.close());
-  for (const [run, exported] of [[mlpRun, mlpDir], [flatRun, flatDir]] as const) {
+  for (const [run, exported] of [
+    [mlpRun, mlpDir],
+    [flatRun, flatDir],
+  ] as const) {
     const imported = await importRun(target, exported);
     assert.equal(imported.status, 'completed');
-    for (const key of ['name', 'preset', 'config', 'notes', 'tags', 'datasetName', 'datasetFingerprint', 'backend',
-      'createdAt', 'startedAt', 'finishedAt', 'step', 'epoch', 'totalSteps', 'finalTrain', 'finalHeldOut', 'imagesPerSec'] as const) {
+    for (const key of [
+      'name',
+      'preset',
+      'config',
+      'notes',
+      'tags',
+      'datasetName',
+      'datasetFingerprint',
+      'backend',
+      'createdAt',
+      'startedAt',
+      'finishedAt',
+      'step',
+      'epoch',
+      'totalSteps',
+      'finalTrain',
+      'finalHeldOut',
+      'imagesPerSec',
+    ] as const) {
       assert.deepEqual(imported[key], run[key], key);
     }
     assert.deepEqual(target.metrics.listSteps(imported.id), store.metrics.listSteps(run.id));
@@ -218,13 +268,19 @@ test('import into another database brings back the run, metrics, images and weig
     for (const part of ['encoder', 'decoder'] as const) {
       const w0 = decodeWeights(before[part]);
       const w1 = decodeWeights(after[part]);
-      assert.deepEqual(w1.map((w) => w.shape), w0.map((w) => w.shape));
+      assert.deepEqual(
+        w1.map((w) => w.shape),
+        w0.map((w) => w.shape),
+      );
       w0.forEach((w, i) => assert.deepEqual(w1[i].values, w.values, `${part} ${w.name}`));
     }
 
     const again = join(dir, `again-${run.id}`);
     const result = await exportRun(target, imported.id, again, appVersion());
-    assert.deepEqual(new Set(result.files), new Set(readJson(join(exported, 'manifest.json')).files.map((f: { path: string }) => f.path)).add('manifest.json'));
+    assert.deepEqual(
+      new Set(result.files),
+      new Set(readJson(join(exported, 'manifest.json')).files.map((f: { path: string }) => f.path)).add('manifest.json'),
+    );
     for (const file of result.files.filter((f) => f !== 'manifest.json')) {
       assert.ok(readFileSync(join(again, file)).equals(readFileSync(join(exported, file))), `${file} identical`);
     }
@@ -259,35 +315,91 @@ test('a broken export folder is refused with the file at fault, and nothing is i
 
   const cases: [string, string, RegExp][] = [
     ['missing decoder weights', broken((c) => rmSync(join(c, 'decoder', 'weights.bin'))), /decoder\/weights\.bin: missing/],
-    ['tampered checksum', broken((c) => editManifest(c, (m) => {
-      m.files.find((f: { path: string }) => f.path === 'encoder/model.json').sha256 = '0'.repeat(64);
-    })), /encoder\/model\.json: checksum does not match/],
-    ['changed file', broken((c) => writeFileSync(join(c, 'metrics-steps.csv'), readFileSync(join(c, 'metrics-steps.csv'), 'utf8').replace('1,', '2,'))),
-      /metrics-steps\.csv: checksum does not match/],
-    ['bad config field', broken((c) => editManifest(c, (m) => { m.config.optim.learningRate = -1; })),
-      /manifest\.json: config: optim\.learningRate/],
-    ['config that builds another model', broken((c) => editManifest(c, (m) => { m.config.model.decoderHidden = [128]; })),
-      /decoder\/model\.json: the decoder does not match .*units/],
-    ['truncated weights', broken((c) => truncateSync(join(c, 'decoder', 'weights.bin'), 1000)),
-      /decoder\/weights\.bin: has 1000 bytes, manifest\.json says \d+/],
-    ['truncated weights, manifest updated to match', broken((c) => {
-      truncateSync(join(c, 'encoder', 'weights.bin'), 4000);
-      relist(c, 'encoder/weights.bin');
-    }), /encoder\/weights\.bin: has 4000 bytes, the weights in model\.json need \d+/],
-    ['damaged PNG, manifest updated to match', broken((c) => {
-      const png = readFileSync(join(c, 'samples.png'));
-      png[png.length - 20] ^= 0xff;
-      writeFileSync(join(c, 'samples.png'), png);
-      relist(c, 'samples.png');
-    }), /samples\.png: PNG chunk \w+ has a wrong CRC/],
-    ['bad CSV row, manifest updated to match', broken((c) => {
-      writeFileSync(join(c, 'metrics-epochs.csv'), `${readFileSync(join(c, 'metrics-epochs.csv'), 'utf8')}2,3,x\n`);
-      relist(c, 'metrics-epochs.csv');
-    }), /metrics-epochs\.csv: line 3: expected 10 values/],
+    [
+      'tampered checksum',
+      broken((c) =>
+        editManifest(c, (m) => {
+          m.files.find((f: { path: string }) => f.path === 'encoder/model.json').sha256 = '0'.repeat(64);
+        }),
+      ),
+      /encoder\/model\.json: checksum does not match/,
+    ],
+    [
+      'changed file',
+      broken((c) =>
+        writeFileSync(join(c, 'metrics-steps.csv'), readFileSync(join(c, 'metrics-steps.csv'), 'utf8').replace('1,', '2,')),
+      ),
+      /metrics-steps\.csv: checksum does not match/,
+    ],
+    [
+      'bad config field',
+      broken((c) =>
+        editManifest(c, (m) => {
+          m.config.optim.learningRate = -1;
+        }),
+      ),
+      /manifest\.json: config: optim\.learningRate/,
+    ],
+    [
+      'config that builds another model',
+      broken((c) =>
+        editManifest(c, (m) => {
+          m.config.model.decoderHidden = [128];
+        }),
+      ),
+      /decoder\/model\.json: the decoder does not match .*units/,
+    ],
+    [
+      'truncated weights',
+      broken((c) => truncateSync(join(c, 'decoder', 'weights.bin'), 1000)),
+      /decoder\/weights\.bin: has 1000 bytes, manifest\.json says \d+/,
+    ],
+    [
+      'truncated weights, manifest updated to match',
+      broken((c) => {
+        truncateSync(join(c, 'encoder', 'weights.bin'), 4000);
+        relist(c, 'encoder/weights.bin');
+      }),
+      /encoder\/weights\.bin: has 4000 bytes, the weights in model\.json need \d+/,
+    ],
+    [
+      'damaged PNG, manifest updated to match',
+      broken((c) => {
+        const png = readFileSync(join(c, 'samples.png'));
+        png[png.length - 20] ^= 0xff;
+        writeFileSync(join(c, 'samples.png'), png);
+        relist(c, 'samples.png');
+      }),
+      /samples\.png: PNG chunk \w+ has a wrong CRC/,
+    ],
+    [
+      'bad CSV row, manifest updated to match',
+      broken((c) => {
+        writeFileSync(join(c, 'metrics-epochs.csv'), `${readFileSync(join(c, 'metrics-epochs.csv'), 'utf8')}2,3,x\n`);
+        relist(c, 'metrics-epochs.csv');
+      }),
+      /metrics-epochs\.csv: line 3: expected 10 values/,
+    ],
     ['manifest not JSON', broken((c) => writeFileSync(join(c, 'manifest.json'), '{"format":')), /manifest\.json: not valid JSON/],
-    ['another format', broken((c) => editManifest(c, (m) => { m.formatVersion = 99; })), /manifest\.json: formatVersion 99 is not supported/],
+    [
+      'another format',
+      broken((c) =>
+        editManifest(c, (m) => {
+          m.formatVersion = 99;
+        }),
+      ),
+      /manifest\.json: formatVersion 99 is not supported/,
+    ],
     ['no manifest', broken((c) => rmSync(join(c, 'manifest.json'))), /manifest\.json: missing/],
-    ['path out of the folder', broken((c) => editManifest(c, (m) => { m.files[0].path = '../source.db'; })), /not a path inside the folder/],
+    [
+      'path out of the folder',
+      broken((c) =>
+        editManifest(c, (m) => {
+          m.files[0].path = '../source.db';
+        }),
+      ),
+      /not a path inside the folder/,
+    ],
     ['not a folder', join(dir, 'nothing-here'), /nothing-here: not a folder/],
   ];
   for (const [i, [what, folder, message]] of cases.entries()) {
@@ -312,11 +424,17 @@ test('an export never overwrites, leaves no partial folder, and refuses runs it 
   const occupied = join(dir, 'occupied');
   mkdirSync(occupied);
   writeFileSync(join(occupied, 'keep.txt'), 'mine');
-  await assert.rejects(exportRun(store, mlpRun.id, occupied, appVersion()), (e: AppFailure) => e.appError.code === 'conflict' && /not empty/.test(e.message));
+  await assert.rejects(
+    exportRun(store, mlpRun.id, occupied, appVersion()),
+    (e: AppFailure) => e.appError.code === 'conflict' && /not empty/.test(e.message),
+  );
   assert.deepEqual(readdirSync(occupied), ['keep.txt']);
   await assert.rejects(exportRun(store, 9999, join(dir, 'x'), appVersion()), (e: AppFailure) => e.appError.code === 'not-found');
   const live = store.runs.create({ config: mlpRun.config });
-  await assert.rejects(exportRun(store, live.id, join(dir, 'x'), appVersion()), (e: AppFailure) => e.appError.code === 'conflict' && /queued/.test(e.message));
+  await assert.rejects(
+    exportRun(store, live.id, join(dir, 'x'), appVersion()),
+    (e: AppFailure) => e.appError.code === 'conflict' && /queued/.test(e.message),
+  );
   store.runs.remove(live.id);
   // An empty folder (as a save dialog may create) is fine.
   const empty = join(dir, 'empty');

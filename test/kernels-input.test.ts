@@ -20,7 +20,6 @@ type Pad = Conv2DBackpropInputKernelAttrs['pad'];
 
 const TOLERANCE = 1e-4;
 
-
 interface ConvCase {
   xShape: Shape4;
   filterShape: Shape4;
@@ -28,18 +27,41 @@ interface ConvCase {
   pad: Pad;
 }
 
-const EXPLICIT: tf.backend_util.ExplicitPadding = [[0, 0], [1, 2], [0, 1], [0, 0]];
+const EXPLICIT: tf.backend_util.ExplicitPadding = [
+  [0, 0],
+  [1, 2],
+  [0, 1],
+  [0, 0],
+];
 
 // Square and rectangular images and filters, one and several channels in and out, filters larger
 // than the stride (overlapping taps) and a 1x1 filter (none), the model's 3x3 and 4x4. The kernel
 // takes its conv method at stride 1 with 8 or more input channels (the last two), col2im otherwise.
 const SHAPES: [Shape4, Shape4][] = [
-  [[1, 9, 9, 1], [3, 3, 1, 4]],
-  [[1, 8, 11, 3], [2, 3, 3, 5]],
-  [[1, 7, 6, 2], [1, 1, 2, 16]],
-  [[1, 10, 10, 4], [4, 4, 4, 2]],
-  [[1, 8, 8, 8], [3, 3, 8, 6]],
-  [[1, 6, 7, 12], [2, 3, 12, 4]],
+  [
+    [1, 9, 9, 1],
+    [3, 3, 1, 4],
+  ],
+  [
+    [1, 8, 11, 3],
+    [2, 3, 3, 5],
+  ],
+  [
+    [1, 7, 6, 2],
+    [1, 1, 2, 16],
+  ],
+  [
+    [1, 10, 10, 4],
+    [4, 4, 4, 2],
+  ],
+  [
+    [1, 8, 8, 8],
+    [3, 3, 8, 6],
+  ],
+  [
+    [1, 6, 7, 12],
+    [2, 3, 12, 4],
+  ],
 ];
 
 const CONV_CASES: ConvCase[] = [];
@@ -71,13 +93,21 @@ const attrsOf = (c: ConvCase, extra: Partial<Conv2DBackpropInputKernelAttrs> = {
 const outShapeOf = (c: ConvCase) => conv2DBackpropInputInfo(c.filterShape, attrsOf(c)).outShape as Shape4;
 
 /** Runs the Conv2DBackpropInput kernel itself on the active backend. */
-function runKernel(dy: Float32Array, dyShape: Shape4, filter: Float32Array, filterShape: Shape4, attrs: Conv2DBackpropInputKernelAttrs): Float32Array {
+function runKernel(
+  dy: Float32Array,
+  dyShape: Shape4,
+  filter: Float32Array,
+  filterShape: Shape4,
+  attrs: Conv2DBackpropInputKernelAttrs,
+): Float32Array {
   return tf.tidy(() => {
-    const out = tf.engine().runKernel(
-      'Conv2DBackpropInput',
-      { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, filterShape) },
-      attrs as unknown as tf.NamedAttrMap,
-    ) as tf.Tensor;
+    const out = tf
+      .engine()
+      .runKernel(
+        'Conv2DBackpropInput',
+        { dy: tf.tensor4d(dy, dyShape), filter: tf.tensor4d(filter, filterShape) },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor;
     return out.dataSync() as Float32Array;
   });
 }
@@ -106,7 +136,12 @@ describe('wasm Conv2DBackpropInput', () => {
         tf.tidy(() => {
           const f = tf.tensor4d(filter, c.filterShape);
           const u = tf.tensor4d(upstream, dyShape);
-          const grad = tf.grad((xt: tf.Tensor) => tf.conv2d(xt as tf.Tensor4D, f, c.strides, c.pad as 'valid').mul(u).sum());
+          const grad = tf.grad((xt: tf.Tensor) =>
+            tf
+              .conv2d(xt as tf.Tensor4D, f, c.strides, c.pad as 'valid')
+              .mul(u)
+              .sum(),
+          );
           return grad(tf.tensor4d(x, c.xShape)).dataSync() as Float32Array;
         });
       const wasm = await on('wasm', run);
@@ -155,7 +190,20 @@ describe('wasm Conv2DBackpropInput', () => {
       [{ xShape: [2, 10, 7, 2], filterShape: [4, 2, 2, 3], strides: 3, pad: 1 }, { dimRoundingMode: 'round' }],
       [{ xShape: [1, 10, 7, 2], filterShape: [4, 2, 2, 3], strides: 3, pad: 1 }, { dimRoundingMode: 'floor' }],
       // Padding wider than the filter: the correlation would need a negative pad.
-      [{ xShape: [2, 6, 6, 2], filterShape: [2, 2, 2, 3], strides: 1, pad: [[0, 0], [3, 0], [0, 3], [0, 0]] }, {}],
+      [
+        {
+          xShape: [2, 6, 6, 2],
+          filterShape: [2, 2, 2, 3],
+          strides: 1,
+          pad: [
+            [0, 0],
+            [3, 0],
+            [0, 3],
+            [0, 0],
+          ],
+        },
+        {},
+      ],
     ];
     for (const [i, [c, extra]] of cases.entries()) {
       const attrs = attrsOf(c, extra);
@@ -196,7 +244,10 @@ describe('wasm Conv2DBackpropInput', () => {
     const dy = tf.zeros([1, 4, 4, 3]);
     const filter = tf.zeros([3, 3, 2, 3]);
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 6, 6, 2] };
-    assert.throws(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as unknown as tf.NamedAttrMap), /dy shape/);
+    assert.throws(
+      () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as unknown as tf.NamedAttrMap),
+      /dy shape/,
+    );
     tf.dispose([dy, filter]);
   });
 

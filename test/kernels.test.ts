@@ -19,9 +19,13 @@ type Pad = Conv2DBackpropFilterKernelAttrs['pad'];
 
 const TOLERANCE = 1e-4;
 
-
 /** Straight from the definition of the filter gradient, dilations included. */
-function referenceFilterGradient(x: Float32Array, xShape: Shape4, dy: Float32Array, attrs: Conv2DBackpropFilterKernelAttrs): Float32Array {
+function referenceFilterGradient(
+  x: Float32Array,
+  xShape: Shape4,
+  dy: Float32Array,
+  attrs: Conv2DBackpropFilterKernelAttrs,
+): Float32Array {
   const info = conv2DBackpropFilterInfo(xShape, attrs);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow, outChannels: co } = info;
   const [fh, fw] = attrs.filterShape;
@@ -53,17 +57,34 @@ interface ConvCase {
   pad: Pad;
 }
 
-const EXPLICIT: tf.backend_util.ExplicitPadding = [[0, 0], [1, 2], [0, 1], [0, 0]];
+const EXPLICIT: tf.backend_util.ExplicitPadding = [
+  [0, 0],
+  [1, 2],
+  [0, 1],
+  [0, 0],
+];
 
 // Shapes cover square and rectangular images and filters, one and several channels, and both
 // operand layouts of the kernel (2K < co puts the patches on the right).
 const CONV_CASES: ConvCase[] = [];
 for (const batch of [1, 3]) {
   for (const [xShape, filterShape] of [
-    [[batch, 9, 9, 1], [3, 3, 1, 4]],
-    [[batch, 8, 11, 3], [2, 3, 3, 5]],
-    [[batch, 7, 6, 2], [1, 1, 2, 16]],
-    [[batch, 10, 10, 4], [4, 4, 4, 2]],
+    [
+      [batch, 9, 9, 1],
+      [3, 3, 1, 4],
+    ],
+    [
+      [batch, 8, 11, 3],
+      [2, 3, 3, 5],
+    ],
+    [
+      [batch, 7, 6, 2],
+      [1, 1, 2, 16],
+    ],
+    [
+      [batch, 10, 10, 4],
+      [4, 4, 4, 2],
+    ],
   ] as [Shape4, Shape4][]) {
     for (const strides of [1, 2, [2, 1]] as const) {
       for (const pad of ['valid', 'same', 1, EXPLICIT] as Pad[]) {
@@ -80,11 +101,22 @@ const describeCase = (c: ConvCase) =>
   `x ${c.xShape.join('x')} f ${c.filterShape.join('x')} strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`;
 
 /** d/dfilter of sum(conv2d(x, filter) * upstream) on the active backend. */
-function conv2dFilterGrad(c: ConvCase, x: Float32Array, filter: Float32Array, upstream: Float32Array, upstreamShape: Shape4): Float32Array {
+function conv2dFilterGrad(
+  c: ConvCase,
+  x: Float32Array,
+  filter: Float32Array,
+  upstream: Float32Array,
+  upstreamShape: Shape4,
+): Float32Array {
   return tf.tidy(() => {
     const xt = tf.tensor4d(x, c.xShape);
     const u = tf.tensor4d(upstream, upstreamShape);
-    const grad = tf.grad((f: tf.Tensor) => tf.conv2d(xt, f as tf.Tensor4D, c.strides, c.pad as 'valid').mul(u).sum());
+    const grad = tf.grad((f: tf.Tensor) =>
+      tf
+        .conv2d(xt, f as tf.Tensor4D, c.strides, c.pad as 'valid')
+        .mul(u)
+        .sum(),
+    );
     return grad(tf.tensor4d(filter, c.filterShape)).dataSync() as Float32Array;
   });
 }
@@ -128,7 +160,10 @@ describe('wasm Conv2DBackpropFilter', () => {
           const yt = tf.tensor4d(y, yShape);
           const u = tf.tensor4d(upstream, c.xShape);
           const grad = tf.grad((f: tf.Tensor) =>
-            tf.conv2dTranspose(yt, f as tf.Tensor4D, c.xShape, c.strides, c.pad as 'valid').mul(u).sum(),
+            tf
+              .conv2dTranspose(yt, f as tf.Tensor4D, c.xShape, c.strides, c.pad as 'valid')
+              .mul(u)
+              .sum(),
           );
           return grad(tf.tensor4d(filter, c.filterShape)).dataSync() as Float32Array;
         });
@@ -148,7 +183,11 @@ describe('wasm Conv2DBackpropFilter', () => {
     ];
     for (const [i, c] of dilated.entries()) {
       const attrs: Conv2DBackpropFilterKernelAttrs = {
-        strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filterShape, dilations: c.dilations,
+        strides: c.strides,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        filterShape: c.filterShape,
+        dilations: c.dilations,
       };
       const dyShape = conv2DBackpropFilterInfo(c.xShape, attrs).outShape as Shape4;
       if (size(dyShape) === 0) continue;
@@ -159,11 +198,13 @@ describe('wasm Conv2DBackpropFilter', () => {
 
       const viaEngine = await on('wasm', () =>
         tf.tidy(() => {
-          const out = tf.engine().runKernel(
-            'Conv2DBackpropFilter',
-            { x: tf.tensor4d(x, c.xShape), dy: tf.tensor4d(dy, dyShape) },
-            attrs as unknown as tf.NamedAttrMap,
-          ) as tf.Tensor;
+          const out = tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: tf.tensor4d(x, c.xShape), dy: tf.tensor4d(dy, dyShape) },
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor;
           assert.deepEqual(out.shape, c.filterShape, label);
           return out.dataSync() as Float32Array;
         }),
@@ -182,12 +223,17 @@ describe('wasm Conv2DBackpropFilter', () => {
       if (c.dilations === 1) {
         // The cpu kernel ignores dilations (tfjs-core never asks for them), so only these compare.
         const cpu = await on('cpu', () =>
-          tf.tidy(() =>
-            (tf.engine().runKernel(
-              'Conv2DBackpropFilter',
-              { x: tf.tensor4d(x, c.xShape), dy: tf.tensor4d(dy, dyShape) },
-              attrs as unknown as tf.NamedAttrMap,
-            ) as tf.Tensor).dataSync() as Float32Array,
+          tf.tidy(
+            () =>
+              (
+                tf
+                  .engine()
+                  .runKernel(
+                    'Conv2DBackpropFilter',
+                    { x: tf.tensor4d(x, c.xShape), dy: tf.tensor4d(dy, dyShape) },
+                    attrs as unknown as tf.NamedAttrMap,
+                  ) as tf.Tensor
+              ).dataSync() as Float32Array,
           ),
         );
         assert.ok(maxAbsDiff(viaEngine, cpu) < TOLERANCE, `${label}: kernel vs cpu ${maxAbsDiff(viaEngine, cpu)}`);
@@ -212,12 +258,21 @@ describe('wasm Conv2DBackpropFilter', () => {
     tf.env().set('IS_TEST', true);
     try {
       const x = tf.tensor4d(randomArray(4 * 12 * 12 * 3, 5), [4, 12, 12, 3]);
-      const filters = [tf.variable(tf.tensor4d(randomArray(3 * 3 * 3 * 8, 6), [3, 3, 3, 8])), tf.variable(tf.tensor4d(randomArray(2 * 2 * 3 * 16, 7), [2, 2, 3, 16]))];
+      const filters = [
+        tf.variable(tf.tensor4d(randomArray(3 * 3 * 3 * 8, 6), [3, 3, 3, 8])),
+        tf.variable(tf.tensor4d(randomArray(2 * 2 * 3 * 16, 7), [2, 2, 3, 16])),
+      ];
       const step = () =>
         tf.tidy(() => {
           const { grads } = tf.variableGrads(() => {
-            const a = tf.conv2d(x, filters[0] as tf.Tensor4D, 1, 'same').relu().sum();
-            const b = tf.conv2d(x, filters[1] as tf.Tensor4D, 2, 'valid').square().sum();
+            const a = tf
+              .conv2d(x, filters[0] as tf.Tensor4D, 1, 'same')
+              .relu()
+              .sum();
+            const b = tf
+              .conv2d(x, filters[1] as tf.Tensor4D, 2, 'valid')
+              .square()
+              .sum();
             return a.add(b) as tf.Scalar;
           }, filters);
           return tf.addN(Object.values(grads).map((g) => g.sum())).dataSync()[0];
@@ -261,7 +316,10 @@ describe('initBackend', () => {
   });
 
   test('a forced backend that cannot load throws a clear error', async (t) => {
-    const hasNode = await import('@tensorflow/tfjs-node' as string).then(() => true, () => false);
+    const hasNode = await import('@tensorflow/tfjs-node' as string).then(
+      () => true,
+      () => false,
+    );
     if (hasNode) return t.skip('@tensorflow/tfjs-node is installed here');
     await assert.rejects(initBackend('tensorflow'), /backend tensorflow could not be initialised: .+/);
   });

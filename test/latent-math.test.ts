@@ -1,7 +1,18 @@
 // PCA and interpolation against cases whose answers are known in closed form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gridAxis, lerpPath, manifoldPoints, normalCdf, normalQuantile, pca, priorDraw, project, slerpPath, symmetricEigen } from '../src/shared/latent-math.ts';
+import {
+  gridAxis,
+  lerpPath,
+  manifoldPoints,
+  normalCdf,
+  normalQuantile,
+  pca,
+  priorDraw,
+  project,
+  slerpPath,
+  symmetricEigen,
+} from '../src/shared/latent-math.ts';
 import { makeRng } from '../src/shared/random.ts';
 
 const close = (a: number, b: number, tol = 1e-9, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
@@ -98,7 +109,12 @@ test('manifold points: x along columns, y decreasing down rows, other dimensions
   assert.deepEqual(pts[0], [1, 8, -1, 6], 'top-left: x = -range, y = +range');
   assert.deepEqual(pts[2], [1, 8, 1, 6], 'top-right');
   assert.deepEqual(pts[8], [-1, 8, 1, 6], 'bottom-right');
-  assert.deepEqual(manifoldPoints(2, [0, 1], 2, 1, 'linear'), [[-1, 1], [1, 1], [-1, -1], [1, -1]]);
+  assert.deepEqual(manifoldPoints(2, [0, 1], 2, 1, 'linear'), [
+    [-1, 1],
+    [1, 1],
+    [-1, -1],
+    [1, -1],
+  ]);
   assert.throws(() => manifoldPoints(2, [1, 1], 3, 1, 'linear'), /two different dimensions/);
   assert.throws(() => manifoldPoints(2, [0, 2], 3, 1, 'linear'), /below 2/);
 });

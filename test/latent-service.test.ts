@@ -31,9 +31,16 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'vae-latent-test-'));
   core = createAppCore({ databasePath: join(root, 'runs.db'), shell: 'browser' });
   const a = await core.service.start(presetConfig('quick', { 'data.limit': 500, 'optim.epochs': 2, 'model.latentDim': 2 }));
-  const b = await core.service.start(presetConfig('quick', {
-    'data.limit': 300, 'optim.epochs': 1, 'model.latentDim': 3, 'model.encoder': 'seed-conv', 'model.decoder': 'seed', 'model.sigma': 'abs',
-  }));
+  const b = await core.service.start(
+    presetConfig('quick', {
+      'data.limit': 300,
+      'optim.epochs': 1,
+      'model.latentDim': 3,
+      'model.encoder': 'seed-conv',
+      'model.decoder': 'seed',
+      'model.sigma': 'abs',
+    }),
+  );
   flat = await core.service.waitFor(a.id);
   conv = await core.service.waitFor(b.id);
   assert.equal(flat.status, 'completed');
@@ -68,7 +75,11 @@ function decodeHere(run: RunRecord, step: number, points: number[][]): Uint8Arra
 }
 
 test('decodeLatents: latent points decode to what the checkpoint decoder gives, laid out in rows of `cols`', async () => {
-  const points = [[0, 0], [1.5, -0.5], [-2, 2]];
+  const points = [
+    [0, 0],
+    [1.5, -0.5],
+    [-2, 2],
+  ];
   const decoded = await value<DecodedImages>('decodeLatents', { runId: flat.id, points, cols: 2 });
   const checkpoints = core.store.checkpoints.list(flat.id);
   assert.equal(decoded.step, checkpoints[checkpoints.length - 1].step, 'the latest checkpoint by default');
@@ -76,12 +87,17 @@ test('decodeLatents: latent points decode to what the checkpoint decoder gives, 
   assert.ok(decoded.decodeMs >= 0 && decoded.decodeMs < 5000);
   const expected = decodeHere(flat, decoded.step, points);
   // Cell (row 1, col 0) holds the third point; compare every cell that has one.
-  for (const [i, [row, col]] of [[0, 0], [0, 1], [1, 0]].entries()) {
+  for (const [i, [row, col]] of [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+  ].entries()) {
     let worst = 0;
-    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
-      const got = decoded.grid.pixels[(row * 28 + y) * 56 + col * 28 + x];
-      worst = Math.max(worst, Math.abs(got - expected[i * 784 + y * 28 + x]));
-    }
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) {
+        const got = decoded.grid.pixels[(row * 28 + y) * 56 + col * 28 + x];
+        worst = Math.max(worst, Math.abs(got - expected[i * 784 + y * 28 + x]));
+      }
     assert.ok(worst <= 1, `point ${i} differs by up to ${worst}/255`);
   }
   // The empty fourth cell stays black.
@@ -99,12 +115,18 @@ test('decodeLatents: an earlier checkpoint decodes with its own weights; a wrong
   assert.deepEqual([early.step, early.epoch, late.epoch], [first.step, 1, 2]);
   assert.notDeepEqual(early.grid.pixels, late.grid.pixels);
   const expected = decodeHere(flat, first.step, point);
-  assert.ok(expected.every((v, i) => Math.abs(v - early.grid.pixels[i]) <= 1), 'the first checkpoint\'s decoder');
+  assert.ok(
+    expected.every((v, i) => Math.abs(v - early.grid.pixels[i]) <= 1),
+    "the first checkpoint's decoder",
+  );
 
   const badStep = await call('decodeLatents', { runId: flat.id, step: first.step + 1, points: point });
   assert.ok(!badStep.ok && badStep.error.code === 'not-found' && badStep.error.field === 'step', JSON.stringify(badStep));
   const badSize = await call('decodeLatents', { runId: flat.id, points: [[1, 2, 3]] });
-  assert.ok(!badSize.ok && badSize.error.field === 'points[0]' && /2-dimensional/.test(badSize.error.message), JSON.stringify(badSize));
+  assert.ok(
+    !badSize.ok && badSize.error.field === 'points[0]' && /2-dimensional/.test(badSize.error.message),
+    JSON.stringify(badSize),
+  );
   const ragged = await call('decodeLatents', { runId: flat.id, points: [[1, 2], [3]] });
   assert.ok(!ragged.ok && ragged.error.field === 'points[1]', JSON.stringify(ragged));
   const huge = await call('decodeLatents', { runId: flat.id, points: [[Number.NaN, 0]] });
@@ -143,12 +165,12 @@ test('encodeImages: means and labels of the held-out images, and per-dimension K
   }
 });
 
-test('encodeImages: another run\'s images through this run\'s encoder; a few at an earlier checkpoint', async () => {
+test("encodeImages: another run's images through this run's encoder; a few at an earlier checkpoint", async () => {
   const own = await value<LatentEncoding>('encodeImages', { runId: conv.id, count: 4 });
   const borrowed = await value<LatentEncoding>('encodeImages', { runId: flat.id, sourceRunId: conv.id, count: 4 });
   assert.equal(borrowed.sourceRunId, conv.id);
   assert.deepEqual(borrowed.labels, own.labels, 'the same images');
-  assert.equal(borrowed.means.length, 4 * 2, 'in the encoding run\'s latent size');
+  assert.equal(borrowed.means.length, 4 * 2, "in the encoding run's latent size");
   assert.equal(own.images, null, 'images only when asked for');
   const first = core.store.checkpoints.list(flat.id)[0];
   const early = await value<LatentEncoding>('encodeImages', { runId: flat.id, step: first.step, count: 4 });
@@ -159,7 +181,7 @@ test('encodeImages: another run\'s images through this run\'s encoder; a few at 
   assert.ok(!bad.ok && bad.error.field === 'count');
 });
 
-test('image source: data that no longer matches the run\'s fingerprint is refused with the run named', async () => {
+test("image source: data that no longer matches the run's fingerprint is refused with the run named", async () => {
   const cache = new ImageSourceCache();
   await assert.rejects(
     cache.images({ data: flat.config.data, seed: flat.config.run.seed, fingerprint: 'not-the-same', label: 'run 41' }),
@@ -172,12 +194,15 @@ test('image source: data that no longer matches the run\'s fingerprint is refuse
   );
 });
 
-test('an imported run\'s latent space can be browsed: it decodes and encodes as the run it came from', async () => {
+test("an imported run's latent space can be browsed: it decodes and encodes as the run it came from", async () => {
   const dir = join(root, 'export-flat');
   await value('exportRun', { runId: flat.id, dir });
   const imported = await value<RunRecord>('importRun', { dir });
   assert.notEqual(imported.id, flat.id);
-  const points = [[0.3, 0.9], [-1, -1]];
+  const points = [
+    [0.3, 0.9],
+    [-1, -1],
+  ];
   const original = await value<DecodedImages>('decodeLatents', { runId: flat.id, points });
   const copy = await value<DecodedImages>('decodeLatents', { runId: imported.id, points });
   assert.deepEqual(copy.grid.pixels, original.grid.pixels);
@@ -191,7 +216,11 @@ test('model cache: least recently used models go first, but never one a request 
   const cache = new ModelCache(1);
   const ref = (run: RunRecord) => {
     const checkpoint = core.store.checkpoints.latest(run.id)!;
-    return { key: `${run.id}:${checkpoint.id}`, config: run.config, weights: { encoder: checkpoint.encoder, decoder: checkpoint.decoder } };
+    return {
+      key: `${run.id}:${checkpoint.id}`,
+      config: run.config,
+      weights: { encoder: checkpoint.encoder, decoder: checkpoint.decoder },
+    };
   };
   const a = cache.get(ref(flat))!;
   a.busy = 1;

@@ -14,7 +14,14 @@ import { cellOf } from '../src/renderer/src/lib/latent/image-cells.ts';
 import { defaultPair, interpolationPoints, meanOf } from '../src/renderer/src/lib/latent/interpolation.ts';
 import { LatestWins } from '../src/renderer/src/lib/latent/latest-wins.ts';
 import { labelColor, labelsPresent, LABEL_COLORS } from '../src/renderer/src/lib/latent/palette.ts';
-import { alignSigns, principalAxes, projectOnDims, projectOnPca, projectPoint, totalVariance } from '../src/renderer/src/lib/latent/projection.ts';
+import {
+  alignSigns,
+  principalAxes,
+  projectOnDims,
+  projectOnPca,
+  projectPoint,
+  totalVariance,
+} from '../src/renderer/src/lib/latent/projection.ts';
 import { ScatterHistory } from '../src/renderer/src/lib/latent/scatter-history.ts';
 import {
   equalAspect,
@@ -216,11 +223,25 @@ test('sign alignment: an axis whose coordinates run against the reference is fli
   assert.deepEqual(Array.from(fixed.pca.components[0]), Array.from(base.pca!.components[0]), 'the agreeing axis is kept');
 });
 
-function encoding(step: number, means: Float64Array | number[], latentDim: number, labels: number[] | null = null): LatentEncoding {
+function encoding(
+  step: number,
+  means: Float64Array | number[],
+  latentDim: number,
+  labels: number[] | null = null,
+): LatentEncoding {
   const count = means.length / latentDim;
   return {
-    runId: 1, step, epoch: step / 10, sourceRunId: 1, source: 'held-out', count, latentDim,
-    means: Array.from(means), labels, klPerDim: new Array<number>(latentDim).fill(1), images: null,
+    runId: 1,
+    step,
+    epoch: step / 10,
+    sourceRunId: 1,
+    source: 'held-out',
+    count,
+    latentDim,
+    means: Array.from(means),
+    labels,
+    klPerDim: new Array<number>(latentDim).fill(1),
+    images: null,
   };
 }
 
@@ -258,7 +279,11 @@ test('following checkpoints: the newest is followed, an older choice kept, a rep
   assert.equal(followCheckpoint([], null, [cp(5, 0, false)]), 5, 'the first checkpoint is shown');
   assert.equal(followCheckpoint(before, 25, after), 30, 'watching the newest follows it');
   assert.equal(followCheckpoint(before, 10, after), 10, 'an older choice stays');
-  assert.equal(followCheckpoint([cp(10, 1), cp(14, 1, false), cp(40, 4)], 14, [cp(10, 1), cp(40, 4)]), 10, 'a vanished step moves to the nearest');
+  assert.equal(
+    followCheckpoint([cp(10, 1), cp(14, 1, false), cp(40, 4)], 14, [cp(10, 1), cp(40, 4)]),
+    10,
+    'a vanished step moves to the nearest',
+  );
   assert.equal(checkpointLabel(cp(20, 2)), 'epoch 2');
   assert.equal(checkpointLabel(cp(25, 2, false)), 'epoch 3 (in progress)');
 });

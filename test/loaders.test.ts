@@ -8,21 +8,22 @@ import { gzipSync } from 'node:zlib';
 import type { DataConfig } from '../src/shared/config.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import { makeRng, shuffleInPlace } from '../src/shared/random.ts';
-import {
-  heldOutCount,
-  labelsFileCandidates,
-  loadDataset,
-  prepareSplit,
-  type Dataset,
-} from '../src/main/data/index.ts';
+import { heldOutCount, labelsFileCandidates, loadDataset, prepareSplit, type Dataset } from '../src/main/data/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vae-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function cfg(over: Partial<DataConfig> = {}): DataConfig {
   return {
-    source: 'csv', path: '', labelsPath: '', labels: [], heldOutFraction: 0.1, limit: 0,
-    imageHeight: 28, imageWidth: 28, ...over,
+    source: 'csv',
+    path: '',
+    labelsPath: '',
+    labels: [],
+    heldOutFraction: 0.1,
+    limit: 0,
+    imageHeight: 28,
+    imageWidth: 28,
+    ...over,
   };
 }
 
@@ -151,39 +152,90 @@ describe('CSV', () => {
 
   test('image size not matching the config', async () => {
     const path = write('size.csv', csvRows(2).join('\n'));
-    await rejectsBadData(() => loadDataset(cfg({ path, imageHeight: 16, imageWidth: 16 })), /size\.csv/, /line 1\b/, /785 columns, expected 257/, /16x16/);
+    await rejectsBadData(
+      () => loadDataset(cfg({ path, imageHeight: 16, imageWidth: 16 })),
+      /size\.csv/,
+      /line 1\b/,
+      /785 columns, expected 257/,
+      /16x16/,
+    );
   });
 
   test('non-numeric value names line and column', async () => {
     // Field 1 + (11*28 + 4) is pixel row 12, column 5.
     const path = csvWith('nonnumeric.csv', 1, 1 + 11 * 28 + 4, 'abc');
     await rejectsBadData(() => loadDataset(cfg({ path })), /nonnumeric\.csv/, /line 3, column 12x5/, /"abc" is not a number/);
-    const noHeader = write('nonnumeric-noheader.csv', csvRows(2).join('\n').replace(/,(\d+),(\d+)$/, ',$1,7 8'));
+    const noHeader = write(
+      'nonnumeric-noheader.csv',
+      csvRows(2)
+        .join('\n')
+        .replace(/,(\d+),(\d+)$/, ',$1,7 8'),
+    );
     await rejectsBadData(() => loadDataset(cfg({ path: noHeader })), /line 2, column 28x28/, /space inside a number/);
   });
 
   test('pixel outside 0..255 or not an integer', async () => {
-    await rejectsBadData(() => loadDataset(cfg({ path: csvWith('p256.csv', 2, 3, '256') })), /p256\.csv/, /line 4, column 1x3/, /pixel value 256 is outside 0\.\.255/);
-    await rejectsBadData(() => loadDataset(cfg({ path: csvWith('neg.csv', 0, 700, '-1') })), /neg\.csv/, /line 2, column 25x28/, /-1 is outside/);
-    await rejectsBadData(() => loadDataset(cfg({ path: csvWith('frac.csv', 0, 10, '0.5') })), /frac\.csv/, /line 2, column 1x10/, /"0\.5" is not an integer/);
-    await rejectsBadData(() => loadDataset(cfg({ path: csvWith('empty-field.csv', 1, 5, '') })), /line 3, column 1x5/, /empty value/);
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: csvWith('p256.csv', 2, 3, '256') })),
+      /p256\.csv/,
+      /line 4, column 1x3/,
+      /pixel value 256 is outside 0\.\.255/,
+    );
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: csvWith('neg.csv', 0, 700, '-1') })),
+      /neg\.csv/,
+      /line 2, column 25x28/,
+      /-1 is outside/,
+    );
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: csvWith('frac.csv', 0, 10, '0.5') })),
+      /frac\.csv/,
+      /line 2, column 1x10/,
+      /"0\.5" is not an integer/,
+    );
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: csvWith('empty-field.csv', 1, 5, '') })),
+      /line 3, column 1x5/,
+      /empty value/,
+    );
     // Integral decimals, as pandas writes them, are accepted.
     const ok = await loadDataset(cfg({ path: csvWith('float-ints.csv', 0, 1, '12.0') }));
     assert.equal(ok.images[0], Math.fround(12 / 255));
   });
 
   test('bad labels', async () => {
-    await rejectsBadData(() => loadDataset(cfg({ path: csvWith('lab-x.csv', 1, 0, 'seven') })), /lab-x\.csv/, /line 3, column label/, /"seven" is not a number/);
-    await rejectsBadData(() => loadDataset(cfg({ path: csvWith('lab-neg.csv', 0, 0, '-2') })), /line 2, column label/, /label -2 is outside/);
-    await rejectsBadData(() => loadDataset(cfg({ path: csvWith('lab-frac.csv', 2, 0, '2.5') })), /line 4, column label/, /label "2\.5" is not an integer/);
-    await rejectsBadData(() => loadDataset(cfg({ path: csvWith('lab-big.csv', 2, 0, '1000') })), /line 4, column label/, /label 1000 is outside/);
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: csvWith('lab-x.csv', 1, 0, 'seven') })),
+      /lab-x\.csv/,
+      /line 3, column label/,
+      /"seven" is not a number/,
+    );
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: csvWith('lab-neg.csv', 0, 0, '-2') })),
+      /line 2, column label/,
+      /label -2 is outside/,
+    );
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: csvWith('lab-frac.csv', 2, 0, '2.5') })),
+      /line 4, column label/,
+      /label "2\.5" is not an integer/,
+    );
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: csvWith('lab-big.csv', 2, 0, '1000') })),
+      /line 4, column label/,
+      /label 1000 is outside/,
+    );
   });
 
   test('missing, empty, header-only and corrupt gzip files', async () => {
     const missing = join(dir, 'nope.csv');
     await rejectsBadData(() => loadDataset(cfg({ path: missing })), new RegExp(`file not found: ${esc(missing).source}`));
     await rejectsBadData(() => loadDataset(cfg({ path: write('empty.csv', '') })), /empty\.csv is empty/);
-    await rejectsBadData(() => loadDataset(cfg({ path: write('header-only.csv', csvHeader() + '\n') })), /header-only\.csv/, /no data rows/);
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: write('header-only.csv', csvHeader() + '\n') })),
+      /header-only\.csv/,
+      /no data rows/,
+    );
     const gz = gzipSync(csvRows(20).join('\n'));
     gz.fill(0x55, 40, 120);
     await rejectsBadData(() => loadDataset(cfg({ path: write('corrupt.csv.gz', gz) })), /corrupt\.csv\.gz/, /gzip/);
@@ -191,12 +243,15 @@ describe('CSV', () => {
   });
 
   test('an empty path is a config error, not a data error', async () => {
-    await assert.rejects(() => loadDataset(cfg({ path: '' })), (e: unknown) => {
-      assert.ok(e instanceof AppFailure);
-      assert.equal(e.appError.code, 'invalid-config');
-      assert.equal(e.appError.field, 'data.path');
-      return true;
-    });
+    await assert.rejects(
+      () => loadDataset(cfg({ path: '' })),
+      (e: unknown) => {
+        assert.ok(e instanceof AppFailure);
+        assert.equal(e.appError.code, 'invalid-config');
+        assert.equal(e.appError.field, 'data.path');
+        return true;
+      },
+    );
   });
 });
 
@@ -248,14 +303,24 @@ describe('IDX', () => {
     const names = (p: string) => labelsFileCandidates(p).map((c) => basename(c));
     assert.deepEqual(names('/d/train-images-idx3-ubyte.gz'), ['train-labels-idx1-ubyte.gz', 'train-labels-idx1-ubyte']);
     assert.deepEqual(names('/d/t10k-images.idx3-ubyte'), ['t10k-labels.idx1-ubyte', 't10k-labels.idx1-ubyte.gz']);
-    assert.deepEqual(names('/d/emnist-letters-test-images-idx3-ubyte'), ['emnist-letters-test-labels-idx1-ubyte', 'emnist-letters-test-labels-idx1-ubyte.gz']);
+    assert.deepEqual(names('/d/emnist-letters-test-images-idx3-ubyte'), [
+      'emnist-letters-test-labels-idx1-ubyte',
+      'emnist-letters-test-labels-idx1-ubyte.gz',
+    ]);
     assert.deepEqual(names('/d/digits.idx'), []);
   });
 
   test('truncated files name the byte offsets', async () => {
     const full = idxImages(4, 6, 5);
     const path = write('trunc-images-idx3-ubyte', full.subarray(0, full.length - 7));
-    await rejectsBadData(() => loadDataset(idx({ path })), /trunc-images-idx3-ubyte/, /truncated/, /4 images of 6x5/, /byte offset 136/, /byte offset 129/);
+    await rejectsBadData(
+      () => loadDataset(idx({ path })),
+      /trunc-images-idx3-ubyte/,
+      /truncated/,
+      /4 images of 6x5/,
+      /byte offset 136/,
+      /byte offset 129/,
+    );
     const header = write('stub-images', full.subarray(0, 10));
     await rejectsBadData(() => loadDataset(idx({ path: header })), /stub-images/, /truncated at byte offset 10/);
     const gz = write('gz-trunc-images', gzipSync(full.subarray(0, 100)));
@@ -266,12 +331,24 @@ describe('IDX', () => {
     const images = write('tl-images-idx3-ubyte', full);
     const labels = idxLabels(4);
     write('tl-labels-idx1-ubyte', labels.subarray(0, 10));
-    await rejectsBadData(() => loadDataset(idx({ path: images })), /tl-labels-idx1-ubyte/, /truncated/, /4 labels/, /byte offset 12/);
+    await rejectsBadData(
+      () => loadDataset(idx({ path: images })),
+      /tl-labels-idx1-ubyte/,
+      /truncated/,
+      /4 labels/,
+      /byte offset 12/,
+    );
   });
 
   test('wrong magic number', async () => {
     const path = write('swapped-images', idxLabels(4));
-    await rejectsBadData(() => loadDataset(idx({ path })), /swapped-images/, /wrong magic number 0x00000801 at byte offset 0/, /expected 0x00000803/, /labels file/);
+    await rejectsBadData(
+      () => loadDataset(idx({ path })),
+      /swapped-images/,
+      /wrong magic number 0x00000801 at byte offset 0/,
+      /expected 0x00000803/,
+      /labels file/,
+    );
     const junk = write('junk.idx', Buffer.from('hello, world, this is text'));
     await rejectsBadData(() => loadDataset(idx({ path: junk })), /junk\.idx/, /magic number/, /not an IDX file/);
     const images = write('m-images-idx3-ubyte', idxImages(4, 6, 5));
@@ -284,7 +361,13 @@ describe('IDX', () => {
     await rejectsBadData(() => loadDataset(idx({ path })), /big-images/, /images are 28x28/, /byte offset 8/, /expects 6x5/);
     const images = write('n-images-idx3-ubyte', idxImages(5, 6, 5));
     write('n-labels-idx1-ubyte', idxLabels(6));
-    await rejectsBadData(() => loadDataset(idx({ path: images })), /n-labels-idx1-ubyte/, /6 labels/, /byte offset 4/, /n-images-idx3-ubyte has 5 images/);
+    await rejectsBadData(
+      () => loadDataset(idx({ path: images })),
+      /n-labels-idx1-ubyte/,
+      /6 labels/,
+      /byte offset 4/,
+      /n-images-idx3-ubyte has 5 images/,
+    );
   });
 
   test('empty and corrupt gzip files', async () => {
@@ -310,8 +393,14 @@ describe('built-in MNIST', () => {
     assert.ok(min === 0 && max === 1, `range ${min}..${max}`);
     const perLabel = new Array<number>(10).fill(0);
     for (const l of ds.labels ?? []) perLabel[l]++;
-    assert.equal(perLabel.reduce((a, b) => a + b), 10_000);
-    assert.ok(perLabel.every((n) => n > 800 && n < 1200), String(perLabel));
+    assert.equal(
+      perLabel.reduce((a, b) => a + b),
+      10_000,
+    );
+    assert.ok(
+      perLabel.every((n) => n > 800 && n < 1200),
+      String(perLabel),
+    );
     // Classes are interleaved: image k is digit k % 10 while every class still has images.
     assert.deepEqual(Array.from(ds.labels?.subarray(0, 12) ?? []), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
     const mnist = createRequire(import.meta.url)('mnist') as { get(i: number): number[] }[];
@@ -349,7 +438,10 @@ describe('prepareSplit', () => {
     assert.equal(a.heldOut.count, 20);
     assert.equal(a.train.count, 180);
     const all = [...a.trainIndices, ...a.heldOutIndices].sort((x, y) => x - y);
-    assert.deepEqual(all, Array.from({ length: 200 }, (_, i) => i));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 200 }, (_, i) => i),
+    );
     for (let k = 0; k < a.heldOut.count; k++) {
       const i = a.heldOutIndices[k];
       assert.deepEqual(a.heldOut.images.subarray(k * 4, k * 4 + 4), ds.images.subarray(i * 4, i * 4 + 4));
@@ -386,22 +478,31 @@ describe('prepareSplit', () => {
     const small = used(prepareSplit(ds, split({ limit: 10 }), 4));
     const large = used(prepareSplit(ds, split({ limit: 40 }), 4));
     assert.ok([...small].every((i) => large.has(i)));
-    assert.notDeepEqual([...small].sort((x, y) => x - y), Array.from({ length: 10 }, (_, i) => i));
+    assert.notDeepEqual(
+      [...small].sort((x, y) => x - y),
+      Array.from({ length: 10 }, (_, i) => i),
+    );
     assert.notDeepEqual(small, used(prepareSplit(ds, split({ limit: 10 }), 5)));
     assert.equal(prepareSplit(ds, split({ limit: 1000 }), 4).train.count, 270);
   });
 
   test('filter errors', () => {
-    assert.throws(() => prepareSplit(synthetic(10, false), split({ labels: [1] }), 1), (e: unknown) => {
-      assert.ok(e instanceof AppFailure && e.appError.code === 'bad-data');
-      assert.match(e.message, /synthetic has no labels/);
-      return true;
-    });
-    assert.throws(() => prepareSplit(synthetic(10), split({ labels: [11, 12] }), 1), (e: unknown) => {
-      assert.ok(e instanceof AppFailure && e.appError.code === 'bad-data');
-      assert.match(e.message, /no images .* labels \[11, 12\].*\[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\]/);
-      return true;
-    });
+    assert.throws(
+      () => prepareSplit(synthetic(10, false), split({ labels: [1] }), 1),
+      (e: unknown) => {
+        assert.ok(e instanceof AppFailure && e.appError.code === 'bad-data');
+        assert.match(e.message, /synthetic has no labels/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => prepareSplit(synthetic(10), split({ labels: [11, 12] }), 1),
+      (e: unknown) => {
+        assert.ok(e instanceof AppFailure && e.appError.code === 'bad-data');
+        assert.match(e.message, /no images .* labels \[11, 12\].*\[0, 1, 2, 3, 4, 5, 6, 7, 8, 9\]/);
+        return true;
+      },
+    );
     const unlabelled = prepareSplit(synthetic(10, false), split({}), 1);
     assert.equal(unlabelled.train.labels, null);
     assert.throws(() => prepareSplit(synthetic(10), split({ imageHeight: 28 }), 1), /2x2 images, but the config expects 28x2/);
@@ -413,14 +514,23 @@ describe('random', () => {
     const a = makeRng(123);
     const b = makeRng(123);
     const xs = Array.from({ length: 1000 }, () => a());
-    assert.deepEqual(xs, Array.from({ length: 1000 }, () => b()));
+    assert.deepEqual(
+      xs,
+      Array.from({ length: 1000 }, () => b()),
+    );
     assert.ok(xs.every((x) => x >= 0 && x < 1));
     assert.ok(Math.abs(xs.reduce((s, x) => s + x, 0) / 1000 - 0.5) < 0.05);
     assert.notEqual(makeRng(124)(), makeRng(123)());
     const arr = Uint32Array.from({ length: 50 }, (_, i) => i);
     shuffleInPlace(arr, makeRng(1));
-    assert.notDeepEqual(Array.from(arr), Array.from({ length: 50 }, (_, i) => i));
-    assert.deepEqual(Array.from(arr).sort((x, y) => x - y), Array.from({ length: 50 }, (_, i) => i));
+    assert.notDeepEqual(
+      Array.from(arr),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
+    assert.deepEqual(
+      Array.from(arr).sort((x, y) => x - y),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
   });
 });
 
@@ -428,5 +538,8 @@ test('data errors name the setting at fault, for forms', async () => {
   const { loadDataset } = await import('../src/main/data/index.ts');
   const { DEFAULT_CONFIG } = await import('../src/shared/presets.ts');
   const missing = { ...DEFAULT_CONFIG.data, source: 'csv' as const, path: '/nonexistent/x.csv' };
-  await assert.rejects(loadDataset(missing), (e: AppFailure) => e.appError.field === 'data.path' && /file not found/.test(e.message));
+  await assert.rejects(
+    loadDataset(missing),
+    (e: AppFailure) => e.appError.field === 'data.path' && /file not found/.test(e.message),
+  );
 });

@@ -6,7 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import { elbo } from '../src/main/engine/loss.ts';
 import type { LikelihoodKind, SigmaKind } from '../src/shared/config.ts';
 
-const B = 2, L = 3, K = 2, P = 4;
+const B = 2,
+  L = 3,
+  K = 2,
+  P = 4;
 const x = [0, 0.25, 1, 0.5, 0.75, 0.1, 0, 1];
 const mean = [0.3, -0.2, 0.5, -1.1, 0.4, 0.05];
 const head = [0.7, -0.4, 1.3, 0.2, -0.9, 0.6];
@@ -50,8 +53,14 @@ for (const sigma of ['abs', 'softplus', 'logvar'] as const) {
       const w = tf.tensor2d(W, [L, P]);
       const out = tf.tidy(() => {
         const parts = elbo({
-          x: tf.tensor2d(x, [B, P]), mean: tf.tensor2d(mean, [B, L]), head: tf.tensor2d(head, [B, L]),
-          eps: tf.tensor3d(eps, [K, B, L]), decode: (z) => tf.matMul(z, w), sigma, likelihood, beta,
+          x: tf.tensor2d(x, [B, P]),
+          mean: tf.tensor2d(mean, [B, L]),
+          head: tf.tensor2d(head, [B, L]),
+          eps: tf.tensor3d(eps, [K, B, L]),
+          decode: (z) => tf.matMul(z, w),
+          sigma,
+          likelihood,
+          beta,
         });
         return [parts.recon.dataSync()[0], parts.kl.dataSync()[0], parts.objective.dataSync()[0]];
       });
@@ -66,11 +75,18 @@ for (const sigma of ['abs', 'softplus', 'logvar'] as const) {
 
 test('the abs parametrisation gives an infinite KL when sigma reaches 0', async () => {
   await tf.setBackend('cpu');
-  const kl = tf.tidy(() =>
-    elbo({
-      x: tf.zeros([1, 2]), mean: tf.zeros([1, 1]), head: tf.zeros([1, 1]), eps: tf.zeros([1, 1, 1]),
-      decode: (z) => tf.tile(z, [1, 2]), sigma: 'abs', likelihood: 'gaussian', beta: 1,
-    }).kl.dataSync()[0],
+  const kl = tf.tidy(
+    () =>
+      elbo({
+        x: tf.zeros([1, 2]),
+        mean: tf.zeros([1, 1]),
+        head: tf.zeros([1, 1]),
+        eps: tf.zeros([1, 1, 1]),
+        decode: (z) => tf.tile(z, [1, 2]),
+        sigma: 'abs',
+        likelihood: 'gaussian',
+        beta: 1,
+      }).kl.dataSync()[0],
   );
   assert.equal(kl, Infinity);
 });

@@ -33,7 +33,10 @@ const columns = (db: Db, table: string) => db.prepare('SELECT name FROM pragma_t
 const isStoreError = (e: unknown) => e instanceof AppFailure && e.appError.code === 'store-error';
 
 test('migrations are numbered 1..n in order', () => {
-  assert.deepEqual(MIGRATIONS.map((m) => m.version), MIGRATIONS.map((_, i) => i + 1));
+  assert.deepEqual(
+    MIGRATIONS.map((m) => m.version),
+    MIGRATIONS.map((_, i) => i + 1),
+  );
   assert.equal(LATEST_SCHEMA_VERSION, MIGRATIONS.length);
   assert.throws(() => migrate(new Database(':memory:'), [MIGRATIONS[1]]), /out of order/);
 });
@@ -47,10 +50,7 @@ test('001 creates the five tables, their per-run indexes and constraints', (t) =
   assert.ok(columns(db, 'runs').includes('owner_pid'));
   assert.ok(!columns(db, 'runs').includes('heartbeat_at'));
   assert.deepEqual(columns(db, 'step_metrics'), ['run_id', 'step', 'epoch', 'recon', 'kl', 'total', 'images_per_sec', 'wall_ms']);
-  assert.deepEqual(
-    db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all('checkpoints_run_step'),
-    ['run_id', 'step'],
-  );
+  assert.deepEqual(db.prepare('SELECT name FROM pragma_index_info(?)').pluck().all('checkpoints_run_step'), ['run_id', 'step']);
   const insertRun = db.prepare(
     "INSERT INTO runs (name, preset, config, status, created_at, tags) VALUES ('r', 'p', '{}', ?, 0, ?)",
   );
@@ -58,14 +58,15 @@ test('001 creates the five tables, their per-run indexes and constraints', (t) =
   assert.throws(() => insertRun.run('queued', '{"not":"an array"}'), /CHECK constraint/);
   const runId = Number(insertRun.run('queued', '[]').lastInsertRowid);
   assert.throws(
-    () => db.prepare("INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels) VALUES (?, 0, 0, 'samples', 1, 1, 2, 2, 0, ?)")
-      .run(runId, new Uint8Array(3)),
+    () =>
+      db
+        .prepare(
+          "INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels) VALUES (?, 0, 0, 'samples', 1, 1, 2, 2, 0, ?)",
+        )
+        .run(runId, new Uint8Array(3)),
     /CHECK constraint/,
   );
-  assert.throws(
-    () => db.prepare('INSERT INTO step_metrics VALUES (999, 0, 0, 1, 1, 1, 1, 1)').run(),
-    /FOREIGN KEY/,
-  );
+  assert.throws(() => db.prepare('INSERT INTO step_metrics VALUES (999, 0, 0, 1, 1, 1, 1, 1)').run(), /FOREIGN KEY/);
 });
 
 test('002 adds heartbeat_at and the partial index the recovery scan uses', (t) => {
@@ -76,9 +77,9 @@ test('002 adds heartbeat_at and the partial index the recovery scan uses', (t) =
   assert.ok(columns(db, 'runs').includes('heartbeat_at'));
   const sql = db.prepare("SELECT sql FROM sqlite_schema WHERE name = 'runs_live'").pluck().get() as string;
   assert.match(sql, /WHERE status IN/);
-  const plan = db
-    .prepare("EXPLAIN QUERY PLAN SELECT id FROM runs WHERE status IN ('queued', 'running', 'paused')")
-    .all() as { detail: string }[];
+  const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id FROM runs WHERE status IN ('queued', 'running', 'paused')").all() as {
+    detail: string;
+  }[];
   assert.match(plan.map((p) => p.detail).join('\n'), /runs_live/);
 });
 
@@ -99,11 +100,13 @@ test('a version-1 database with data is upgraded with its data intact', (t) => {
   const config = { ...DEFAULT_CONFIG, preset: 'seed-notebook' };
   const runId = Number(
     v1
-      .prepare(`INSERT INTO runs (name, preset, config, status, created_at, started_at, finished_at, backend,
+      .prepare(
+        `INSERT INTO runs (name, preset, config, status, created_at, started_at, finished_at, backend,
                   dataset_name, dataset_fingerprint, notes, tags, step, epoch, total_steps,
                   train_recon, train_kl, train_total, held_out_recon, held_out_kl, held_out_total, images_per_sec)
                 VALUES ('digit 5', 'seed-notebook', ?, 'completed', 1000, 1100, 9000, 'wasm', 'builtin-mnist',
-                  'sha256:abc', 'first try', '["baseline","conv"]', 170, 10, 170, 40.5, 12.25, 52.75, 41, 12.5, 53.5, 110.2)`)
+                  'sha256:abc', 'first try', '["baseline","conv"]', 170, 10, 170, 40.5, 12.25, 52.75, 41, 12.5, 53.5, 110.2)`,
+      )
       .run(JSON.stringify(config)).lastInsertRowid,
   );
   const step = v1.prepare('INSERT INTO step_metrics VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
@@ -112,10 +115,14 @@ test('a version-1 database with data is upgraded with its data intact', (t) => {
   })();
   v1.prepare('INSERT INTO epoch_metrics VALUES (?, 1, 17, 50, 11, 61, 51, 11, 62, 105, 170)').run(runId);
   const encoder = new Uint8Array([1, 2, 3, 250]);
-  v1.prepare(`INSERT INTO checkpoints (run_id, epoch, step, at_epoch_end, created_at, state, encoder, decoder, optimizer)
-              VALUES (?, 10, 170, 1, 9000, '{"seed":1,"offset":0}', ?, ?, NULL)`).run(runId, encoder, new Uint8Array([9]));
-  v1.prepare(`INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels)
-              VALUES (?, 10, 170, 'reconstruction', 1, 2, 2, 2, 9000, ?)`).run(runId, new Uint8Array(8).fill(7));
+  v1.prepare(
+    `INSERT INTO checkpoints (run_id, epoch, step, at_epoch_end, created_at, state, encoder, decoder, optimizer)
+              VALUES (?, 10, 170, 1, 9000, '{"seed":1,"offset":0}', ?, ?, NULL)`,
+  ).run(runId, encoder, new Uint8Array([9]));
+  v1.prepare(
+    `INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels)
+              VALUES (?, 10, 170, 'reconstruction', 1, 2, 2, 2, 9000, ?)`,
+  ).run(runId, new Uint8Array(8).fill(7));
   v1.close();
 
   const store = openDatabase(file);
@@ -143,11 +150,17 @@ test('a database from a newer app is refused and left untouched', (t) => {
   const db = new Database(file);
   db.pragma(`user_version = ${LATEST_SCHEMA_VERSION + 5}`);
   db.close();
-  assert.throws(() => openDatabase(file), (e) => {
-    assert.ok(isStoreError(e));
-    assert.match((e as Error).message, new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 5}.*only knows up to ${LATEST_SCHEMA_VERSION}`));
-    return true;
-  });
+  assert.throws(
+    () => openDatabase(file),
+    (e) => {
+      assert.ok(isStoreError(e));
+      assert.match(
+        (e as Error).message,
+        new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 5}.*only knows up to ${LATEST_SCHEMA_VERSION}`),
+      );
+      return true;
+    },
+  );
   const after = new Database(file);
   assert.equal(schemaVersion(after), LATEST_SCHEMA_VERSION + 5);
   assert.deepEqual(tables(after), []);
@@ -164,7 +177,10 @@ test('a failing migration rolls back entirely, keeping the previous version', (t
       d.exec('ALTER TABLE no_such_table ADD COLUMN y INTEGER');
     },
   };
-  assert.throws(() => migrate(db, [MIGRATIONS[0], broken]), (e) => isStoreError(e) && /version 2 \(broken\)/.test((e as Error).message));
+  assert.throws(
+    () => migrate(db, [MIGRATIONS[0], broken]),
+    (e) => isStoreError(e) && /version 2 \(broken\)/.test((e as Error).message),
+  );
   assert.equal(schemaVersion(db), 1);
   assert.ok(!tables(db).includes('half_done'));
 });

@@ -15,8 +15,20 @@ test('seed-conv encoder has the notebook layers and two heads', () => {
   const model = findPreset('seed-notebook')!.config.model;
   const enc = buildEncoder(model, image, 1);
   const shapes = enc.layers.map((l) => l.outputShape);
-  assert.deepEqual(shapes.slice(1, 6), [[null, 24, 24, 32], [null, 12, 12, 32], [null, 10, 10, 64], [null, 5, 5, 64], [null, 1600]]);
-  assert.deepEqual(enc.outputs.map((o) => o.shape), [[null, 5], [null, 5]]);
+  assert.deepEqual(shapes.slice(1, 6), [
+    [null, 24, 24, 32],
+    [null, 12, 12, 32],
+    [null, 10, 10, 64],
+    [null, 5, 5, 64],
+    [null, 1600],
+  ]);
+  assert.deepEqual(
+    enc.outputs.map((o) => o.shape),
+    [
+      [null, 5],
+      [null, 5],
+    ],
+  );
   enc.dispose();
 });
 
@@ -39,8 +51,14 @@ test('the fast LayerNorm equals the stock layer, values and gradients', () => {
   stock.setWeights(weights);
   const z = tf.randomNormal([4, model.latentDim], 0, 1, 'float32', 3);
   const loss = (m: tf.LayersModel) => () => tf.sum(tf.square(tf.sigmoid(m.apply(z) as tf.Tensor))) as tf.Scalar;
-  const a = tf.variableGrads(loss(fast), fast.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read()));
-  const b = tf.variableGrads(loss(stock), stock.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read()));
+  const a = tf.variableGrads(
+    loss(fast),
+    fast.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read()),
+  );
+  const b = tf.variableGrads(
+    loss(stock),
+    stock.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read()),
+  );
   assert.ok(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0]) < 1e-3);
   const ga = Object.values(a.grads).map((g) => g.dataSync());
   const gb = Object.values(b.grads).map((g) => g.dataSync());

@@ -59,7 +59,10 @@ test('seed-notebook equals the notebook, setting by setting', () => {
 test('mlp-bernoulli is the PyTorch examples VAE', () => {
   const c = findPreset('mlp-bernoulli')!.config;
   assert.deepEqual([c.model.encoderHidden, c.model.latentDim, c.model.decoderHidden], [[400], 20, [400]]);
-  assert.deepEqual([c.model.sigma, c.loss.likelihood, c.optim.optimizer, c.optim.learningRate, c.optim.batchSize, c.optim.epochs], ['logvar', 'bernoulli', 'adam', 1e-3, 128, 10]);
+  assert.deepEqual(
+    [c.model.sigma, c.loss.likelihood, c.optim.optimizer, c.optim.learningRate, c.optim.batchSize, c.optim.epochs],
+    ['logvar', 'bernoulli', 'adam', 1e-3, 128, 10],
+  );
   assert.deepEqual(c.data.labels, []);
 });
 
@@ -76,7 +79,10 @@ test('validation names every bad field and refuses unknown ones', () => {
 test('cross-field rules: file sources need a path, deconv needs multiples of 4', () => {
   const csv = validateConfig({ data: { source: 'csv' } });
   assert.ok(!csv.ok && csv.error.field === 'data.path');
-  const deconv = validateConfig({ data: { source: 'csv', path: 'x.csv', imageHeight: 30, imageWidth: 30 }, model: { decoder: 'deconv' } });
+  const deconv = validateConfig({
+    data: { source: 'csv', path: 'x.csv', imageHeight: 30, imageWidth: 30 },
+    model: { decoder: 'deconv' },
+  });
   assert.ok(!deconv.ok && deconv.error.field === 'model.decoder');
 });
 

@@ -27,7 +27,17 @@ const quick = findPreset('quick')!.config;
 const loss = (total: number) => ({ recon: total * 0.9, kl: total * 0.1, total });
 
 function stepEvent(runId: number, step: number, total = 100 - step): TrainingEvent {
-  return { type: 'step', runId, epoch: 1, step, totalSteps: 100, loss: loss(total), imagesPerSec: 500, etaSeconds: 10, wallMs: step * 10 };
+  return {
+    type: 'step',
+    runId,
+    epoch: 1,
+    step,
+    totalSteps: 100,
+    loss: loss(total),
+    imagesPerSec: 500,
+    etaSeconds: 10,
+    wallMs: step * 10,
+  };
 }
 
 function epochMetric(epoch: number, step: number, heldOut: number | null): EpochMetric {
@@ -36,9 +46,26 @@ function epochMetric(epoch: number, step: number, heldOut: number | null): Epoch
 
 function record(overrides: Partial<RunRecord> = {}): RunRecord {
   return {
-    id: 1, name: 'run', preset: 'quick', config: quick, status: 'completed', statusMessage: '', backend: 'wasm',
-    createdAt: 1_000, startedAt: 2_000, finishedAt: 12_000, datasetName: 'MNIST', datasetFingerprint: 'f', notes: '',
-    tags: [], step: 0, epoch: 0, totalSteps: 100, finalTrain: null, finalHeldOut: null, imagesPerSec: null,
+    id: 1,
+    name: 'run',
+    preset: 'quick',
+    config: quick,
+    status: 'completed',
+    statusMessage: '',
+    backend: 'wasm',
+    createdAt: 1_000,
+    startedAt: 2_000,
+    finishedAt: 12_000,
+    datasetName: 'MNIST',
+    datasetFingerprint: 'f',
+    notes: '',
+    tags: [],
+    step: 0,
+    epoch: 0,
+    totalSteps: 100,
+    finalTrain: null,
+    finalHeldOut: null,
+    imagesPerSec: null,
     ...overrides,
   };
 }
@@ -74,11 +101,14 @@ test('grid to RGBA: gray bytes copied to r, g, b, opaque; gaps transparent; pair
   assert.deepEqual(px(0, 1), [0, 0, 0, 0], 'the row gap is transparent');
   assert.deepEqual(px(4, 2), [8, 8, 8, 255]);
 
-  const paired = gridToRgba({ rows: 4, cols: 1, height: 2, width: 2, pixels: new Uint8Array(16).fill(9) }, { gap: 1, pairGap: 3 });
+  const paired = gridToRgba(
+    { rows: 4, cols: 1, height: 2, width: 2, pixels: new Uint8Array(16).fill(9) },
+    { gap: 1, pairGap: 3 },
+  );
   // rows at 0, 3, 9 (3 + 3 + 3 extra), 12; height = 12 + 2.
   assert.equal(paired.height, 14);
-  assert.equal(paired.data[(9 * 2) * 4 + 3], 255, 'third row starts after the pair gap');
-  assert.equal(paired.data[(7 * 2) * 4 + 3], 0);
+  assert.equal(paired.data[9 * 2 * 4 + 3], 255, 'third row starts after the pair gap');
+  assert.equal(paired.data[7 * 2 * 4 + 3], 0);
   assert.throws(() => gridToRgba({ rows: 1, cols: 1, height: 2, width: 2, pixels: new Uint8Array(3) }), RangeError);
 });
 
@@ -86,16 +116,36 @@ test('aggregate: step events append; a replayed step (resume) drops what followe
   const agg = createAggregate(7);
   assert.equal(applyEvent(agg, stepEvent(8, 1)), false, 'other runs are ignored');
   for (let s = 1; s <= 5; s++) applyEvent(agg, stepEvent(7, s));
-  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    agg.steps.map((p) => p.step),
+    [1, 2, 3, 4, 5],
+  );
   assert.equal(agg.progress.step, 5);
   assert.equal(agg.progress.totalSteps, 100);
   const generation = agg.generation;
-  applyEvent(agg, { type: 'started', runId: 7, backend: 'wasm', backendNote: '', trainSize: 90, heldOutSize: 10, stepsPerEpoch: 50, totalSteps: 100, fromStep: 3 });
-  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2, 3]);
+  applyEvent(agg, {
+    type: 'started',
+    runId: 7,
+    backend: 'wasm',
+    backendNote: '',
+    trainSize: 90,
+    heldOutSize: 10,
+    stepsPerEpoch: 50,
+    totalSteps: 100,
+    fromStep: 3,
+  });
+  assert.deepEqual(
+    agg.steps.map((p) => p.step),
+    [1, 2, 3],
+  );
   assert.ok(agg.generation > generation, 'truncation is signalled to incremental readers');
   applyEvent(agg, stepEvent(7, 4));
   applyEvent(agg, stepEvent(7, 2));
-  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2], 'a step at or before the last one replaces the tail');
+  assert.deepEqual(
+    agg.steps.map((p) => p.step),
+    [1, 2],
+    'a step at or before the last one replaces the tail',
+  );
   assert.equal(agg.status, 'running');
   applyEvent(agg, { type: 'status', runId: 7, status: 'failed', message: 'loss became NaN' });
   assert.equal(agg.status, 'failed');
@@ -108,7 +158,10 @@ test('aggregate: epochs are replaced on replay, images keep the newest per kind'
   applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(1, 10, 90) });
   applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(2, 20, 80) });
   applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(2, 20, 70) });
-  assert.deepEqual(agg.epochs.map((e) => e.heldOut?.total), [90, 70]);
+  assert.deepEqual(
+    agg.epochs.map((e) => e.heldOut?.total),
+    [90, 70],
+  );
   const grid: ImageGrid = { rows: 1, cols: 1, height: 1, width: 1, pixels: Uint8Array.of(5) };
   applyEvent(agg, { type: 'image', runId: 1, epoch: 1, step: 10, kind: 'samples', grid });
   assert.equal(agg.images.samples?.step, 10);
@@ -120,7 +173,10 @@ test('history merge: older logged steps fill in before live ones; live ones win;
   for (const s of [40, 41]) applyEvent(agg, stepEvent(1, s));
   const run = record({ status: 'running', step: 0 });
   mergeHistory(agg, detail(run, [10, 20, 30, 40, 41], [epochMetric(1, 25, 80)]));
-  assert.deepEqual(agg.steps.map((p) => p.step), [10, 20, 30, 40, 41]);
+  assert.deepEqual(
+    agg.steps.map((p) => p.step),
+    [10, 20, 30, 40, 41],
+  );
   assert.equal(agg.steps[3].total, 100 - 40, 'the live point is kept over the logged one');
   assert.equal(agg.epochs.length, 1);
   assert.equal(agg.status, 'running');
@@ -138,7 +194,10 @@ test('history merge: older logged steps fill in before live ones; live ones win;
   // Export needs weights: known from the history's checkpoints or from a live checkpoint event.
   assert.equal(stopped.hasCheckpoint, false);
   const saved = createAggregate(4);
-  mergeHistory(saved, { ...detail(record({ id: 4, status: 'failed' }), [10]), checkpoints: [{ step: 10, epoch: 1, atEpochEnd: true }] });
+  mergeHistory(saved, {
+    ...detail(record({ id: 4, status: 'failed' }), [10]),
+    checkpoints: [{ step: 10, epoch: 1, atEpochEnd: true }],
+  });
   assert.equal(saved.hasCheckpoint, true);
   applyEvent(stopped, { type: 'checkpoint', runId: 3, epoch: 1, step: 120 });
   assert.equal(stopped.hasCheckpoint, true);
@@ -149,14 +208,21 @@ test('after missed events (a reconnect), a reset aggregate takes the whole histo
   mergeHistory(agg, detail(record({ id: 5, status: 'running' }), [1, 2]));
   // Live steps 3 and 4 arrive; 5 to 7 are lost while the socket is down; 8 arrives after.
   for (const s of [3, 4, 8]) applyEvent(agg, stepEvent(5, s, 100 - s));
-  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2, 3, 4, 8], 'the gap a merge alone cannot fill');
+  assert.deepEqual(
+    agg.steps.map((p) => p.step),
+    [1, 2, 3, 4, 8],
+    'the gap a merge alone cannot fill',
+  );
   const generation = agg.generation;
   resetAggregate(agg);
   assert.equal(agg.historyLoaded, false);
   assert.equal(agg.steps.length, 0);
   assert.ok(agg.generation > generation, 'charts rebuild instead of appending');
   mergeHistory(agg, detail(record({ id: 5, status: 'running' }), [1, 2, 3, 4, 5, 6, 7, 8]));
-  assert.deepEqual(agg.steps.map((p) => p.step), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    agg.steps.map((p) => p.step),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   assert.ok(agg.historyLoaded);
 });
 
@@ -166,7 +232,14 @@ test('loss series: incremental appends, restart on truncation or option change, 
   for (let s = 1; s <= 3; s++) applyEvent(agg, stepEvent(1, s, 10 * s));
   assert.ok(series.update(agg, { smoothing: 0, logScale: false }));
   const first = series.raw.total;
-  assert.deepEqual(first.map((p) => [p.x, p.y]), [[1, 10], [2, 20], [3, 30]]);
+  assert.deepEqual(
+    first.map((p) => [p.x, p.y]),
+    [
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ],
+  );
   assert.equal(series.smoothed.total.length, 0, 'no smoothed curve without smoothing');
   applyEvent(agg, stepEvent(1, 4, 40));
   series.update(agg, { smoothing: 0, logScale: false });
@@ -176,9 +249,22 @@ test('loss series: incremental appends, restart on truncation or option change, 
 
   series.update(agg, { smoothing: 0.5, logScale: false });
   assert.notEqual(series.raw.total, first, 'an option change rebuilds');
-  assert.deepEqual(series.smoothed.total.map((p) => p.y), emaSmooth([10, 20, 30, 40], 0.5));
+  assert.deepEqual(
+    series.smoothed.total.map((p) => p.y),
+    emaSmooth([10, 20, 30, 40], 0.5),
+  );
 
-  applyEvent(agg, { type: 'step', runId: 1, epoch: 1, step: 5, totalSteps: 100, loss: { recon: 1, kl: 0, total: NaN }, imagesPerSec: 1, etaSeconds: 1, wallMs: 1 });
+  applyEvent(agg, {
+    type: 'step',
+    runId: 1,
+    epoch: 1,
+    step: 5,
+    totalSteps: 100,
+    loss: { recon: 1, kl: 0, total: NaN },
+    imagesPerSec: 1,
+    etaSeconds: 1,
+    wallMs: 1,
+  });
   series.update(agg, { smoothing: 0, logScale: true });
   assert.equal(series.raw.total.length, 4, 'NaN is never plotted');
   assert.equal(series.raw.kl.length, 4, 'a zero KL has no place on a log axis');
@@ -186,7 +272,11 @@ test('loss series: incremental appends, restart on truncation or option change, 
 
   applyEvent(agg, stepEvent(1, 2, 5));
   series.update(agg, { smoothing: 0, logScale: true });
-  assert.deepEqual(series.raw.total.map((p) => p.x), [1, 2], 'a replayed step rebuilds from the truncated history');
+  assert.deepEqual(
+    series.raw.total.map((p) => p.x),
+    [1, 2],
+    'a replayed step rebuilds from the truncated history',
+  );
 
   applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(1, 2, 33) });
   applyEvent(agg, { type: 'epoch', runId: 1, metric: epochMetric(2, 4, null) });
@@ -209,18 +299,53 @@ test('loss series keeps up with 100,000 steps appended in batches', () => {
 test('runs table: sort by any column with missing values last, filter by name, preset, tag and status', () => {
   const a = record({ id: 1, name: 'Alpha', preset: 'quick', finalHeldOut: loss(120), createdAt: 3, tags: ['baseline'] });
   const b = record({ id: 2, name: 'beta', preset: 'seed-notebook', finalHeldOut: loss(100), createdAt: 2, status: 'failed' });
-  const c = record({ id: 3, name: 'Gamma', preset: 'quick', finalHeldOut: null, createdAt: 1, status: 'running', finishedAt: null });
+  const c = record({
+    id: 3,
+    name: 'Gamma',
+    preset: 'quick',
+    finalHeldOut: null,
+    createdAt: 1,
+    status: 'running',
+    finishedAt: null,
+  });
   const runs = [a, b, c];
-  assert.deepEqual(sortRuns(runs, 'heldOut', 'asc').map((r) => r.id), [2, 1, 3]);
-  assert.deepEqual(sortRuns(runs, 'heldOut', 'desc').map((r) => r.id), [1, 2, 3], 'a run without a loss stays last');
-  assert.deepEqual(sortRuns(runs, 'name', 'asc').map((r) => r.name), ['Alpha', 'beta', 'Gamma'], 'names sort without regard to case');
-  assert.deepEqual(sortRuns(runs, 'createdAt', 'desc').map((r) => r.id), [1, 2, 3]);
+  assert.deepEqual(
+    sortRuns(runs, 'heldOut', 'asc').map((r) => r.id),
+    [2, 1, 3],
+  );
+  assert.deepEqual(
+    sortRuns(runs, 'heldOut', 'desc').map((r) => r.id),
+    [1, 2, 3],
+    'a run without a loss stays last',
+  );
+  assert.deepEqual(
+    sortRuns(runs, 'name', 'asc').map((r) => r.name),
+    ['Alpha', 'beta', 'Gamma'],
+    'names sort without regard to case',
+  );
+  assert.deepEqual(
+    sortRuns(runs, 'createdAt', 'desc').map((r) => r.id),
+    [1, 2, 3],
+  );
   const withLr = [record({ id: 4, config: { ...quick, optim: { ...quick.optim, learningRate: 0.1 } } }), record({ id: 5 })];
-  assert.deepEqual(sortRuns(withLr, 'learningRate', 'desc').map((r) => r.id), [4, 5]);
+  assert.deepEqual(
+    sortRuns(withLr, 'learningRate', 'desc').map((r) => r.id),
+    [4, 5],
+  );
 
-  assert.deepEqual(filterRuns(runs, 'notebook').map((r) => r.id), [2]);
-  assert.deepEqual(filterRuns(runs, 'BASELINE').map((r) => r.id), [1]);
-  assert.deepEqual(filterRuns(runs, 'quick running').map((r) => r.id), [3], 'every term must match');
+  assert.deepEqual(
+    filterRuns(runs, 'notebook').map((r) => r.id),
+    [2],
+  );
+  assert.deepEqual(
+    filterRuns(runs, 'BASELINE').map((r) => r.id),
+    [1],
+  );
+  assert.deepEqual(
+    filterRuns(runs, 'quick running').map((r) => r.id),
+    [3],
+    'every term must match',
+  );
   assert.equal(filterRuns(runs, '  ').length, 3);
 
   assert.equal(runDuration(a, 99_000), 10_000);
@@ -242,7 +367,11 @@ test('config form: text parses to values that validation explains, values format
   assert.equal(formatFieldValue(hidden, [1, 2]), '1, 2');
   assert.equal(formatFieldValue(epochs, NaN), '');
 
-  const bad = validateConfig({ ...quick, optim: { ...quick.optim, epochs: 0 }, model: { ...quick.model, encoderHidden: '512, x' } });
+  const bad = validateConfig({
+    ...quick,
+    optim: { ...quick.optim, epochs: 0 },
+    model: { ...quick.model, encoderHidden: '512, x' },
+  });
   assert.equal(bad.ok, false);
   if (!bad.ok) {
     const errors = errorsByField(bad.error.fields);
@@ -250,10 +379,13 @@ test('config form: text parses to values that validation explains, values format
     assert.match(errors['model.encoderHidden'], /list of whole numbers/);
     assert.deepEqual(fieldErrorsOf(bad.error).length, 2);
   }
-  assert.deepEqual(fieldErrorsOf({ code: 'bad-data', message: 'no file', field: 'data.path' }), [{ field: 'data.path', message: 'no file' }]);
+  assert.deepEqual(fieldErrorsOf({ code: 'bad-data', message: 'no file', field: 'data.path' }), [
+    { field: 'data.path', message: 'no file' },
+  ]);
   assert.deepEqual(fieldErrorsOf({ code: 'internal', message: 'boom' }), []);
 
-  const dataFields = (source: string) => visibleFields('data', { ...quick, data: { ...quick.data, source: source as 'csv' } }).map((f) => f.path);
+  const dataFields = (source: string) =>
+    visibleFields('data', { ...quick, data: { ...quick.data, source: source as 'csv' } }).map((f) => f.path);
   assert.ok(!dataFields('builtin-mnist').includes('data.path'));
   assert.ok(dataFields('csv').includes('data.path'));
   assert.ok(!dataFields('csv').includes('data.labelsPath'));
@@ -262,10 +394,26 @@ test('config form: text parses to values that validation explains, values format
 
 test('planned split follows the loader: label filter, then limit, then held-out share', () => {
   const summary = { name: 'm', fingerprint: 'f', count: 100, height: 28, width: 28, labelCounts: [30, 50, 20] };
-  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 0, heldOutFraction: 0.1 }), { used: 100, train: 90, heldOut: 10 });
-  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [1, 2], limit: 0, heldOutFraction: 0.1 }), { used: 70, train: 63, heldOut: 7 });
-  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 40, heldOutFraction: 0.25 }), { used: 40, train: 30, heldOut: 10 });
-  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 5, heldOutFraction: 0.01 }), { used: 5, train: 4, heldOut: 1 });
+  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 0, heldOutFraction: 0.1 }), {
+    used: 100,
+    train: 90,
+    heldOut: 10,
+  });
+  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [1, 2], limit: 0, heldOutFraction: 0.1 }), {
+    used: 70,
+    train: 63,
+    heldOut: 7,
+  });
+  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 40, heldOutFraction: 0.25 }), {
+    used: 40,
+    train: 30,
+    heldOut: 10,
+  });
+  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 5, heldOutFraction: 0.01 }), {
+    used: 5,
+    train: 4,
+    heldOut: 1,
+  });
 });
 
 test('routes round-trip through the address hash; anything unknown opens the form', () => {
@@ -278,7 +426,14 @@ test('routes round-trip through the address hash; anything unknown opens the for
   assert.deepEqual(parseRoute('#/compare/3,5,3,9'), { view: 'compare', runIds: [3, 5, 9] });
   assert.deepEqual(parseRoute('#/compare/1,2,3,4,5,6,7,8'), { view: 'compare', runIds: [1, 2, 3, 4, 5, 6] });
   assert.deepEqual(parseRoute('#/compare/1,x'), { view: 'compare', runIds: [] });
-  const all: Route[] = [{ view: 'new' }, { view: 'runs' }, { view: 'run', runId: 3 }, { view: 'latent', runId: 4 }, { view: 'compare', runIds: [2, 8] }, { view: 'compare', runIds: [] }];
+  const all: Route[] = [
+    { view: 'new' },
+    { view: 'runs' },
+    { view: 'run', runId: 3 },
+    { view: 'latent', runId: 4 },
+    { view: 'compare', runIds: [2, 8] },
+    { view: 'compare', runIds: [] },
+  ];
   for (const r of all) assert.deepEqual(parseRoute(routeHash(r)), r);
 });
 

@@ -30,13 +30,17 @@ test('two runs train at once, a third waits in the queue', async (t) => {
   service.subscribe((e) => {
     if (e.type !== 'step') return;
     stepsSeen.set(e.runId, e.step);
-    if (stepsSeen.size >= 2 && [...stepsSeen.keys()].filter((id) => store.runs.get(id)!.status === 'running').length >= 2) overlap = true;
+    if (stepsSeen.size >= 2 && [...stepsSeen.keys()].filter((id) => store.runs.get(id)!.status === 'running').length >= 2)
+      overlap = true;
   });
   const [a, b, c] = await Promise.all([service.start(cfg), service.start(cfg), service.start(cfg)]);
   const statuses = [a, b, c].map((r) => store.runs.get(r.id)!.status).sort();
   assert.deepEqual(statuses, ['queued', 'running', 'running']);
   const done = await Promise.all([a, b, c].map((r) => service.waitFor(r.id)));
-  assert.deepEqual(done.map((r) => r.status), ['completed', 'completed', 'completed']);
+  assert.deepEqual(
+    done.map((r) => r.status),
+    ['completed', 'completed', 'completed'],
+  );
   assert.ok(overlap, 'two runs reported steps while both were running');
   // Same config and seed: the three runs are the same run, whatever thread trained them.
   assert.equal(done[0].finalHeldOut!.total, done[1].finalHeldOut!.total);
@@ -56,7 +60,9 @@ test('pause and resume a live run; stop it, then resume it from its checkpoint',
   assert.equal(store.runs.get(run.id)!.status, 'paused');
   const pausedAt = store.checkpoints.latest(run.id)!.step;
   let stepped = false;
-  const off = service.subscribe((e) => { if (e.type === 'step') stepped = true; });
+  const off = service.subscribe((e) => {
+    if (e.type === 'step') stepped = true;
+  });
   await new Promise((r) => setTimeout(r, 300));
   off();
   assert.equal(stepped, false, 'no steps while paused');

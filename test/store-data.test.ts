@@ -94,12 +94,29 @@ test('epochs are written at once, after the steps before them; close() flushes',
   const runId = newRun(store);
   const w = store.metrics.writer(runId, { batchSize: 1000, maxDelayMs: Infinity });
   for (let s = 1; s <= 17; s++) w.append(step(s));
-  w.appendEpoch({ epoch: 1, step: 17, train: { recon: 50, kl: 12, total: 62 }, heldOut: { recon: 51, kl: 12, total: 63 }, imagesPerSec: 600, wallMs: 119 });
+  w.appendEpoch({
+    epoch: 1,
+    step: 17,
+    train: { recon: 50, kl: 12, total: 62 },
+    heldOut: { recon: 51, kl: 12, total: 63 },
+    imagesPerSec: 600,
+    wallMs: 119,
+  });
   assert.equal(store.metrics.listSteps(runId).length, 17);
   for (let s = 18; s <= 20; s++) w.append(step(s));
-  store.metrics.appendEpoch(runId, { epoch: 2, step: 34, train: { recon: 45, kl: 12, total: 57 }, heldOut: null, imagesPerSec: 610, wallMs: 238 });
+  store.metrics.appendEpoch(runId, {
+    epoch: 2,
+    step: 34,
+    train: { recon: 45, kl: 12, total: 57 },
+    heldOut: null,
+    imagesPerSec: 610,
+    wallMs: 238,
+  });
   const epochs = store.metrics.listEpochs(runId);
-  assert.deepEqual(epochs.map((e) => e.epoch), [1, 2]);
+  assert.deepEqual(
+    epochs.map((e) => e.epoch),
+    [1, 2],
+  );
   assert.deepEqual(epochs[0].heldOut, { recon: 51, kl: 12, total: 63 });
   assert.equal(epochs[1].heldOut, null);
   store.close();
@@ -117,7 +134,15 @@ test('writing for a deleted run fails with not-found and drops the buffer', (t) 
   assert.throws(() => w.flush(), failsWith('not-found'));
   assert.equal(w.pending, 0);
   assert.throws(
-    () => store.metrics.appendEpoch(runId, { epoch: 1, step: 1, train: { recon: 1, kl: 1, total: 2 }, heldOut: null, imagesPerSec: 1, wallMs: 1 }),
+    () =>
+      store.metrics.appendEpoch(runId, {
+        epoch: 1,
+        step: 1,
+        train: { recon: 1, kl: 1, total: 2 },
+        heldOut: null,
+        imagesPerSec: 1,
+        wallMs: 1,
+      }),
     failsWith('not-found'),
   );
 });
@@ -159,10 +184,14 @@ test('truncateAfter drops metrics of an abandoned attempt; replays overwrite', (
   const runId = newRun(store);
   const w = store.metrics.writer(runId, { batchSize: 1000 });
   for (let s = 1; s <= 300; s++) w.append(step(s));
-  for (const e of [1, 2, 3]) w.appendEpoch({ epoch: e, step: e * 100, train: { recon: 1, kl: 1, total: 2 }, heldOut: null, imagesPerSec: 1, wallMs: 1 });
+  for (const e of [1, 2, 3])
+    w.appendEpoch({ epoch: e, step: e * 100, train: { recon: 1, kl: 1, total: 2 }, heldOut: null, imagesPerSec: 1, wallMs: 1 });
   store.metrics.truncateAfter(runId, 200);
   assert.equal(store.metrics.listSteps(runId).at(-1)!.step, 200);
-  assert.deepEqual(store.metrics.listEpochs(runId).map((e) => e.epoch), [1, 2]);
+  assert.deepEqual(
+    store.metrics.listEpochs(runId).map((e) => e.epoch),
+    [1, 2],
+  );
   w.append(step(150, 1));
   w.flush();
   assert.equal(store.metrics.listSteps(runId).find((m) => m.step === 150)!.loss.total, 1);
@@ -173,8 +202,14 @@ test('checkpoints round-trip byte-exact and keep epoch ends plus the newest mid-
   const runId = newRun(store);
   const save = (epoch: number, stepNo: number, atEpochEnd: boolean, optimizer: Uint8Array | null = null) =>
     store.checkpoints.save({
-      runId, epoch, step: stepNo, atEpochEnd, optimizer,
-      encoder: randomBytes(4096 + stepNo), decoder: randomBytes(1024), state: { rngState: [stepNo, 7], offset: stepNo % 100 },
+      runId,
+      epoch,
+      step: stepNo,
+      atEpochEnd,
+      optimizer,
+      encoder: randomBytes(4096 + stepNo),
+      decoder: randomBytes(1024),
+      state: { rngState: [stepNo, 7], offset: stepNo % 100 },
     });
   save(1, 40, false);
   save(1, 80, false);
@@ -183,10 +218,21 @@ test('checkpoints round-trip byte-exact and keep epoch ends plus the newest mid-
   const enc = new Uint8Array(randomBytes(300_000));
   const opt = new Uint8Array(randomBytes(600_000));
   const mid = store.checkpoints.save({
-    runId, epoch: 2, step: 180, encoder: enc, decoder: new Uint8Array([0, 255, 1]), optimizer: opt,
+    runId,
+    epoch: 2,
+    step: 180,
+    encoder: enc,
+    decoder: new Uint8Array([0, 255, 1]),
+    optimizer: opt,
     state: { rngState: [1, 2, 3, 4], offset: 80, nested: { lr: 0.001 } },
   });
-  assert.deepEqual(store.checkpoints.list(runId).map((c) => [c.step, c.atEpochEnd]), [[100, true], [180, false]]);
+  assert.deepEqual(
+    store.checkpoints.list(runId).map((c) => [c.step, c.atEpochEnd]),
+    [
+      [100, true],
+      [180, false],
+    ],
+  );
   assert.equal(mid.bytes, 300_000 + 3 + 600_000);
   assert.ok(!('encoder' in store.checkpoints.list(runId)[0]));
 
@@ -200,12 +246,23 @@ test('checkpoints round-trip byte-exact and keep epoch ends plus the newest mid-
   assert.equal(store.checkpoints.load(9999), null);
 
   save(2, 200, true);
-  assert.deepEqual(store.checkpoints.list(runId).map((c) => c.step), [100, 200]);
+  assert.deepEqual(
+    store.checkpoints.list(runId).map((c) => c.step),
+    [100, 200],
+  );
   store.checkpoints.removeAfter(runId, 100);
   assert.equal(store.checkpoints.latest(runId)!.step, 100);
   assert.equal(store.checkpoints.latest(newRun(store)), null);
   assert.throws(
-    () => store.checkpoints.save({ runId: 999, epoch: 1, step: 1, encoder: new Uint8Array(1), decoder: new Uint8Array(1), state: {} }),
+    () =>
+      store.checkpoints.save({
+        runId: 999,
+        epoch: 1,
+        step: 1,
+        encoder: new Uint8Array(1),
+        decoder: new Uint8Array(1),
+        state: {},
+      }),
     failsWith('not-found'),
   );
 });
@@ -213,23 +270,51 @@ test('checkpoints round-trip byte-exact and keep epoch ends plus the newest mid-
 test('images are saved, listed by kind and read back with their pixels', (t) => {
   const { store } = open(t);
   const runId = newRun(store);
-  const grid = (fill: number) => ({ rows: 2, cols: 3, height: 28, width: 28, pixels: new Uint8Array(2 * 3 * 28 * 28).map((_, i) => (i * fill) % 256) });
+  const grid = (fill: number) => ({
+    rows: 2,
+    cols: 3,
+    height: 28,
+    width: 28,
+    pixels: new Uint8Array(2 * 3 * 28 * 28).map((_, i) => (i * fill) % 256),
+  });
   store.images.save(runId, { epoch: 1, step: 50, kind: 'reconstruction', grid: grid(1) });
   store.images.save(runId, { epoch: 1, step: 50, kind: 'samples', grid: grid(2) });
   const last = store.images.save(runId, { epoch: 1, step: 100, kind: 'reconstruction', grid: grid(3) });
-  assert.deepEqual(store.images.list(runId).map((i) => [i.step, i.kind]), [[50, 'reconstruction'], [50, 'samples'], [100, 'reconstruction']]);
-  assert.deepEqual(store.images.list(runId, 'samples').map((i) => i.step), [50]);
+  assert.deepEqual(
+    store.images.list(runId).map((i) => [i.step, i.kind]),
+    [
+      [50, 'reconstruction'],
+      [50, 'samples'],
+      [100, 'reconstruction'],
+    ],
+  );
+  assert.deepEqual(
+    store.images.list(runId, 'samples').map((i) => i.step),
+    [50],
+  );
   assert.ok(!('grid' in store.images.list(runId)[0]));
   const latest = store.images.latest(runId, 'reconstruction')!;
   assert.equal(latest.id, last.id);
   assert.deepEqual({ ...latest.grid, pixels: [...latest.grid.pixels] }, { ...grid(3), pixels: [...grid(3).pixels] });
   assert.equal(store.images.latest(runId + 1, 'samples'), null);
   assert.throws(
-    () => store.images.save(runId, { epoch: 1, step: 1, kind: 'samples', grid: { rows: 1, cols: 1, height: 28, width: 28, pixels: new Uint8Array(10) } }),
+    () =>
+      store.images.save(runId, {
+        epoch: 1,
+        step: 1,
+        kind: 'samples',
+        grid: { rows: 1, cols: 1, height: 28, width: 28, pixels: new Uint8Array(10) },
+      }),
     failsWith('invalid-argument'),
   );
-  assert.throws(() => store.images.save(runId, { epoch: 1, step: 1, kind: 'noise' as never, grid: grid(1) }), failsWith('invalid-argument'));
-  assert.throws(() => store.images.save(runId + 1, { epoch: 1, step: 1, kind: 'samples', grid: grid(1) }), failsWith('not-found'));
+  assert.throws(
+    () => store.images.save(runId, { epoch: 1, step: 1, kind: 'noise' as never, grid: grid(1) }),
+    failsWith('invalid-argument'),
+  );
+  assert.throws(
+    () => store.images.save(runId + 1, { epoch: 1, step: 1, kind: 'samples', grid: grid(1) }),
+    failsWith('not-found'),
+  );
 });
 
 test('images beyond the cap are thinned, keeping the first and the newest', (t) => {

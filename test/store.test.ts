@@ -95,7 +95,10 @@ test('list is newest first, ties broken by id', (t) => {
   const b = store.runs.create({ config: DEFAULT_CONFIG, name: 'b' });
   const c = store.runs.create({ config: DEFAULT_CONFIG, name: 'c' });
   const old = store.runs.create({ config: DEFAULT_CONFIG, name: 'imported', createdAt: clock.now() - 1e6 });
-  assert.deepEqual(store.runs.list().map((r) => r.id), [c.id, b.id, a.id, old.id]);
+  assert.deepEqual(
+    store.runs.list().map((r) => r.id),
+    [c.id, b.id, a.id, old.id],
+  );
 });
 
 test('update edits name, notes and tags independently; bad input is rejected', (t) => {
@@ -184,11 +187,25 @@ test('removing a run deletes its metrics, checkpoints and images', (t) => {
   const gone = store.runs.create({ config: DEFAULT_CONFIG, name: 'gone' });
   for (const run of [keep, gone]) {
     const w = store.metrics.writer(run.id);
-    for (let s = 1; s <= 20; s++) w.append({ step: s, epoch: 1, loss: { recon: 1, kl: 1, total: 2 }, imagesPerSec: 1, wallMs: s });
+    for (let s = 1; s <= 20; s++)
+      w.append({ step: s, epoch: 1, loss: { recon: 1, kl: 1, total: 2 }, imagesPerSec: 1, wallMs: s });
     w.appendEpoch({ epoch: 1, step: 20, train: { recon: 1, kl: 1, total: 2 }, heldOut: null, imagesPerSec: 1, wallMs: 20 });
     w.close();
-    store.checkpoints.save({ runId: run.id, epoch: 1, step: 20, encoder: new Uint8Array(64), decoder: new Uint8Array(64), state: {}, atEpochEnd: true });
-    store.images.save(run.id, { epoch: 1, step: 20, kind: 'samples', grid: { rows: 1, cols: 1, height: 2, width: 2, pixels: new Uint8Array(4) } });
+    store.checkpoints.save({
+      runId: run.id,
+      epoch: 1,
+      step: 20,
+      encoder: new Uint8Array(64),
+      decoder: new Uint8Array(64),
+      state: {},
+      atEpochEnd: true,
+    });
+    store.images.save(run.id, {
+      epoch: 1,
+      step: 20,
+      kind: 'samples',
+      grid: { rows: 1, cols: 1, height: 2, width: 2, pixels: new Uint8Array(4) },
+    });
   }
   store.runs.remove(gone.id);
   assert.equal(store.runs.get(gone.id), null);

@@ -12,16 +12,30 @@ import { elbo } from '../src/main/engine/loss.ts';
 import { makeOptimizer } from '../src/main/engine/optimizer.ts';
 import { findPreset } from '../src/shared/presets.ts';
 
-interface Parts { recon: number; kl: number; total: number }
+interface Parts {
+  recon: number;
+  kl: number;
+  total: number;
+}
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch-notebook.json', import.meta.url), 'utf8')) as {
   recipe: { name: string; shape: number[]; phase: number; scale: number; offset: number }[];
-  x: number[]; eps: number[]; before: Parts; gradNorms: number[]; afterAdamStep: Parts;
+  x: number[];
+  eps: number[];
+  before: Parts;
+  gradNorms: number[];
+  afterAdamStep: Parts;
 };
 
 /** PyTorch module path -> layer name in model.ts. */
 const LAYER_OF: Record<string, string> = {
-  'encoder.h1.net.0': 'conv1', 'encoder.h1.net.3': 'conv2', 'encoder.h1.net.7': 'fc1', 'encoder.h1.net.9': 'fc2',
-  'encoder.h2': 'sigma_head', 'encoder.g2': 'mean', 'decoder.net.0': 'fc', 'decoder.net.1': 'layer_norm',
+  'encoder.h1.net.0': 'conv1',
+  'encoder.h1.net.3': 'conv2',
+  'encoder.h1.net.7': 'fc1',
+  'encoder.h1.net.9': 'fc2',
+  'encoder.h2': 'sigma_head',
+  'encoder.g2': 'mean',
+  'decoder.net.0': 'fc',
+  'decoder.net.1': 'layer_norm',
 };
 
 function values(r: { shape: number[]; phase: number; scale: number; offset: number }): Float64Array {
@@ -71,7 +85,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       list[kind === 'weight' ? 0 : 1] = toTf(r.name, r.shape, values(r));
       byLayer.set(layer, list);
     }
-    for (const [name, weights] of byLayer) (encoder.layers.find((l) => l.name === name) ?? decoder.getLayer(name)).setWeights(weights);
+    for (const [name, weights] of byLayer)
+      (encoder.layers.find((l) => l.name === name) ?? decoder.getLayer(name)).setWeights(weights);
     // Trainable variables in the fixture's parameter order, for gradient norms.
     for (const r of fixture.recipe) {
       const path = r.name.slice(0, r.name.lastIndexOf('.'));
@@ -84,15 +99,22 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const lossParts = () => {
       const [mean, head] = encoder.apply(x.reshape([1, 28, 28, 1])) as tf.Tensor2D[];
       return elbo({
-        x, mean, head, eps, sigma: model.sigma, likelihood: 'gaussian', beta: 1,
+        x,
+        mean,
+        head,
+        eps,
+        sigma: model.sigma,
+        likelihood: 'gaussian',
+        beta: 1,
         decode: (z) => (decoder.apply(z) as tf.Tensor).reshape([z.shape[0], 784]) as tf.Tensor2D,
       });
     };
-    const read = (): Parts => tf.tidy(() => {
-      const p = lossParts();
-      const [recon, kl] = [p.recon.dataSync()[0], p.kl.dataSync()[0]];
-      return { recon, kl, total: recon + kl };
-    });
+    const read = (): Parts =>
+      tf.tidy(() => {
+        const p = lossParts();
+        const [recon, kl] = [p.recon.dataSync()[0], p.kl.dataSync()[0]];
+        return { recon, kl, total: recon + kl };
+      });
 
     const before = read();
     for (const part of ['recon', 'kl', 'total'] as const) close(before[part], fixture.before[part], `${backend} ${part}`);
@@ -105,7 +127,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const adam = makeOptimizer({ optimizer: 'adam', learningRate: 0.1, batchSize: 1, epochs: 1 });
     adam.applyGradients(grads);
     const after = read();
-    for (const part of ['recon', 'kl', 'total'] as const) close(after[part], fixture.afterAdamStep[part], `${backend} after one Adam step, ${part}`, 2e-3);
+    for (const part of ['recon', 'kl', 'total'] as const)
+      close(after[part], fixture.afterAdamStep[part], `${backend} after one Adam step, ${part}`, 2e-3);
     tf.dispose([x, eps, ...Object.values(grads)]);
     adam.dispose();
     encoder.dispose();

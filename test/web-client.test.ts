@@ -52,7 +52,15 @@ test('the renderer client: typed calls, events, lost connections and reconnectin
   const started = await client.startRun({ config: presetConfig('quick', { 'data.limit': 600, 'optim.epochs': 1 }) });
   assert.ok(started.ok);
   const runId = started.value.id;
-  for (let i = 0; i < 600 && !events.some((e) => e.type === 'training' && e.events.some((te) => te.type === 'status' && te.runId === runId && te.status === 'completed')); i++) {
+  for (
+    let i = 0;
+    i < 600 &&
+    !events.some(
+      (e) =>
+        e.type === 'training' && e.events.some((te) => te.type === 'status' && te.runId === runId && te.status === 'completed'),
+    );
+    i++
+  ) {
     await new Promise((r) => setTimeout(r, 50));
   }
   const detail = await client.getRun({ runId });
@@ -83,7 +91,10 @@ test('the renderer client without a token in the address falls back on storage, 
   const stored = new Map<string, string>();
   const replaced: string[] = [];
   const globals = globalThis as Record<string, unknown>;
-  globals.sessionStorage = { getItem: (k: string) => stored.get(k) ?? null, setItem: (k: string, v: string) => void stored.set(k, v) };
+  globals.sessionStorage = {
+    getItem: (k: string) => stored.get(k) ?? null,
+    setItem: (k: string, v: string) => void stored.set(k, v),
+  };
   globals.history = { state: null, replaceState: (_s: unknown, _u: string, url: string) => void replaced.push(url) };
   const urls: string[] = [];
   class RecordingSocket {

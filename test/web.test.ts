@@ -16,7 +16,8 @@ import { decodeWire, encodeWire, WIRE_MAX_FRAME_BYTES } from '../src/shared/wire
 import { presetConfig } from './helpers.ts';
 import { openRpc, upgradeStatus } from './e2e/ws-rpc.ts';
 
-const INDEX_HTML = '<!doctype html><html><body><div id="app"></div><script type="module" src="/assets/app.js"></script></body></html>';
+const INDEX_HTML =
+  '<!doctype html><html><body><div id="app"></div><script type="module" src="/assets/app.js"></script></body></html>';
 
 interface Fixture {
   core: AppCore;
@@ -45,7 +46,11 @@ async function serve(t: { after(fn: () => Promise<void> | void): void }): Promis
 }
 
 /** A request with the path exactly as given (fetch would normalise `..` away). */
-function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function rawGet(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ hostname, port, path, method: 'GET', headers }, (res) => {
@@ -60,7 +65,13 @@ function rawGet(base: string, path: string, headers: Record<string, string> = {}
 
 test('wire codec: bytes and non-finite numbers round-trip, prototype keys are dropped', () => {
   const pixels = new Uint8Array(100_000).map((_, i) => (i * 7) % 256);
-  const value = { grid: { rows: 1, pixels }, empty: new Uint8Array(0), buffer: Buffer.from([1, 2, 255]), loss: [NaN, Infinity, -Infinity, 1.5], s: 'ok' };
+  const value = {
+    grid: { rows: 1, pixels },
+    empty: new Uint8Array(0),
+    buffer: Buffer.from([1, 2, 255]),
+    loss: [NaN, Infinity, -Infinity, 1.5],
+    s: 'ok',
+  };
   const back = decodeWire(encodeWire(value)) as typeof value;
   assert.ok(back.grid.pixels instanceof Uint8Array);
   assert.deepEqual([...back.grid.pixels], [...pixels]);
@@ -98,7 +109,13 @@ test('HTTP: the token gate, security headers, static files and path traversal', 
   assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
   assert.equal(page.headers['x-content-type-options'], 'nosniff');
   const csp = String(page.headers['content-security-policy']);
-  for (const directive of ["script-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", `connect-src 'self' ws://127.0.0.1:${server.port}`]) {
+  for (const directive of [
+    "script-src 'self'",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    `connect-src 'self' ws://127.0.0.1:${server.port}`,
+  ]) {
     assert.ok(csp.includes(directive), `CSP has ${directive}: ${csp}`);
   }
   const setCookie = String(page.headers['set-cookie']);
@@ -110,11 +127,23 @@ test('HTTP: the token gate, security headers, static files and path traversal', 
   const asset = await rawGet(base, '/assets/app.js', { Cookie: cookie });
   assert.equal(asset.status, 200);
   assert.equal(asset.headers['content-type'], 'text/javascript; charset=utf-8');
-  assert.equal((await rawGet(base, '/runs/3', { Cookie: cookie })).body, INDEX_HTML, 'client-side routes fall back to index.html');
+  assert.equal(
+    (await rawGet(base, '/runs/3', { Cookie: cookie })).body,
+    INDEX_HTML,
+    'client-side routes fall back to index.html',
+  );
   assert.equal((await rawGet(base, '/assets/missing.js', { Cookie: cookie })).status, 404);
   assert.equal((await rawGet(base, '/', { Cookie: `${cookie}x` })).status, 401);
 
-  for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/..%2fsecret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e%2f%2e%2e%2fsecret.txt', '/..%5csecret.txt', '/%00']) {
+  for (const path of [
+    '/../secret.txt',
+    '/assets/../../secret.txt',
+    '/..%2fsecret.txt',
+    '/%2e%2e/secret.txt',
+    '/assets/%2e%2e%2f%2e%2e%2fsecret.txt',
+    '/..%5csecret.txt',
+    '/%00',
+  ]) {
     const r = await rawGet(base, path, { Cookie: cookie });
     assert.equal(r.status, 403, path);
     assert.doesNotMatch(r.body, /outside the static folder/);
@@ -134,7 +163,13 @@ test('WebSocket: the upgrade needs the token and our own origin', async (t) => {
   assert.equal(await upgradeStatus(wsUrl, { origin: 'http://evil.example' }), 403);
   assert.equal(await upgradeStatus(wsUrl, { origin: `http://localhost:${server.port + 1}` }), 403);
   assert.equal(await upgradeStatus(`ws://127.0.0.1:${server.port}/other?token=${server.token}`), 404);
-  assert.equal(await upgradeStatus(wsUrl, { headers: { Host: `evil.example:${server.port}` }, origin: `http://evil.example:${server.port}` }), 403);
+  assert.equal(
+    await upgradeStatus(wsUrl, {
+      headers: { Host: `evil.example:${server.port}` },
+      origin: `http://evil.example:${server.port}`,
+    }),
+    403,
+  );
   assert.equal(await upgradeStatus(wsUrl, { origin: `http://127.0.0.1:${server.port}` }), 101);
   assert.equal(await upgradeStatus(bare, { headers: { Cookie: `vae_workbench_${server.port}=${server.token}` } }), 101);
 });
@@ -160,7 +195,15 @@ test('WebSocket: invalid calls and malformed frames get error envelopes and chan
   const missing = await rpc.call('getRun', { runId: 99 });
   assert.ok(!missing.ok && missing.error.code === 'not-found');
 
-  for (const frame of ['{not json', '[]', '42', 'null', '{"method":"listRuns"}', '{"id":{},"method":"listRuns"}', '{"id":1.5,"method":"listRuns"}']) {
+  for (const frame of [
+    '{not json',
+    '[]',
+    '42',
+    'null',
+    '{"method":"listRuns"}',
+    '{"id":{},"method":"listRuns"}',
+    '{"id":1.5,"method":"listRuns"}',
+  ]) {
     const reply = await rpc.sendRaw(frame);
     assert.equal(reply.id, null, frame);
     assert.equal(reply.result.ok, false, frame);
@@ -201,10 +244,20 @@ test('a real run over the socket: coalesced training batches, then getRun return
   const all = training.flatMap((r) => (r.event as Extract<WorkbenchEvent, { type: 'training' }>).events);
   const steps = all.filter((e): e is Extract<TrainingEvent, { type: 'step' }> => e.type === 'step' && e.runId === run.id);
   assert.ok(steps.length > 0);
-  assert.deepEqual(steps.map((s) => s.step), Array.from({ length: steps.length }, (_, i) => i + 1), 'every step arrives, in order');
+  assert.deepEqual(
+    steps.map((s) => s.step),
+    Array.from({ length: steps.length }, (_, i) => i + 1),
+    'every step arrives, in order',
+  );
   assert.ok(rpc.events.some((r) => r.event.type === 'runs-changed'));
   // Every client gets the same stream.
-  assert.equal(watcher.events.filter((r) => r.event.type === 'training').flatMap((r) => (r.event as Extract<WorkbenchEvent, { type: 'training' }>).events).filter((e) => e.type === 'step').length, steps.length);
+  assert.equal(
+    watcher.events
+      .filter((r) => r.event.type === 'training')
+      .flatMap((r) => (r.event as Extract<WorkbenchEvent, { type: 'training' }>).events)
+      .filter((e) => e.type === 'step').length,
+    steps.length,
+  );
 
   const image = all.find((e): e is Extract<TrainingEvent, { type: 'image' }> => e.type === 'image');
   if (image) {
@@ -215,7 +268,9 @@ test('a real run over the socket: coalesced training batches, then getRun return
   const times = training.map((r) => r.at);
   const gaps = times.slice(1).map((at, i) => at - times[i]);
   const maxPerSecond = Math.max(...times.map((at) => times.filter((b) => b >= at && b < at + 1000).length));
-  t.diagnostic(`${training.length} training batches for ${steps.length} steps; max ${maxPerSecond} in any second; min gap ${gaps.length ? Math.min(...gaps).toFixed(1) : '-'} ms`);
+  t.diagnostic(
+    `${training.length} training batches for ${steps.length} steps; max ${maxPerSecond} in any second; min gap ${gaps.length ? Math.min(...gaps).toFixed(1) : '-'} ms`,
+  );
   assert.ok(maxPerSecond <= 21, `at most ~20 batches a second, got ${maxPerSecond}`);
   // Spacing is checked where it is decided, in test/events.test.ts: arrival times here also carry
   // the receiving side's scheduling, which can deliver two batches back to back under load.
@@ -241,14 +296,23 @@ test('a fast stream of steps still arrives as at most ~20 batches a second', asy
   const started = await rpc.call('startRun', { config });
   assert.ok(started.ok, JSON.stringify(started));
   const runId = (started.value as RunRecord).id;
-  await rpc.waitForEvent((e) => e.type === 'training' && e.events.some((te) => te.runId === runId && te.type === 'status' && te.status === 'completed'), 60_000);
+  await rpc.waitForEvent(
+    (e) =>
+      e.type === 'training' && e.events.some((te) => te.runId === runId && te.type === 'status' && te.status === 'completed'),
+    60_000,
+  );
 
   const batches = rpc.events.filter((r) => r.event.type === 'training');
-  const stepCount = batches.reduce((n, r) => n + (r.event as Extract<WorkbenchEvent, { type: 'training' }>).events.filter((e) => e.type === 'step').length, 0);
+  const stepCount = batches.reduce(
+    (n, r) => n + (r.event as Extract<WorkbenchEvent, { type: 'training' }>).events.filter((e) => e.type === 'step').length,
+    0,
+  );
   const times = batches.map((r) => r.at);
   const span = (times.at(-1)! - times[0]) / 1000;
   const maxPerSecond = Math.max(...times.map((at) => times.filter((b) => b >= at && b < at + 1000).length));
-  t.diagnostic(`${stepCount} steps in ${batches.length} batches over ${span.toFixed(2)} s: ${(batches.length / span).toFixed(1)} batches/s on average, max ${maxPerSecond} in any second, ${(stepCount / span).toFixed(0)} steps/s`);
+  t.diagnostic(
+    `${stepCount} steps in ${batches.length} batches over ${span.toFixed(2)} s: ${(batches.length / span).toFixed(1)} batches/s on average, max ${maxPerSecond} in any second, ${(stepCount / span).toFixed(0)} steps/s`,
+  );
   assert.ok(span > 1, 'the stream lasted long enough to measure a rate');
   assert.ok(maxPerSecond <= 21, `at most ~20 batches a second, got ${maxPerSecond}`);
   assert.ok(stepCount > batches.length * 2, 'steps were coalesced');

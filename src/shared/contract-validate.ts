@@ -69,7 +69,10 @@ function pointsField(points: unknown): AppError | null {
     for (let d = 0; d < z.length; d++) {
       const v: unknown = z[d];
       if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > MAX_COORDINATE)
-        return bad(`points[${i}][${d}] must be a finite number from -${MAX_COORDINATE} to ${MAX_COORDINATE}`, `points[${i}][${d}]`);
+        return bad(
+          `points[${i}][${d}] must be a finite number from -${MAX_COORDINATE} to ${MAX_COORDINATE}`,
+          `points[${i}][${d}]`,
+        );
     }
   }
   return null;
@@ -134,7 +137,12 @@ const CHECKS: Record<MethodName, Check> = {
     const o = object(p, ['runIds']);
     if (isAppError(o)) return o;
     const ids = o.runIds;
-    if (!Array.isArray(ids) || ids.length === 0 || ids.length > 10_000 || ids.some((id) => typeof id !== 'number' || !Number.isInteger(id) || id < 1))
+    if (
+      !Array.isArray(ids) ||
+      ids.length === 0 ||
+      ids.length > 10_000 ||
+      ids.some((id) => typeof id !== 'number' || !Number.isInteger(id) || id < 1)
+    )
       return bad('runIds must be a non-empty list of run ids', 'runIds');
     return null;
   },
@@ -155,9 +163,14 @@ const CHECKS: Record<MethodName, Check> = {
   encodeImages: (p) => {
     const o = object(p, ['runId', 'step', 'count', 'sourceRunId', 'includeImages']);
     if (isAppError(o)) return o;
-    const e = intField(o, 'runId', 1, MAX_ID) ?? stepField(o) ?? intField(o, 'count', 1, MAX_ENCODE) ?? intField(o, 'sourceRunId', 1, MAX_ID, true);
+    const e =
+      intField(o, 'runId', 1, MAX_ID) ??
+      stepField(o) ??
+      intField(o, 'count', 1, MAX_ENCODE) ??
+      intField(o, 'sourceRunId', 1, MAX_ID, true);
     if (e) return e;
-    if (o.includeImages !== undefined && typeof o.includeImages !== 'boolean') return bad('includeImages must be true or false', 'includeImages');
+    if (o.includeImages !== undefined && typeof o.includeImages !== 'boolean')
+      return bad('includeImages must be true or false', 'includeImages');
     return null;
   },
 };

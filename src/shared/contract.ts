@@ -145,9 +145,23 @@ export type MethodArgs<M extends MethodName> = WorkbenchMethods[M][0];
 export type MethodResult<M extends MethodName> = WorkbenchMethods[M][1];
 
 export const METHOD_NAMES = [
-  'getAppInfo', 'inspectDataset', 'pickDataFile', 'pickExportFolder', 'startRun', 'pauseRun', 'resumeRun', 'stopRun',
-  'listRuns', 'getRun', 'getImage', 'updateRun', 'deleteRuns', 'exportRun', 'importRun',
-  'decodeLatents', 'encodeImages',
+  'getAppInfo',
+  'inspectDataset',
+  'pickDataFile',
+  'pickExportFolder',
+  'startRun',
+  'pauseRun',
+  'resumeRun',
+  'stopRun',
+  'listRuns',
+  'getRun',
+  'getImage',
+  'updateRun',
+  'deleteRuns',
+  'exportRun',
+  'importRun',
+  'decodeLatents',
+  'encodeImages',
 ] as const satisfies readonly MethodName[];
 
 /** Events pushed from main. Training events arrive in batches, at most ~20 a second per client. */

@@ -2,14 +2,7 @@
 // against the field table in config.ts, plus the rules that span fields. Unknown keys are errors,
 // so a typo in a config file is reported rather than silently ignored.
 
-import {
-  type ExperimentConfig,
-  type FieldSpec,
-  FIELDS,
-  fieldSpec,
-  getPath,
-  setPath,
-} from './config.ts';
+import { type ExperimentConfig, type FieldSpec, FIELDS, fieldSpec, getPath, setPath } from './config.ts';
 import { DEFAULT_CONFIG } from './presets.ts';
 import type { FieldError, Result } from './result.ts';
 
@@ -25,8 +18,7 @@ function checkField(spec: FieldSpec, value: unknown): string | null {
       return null;
     }
     case 'enum':
-      if (typeof value !== 'string' || !spec.options.includes(value))
-        return `must be one of ${spec.options.join(', ')}`;
+      if (typeof value !== 'string' || !spec.options.includes(value)) return `must be one of ${spec.options.join(', ')}`;
       return null;
     case 'intList': {
       if (!Array.isArray(value)) return 'must be a list of whole numbers';
@@ -72,7 +64,10 @@ function crossFieldErrors(c: ExperimentConfig): FieldError[] {
       out.push({ field: 'model.encoder', message: 'seed-conv needs images of at least 14x14' });
   }
   if (c.model.decoder === 'deconv' && (c.data.imageHeight % 4 !== 0 || c.data.imageWidth % 4 !== 0))
-    out.push({ field: 'model.decoder', message: 'deconv upsamples twice by 2, so image height and width must be multiples of 4' });
+    out.push({
+      field: 'model.decoder',
+      message: 'deconv upsamples twice by 2, so image height and width must be multiples of 4',
+    });
   return out;
 }
 
@@ -121,8 +116,7 @@ export function validateConfig(input: unknown, base: ExperimentConfig = DEFAULT_
  */
 export function parseAssignment(assignment: string): Result<{ path: string; value: unknown }> {
   const eq = assignment.indexOf('=');
-  if (eq <= 0)
-    return { ok: false, error: { code: 'invalid-argument', message: `--set expects key=value, got "${assignment}"` } };
+  if (eq <= 0) return { ok: false, error: { code: 'invalid-argument', message: `--set expects key=value, got "${assignment}"` } };
   const path = assignment.slice(0, eq).trim();
   const raw = assignment.slice(eq + 1).trim();
   const spec = fieldSpec(path);
@@ -144,7 +138,14 @@ export function parseAssignment(assignment: string): Result<{ path: string; valu
       const nums = parts.map(Number);
       const bad = parts.find((p, i) => p === '' || !Number.isInteger(nums[i]));
       if (bad !== undefined)
-        return { ok: false, error: { code: 'invalid-argument', message: `${path} must be comma-separated whole numbers, got "${raw}"`, field: path } };
+        return {
+          ok: false,
+          error: {
+            code: 'invalid-argument',
+            message: `${path} must be comma-separated whole numbers, got "${raw}"`,
+            field: path,
+          },
+        };
       return { ok: true, value: { path, value: nums } };
     }
     default:

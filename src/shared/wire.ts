@@ -103,7 +103,8 @@ export function decodeWire(text: string): unknown {
     const record = value as Record<string, unknown>;
     const only = soleKey(record);
     if (only === U8 && typeof record[U8] === 'string') return base64ToBytes(record[U8]);
-    if (only === NUM && (record[NUM] === 'NaN' || record[NUM] === 'Infinity' || record[NUM] === '-Infinity')) return Number(record[NUM]);
+    if (only === NUM && (record[NUM] === 'NaN' || record[NUM] === 'Infinity' || record[NUM] === '-Infinity'))
+      return Number(record[NUM]);
     return value;
   });
 }

@@ -16,13 +16,13 @@ import { openRpc } from './ws-rpc.ts';
 const VIEWPORT = { width: 1360, height: 900 };
 const shoot = (page: Page, name: string, full = true) => shootSchemes(page, `compare-${name}`, VIEWPORT, full);
 
-
 /** The page's globals, typed by hand (this file is compiled without the DOM's types). */
 type PageGlobals = { document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null } };
 
 async function waitForAttr(page: Page, testid: string, attr: string, value: string, timeout = 30_000): Promise<void> {
   await page.waitForFunction(
-    ([id, name, want]) => (globalThis as unknown as PageGlobals).document.querySelector(`[data-testid="${id}"]`)?.getAttribute(name) === want,
+    ([id, name, want]) =>
+      (globalThis as unknown as PageGlobals).document.querySelector(`[data-testid="${id}"]`)?.getAttribute(name) === want,
     [testid, attr, value] as const,
     { timeout },
   );
@@ -39,7 +39,13 @@ test('UI compare: three real runs side by side, then one removed', { timeout: 15
   const configs = [
     presetConfig('quick', { ...base, 'run.name': 'z2 lr 2e-3', 'model.latentDim': 2, 'optim.learningRate': 2e-3 }),
     presetConfig('quick', { ...base, 'run.name': 'z2 lr 5e-3', 'model.latentDim': 2, 'optim.learningRate': 5e-3 }),
-    presetConfig('quick', { ...base, 'run.name': 'z16 beta 4', 'model.latentDim': 16, 'optim.learningRate': 2e-3, 'loss.beta': 4 }),
+    presetConfig('quick', {
+      ...base,
+      'run.name': 'z16 beta 4',
+      'model.latentDim': 16,
+      'optim.learningRate': 2e-3,
+      'loss.beta': 4,
+    }),
   ];
   const ids: number[] = [];
   for (const config of configs) {
@@ -50,7 +56,10 @@ test('UI compare: three real runs side by side, then one removed', { timeout: 15
   const [a, b, c] = ids;
   await Promise.all(
     ids.map((id) =>
-      rpc.waitForEvent((e) => e.type === 'training' && e.events.some((x) => x.type === 'status' && x.runId === id && x.status === 'completed'), 90_000),
+      rpc.waitForEvent(
+        (e) => e.type === 'training' && e.events.some((x) => x.type === 'status' && x.runId === id && x.status === 'completed'),
+        90_000,
+      ),
     ),
   );
 
@@ -127,8 +136,13 @@ test('UI compare: three real runs side by side, then one removed', { timeout: 15
   const metrics = page.getByTestId('metrics-table');
   assert.equal(await metrics.getAttribute('data-columns'), '3');
   assert.equal(await metrics.locator('thead th.run-heading').count(), 3);
-  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="metric-row-final-heldout"] td[data-best]') !== null);
-  for (const cell of await metrics.getByTestId('metric-row-final-heldout').locator('td').allInnerTexts()) assert.match(cell, /^\d+\.\d\d$/);
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="metric-row-final-heldout"] td[data-best]') !==
+      null,
+  );
+  for (const cell of await metrics.getByTestId('metric-row-final-heldout').locator('td').allInnerTexts())
+    assert.match(cell, /^\d+\.\d\d$/);
 
   // Images: every run reconstructs the first run's images; the 2-D decoders share the points; KL bars for all.
   await waitForAttr(page, 'compare-recon', 'data-rows', '3', 60_000);
@@ -190,7 +204,13 @@ test('UI compare: three real runs side by side, then one removed', { timeout: 15
   // A live run added to the comparison fills in as it trains: its curve, then its images once it
   // has a checkpoint.
   // Batch 8 on 2,000 images: ~450 steps, long enough to be added while it trains.
-  const liveConfig = presetConfig('quick', { ...base, 'data.limit': 2000, 'optim.batchSize': 8, 'run.name': 'live z2', 'model.latentDim': 2 });
+  const liveConfig = presetConfig('quick', {
+    ...base,
+    'data.limit': 2000,
+    'optim.batchSize': 8,
+    'run.name': 'live z2',
+    'model.latentDim': 2,
+  });
   const started = await rpc.call('startRun', { config: liveConfig });
   assert.ok(started.ok);
   const d = (started.value as RunRecord).id;

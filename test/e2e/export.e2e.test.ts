@@ -20,10 +20,15 @@ test('UI export: a finished run downloads as a zip with its manifest and models'
   t.after(() => workbench.close());
   const rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
   t.after(() => rpc.close());
-  const started = await rpc.call('startRun', { config: presetConfig('quick', { 'data.limit': 400, 'optim.epochs': 1, 'run.name': 'export e2e' }) });
+  const started = await rpc.call('startRun', {
+    config: presetConfig('quick', { 'data.limit': 400, 'optim.epochs': 1, 'run.name': 'export e2e' }),
+  });
   assert.ok(started.ok, JSON.stringify(started));
   const run = started.value as RunRecord;
-  await rpc.waitForEvent((e) => e.type === 'training' && e.events.some((x) => x.type === 'status' && x.runId === run.id && x.status === 'completed'), 60_000);
+  await rpc.waitForEvent(
+    (e) => e.type === 'training' && e.events.some((x) => x.type === 'status' && x.runId === run.id && x.status === 'completed'),
+    60_000,
+  );
 
   const browser = await launchBrowser();
   t.after(() => browser.close());
@@ -38,7 +43,12 @@ test('UI export: a finished run downloads as a zip with its manifest and models'
   await page.goto(`${workbench.origin}/#/runs/${run.id}`);
   await page.locator(`[data-testid="run-view"][data-status="completed"]`).waitFor();
   const button = page.getByTestId('export');
-  await page.waitForFunction(() => !(globalThis as unknown as { document: { querySelector(s: string): { disabled: boolean } } }).document.querySelector('[data-testid="export"]').disabled);
+  await page.waitForFunction(
+    () =>
+      !(globalThis as unknown as { document: { querySelector(s: string): { disabled: boolean } } }).document.querySelector(
+        '[data-testid="export"]',
+      ).disabled,
+  );
   await page.screenshot({ path: join(ARTIFACTS, 'export-run-view.png') });
 
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), button.click()]);
@@ -53,7 +63,9 @@ test('UI export: a finished run downloads as a zip with its manifest and models'
     assert.match(listing.stdout, new RegExp(`^${name.replace('.', '\\.')}\\s`, 'm'), `${name} in:\n${listing.stdout}`);
 
   // A run still training cannot be exported yet.
-  const live = await rpc.call('startRun', { config: presetConfig('quick', { 'data.limit': 2000, 'optim.epochs': 50, 'optim.batchSize': 2 }) });
+  const live = await rpc.call('startRun', {
+    config: presetConfig('quick', { 'data.limit': 2000, 'optim.epochs': 50, 'optim.batchSize': 2 }),
+  });
   assert.ok(live.ok);
   const liveId = (live.value as RunRecord).id;
   await page.goto(`${workbench.origin}/#/runs/${liveId}`);

@@ -108,12 +108,16 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => fail(new Error(`serve.js printed no address within ${options.timeoutMs ?? 30_000} ms:\n${output}`)), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => fail(new Error(`serve.js printed no address within ${options.timeoutMs ?? 30_000} ms:\n${output}`)),
+      options.timeoutMs ?? 30_000,
+    );
     const poll = setInterval(() => {
       const m = URL_LINE.exec(output);
       if (m) done(m[1]);
     }, 20);
-    const onExit = (code: number | null) => fail(new Error(`serve.js exited (code ${code}) before printing its address:\n${output}`));
+    const onExit = (code: number | null) =>
+      fail(new Error(`serve.js exited (code ${code}) before printing its address:\n${output}`));
     child.once('exit', onExit);
     function done(value: string) {
       clearTimeout(timer);
@@ -159,7 +163,14 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -167,7 +178,10 @@ export async function launchBrowser(): Promise<Browser> {
  * A new page in its own context, with every page error and console error collected into `problems`
  * (a test ends by asserting it is empty: a view that works but logs errors is still broken).
  */
-export async function openPage(browser: Browser, viewport: { width: number; height: number }): Promise<{ page: Page; problems: string[] }> {
+export async function openPage(
+  browser: Browser,
+  viewport: { width: number; height: number },
+): Promise<{ page: Page; problems: string[] }> {
   const page = await (await browser.newContext({ viewport })).newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -184,7 +198,12 @@ export const ARTIFACTS = join(ROOT, 'test-artifacts');
  * person to look at. `full`: the whole content pane at once; the page itself does not scroll (the
  * pane does), so the window grows to fit it, then returns to `viewport`.
  */
-export async function shootSchemes(page: Page, name: string, viewport: { width: number; height: number }, full = true): Promise<void> {
+export async function shootSchemes(
+  page: Page,
+  name: string,
+  viewport: { width: number; height: number },
+  full = true,
+): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
   if (full) {
     const bottom = await page.locator('main').evaluate((el) => {

@@ -36,10 +36,15 @@ test('the built server trains a run and stops it with a checkpoint on SIGTERM', 
   assert.ok(decoded.ok, JSON.stringify(decoded));
   assert.equal((decoded.value as DecodedImages).grid.pixels.length, 28 * 28);
 
-  const long = await rpc.call('startRun', { config: presetConfig('quick', { 'data.limit': 3000, 'optim.epochs': 5, 'optim.batchSize': 8 }) });
+  const long = await rpc.call('startRun', {
+    config: presetConfig('quick', { 'data.limit': 3000, 'optim.epochs': 5, 'optim.batchSize': 8 }),
+  });
   assert.ok(long.ok);
   const longId = (long.value as RunRecord).id;
-  await rpc.waitForEvent((e) => e.type === 'training' && e.events.some((te) => te.runId === longId && te.type === 'step' && te.step >= 10), 60_000);
+  await rpc.waitForEvent(
+    (e) => e.type === 'training' && e.events.some((te) => te.runId === longId && te.type === 'step' && te.step >= 10),
+    60_000,
+  );
   const closed = rpc.closed;
   const exitCode = await workbench.close();
   assert.equal(exitCode, 0, workbench.output());

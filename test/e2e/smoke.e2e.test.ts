@@ -39,12 +39,12 @@ test('browser mode: the app renders with the token and is refused without it', a
 
   // A WebSocket from the page itself: allowed by the CSP, authenticated by the cookie alone, and
   // accepted by the origin check with the browser's real Origin header.
-  const reply = await page.evaluate(`new Promise((resolve) => {
+  const reply = (await page.evaluate(`new Promise((resolve) => {
     const ws = new WebSocket('ws://' + location.host + '/ws');
     ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'getAppInfo' }));
     ws.onmessage = (m) => { const f = JSON.parse(m.data); if (f.id === 1) { ws.close(); resolve(f.result); } };
     ws.onerror = () => resolve({ ok: false, error: 'socket error' });
-  })`) as { ok: boolean; value?: { shell: string } };
+  })`)) as { ok: boolean; value?: { shell: string } };
   assert.equal(reply.ok, true, JSON.stringify(reply));
   assert.equal(reply.value?.shell, 'browser');
 

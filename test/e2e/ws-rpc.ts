@@ -47,7 +47,9 @@ export function openRpc(url: string, options: ClientOptions = {}): Promise<RpcSo
   const pending = new Map<number | string | null, Array<(reply: WireReply) => void>>();
   const events: ReceivedEvent[] = [];
   const watchers = new Set<() => void>();
-  const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((r) =>
+    ws.on('close', (code, reason) => r({ code, reason: reason.toString() })),
+  );
 
   ws.on('message', (data, isBinary) => {
     if (isBinary) throw new Error('the server sent a binary frame');

@@ -7,7 +7,8 @@ import { isMethodName, validateArgs } from '../../shared/contract-validate.ts';
 import { toAppError, type Result } from '../../shared/result.ts';
 
 export async function dispatch(handlers: WorkbenchHandlers, method: unknown, payload: unknown): Promise<Result<unknown>> {
-  if (!isMethodName(method)) return { ok: false, error: { code: 'invalid-argument', message: `unknown method "${String(method)}"` } };
+  if (!isMethodName(method))
+    return { ok: false, error: { code: 'invalid-argument', message: `unknown method "${String(method)}"` } };
   const args = validateArgs(method, payload);
   if (!args.ok) return args;
   try {

@@ -36,7 +36,8 @@ function notFound(message: string): AppFailure {
 
 /** A relative path would resolve against main's working folder, which the caller cannot see. */
 function absoluteDir(dir: string): string {
-  if (!isAbsolute(dir)) throw new AppFailure({ code: 'invalid-argument', message: `dir must be an absolute path, got "${dir}"`, field: 'dir' });
+  if (!isAbsolute(dir))
+    throw new AppFailure({ code: 'invalid-argument', message: `dir must be an absolute path, got "${dir}"`, field: 'dir' });
   return dir;
 }
 

@@ -36,7 +36,8 @@ export async function withStore<T>(db: string | undefined, use: (store: Store) =
 
 export function parseRunId(text: string | undefined): number {
   const id = Number(text);
-  if (!text || !Number.isInteger(id) || id <= 0) throw new UsageError(`expected a run id (a positive whole number), got "${text ?? ''}"`);
+  if (!text || !Number.isInteger(id) || id <= 0)
+    throw new UsageError(`expected a run id (a positive whole number), got "${text ?? ''}"`);
   return id;
 }
 

@@ -38,7 +38,10 @@ function readConfigFile(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    fail({ code: 'invalid-argument', message: code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${(e as Error).message}` });
+    fail({
+      code: 'invalid-argument',
+      message: code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${(e as Error).message}`,
+    });
   }
   try {
     return JSON.parse(text);
@@ -51,7 +54,12 @@ function readConfigFile(file: string): unknown {
 export function buildConfig(inputs: ConfigInputs): ExperimentConfig {
   const presetId = inputs.preset ?? 'quick';
   const preset = findPreset(presetId);
-  if (!preset) fail({ code: 'invalid-argument', message: `unknown preset "${presetId}"; choose one of ${PRESETS.map((p) => p.id).join(', ')}`, field: 'preset' });
+  if (!preset)
+    fail({
+      code: 'invalid-argument',
+      message: `unknown preset "${presetId}"; choose one of ${PRESETS.map((p) => p.id).join(', ')}`,
+      field: 'preset',
+    });
   let config = preset.config;
   if (inputs.configFile) {
     const checked = validateConfig(readConfigFile(inputs.configFile), config);

@@ -58,7 +58,8 @@ async function main(): Promise<number> {
         out(JSON.stringify({ ...run, epochs, checkpoints: store.checkpoints.list(id) }));
       } else {
         const history = epochs.map(
-          (e) => `  epoch ${String(e.epoch).padStart(3)}  train ${e.train.total.toFixed(2)}  held-out ${e.heldOut ? e.heldOut.total.toFixed(2) : '-'}  ${Math.round(e.imagesPerSec)} img/s`,
+          (e) =>
+            `  epoch ${String(e.epoch).padStart(3)}  train ${e.train.total.toFixed(2)}  held-out ${e.heldOut ? e.heldOut.total.toFixed(2) : '-'}  ${Math.round(e.imagesPerSec)} img/s`,
         );
         out([runDetails(run), ...(history.length ? ['', 'Epochs:', ...history] : [])].join('\n'));
       }

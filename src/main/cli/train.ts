@@ -72,8 +72,10 @@ async function main(): Promise<number> {
   const onEvent = (e: TrainingEvent) => {
     if (json) return;
     if (e.type === 'started') {
-      process.stderr.write(`Run ${e.runId}: ${e.trainSize} training and ${e.heldOutSize} held-out images, ${e.totalSteps} steps on ${e.backend}` +
-        `${e.fromStep ? `, resuming at step ${e.fromStep}` : ''}\n${e.backendNote ? `  (${e.backendNote})\n` : ''}`);
+      process.stderr.write(
+        `Run ${e.runId}: ${e.trainSize} training and ${e.heldOutSize} held-out images, ${e.totalSteps} steps on ${e.backend}` +
+          `${e.fromStep ? `, resuming at step ${e.fromStep}` : ''}\n${e.backendNote ? `  (${e.backendNote})\n` : ''}`,
+      );
     } else if (e.type === 'step' && tty) {
       const now = Date.now();
       if (now - lastLine < 100 && e.step !== e.totalSteps) return;
@@ -81,7 +83,9 @@ async function main(): Promise<number> {
       process.stderr.write(`\r\x1b[2K${progressLine({ ...e, epochs })}`);
     } else if (e.type === 'epoch') {
       if (tty) process.stderr.write('\r\x1b[2K');
-      process.stderr.write(`epoch ${e.metric.epoch}/${epochs}  train ${lossText(e.metric.train)}  held-out ${lossText(e.metric.heldOut)}  ${Math.round(e.metric.imagesPerSec)} img/s\n`);
+      process.stderr.write(
+        `epoch ${e.metric.epoch}/${epochs}  train ${lossText(e.metric.train)}  held-out ${lossText(e.metric.heldOut)}  ${Math.round(e.metric.imagesPerSec)} img/s\n`,
+      );
     } else if (e.type === 'status' && e.status === 'paused') {
       process.stderr.write('\npaused\n');
     }
@@ -112,7 +116,9 @@ async function main(): Promise<number> {
           `  train     -ELBO ${lossText(run.finalTrain)}\n` +
           `  held-out  -ELBO ${lossText(run.finalHeldOut)}\n` +
           `  ${run.imagesPerSec ? Math.round(run.imagesPerSec) : '-'} images/s\n` +
-          (run.status === 'interrupted' ? `Resume with: npm run train -- --resume ${run.id}${values.db ? ` --db ${values.db}` : ''}\n` : ''),
+          (run.status === 'interrupted'
+            ? `Resume with: npm run train -- --resume ${run.id}${values.db ? ` --db ${values.db}` : ''}\n`
+            : ''),
       );
     }
     if (run.status === 'completed') return 0;

@@ -110,7 +110,10 @@ export class CsvImageParser {
       this.parse(line1.subarray(bomBytes));
       return;
     }
-    const names = text.replace(/\r?\n$/, '').split(',').map((s) => s.trim().replace(/^"(.*)"$/, '$1'));
+    const names = text
+      .replace(/\r?\n$/, '')
+      .split(',')
+      .map((s) => s.trim().replace(/^"(.*)"$/, '$1'));
     if (names.length !== this.columns) {
       throw badData(
         `${this.path}: line 1 (header) has ${names.length} columns, expected ${this.columns} ` +
@@ -193,7 +196,15 @@ export class CsvImageParser {
   }
 
   /** The slow path for a field that is empty, signed, fractional, padded or large: throws if it is bad. */
-  private checkField(line: number, field: number, value: number, digits: number, flags: number, buf: Uint8Array, at: number): void {
+  private checkField(
+    line: number,
+    field: number,
+    value: number,
+    digits: number,
+    flags: number,
+    buf: Uint8Array,
+    at: number,
+  ): void {
     const what = field === 0 ? 'label' : 'pixel value';
     if (digits === 0) this.fail(line, field, `empty value (expected a ${what})`);
     if (flags & FRACTION_NONZERO) {

@@ -87,9 +87,7 @@ function filterByLabel(ds: Dataset, wanted: number[]): Uint32Array {
   for (let i = 0; i < ds.count; i++) if (keep.has(ds.labels[i])) out[n++] = i;
   if (n === 0) {
     const present = [...new Set(ds.labels)].sort((a, b) => a - b);
-    throw badData(
-      `no images in ${ds.name} have labels [${wanted.join(', ')}]; its labels are [${present.join(', ')}]`,
-    );
+    throw badData(`no images in ${ds.name} have labels [${wanted.join(', ')}]; its labels are [${present.join(', ')}]`);
   }
   return out.slice(0, n);
 }
@@ -101,9 +99,7 @@ function filterByLabel(ds: Dataset, wanted: number[]): Uint32Array {
  */
 export function prepareSplit(ds: Dataset, cfg: DataConfig, seed: number): DatasetSplit {
   if (ds.height !== cfg.imageHeight || ds.width !== cfg.imageWidth) {
-    throw badData(
-      `${ds.name} has ${ds.height}x${ds.width} images, but the config expects ${cfg.imageHeight}x${cfg.imageWidth}`,
-    );
+    throw badData(`${ds.name} has ${ds.height}x${ds.width} images, but the config expects ${cfg.imageHeight}x${cfg.imageWidth}`);
   }
   const order = shuffleInPlace(filterByLabel(ds, cfg.labels), makeRng(deriveSeed(seed, 'data-split')));
   const used = cfg.limit > 0 && cfg.limit < order.length ? order.subarray(0, cfg.limit) : order;

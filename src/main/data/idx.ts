@@ -88,9 +88,7 @@ function parseLabels(file: WholeFile, imageCount: number, imagesPath: string): I
   }
   const count = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4);
   if (count !== imageCount) {
-    throw badData(
-      `${info.path}: has ${count} labels (header at ${at(file, 4)}), but ${imagesPath} has ${imageCount} images`,
-    );
+    throw badData(`${info.path}: has ${count} labels (header at ${at(file, 4)}), but ${imagesPath} has ${imageCount} images`);
   }
   checkLength(file, LABELS_HEADER + count, `${count} labels`);
   return Int32Array.from(bytes.subarray(LABELS_HEADER, LABELS_HEADER + count));

@@ -13,7 +13,10 @@ try {
     for (const label of ds.labels) labelCounts[label] = (labelCounts[label] ?? 0) + 1;
     labelCounts = Array.from(labelCounts, (n) => n ?? 0);
   }
-  parentPort!.postMessage({ ok: true, value: { name: ds.name, fingerprint: ds.fingerprint, count: ds.count, height: ds.height, width: ds.width, labelCounts } });
+  parentPort!.postMessage({
+    ok: true,
+    value: { name: ds.name, fingerprint: ds.fingerprint, count: ds.count, height: ds.height, width: ds.width, labelCounts },
+  });
 } catch (e) {
   parentPort!.postMessage({ ok: false, error: toAppError(e) });
 }

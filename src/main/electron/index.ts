@@ -100,9 +100,12 @@ function projectUrl(): string | undefined {
       homepage?: unknown;
       repository?: unknown;
     };
-    const repo = typeof pkg.repository === 'object' && pkg.repository ? (pkg.repository as { url?: unknown }).url : pkg.repository;
-    const candidate = [pkg.homepage, typeof repo === 'string' ? repo.replace(/^git\+/, '').replace(/\.git$/, '') : undefined]
-      .find(isAllowedExternalUrl);
+    const repo =
+      typeof pkg.repository === 'object' && pkg.repository ? (pkg.repository as { url?: unknown }).url : pkg.repository;
+    const candidate = [
+      pkg.homepage,
+      typeof repo === 'string' ? repo.replace(/^git\+/, '').replace(/\.git$/, '') : undefined,
+    ].find(isAllowedExternalUrl);
     return candidate;
   } catch {
     return undefined;

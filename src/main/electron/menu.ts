@@ -66,7 +66,9 @@ export function menuTemplate(deps: MenuDeps): MenuItemConstructorOptions[] {
   const view: MenuItemConstructorOptions = {
     label: '&View',
     submenu: [
-      ...(deps.isDev ? [{ role: 'reload' } as const, { role: 'forceReload' } as const, { role: 'toggleDevTools' } as const, sep] : []),
+      ...(deps.isDev
+        ? [{ role: 'reload' } as const, { role: 'forceReload' } as const, { role: 'toggleDevTools' } as const, sep]
+        : []),
       { role: 'resetZoom' },
       { role: 'zoomIn' },
       { role: 'zoomOut' },
@@ -78,9 +80,7 @@ export function menuTemplate(deps: MenuDeps): MenuItemConstructorOptions[] {
   const windowMenu: MenuItemConstructorOptions = {
     label: '&Window',
     role: 'windowMenu',
-    submenu: mac
-      ? [{ role: 'minimize' }, { role: 'zoom' }, sep, { role: 'front' }]
-      : [{ role: 'minimize' }, { role: 'close' }],
+    submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, sep, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }],
   };
 
   const helpItems: MenuItemConstructorOptions[] = [];

@@ -67,8 +67,10 @@ async function initWasm(): Promise<string> {
   await activate('wasm');
   const kernels = registerProjectKernels();
   const threads = wasm.getThreadsCount();
-  return `wasm (${simd ? 'SIMD' : 'no SIMD: expect several times slower'}, ${threads} thread${threads === 1 ? '' : 's'}` +
-    `${kernels.length > 0 ? `, project kernels: ${kernels.join(', ')}` : ''})`;
+  return (
+    `wasm (${simd ? 'SIMD' : 'no SIMD: expect several times slower'}, ${threads} thread${threads === 1 ? '' : 's'}` +
+    `${kernels.length > 0 ? `, project kernels: ${kernels.join(', ')}` : ''})`
+  );
 }
 
 async function initCpu(): Promise<string> {
@@ -110,4 +112,3 @@ export async function initBackend(choice: BackendChoice): Promise<BackendResult>
   }
   throw new Error(`no tfjs backend could be initialised: ${skipped.join('; ')}`);
 }
-

@@ -101,9 +101,13 @@ export function buildEncoder(cfg: ModelConfig, image: ImageShape, seed: number):
   let width: number;
   if (cfg.encoder === 'seed-conv') {
     // The notebook's h1: Conv(1->32, 5) ReLU MaxPool2, Conv(32->64, 3) ReLU MaxPool2, Linear 512, Linear 256.
-    h = tf.layers.conv2d({ filters: 32, kernelSize: 5, activation: 'relu', name: 'conv1', ...init.forLayer(25) }).apply(input) as tf.SymbolicTensor;
+    h = tf.layers
+      .conv2d({ filters: 32, kernelSize: 5, activation: 'relu', name: 'conv1', ...init.forLayer(25) })
+      .apply(input) as tf.SymbolicTensor;
     h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool1' }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', name: 'conv2', ...init.forLayer(9 * 32) }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .conv2d({ filters: 64, kernelSize: 3, activation: 'relu', name: 'conv2', ...init.forLayer(9 * 32) })
+      .apply(h) as tf.SymbolicTensor;
     h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool2' }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.flatten({ name: 'flatten' }).apply(h) as tf.SymbolicTensor;
     width = h.shape[1] as number;
@@ -128,7 +132,12 @@ export function buildEncoder(cfg: ModelConfig, image: ImageShape, seed: number):
  * Decoder: z [N,L] -> logits [N,H,W,1]. `exportable` builds it from stock layers only. The pixel mean is sigmoid(logits) for both likelihoods, so
  * the seed decoder's LayerNorm output is the logit and its final Sigmoid is applied by the loss.
  */
-export function buildDecoder(cfg: ModelConfig, image: ImageShape, seed: number, options: { exportable?: boolean } = {}): tf.LayersModel {
+export function buildDecoder(
+  cfg: ModelConfig,
+  image: ImageShape,
+  seed: number,
+  options: { exportable?: boolean } = {},
+): tf.LayersModel {
   const init = new Initializers(cfg.init, seed, 'decoder');
   const pixels = image.height * image.width;
   const input = tf.input({ shape: [cfg.latentDim], name: 'z' });
@@ -158,12 +167,27 @@ export function buildDecoder(cfg: ModelConfig, image: ImageShape, seed: number, 
     const w4 = image.width / 4;
     h = dense(init, cfg.latentDim, h4 * w4 * c0, 'relu', 'fc').apply(input) as tf.SymbolicTensor;
     h = tf.layers.reshape({ targetShape: [h4, w4, c0], name: 'to_map' }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers.conv2dTranspose({
-      filters: c1, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu', name: 'deconv1', ...init.forLayer(16 * c0),
-    }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers.conv2dTranspose({
-      filters: 1, kernelSize: 4, strides: 2, padding: 'same', name: 'deconv2', ...init.forLayer(16 * c1),
-    }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .conv2dTranspose({
+        filters: c1,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        activation: 'relu',
+        name: 'deconv1',
+        ...init.forLayer(16 * c0),
+      })
+      .apply(h) as tf.SymbolicTensor;
+    h = tf.layers
+      .conv2dTranspose({
+        filters: 1,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        name: 'deconv2',
+        ...init.forLayer(16 * c1),
+      })
+      .apply(h) as tf.SymbolicTensor;
   }
   return tf.model({ inputs: input, outputs: h, name: 'decoder' });
 }

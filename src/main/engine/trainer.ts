@@ -62,14 +62,20 @@ export class Trainer {
     this.encoder = buildEncoder(config.model, image, config.run.seed);
     this.decoder = buildDecoder(config.model, image, config.run.seed);
     this.optimizer = makeOptimizer(config.optim);
-    this.variables = [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map(
-      (w) => (w as unknown as { read(): tf.Variable }).read(),
+    this.variables = [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map((w) =>
+      (w as unknown as { read(): tf.Variable }).read(),
     );
     const n = data.train.count;
     this.stepsPerEpoch = Math.ceil(n / config.optim.batchSize);
     this.totalSteps = this.stepsPerEpoch * config.optim.epochs;
     this.batchBuffer = new Float32Array(config.optim.batchSize * this.pixels);
-    this.priorZ = tf.randomNormal([SAMPLE_COUNT, config.model.latentDim], 0, 1, 'float32', deriveSeed(config.run.seed, 'prior-samples'));
+    this.priorZ = tf.randomNormal(
+      [SAMPLE_COUNT, config.model.latentDim],
+      0,
+      1,
+      'float32',
+      deriveSeed(config.run.seed, 'prior-samples'),
+    );
   }
 
   get done(): boolean {

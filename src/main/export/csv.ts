@@ -6,8 +6,16 @@ import type { EpochMetric, LossParts, StepMetric } from '../../shared/training.t
 
 export const STEP_COLUMNS = ['step', 'epoch', 'recon', 'kl', 'total', 'images_per_sec', 'wall_ms'] as const;
 export const EPOCH_COLUMNS = [
-  'epoch', 'step', 'train_recon', 'train_kl', 'train_total',
-  'held_out_recon', 'held_out_kl', 'held_out_total', 'images_per_sec', 'wall_ms',
+  'epoch',
+  'step',
+  'train_recon',
+  'train_kl',
+  'train_total',
+  'held_out_recon',
+  'held_out_kl',
+  'held_out_total',
+  'images_per_sec',
+  'wall_ms',
 ] as const;
 
 const num = (v: number): string => (Number.isNaN(v) ? 'NaN' : String(v));
@@ -18,13 +26,23 @@ function table(header: readonly string[], rows: string[][]): string {
 }
 
 export function stepsToCsv(steps: readonly StepMetric[]): string {
-  return table(STEP_COLUMNS, steps.map((m) => [String(m.step), String(m.epoch), ...loss(m.loss), num(m.imagesPerSec), num(m.wallMs)]));
+  return table(
+    STEP_COLUMNS,
+    steps.map((m) => [String(m.step), String(m.epoch), ...loss(m.loss), num(m.imagesPerSec), num(m.wallMs)]),
+  );
 }
 
 export function epochsToCsv(epochs: readonly EpochMetric[]): string {
   return table(
     EPOCH_COLUMNS,
-    epochs.map((m) => [String(m.epoch), String(m.step), ...loss(m.train), ...loss(m.heldOut), num(m.imagesPerSec), num(m.wallMs)]),
+    epochs.map((m) => [
+      String(m.epoch),
+      String(m.step),
+      ...loss(m.train),
+      ...loss(m.heldOut),
+      num(m.imagesPerSec),
+      num(m.wallMs),
+    ]),
   );
 }
 
@@ -34,10 +52,12 @@ export class CsvError extends Error {}
 function rowsOf(text: string, header: readonly string[]): string[][] {
   const lines = text.split(/\r?\n/);
   if (lines[lines.length - 1] === '') lines.pop();
-  if (lines.length === 0 || lines[0] !== header.join(',')) throw new CsvError(`line 1: expected the header "${header.join(',')}"`);
+  if (lines.length === 0 || lines[0] !== header.join(','))
+    throw new CsvError(`line 1: expected the header "${header.join(',')}"`);
   return lines.slice(1).map((line, i) => {
     const cells = line.split(',');
-    if (cells.length !== header.length) throw new CsvError(`line ${i + 2}: expected ${header.length} values, found ${cells.length}`);
+    if (cells.length !== header.length)
+      throw new CsvError(`line ${i + 2}: expected ${header.length} values, found ${cells.length}`);
     return cells;
   });
 }
@@ -51,7 +71,8 @@ function parser(cells: string[], line: number, header: readonly string[]) {
   };
   const count = (i: number): number => {
     const v = value(i);
-    if (!Number.isInteger(v) || v < 0) throw new CsvError(`line ${line}: ${header[i]} must be a whole number, found "${cells[i]}"`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new CsvError(`line ${line}: ${header[i]} must be a whole number, found "${cells[i]}"`);
     return v;
   };
   const parts = (i: number): LossParts => ({ recon: value(i), kl: value(i + 1), total: value(i + 2) });

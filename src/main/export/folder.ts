@@ -21,7 +21,8 @@ export async function checkTarget(target: string): Promise<void> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
   }
-  if (entries.length > 0) throw new AppFailure({ code: 'conflict', message: `${target} already exists and is not empty; choose a new folder.` });
+  if (entries.length > 0)
+    throw new AppFailure({ code: 'conflict', message: `${target} already exists and is not empty; choose a new folder.` });
 }
 
 /** Writes `files` (relative path -> bytes) as the folder `target`; returns the absolute target. */

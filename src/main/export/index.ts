@@ -21,7 +21,9 @@ function inWorker<T>(job: ExportJob): Promise<T> {
   return new Promise<T>((done, fail) => {
     worker.once('message', (r: Result<T>) => (r.ok ? done(r.value) : fail(new AppFailure(r.error))));
     worker.once('error', (e) => fail(new AppFailure({ code: 'internal', message: `the export worker failed: ${e.message}` })));
-    worker.once('exit', (code) => fail(new AppFailure({ code: 'internal', message: `the export worker exited (code ${code}) without an answer` })));
+    worker.once('exit', (code) =>
+      fail(new AppFailure({ code: 'internal', message: `the export worker exited (code ${code}) without an answer` })),
+    );
   }).finally(() => void worker.terminate());
 }
 
@@ -30,9 +32,13 @@ export function collectExport(store: Store, runId: number, target: string, appVe
   const run = store.runs.get(runId);
   if (!run) throw new AppFailure({ code: 'not-found', message: `Run ${runId} does not exist.` });
   if (LIVE_STATUSES.includes(run.status))
-    throw new AppFailure({ code: 'conflict', message: `Run ${runId} is ${run.status}; export it once it has finished or been stopped.` });
+    throw new AppFailure({
+      code: 'conflict',
+      message: `Run ${runId} is ${run.status}; export it once it has finished or been stopped.`,
+    });
   const checkpoint = store.checkpoints.latest(runId);
-  if (!checkpoint) throw new AppFailure({ code: 'not-found', message: `Run ${runId} has no checkpoint, so there are no weights to export.` });
+  if (!checkpoint)
+    throw new AppFailure({ code: 'not-found', message: `Run ${runId} has no checkpoint, so there are no weights to export.` });
   const images = IMAGE_KINDS.flatMap((kind) => {
     const image = store.images.latest(runId, kind);
     return image ? [{ kind, epoch: image.epoch, step: image.step, grid: image.grid }] : [];

@@ -26,7 +26,12 @@ export const FILES = {
 
 /** Files every export has; images are optional (a run may have logged none). */
 export const REQUIRED_FILES: readonly string[] = [
-  FILES.encoderModel, FILES.encoderWeights, FILES.decoderModel, FILES.decoderWeights, FILES.steps, FILES.epochs,
+  FILES.encoderModel,
+  FILES.encoderWeights,
+  FILES.decoderModel,
+  FILES.decoderWeights,
+  FILES.steps,
+  FILES.epochs,
 ];
 
 /** JSON has no NaN: a diverged loss part is written as null. */
@@ -119,12 +124,16 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
   };
   const numOrNull = (o: Record<string, unknown>, key: string, at: string): number | null => {
     const v = o[key];
-    return v === null || (typeof v === 'number' && Number.isFinite(v)) ? (v as number | null) : fail(`${at}${key} must be a number or null`);
+    return v === null || (typeof v === 'number' && Number.isFinite(v))
+      ? (v as number | null)
+      : fail(`${at}${key} must be a number or null`);
   };
   const date = (o: Record<string, unknown>, key: string, nullable: boolean): string | null => {
     const v = o[key];
     if (v === null && nullable) return null;
-    return typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? v : fail(`run.${key} must be an ISO date${nullable ? ' or null' : ''}`);
+    return typeof v === 'string' && !Number.isNaN(Date.parse(v))
+      ? v
+      : fail(`run.${key} must be an ISO date${nullable ? ' or null' : ''}`);
   };
   const loss = (v: unknown, at: string): JsonLoss | null => {
     if (v === null) return null;
@@ -133,7 +142,8 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
   };
 
   const m = obj(value, 'the manifest');
-  if (m.format !== FORMAT_NAME) fail(`format is ${JSON.stringify(m.format)}, expected "${FORMAT_NAME}" (not a VAE Workbench run export)`);
+  if (m.format !== FORMAT_NAME)
+    fail(`format is ${JSON.stringify(m.format)}, expected "${FORMAT_NAME}" (not a VAE Workbench run export)`);
   if (m.formatVersion !== FORMAT_VERSION)
     fail(`formatVersion ${JSON.stringify(m.formatVersion)} is not supported (this app reads version ${FORMAT_VERSION})`);
 
@@ -159,10 +169,17 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
     const o = obj(v, `images[${i}]`);
     const at = `images[${i}].`;
     const kind = o.kind;
-    if (kind !== 'reconstruction' && kind !== 'samples' && kind !== 'latent-grid') fail(`${at}kind must be reconstruction, samples or latent-grid`);
+    if (kind !== 'reconstruction' && kind !== 'samples' && kind !== 'latent-grid')
+      fail(`${at}kind must be reconstruction, samples or latent-grid`);
     const dims = { rows: int(o, 'rows', at), cols: int(o, 'cols', at), height: int(o, 'height', at), width: int(o, 'width', at) };
     if (Object.values(dims).some((d) => d < 1)) fail(`${at}rows, cols, height and width must be at least 1`);
-    return { path: str(o, 'path', at), kind: kind as ManifestImage['kind'], step: int(o, 'step', at), epoch: int(o, 'epoch', at), ...dims };
+    return {
+      path: str(o, 'path', at),
+      kind: kind as ManifestImage['kind'],
+      step: int(o, 'step', at),
+      epoch: int(o, 'epoch', at),
+      ...dims,
+    };
   });
 
   if (!Array.isArray(m.files)) fail('files must be a list');
@@ -203,7 +220,11 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
     },
     dataset: { name: str(dataset, 'name', 'dataset.'), fingerprint: str(dataset, 'fingerprint', 'dataset.') },
     backend: str(m, 'backend', ''),
-    checkpoint: { step: int(checkpoint, 'step', 'checkpoint.'), epoch: int(checkpoint, 'epoch', 'checkpoint.'), atEpochEnd: checkpoint.atEpochEnd as boolean },
+    checkpoint: {
+      step: int(checkpoint, 'step', 'checkpoint.'),
+      epoch: int(checkpoint, 'epoch', 'checkpoint.'),
+      atEpochEnd: checkpoint.atEpochEnd as boolean,
+    },
     models: m.models as ExportManifest['models'],
     images,
     files,

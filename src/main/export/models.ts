@@ -60,7 +60,8 @@ async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts>
 
 export async function saveModel(model: tf.LayersModel): Promise<SavedModel> {
   const artifacts = await artifactsOf(model);
-  const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+  const weightData =
+    artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
   // The same fields, in the same order, as tfjs's own file savers write.
   const json = {
     modelTopology: artifacts.modelTopology,
@@ -87,17 +88,21 @@ export function weightsFromFile(file: ModelJsonFile, weights: Uint8Array): Named
   const aligned = weights.slice();
   const floats = new Float32Array(aligned.buffer, 0, Math.floor(aligned.byteLength / 4));
   let offset = 0;
-  return file.weightsManifest.flatMap((group) => group.weights).map((spec) => {
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    const values = floats.slice(offset, offset + size);
-    offset += size;
-    return { name: spec.name, shape: spec.shape.slice(), values };
-  });
+  return file.weightsManifest
+    .flatMap((group) => group.weights)
+    .map((spec) => {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      const values = floats.slice(offset, offset + size);
+      offset += size;
+      return { name: spec.name, shape: spec.shape.slice(), values };
+    });
 }
 
 /** Loads an exported model exactly as a user would: plain tfjs, from memory, no custom classes. */
 export function loadPlainModel(file: ModelJsonFile, weights: Uint8Array): Promise<tf.LayersModel> {
   const specs = file.weightsManifest.flatMap((group) => group.weights) as tf.io.WeightsManifestEntry[];
   const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: file.modelTopology, weightSpecs: specs, weightData: data, format: file.format }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: file.modelTopology, weightSpecs: specs, weightData: data, format: file.format }),
+  );
 }

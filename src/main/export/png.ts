@@ -47,7 +47,8 @@ export function encodePng(image: GrayImage): Uint8Array {
   const { width, height, pixels } = image;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
     throw new Error(`PNG size must be positive whole numbers, got ${width}x${height}`);
-  if (pixels.length !== width * height) throw new Error(`PNG of ${width}x${height} needs ${width * height} pixels, got ${pixels.length}`);
+  if (pixels.length !== width * height)
+    throw new Error(`PNG of ${width}x${height} needs ${width * height} pixels, got ${pixels.length}`);
   const header = new Uint8Array(13);
   const hv = new DataView(header.buffer);
   hv.setUint32(0, width);
@@ -56,7 +57,12 @@ export function encodePng(image: GrayImage): Uint8Array {
   // Filter type 0 on every row: digit grids are mostly flat black, which deflate handles well anyway.
   const raw = new Uint8Array(height * (width + 1));
   for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  const parts = [SIGNATURE, chunk('IHDR', header), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', new Uint8Array(0))];
+  const parts = [
+    SIGNATURE,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', new Uint8Array(0)),
+  ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {
@@ -76,7 +82,8 @@ function paeth(a: number, b: number, c: number): number {
 
 /** Decodes an 8-bit grayscale PNG; throws an Error saying what is wrong with any other file. */
 export function decodePng(bytes: Uint8Array): GrayImage {
-  if (bytes.length < SIGNATURE.length || SIGNATURE.some((b, i) => bytes[i] !== b)) throw new Error('not a PNG file (bad signature)');
+  if (bytes.length < SIGNATURE.length || SIGNATURE.some((b, i) => bytes[i] !== b))
+    throw new Error('not a PNG file (bad signature)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = SIGNATURE.length;
   let width = 0;
@@ -97,7 +104,9 @@ export function decodePng(bytes: Uint8Array): GrayImage {
       height = hv.getUint32(4);
       const [depth, color, , , interlace] = data.subarray(8, 13);
       if (depth !== 8 || color !== COLOR_GRAY || interlace !== 0)
-        throw new Error(`PNG must be 8-bit grayscale, not interlaced (bit depth ${depth}, color type ${color}, interlace ${interlace})`);
+        throw new Error(
+          `PNG must be 8-bit grayscale, not interlaced (bit depth ${depth}, color type ${color}, interlace ${interlace})`,
+        );
     } else if (type === 'IDAT') {
       idat.push(data);
     } else if (type === 'IEND') {

@@ -11,7 +11,14 @@ import { encodeWeights } from '../engine/weights.ts';
 import { CsvError, epochsFromCsv, stepsFromCsv } from './csv.ts';
 import { sha256 } from './folder.ts';
 import { FILES, MANIFEST_FILE, REQUIRED_FILES, badData, checkManifest, type ExportManifest } from './manifest.ts';
-import { expectedModelJson, loadPlainModel, weightsFromFile, WEIGHTS_FILE, type ModelJsonFile, type ModelPart } from './models.ts';
+import {
+  expectedModelJson,
+  loadPlainModel,
+  weightsFromFile,
+  WEIGHTS_FILE,
+  type ModelJsonFile,
+  type ModelPart,
+} from './models.ts';
 import { decodePng } from './png.ts';
 
 /** A checked export, ready to be stored in one transaction by the main thread. */
@@ -86,8 +93,10 @@ export async function readExport(dir: string): Promise<ImportPayload> {
     } catch {
       throw badData(at(f.path), 'missing (listed in manifest.json)');
     }
-    if (bytes.length !== f.bytes) throw badData(at(f.path), `has ${bytes.length} bytes, manifest.json says ${f.bytes} (truncated or changed)`);
-    if (sha256(bytes) !== f.sha256) throw badData(at(f.path), 'checksum does not match manifest.json (the file was changed or damaged)');
+    if (bytes.length !== f.bytes)
+      throw badData(at(f.path), `has ${bytes.length} bytes, manifest.json says ${f.bytes} (truncated or changed)`);
+    if (sha256(bytes) !== f.sha256)
+      throw badData(at(f.path), 'checksum does not match manifest.json (the file was changed or damaged)');
     contents.set(f.path, bytes);
   }
   for (const path of REQUIRED_FILES) {
@@ -125,10 +134,18 @@ export async function readExport(dir: string): Promise<ImportPayload> {
     }
     const { rows, cols, height, width } = image;
     if (png.width !== cols * width || png.height !== rows * height)
-      throw badData(at(image.path), `is ${png.width}x${png.height} pixels, manifest.json describes ${rows}x${cols} images of ${height}x${width}`);
+      throw badData(
+        at(image.path),
+        `is ${png.width}x${png.height} pixels, manifest.json describes ${rows}x${cols} images of ${height}x${width}`,
+      );
     // The latent grid is derived from the decoder and can be made again; the store keeps logged grids only.
     if (image.kind === 'latent-grid') continue;
-    images.push({ kind: image.kind, epoch: image.epoch, step: image.step, grid: { rows, cols, height, width, pixels: png.pixels } });
+    images.push({
+      kind: image.kind,
+      epoch: image.epoch,
+      step: image.step,
+      grid: { rows, cols, height, width, pixels: png.pixels },
+    });
   }
 
   return { manifest, config, steps, epochs, images, encoder: blobs.encoder, decoder: blobs.decoder };
@@ -136,7 +153,12 @@ export async function readExport(dir: string): Promise<ImportPayload> {
 
 /** Checks one model file pair against its config; returns its weights as a checkpoint blob. */
 async function checkModel(
-  part: ModelPart, jsonPath: string, jsonText: string, weightsPath: string, weights: Uint8Array, config: ExperimentConfig,
+  part: ModelPart,
+  jsonPath: string,
+  jsonText: string,
+  weightsPath: string,
+  weights: Uint8Array,
+  config: ExperimentConfig,
 ): Promise<Uint8Array> {
   let file: ModelJsonFile;
   try {
@@ -144,13 +166,20 @@ async function checkModel(
   } catch (e) {
     throw badData(jsonPath, `not valid JSON (${(e as Error).message})`);
   }
-  if (!file || typeof file !== 'object' || file.format !== 'layers-model' || !file.modelTopology || !Array.isArray(file.weightsManifest))
+  if (
+    !file ||
+    typeof file !== 'object' ||
+    file.format !== 'layers-model' ||
+    !file.modelTopology ||
+    !Array.isArray(file.weightsManifest)
+  )
     throw badData(jsonPath, 'not a TensorFlow.js Layers model (needs format "layers-model", modelTopology and weightsManifest)');
   const expected = await expectedModelJson(config, part);
   const topology = firstDifference(file.modelTopology.config, expected.modelTopology.config, 'modelTopology.config');
   if (topology) throw badData(jsonPath, `the ${part} does not match what the manifest's config builds: ${topology}`);
   const paths = file.weightsManifest.flatMap((g) => g.paths);
-  if (paths.length !== 1 || paths[0] !== WEIGHTS_FILE) throw badData(jsonPath, `weightsManifest must name one file, ${WEIGHTS_FILE}`);
+  if (paths.length !== 1 || paths[0] !== WEIGHTS_FILE)
+    throw badData(jsonPath, `weightsManifest must name one file, ${WEIGHTS_FILE}`);
   const specs = file.weightsManifest.flatMap((g) => g.weights);
   const expectedSpecs = expected.weightsManifest.flatMap((g) => g.weights);
   const specDiff = firstDifference(
@@ -160,7 +189,8 @@ async function checkModel(
   );
   if (specDiff) throw badData(jsonPath, `the ${part}'s weights do not match what the config builds: ${specDiff}`);
   const needed = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (weights.length !== needed) throw badData(weightsPath, `has ${weights.length} bytes, the weights in model.json need ${needed}`);
+  if (weights.length !== needed)
+    throw badData(weightsPath, `has ${weights.length} bytes, the weights in model.json need ${needed}`);
   try {
     // What a user of the export would do: if plain tfjs cannot load it, it is not a good export.
     (await loadPlainModel(file, weights)).dispose();

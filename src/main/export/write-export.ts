@@ -8,8 +8,14 @@ import { readTensors } from '../engine/read-tensor.ts';
 import { epochsToCsv, stepsToCsv } from './csv.ts';
 import { writeFolderAtomically, sha256 } from './folder.ts';
 import {
-  FILES, FORMAT_NAME, FORMAT_VERSION, MANIFEST_FILE, lossToJson,
-  type ExportManifest, type ManifestFile, type ManifestImage,
+  FILES,
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  MANIFEST_FILE,
+  lossToJson,
+  type ExportManifest,
+  type ManifestFile,
+  type ManifestImage,
 } from './manifest.ts';
 import { loadExportModel, saveModel, MODEL_PARTS } from './models.ts';
 import { encodePng, gridToImage } from './png.ts';
@@ -74,7 +80,17 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
         const grid = latentGrid(model, config.data.imageHeight, config.data.imageWidth);
         files.set(FILES.latentGrid, encodePng(gridToImage(grid)));
         const { rows, cols, height, width } = grid;
-        images.push({ path: FILES.latentGrid, kind: 'latent-grid', step: checkpoint.step, epoch: checkpoint.epoch, rows, cols, height, width, range: LATENT_GRID_RANGE });
+        images.push({
+          path: FILES.latentGrid,
+          kind: 'latent-grid',
+          step: checkpoint.step,
+          epoch: checkpoint.epoch,
+          rows,
+          cols,
+          height,
+          width,
+          range: LATENT_GRID_RANGE,
+        });
       }
     } finally {
       model.dispose();

@@ -32,7 +32,8 @@ export class ImageSourceCache {
     }
     const split = prepareSplit(ds, source.data, source.seed);
     // A run that held nothing out is shown with its training images rather than nothing at all.
-    const result: SourceImages = split.heldOut.count > 0 ? { images: split.heldOut, split: 'held-out' } : { images: split.train, split: 'train' };
+    const result: SourceImages =
+      split.heldOut.count > 0 ? { images: split.heldOut, split: 'held-out' } : { images: split.train, split: 'train' };
     remember(this.splits, splitKey, result, MAX_SPLITS);
     return result;
   }

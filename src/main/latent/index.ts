@@ -37,18 +37,31 @@ export class LatentService {
   async decode(run: RunRecord, step: number | undefined, points: number[][], cols?: number): Promise<DecodedImages> {
     const latentDim = run.config.model.latentDim;
     const wrong = points.findIndex((z) => z.length !== latentDim);
-    if (wrong >= 0) throw invalid(`points[${wrong}] has ${points[wrong].length} numbers, but run ${run.id} has a ${latentDim}-dimensional latent space`, `points[${wrong}]`);
+    if (wrong >= 0)
+      throw invalid(
+        `points[${wrong}] has ${points[wrong].length} numbers, but run ${run.id} has a ${latentDim}-dimensional latent space`,
+        `points[${wrong}]`,
+      );
     const checkpoint = this.checkpoint(run, step);
     const flat = new Float32Array(points.length * latentDim);
     points.forEach((z, i) => flat.set(z, i * latentDim));
     const value = (await this.request(run, checkpoint, {
-      op: 'decode', latentDim, points: flat, cols: Math.min(cols ?? points.length, points.length),
+      op: 'decode',
+      latentDim,
+      points: flat,
+      cols: Math.min(cols ?? points.length, points.length),
     })) as { grid: ImageGrid; decodeMs: number };
     return { runId: run.id, step: checkpoint.step, epoch: checkpoint.epoch, grid: value.grid, decodeMs: value.decodeMs };
   }
 
   /** Encodes the first `count` held-out images of `source` with `run`'s encoder at `step`. */
-  async encode(run: RunRecord, step: number | undefined, source: RunRecord, count: number, includeImages: boolean): Promise<LatentEncoding> {
+  async encode(
+    run: RunRecord,
+    step: number | undefined,
+    source: RunRecord,
+    count: number,
+    includeImages: boolean,
+  ): Promise<LatentEncoding> {
     const { imageHeight: h, imageWidth: w } = run.config.data;
     const { imageHeight: sh, imageWidth: sw } = source.config.data;
     if (h !== sh || w !== sw)
@@ -58,8 +71,20 @@ export class LatentService {
       op: 'encode',
       count,
       includeImages,
-      source: { data: source.config.data, seed: source.config.run.seed, fingerprint: source.datasetFingerprint, label: `run ${source.id}` },
-    })) as { split: 'held-out' | 'train'; count: number; means: Float32Array; klPerDim: number[]; labels: number[] | null; images: ImageGrid | null };
+      source: {
+        data: source.config.data,
+        seed: source.config.run.seed,
+        fingerprint: source.datasetFingerprint,
+        label: `run ${source.id}`,
+      },
+    })) as {
+      split: 'held-out' | 'train';
+      count: number;
+      means: Float32Array;
+      klPerDim: number[];
+      labels: number[] | null;
+      images: ImageGrid | null;
+    };
     return {
       runId: run.id,
       step: checkpoint.step,
@@ -85,10 +110,19 @@ export class LatentService {
 
   private checkpoint(run: RunRecord, step: number | undefined): CheckpointMeta {
     const all = this.store.checkpoints.list(run.id);
-    if (all.length === 0) throw new AppFailure({ code: 'not-found', message: `Run ${run.id} has no checkpoint yet, so it has no weights to decode with.` });
+    if (all.length === 0)
+      throw new AppFailure({
+        code: 'not-found',
+        message: `Run ${run.id} has no checkpoint yet, so it has no weights to decode with.`,
+      });
     if (step === undefined) return all[all.length - 1];
     const found = all.find((c) => c.step === step);
-    if (!found) throw new AppFailure({ code: 'not-found', message: `Run ${run.id} has no checkpoint at step ${step}; it has ${all.map((c) => c.step).join(', ')}.`, field: 'step' });
+    if (!found)
+      throw new AppFailure({
+        code: 'not-found',
+        message: `Run ${run.id} has no checkpoint at step ${step}; it has ${all.map((c) => c.step).join(', ')}.`,
+        field: 'step',
+      });
     return found;
   }
 
@@ -113,9 +147,16 @@ export class LatentService {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if ('missing' in reply) {
-      if (p.model.weights) return p.fail(new AppFailure({ code: 'internal', message: 'the latent worker refused a model it was given' }));
+      if (p.model.weights)
+        return p.fail(new AppFailure({ code: 'internal', message: 'the latent worker refused a model it was given' }));
       const checkpoint = this.store.checkpoints.load(p.checkpointId);
-      if (!checkpoint) return p.fail(new AppFailure({ code: 'not-found', message: `The checkpoint was removed (the run was resumed or deleted); reload the view.` }));
+      if (!checkpoint)
+        return p.fail(
+          new AppFailure({
+            code: 'not-found',
+            message: `The checkpoint was removed (the run was resumed or deleted); reload the view.`,
+          }),
+        );
       this.send({ ...p, model: { ...p.model, weights: { encoder: checkpoint.encoder, decoder: checkpoint.decoder } } });
       return;
     }

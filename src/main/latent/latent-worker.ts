@@ -45,7 +45,13 @@ async function encode(model: LoadedModel, request: Extract<LatentRequest, { op: 
   const encoded = await encodeImages(model, images, count);
   const pixels = images.height * images.width;
   const grid = request.includeImages
-    ? imageGrid(Array.from({ length: count }, (_, i) => images.images.subarray(i * pixels, (i + 1) * pixels)), count, 1, images.height, images.width)
+    ? imageGrid(
+        Array.from({ length: count }, (_, i) => images.images.subarray(i * pixels, (i + 1) * pixels)),
+        count,
+        1,
+        images.height,
+        images.width,
+      )
     : null;
   const labels = images.labels ? Array.from(images.labels.subarray(0, count)) : null;
   return { split, count, means: encoded.means, klPerDim: Array.from(encoded.klPerDim), labels, images: grid };

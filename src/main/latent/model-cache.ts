@@ -69,7 +69,10 @@ function load(ref: ModelRef): LoadedModel {
   } catch (e) {
     encoder.dispose();
     decoder.dispose();
-    throw new AppFailure({ code: 'internal', message: `checkpoint ${ref.key} does not fit its run's model: ${(e as Error).message}` });
+    throw new AppFailure({
+      code: 'internal',
+      message: `checkpoint ${ref.key} does not fit its run's model: ${(e as Error).message}`,
+    });
   }
   return { config, encoder, decoder, busy: 0 };
 }

@@ -29,6 +29,4 @@ export type LatentRequest =
   | { id: number; op: 'encode'; model: ModelRef; source: ImageSource; count: number; includeImages: boolean };
 
 export type LatentReply =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: AppError }
-  | { id: number; missing: true };
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: AppError } | { id: number; missing: true };

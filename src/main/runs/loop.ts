@@ -51,7 +51,14 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
   const wallMs = () => performance.now() - startedAt;
   const setStatus = (status: RunStatus, message = '') => io.emit({ type: 'status', runId, status, message });
   const previews = () => {
-    io.emit({ type: 'image', runId, epoch: pos.epoch, step: pos.step, kind: 'reconstruction', grid: trainer.reconstructionGrid() });
+    io.emit({
+      type: 'image',
+      runId,
+      epoch: pos.epoch,
+      step: pos.step,
+      kind: 'reconstruction',
+      grid: trainer.reconstructionGrid(),
+    });
     io.emit({ type: 'image', runId, epoch: pos.epoch, step: pos.step, kind: 'samples', grid: trainer.samplesGrid() });
   };
   const saveCheckpoint = async () => {
@@ -69,7 +76,11 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
     const control = io.control();
     if (control === CONTROL_STOP) {
       await saveCheckpoint();
-      return { status: 'interrupted', message: `Stopped by the user at step ${pos.step}; resume continues from here.`, final: final() };
+      return {
+        status: 'interrupted',
+        message: `Stopped by the user at step ${pos.step}; resume continues from here.`,
+        final: final(),
+      };
     }
     if (control === CONTROL_PAUSE) {
       // A checkpoint on pause means quitting the app while paused loses nothing.
@@ -104,7 +115,12 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
     const epochEnded = pos.epoch !== epoch;
     if (pos.step % logEvery === 0 || epochEnded || trainer.done) {
       io.emit({
-        type: 'step', runId, epoch: epoch + 1, step: pos.step, totalSteps: trainer.totalSteps, loss,
+        type: 'step',
+        runId,
+        epoch: epoch + 1,
+        step: pos.step,
+        totalSteps: trainer.totalSteps,
+        loss,
         imagesPerSec: batchSize / Math.max(rate.stepSeconds, 1e-9),
         etaSeconds: (trainer.totalSteps - pos.step) * rate.stepSeconds,
         wallMs: wallMs(),
@@ -114,8 +130,16 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
       lastTrain = { recon: epochSum.recon / epochImages, kl: epochSum.kl / epochImages, total: epochSum.total / epochImages };
       lastHeldOut = trainer.evaluate();
       io.emit({
-        type: 'epoch', runId,
-        metric: { epoch: epoch + 1, step: pos.step, train: lastTrain, heldOut: lastHeldOut, imagesPerSec: epochImages / Math.max(epochSeconds, 1e-9), wallMs: wallMs() },
+        type: 'epoch',
+        runId,
+        metric: {
+          epoch: epoch + 1,
+          step: pos.step,
+          train: lastTrain,
+          heldOut: lastHeldOut,
+          imagesPerSec: epochImages / Math.max(epochSeconds, 1e-9),
+          wallMs: wallMs(),
+        },
       });
       epochSum = { recon: 0, kl: 0, total: 0 };
       epochImages = 0;

@@ -95,7 +95,10 @@ export class RunService {
     }
     const run = this.requireRun(runId);
     if (run.status !== 'interrupted' && run.status !== 'failed') {
-      throw new AppFailure({ code: 'conflict', message: `Run ${runId} is ${run.status}; only interrupted or failed runs can be resumed.` });
+      throw new AppFailure({
+        code: 'conflict',
+        message: `Run ${runId} is ${run.status}; only interrupted or failed runs can be resumed.`,
+      });
     }
     const checkpoint = this.store.checkpoints.latest(runId);
     const blobs: CheckpointBlobs | null = checkpoint && {
@@ -115,7 +118,8 @@ export class RunService {
 
   pause(runId: number): void {
     const live = this.requireLive(runId);
-    if (!live.begun) throw new AppFailure({ code: 'conflict', message: `Run ${runId} is queued and has not started; stop it instead.` });
+    if (!live.begun)
+      throw new AppFailure({ code: 'conflict', message: `Run ${runId} is queued and has not started; stop it instead.` });
     Atomics.store(live.control, 0, CONTROL_PAUSE);
   }
 
@@ -197,7 +201,18 @@ export class RunService {
   private adopt(runId: number, worker: Worker, control: Int32Array, ready: DataReady): void {
     let resolveDone!: (run: RunRecord) => void;
     const done = new Promise<RunRecord>((r) => (resolveDone = r));
-    const live: LiveRun = { runId, worker, control, ready, writer: null, begun: false, finished: false, lastHeartbeat: 0, done, resolveDone };
+    const live: LiveRun = {
+      runId,
+      worker,
+      control,
+      ready,
+      writer: null,
+      begun: false,
+      finished: false,
+      lastHeartbeat: 0,
+      done,
+      resolveDone,
+    };
     this.live.set(runId, live);
     this.queue.push(live);
     worker.on('message', (m: WorkerMessage) => this.onMessage(live, m));
@@ -212,7 +227,11 @@ export class RunService {
     const running = [...this.live.values()].filter((l) => l.begun).length;
     for (let slots = this.maxConcurrent - running; slots > 0 && this.queue.length > 0; slots--) {
       const live = this.queue.shift()!;
-      this.store.runs.markStarted(live.runId, { backend: live.ready.backend, ownerPid: this.ownerPid, totalSteps: live.ready.totalSteps });
+      this.store.runs.markStarted(live.runId, {
+        backend: live.ready.backend,
+        ownerPid: this.ownerPid,
+        totalSteps: live.ready.totalSteps,
+      });
       live.writer = this.store.metrics.writer(live.runId);
       live.begun = true;
       live.worker.postMessage({ type: 'begin', runId: live.runId });
@@ -233,14 +252,20 @@ export class RunService {
         // only what came after it, and a resume replays exactly those steps.
         live.writer?.flush();
         this.store.checkpoints.save({
-          runId, epoch: position.epoch, step: position.step,
-          encoder: m.blobs.encoder, decoder: m.blobs.decoder, optimizer: m.blobs.optimizer,
-          state: position, atEpochEnd: position.stepInEpoch === 0,
+          runId,
+          epoch: position.epoch,
+          step: position.step,
+          encoder: m.blobs.encoder,
+          decoder: m.blobs.decoder,
+          optimizer: m.blobs.optimizer,
+          state: position,
+          atEpochEnd: position.stepInEpoch === 0,
         });
         return;
       }
       case 'finished':
-        if (m.final.train) this.store.runs.setFinal(runId, { train: m.final.train, heldOut: m.final.heldOut, imagesPerSec: m.final.imagesPerSec });
+        if (m.final.train)
+          this.store.runs.setFinal(runId, { train: m.final.train, heldOut: m.final.heldOut, imagesPerSec: m.final.imagesPerSec });
         this.finish(live, m.status, m.message);
         return;
       default:
@@ -252,7 +277,13 @@ export class RunService {
     const { runId } = live;
     switch (event.type) {
       case 'step': {
-        live.writer!.append({ step: event.step, epoch: event.epoch, loss: event.loss, imagesPerSec: event.imagesPerSec, wallMs: event.wallMs });
+        live.writer!.append({
+          step: event.step,
+          epoch: event.epoch,
+          loss: event.loss,
+          imagesPerSec: event.imagesPerSec,
+          wallMs: event.wallMs,
+        });
         const now = Date.now();
         if (now - live.lastHeartbeat > HEARTBEAT_MS) {
           this.store.runs.heartbeat(runId);
@@ -262,13 +293,19 @@ export class RunService {
       }
       case 'epoch':
         live.writer!.appendEpoch(event.metric);
-        if (event.metric.train) this.store.runs.setFinal(runId, { train: event.metric.train, heldOut: event.metric.heldOut, imagesPerSec: event.metric.imagesPerSec });
+        if (event.metric.train)
+          this.store.runs.setFinal(runId, {
+            train: event.metric.train,
+            heldOut: event.metric.heldOut,
+            imagesPerSec: event.metric.imagesPerSec,
+          });
         return;
       case 'image':
         this.store.images.save(runId, { epoch: event.epoch, step: event.step, kind: event.kind, grid: event.grid });
         return;
       case 'status':
-        if (event.status === 'paused' || event.status === 'running') this.store.runs.setStatus(runId, event.status, event.message);
+        if (event.status === 'paused' || event.status === 'running')
+          this.store.runs.setStatus(runId, event.status, event.message);
         return;
       default:
         return;

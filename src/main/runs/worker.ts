@@ -54,9 +54,15 @@ async function main(): Promise<void> {
   post({
     type: 'event',
     event: {
-      type: 'started', runId, backend: backend.name, backendNote: backend.note,
-      trainSize: trainer.data.train.count, heldOutSize: trainer.data.heldOut.count,
-      stepsPerEpoch: trainer.stepsPerEpoch, totalSteps: trainer.totalSteps, fromStep: trainer.position.step,
+      type: 'started',
+      runId,
+      backend: backend.name,
+      backendNote: backend.note,
+      trainSize: trainer.data.train.count,
+      heldOutSize: trainer.data.heldOut.count,
+      stepsPerEpoch: trainer.stepsPerEpoch,
+      totalSteps: trainer.totalSteps,
+      fromStep: trainer.position.step,
     },
   });
   try {
@@ -66,7 +72,11 @@ async function main(): Promise<void> {
         else post({ type: 'event', event });
       },
       checkpoint: (blobs) =>
-        post({ type: 'checkpoint', blobs }, [blobs.encoder.buffer, blobs.decoder.buffer, blobs.optimizer.buffer] as ArrayBuffer[]),
+        post({ type: 'checkpoint', blobs }, [
+          blobs.encoder.buffer,
+          blobs.decoder.buffer,
+          blobs.optimizer.buffer,
+        ] as ArrayBuffer[]),
       control: () => Atomics.load(control, 0),
       waitWhilePaused: () => {
         while (Atomics.load(control, 0) === CONTROL_PAUSE) Atomics.wait(control, 0, CONTROL_PAUSE);
@@ -74,7 +84,12 @@ async function main(): Promise<void> {
     });
     post({ type: 'finished', ...result });
   } catch (e) {
-    post({ type: 'finished', status: 'failed', message: toAppError(e).message, final: { train: null, heldOut: null, imagesPerSec: 0 } });
+    post({
+      type: 'finished',
+      status: 'failed',
+      message: toAppError(e).message,
+      final: { train: null, heldOut: null, imagesPerSec: 0 },
+    });
   } finally {
     trainer.dispose();
   }

@@ -11,7 +11,9 @@ export function storeError(message: string): AppFailure {
 }
 
 export function invalidArgument(message: string, field?: string): AppFailure {
-  return new AppFailure(field === undefined ? { code: 'invalid-argument', message } : { code: 'invalid-argument', message, field });
+  return new AppFailure(
+    field === undefined ? { code: 'invalid-argument', message } : { code: 'invalid-argument', message, field },
+  );
 }
 
 /** better-sqlite3's SqliteError carries SQLite's extended result code as a string, e.g. SQLITE_CONSTRAINT_FOREIGNKEY. */

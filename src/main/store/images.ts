@@ -101,9 +101,7 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
       INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     count: db.prepare<[number, ImageKind], number>('SELECT COUNT(*) FROM images WHERE run_id = ? AND kind = ?').pluck(),
-    ids: db
-      .prepare<[number, ImageKind], number>('SELECT id FROM images WHERE run_id = ? AND kind = ? ORDER BY step, id')
-      .pluck(),
+    ids: db.prepare<[number, ImageKind], number>('SELECT id FROM images WHERE run_id = ? AND kind = ? ORDER BY step, id').pluck(),
     remove: db.prepare('DELETE FROM images WHERE id = ?'),
     listAll: db.prepare<[number], MetaRow>(`SELECT ${META_COLUMNS} FROM images WHERE run_id = ? ORDER BY step, id`),
     listKind: db.prepare<[number, ImageKind], MetaRow>(
@@ -119,7 +117,16 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
     const { rows, cols, height, width, pixels } = image.grid;
     const createdAt = now();
     const { lastInsertRowid } = s.insert.run(
-      runId, image.epoch, image.step, image.kind, rows, cols, height, width, createdAt, pixels,
+      runId,
+      image.epoch,
+      image.step,
+      image.kind,
+      rows,
+      cols,
+      height,
+      width,
+      createdAt,
+      pixels,
     );
     if (s.count.get(runId, image.kind)! > maxPerKind) {
       const ids = s.ids.all(runId, image.kind);

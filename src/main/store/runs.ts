@@ -170,12 +170,7 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     const current = s.owner.get(id);
     if (current === undefined) throw notFound(`Run ${id}`);
     const holder = current.owner_pid;
-    if (
-      holder !== null &&
-      holder !== start.ownerPid &&
-      LIVE_STATUSES.includes(current.status) &&
-      deps.isProcessAlive(holder)
-    ) {
+    if (holder !== null && holder !== start.ownerPid && LIVE_STATUSES.includes(current.status) && deps.isProcessAlive(holder)) {
       throw new AppFailure({
         code: 'conflict',
         message: `Run ${id} is already being trained by another process (pid ${holder}).`,
@@ -270,10 +265,7 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     },
 
     setFinal(id, final) {
-      mustChange(
-        s.final.run(...lossToColumns(final.train), ...lossToColumns(final.heldOut), final.imagesPerSec, id).changes,
-        id,
-      );
+      mustChange(s.final.run(...lossToColumns(final.train), ...lossToColumns(final.heldOut), final.imagesPerSec, id).changes, id);
     },
 
     heartbeat(id) {

@@ -82,7 +82,8 @@ export function checkRequest(gate: Gate, req: IncomingMessage, query: URLSearchP
   return {
     ok: false,
     status: 401,
-    message: 'VAE Workbench needs its access token. Open the full address the server printed when it started (the one ending in ?token=...).',
+    message:
+      'VAE Workbench needs its access token. Open the full address the server printed when it started (the one ending in ?token=...).',
   };
 }
 
@@ -94,7 +95,11 @@ export function checkUpgrade(gate: Gate, req: IncomingMessage, query: URLSearchP
   if (origin !== undefined) {
     const own = [`http://${req.headers.host}`, `https://${req.headers.host}`];
     if (!own.some((o) => o.toLowerCase() === origin.toLowerCase())) {
-      return { ok: false, status: 403, message: 'WebSocket connections are only accepted from pages served by this VAE Workbench server.' };
+      return {
+        ok: false,
+        status: 403,
+        message: 'WebSocket connections are only accepted from pages served by this VAE Workbench server.',
+      };
     }
   }
   return verdict;

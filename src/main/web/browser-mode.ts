@@ -52,9 +52,11 @@ export function findRendererDir(from: string = fileURLToPath(import.meta.url)): 
 
 export function openInBrowser(url: string, warn: (line: string) => void): void {
   const [command, args] =
-    process.platform === 'darwin' ? ['open', [url]]
-    : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]]
-    : ['xdg-open', [url]];
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', url]]
+        : ['xdg-open', [url]];
   const child = spawn(command, args, { stdio: 'ignore', detached: true, windowsHide: true });
   child.on('error', () => warn(`Could not open a browser (${command}); open the address above yourself.`));
   child.unref();
@@ -87,7 +89,9 @@ export async function runBrowserMode(options: BrowserModeOptions = {}): Promise<
     throw e;
   }
   if (!isLoopbackHost(host)) {
-    warn(`Warning: listening on ${host}, not only on this computer. Anyone who can reach it and has the token can train, read and delete runs.`);
+    warn(
+      `Warning: listening on ${host}, not only on this computer. Anyone who can reach it and has the token can train, read and delete runs.`,
+    );
   }
   if (options.open) openInBrowser(server.url, warn);
   const running = server;

@@ -80,7 +80,9 @@ function refuseUpgrade(socket: Duplex, status: 400 | 401 | 403 | 404, message: s
 function splitUrl(raw: string | undefined): { path: string; query: URLSearchParams } {
   const url = raw ?? '/';
   const q = url.indexOf('?');
-  return q < 0 ? { path: url, query: new URLSearchParams() } : { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+  return q < 0
+    ? { path: url, query: new URLSearchParams() }
+    : { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -95,7 +97,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const { path, query } = splitUrl(req.url);
     const verdict = checkRequest(gate!, req, query);
     if (!verdict.ok) return plain(res, verdict.status, verdict.message);
-    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Only GET and HEAD are served here.', { Allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return plain(res, 405, 'Only GET and HEAD are served here.', { Allow: 'GET, HEAD' });
     if (verdict.viaQuery) res.setHeader('Set-Cookie', sessionCookie(gate!));
     // Absolute-form targets (`GET http://host/x`) are for proxies; this is not one.
     if (!path.startsWith('/')) return plain(res, 400, 'Bad request path.');

@@ -11,7 +11,10 @@ import { decodeWire, encodeWire, type WireRequestId, type WireServerFrame } from
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 const MAX_ID_LENGTH = 128;
 
-const invalid = (message: string): { ok: false; error: AppError } => ({ ok: false, error: { code: 'invalid-argument', message } });
+const invalid = (message: string): { ok: false; error: AppError } => ({
+  ok: false,
+  error: { code: 'invalid-argument', message },
+});
 
 function requestId(value: unknown): WireRequestId | null {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return value;
@@ -32,7 +35,10 @@ export function serveSocket(core: AppCore, socket: WebSocket): void {
     } catch (e) {
       // Runs on the event coalescer's timer too, where a throw would take the server down.
       if (!('id' in frame)) return void console.error('[web] an event could not be encoded:', e);
-      text = encodeWire({ id: frame.id, result: { ok: false, error: { code: 'internal', message: `the result could not be encoded: ${(e as Error).message}` } } });
+      text = encodeWire({
+        id: frame.id,
+        result: { ok: false, error: { code: 'internal', message: `the result could not be encoded: ${(e as Error).message}` } },
+      });
     }
     socket.send(text);
   };
@@ -47,10 +53,14 @@ export function serveSocket(core: AppCore, socket: WebSocket): void {
     } catch {
       return send({ id: null, result: invalid('malformed message: not valid JSON') });
     }
-    const fields = message !== null && typeof message === 'object' && !Array.isArray(message) ? (message as Record<string, unknown>) : null;
+    const fields =
+      message !== null && typeof message === 'object' && !Array.isArray(message) ? (message as Record<string, unknown>) : null;
     const id = fields && requestId(fields.id);
     if (!fields || id === null) {
-      return send({ id: null, result: invalid('each message must be an object {id, method, payload} with id a whole number or a short text') });
+      return send({
+        id: null,
+        result: invalid('each message must be an object {id, method, payload} with id a whole number or a short text'),
+      });
     }
     let result: Result<unknown>;
     try {

@@ -110,7 +110,13 @@ function wasmKernel(name: string): KernelFunc {
 }
 
 /** Every buffer is allocated before any heap view is taken: allocations can grow the heap, which detaches views. */
-function col2im(dy: tf.TensorInfo, filter: tf.TensorInfo, info: ConvInfo, backend: BackendWasm, temps: tf.TensorInfo[]): tf.TensorInfo {
+function col2im(
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: ConvInfo,
+  backend: BackendWasm,
+  temps: tf.TensorInfo[],
+): tf.TensorInfo {
   const { outChannels: co, filterHeight: fh, filterWidth: fw, inChannels: ci } = info;
   const m = info.batchSize * info.outHeight * info.outWidth;
   const k = fh * fw * ci;
@@ -142,7 +148,13 @@ function correlationPads(info: ConvInfo): [number, number, number, number] | nul
   return Math.min(top, left, bottom, right) < 0 ? null : [top, bottom, left, right];
 }
 
-function conv(dy: tf.TensorInfo, filter: tf.TensorInfo, info: ConvInfo, backend: BackendWasm, temps: tf.TensorInfo[]): tf.TensorInfo | null {
+function conv(
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: ConvInfo,
+  backend: BackendWasm,
+  temps: tf.TensorInfo[],
+): tf.TensorInfo | null {
   const pads = correlationPads(info);
   if (pads === null) return null;
   const [top, bottom, left, right] = pads;
@@ -152,7 +164,12 @@ function conv(dy: tf.TensorInfo, filter: tf.TensorInfo, info: ConvInfo, backend:
   const flipped = backend.makeOutput([fh, fw, co, ci], 'float32');
   temps.push(flipped);
   let x = dy;
-  let pad: tf.backend_util.ExplicitPadding = [[0, 0], [top, bottom], [left, right], [0, 0]];
+  let pad: tf.backend_util.ExplicitPadding = [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ];
   if (sh !== 1 || sw !== 1) {
     // XNNPACK has no input dilation, so the zeros between dy's pixels are written out.
     const { batchSize: n, outHeight: oh, outWidth: ow } = info;
@@ -170,7 +187,12 @@ function conv(dy: tf.TensorInfo, filter: tf.TensorInfo, info: ConvInfo, backend:
         for (let ox = 0; ox < ow; ox++, d += sw * co, s += co) dst.set(src.subarray(s, s + co), d);
       }
     }
-    pad = [[0, 0], [0, 0], [0, 0], [0, 0]];
+    pad = [
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ];
   }
   flipFilter(float32View(backend, filter), fh, fw, ci, co, float32View(backend, flipped));
   return wasmKernel('Conv2D')({

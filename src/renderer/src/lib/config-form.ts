@@ -107,6 +107,7 @@ export function plannedSplit(summary: DatasetSummary, data: DataConfig): Planned
   }
   const used = data.limit > 0 ? Math.min(data.limit, available) : available;
   // The loader's rule: never all images, at least one when any are asked for.
-  const heldOut = used < 2 || !(data.heldOutFraction > 0) ? 0 : Math.min(used - 1, Math.max(1, Math.round(used * data.heldOutFraction)));
+  const heldOut =
+    used < 2 || !(data.heldOutFraction > 0) ? 0 : Math.min(used - 1, Math.max(1, Math.round(used * data.heldOutFraction)));
   return { used, train: used - heldOut, heldOut };
 }

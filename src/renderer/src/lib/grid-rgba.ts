@@ -23,7 +23,9 @@ function rowTop(r: number, h: number, layout: GridLayout): number {
 export function gridToRgba(grid: ImageGrid, layout: GridLayout = { gap: 1 }): RgbaImage {
   const { rows, cols, height: h, width: w, pixels } = grid;
   if (pixels.length !== rows * cols * h * w)
-    throw new RangeError(`image grid of ${rows}x${cols} cells of ${h}x${w} needs ${rows * cols * h * w} bytes, got ${pixels.length}`);
+    throw new RangeError(
+      `image grid of ${rows}x${cols} cells of ${h}x${w} needs ${rows * cols * h * w} bytes, got ${pixels.length}`,
+    );
   const width = cols * w + Math.max(0, cols - 1) * layout.gap;
   const height = rows === 0 ? 0 : rowTop(rows - 1, h, layout) + h;
   const data = new Uint8ClampedArray(width * height * 4);

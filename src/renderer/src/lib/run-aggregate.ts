@@ -158,7 +158,10 @@ export function mergeHistory(agg: RunAggregate, detail: RunDetail): void {
   }
 
   const liveEpochs = new Set(agg.epochs.map((e) => e.epoch));
-  agg.epochs = detail.epochs.filter((e) => !liveEpochs.has(e.epoch)).concat(agg.epochs).sort((a, b) => a.epoch - b.epoch);
+  agg.epochs = detail.epochs
+    .filter((e) => !liveEpochs.has(e.epoch))
+    .concat(agg.epochs)
+    .sort((a, b) => a.epoch - b.epoch);
 
   const images = { ...agg.images };
   for (const image of detail.images) {
@@ -172,11 +175,18 @@ export function mergeHistory(agg: RunAggregate, detail: RunDetail): void {
     // The record's own step counter may lag what was logged; the metrics themselves do not.
     const lastStep = detail.steps[detail.steps.length - 1];
     const lastEpoch = detail.epochs[detail.epochs.length - 1];
-    const step = run.status === 'completed' && run.totalSteps > 0
-      ? run.totalSteps
-      : Math.max(run.step, lastStep?.step ?? 0, lastEpoch?.step ?? 0);
+    const step =
+      run.status === 'completed' && run.totalSteps > 0
+        ? run.totalSteps
+        : Math.max(run.step, lastStep?.step ?? 0, lastEpoch?.step ?? 0);
     const epoch = Math.max(run.epoch, lastStep?.epoch ?? 0, lastEpoch?.epoch ?? 0);
-    agg.progress = { epoch, step, totalSteps: run.totalSteps, imagesPerSec: run.imagesPerSec ?? lastStep?.imagesPerSec ?? null, etaSeconds: null };
+    agg.progress = {
+      epoch,
+      step,
+      totalSteps: run.totalSteps,
+      imagesPerSec: run.imagesPerSec ?? lastStep?.imagesPerSec ?? null,
+      etaSeconds: null,
+    };
   } else if (agg.progress.totalSteps === 0) {
     agg.progress = { ...agg.progress, totalSteps: run.totalSteps };
   }

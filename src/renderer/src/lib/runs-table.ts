@@ -4,8 +4,20 @@ import type { ExperimentConfig } from '../../../shared/config.ts';
 import { LIVE_STATUSES, type RunRecord } from '../../../shared/training.ts';
 
 export type RunSortKey =
-  | 'id' | 'status' | 'name' | 'preset' | 'latent' | 'architecture' | 'likelihood'
-  | 'learningRate' | 'batchSize' | 'epochs' | 'heldOut' | 'duration' | 'backend' | 'createdAt';
+  | 'id'
+  | 'status'
+  | 'name'
+  | 'preset'
+  | 'latent'
+  | 'architecture'
+  | 'likelihood'
+  | 'learningRate'
+  | 'batchSize'
+  | 'epochs'
+  | 'heldOut'
+  | 'duration'
+  | 'backend'
+  | 'createdAt';
 export type SortDirection = 'asc' | 'desc';
 
 export function isLive(run: RunRecord): boolean {
@@ -45,23 +57,36 @@ type SortValue = number | string | null;
 
 function sortValue(run: RunRecord, key: RunSortKey, now: number): SortValue {
   switch (key) {
-    case 'id': return run.id;
-    case 'status': return run.status;
-    case 'name': return run.name.toLowerCase();
-    case 'preset': return run.preset;
-    case 'latent': return run.config.model.latentDim;
-    case 'architecture': return architecture(run.config);
-    case 'likelihood': return run.config.loss.likelihood;
-    case 'learningRate': return run.config.optim.learningRate;
-    case 'batchSize': return run.config.optim.batchSize;
-    case 'epochs': return run.config.optim.epochs;
+    case 'id':
+      return run.id;
+    case 'status':
+      return run.status;
+    case 'name':
+      return run.name.toLowerCase();
+    case 'preset':
+      return run.preset;
+    case 'latent':
+      return run.config.model.latentDim;
+    case 'architecture':
+      return architecture(run.config);
+    case 'likelihood':
+      return run.config.loss.likelihood;
+    case 'learningRate':
+      return run.config.optim.learningRate;
+    case 'batchSize':
+      return run.config.optim.batchSize;
+    case 'epochs':
+      return run.config.optim.epochs;
     case 'heldOut': {
       const v = finalHeldOut(run);
       return v === null || Number.isNaN(v) ? null : v;
     }
-    case 'duration': return runDuration(run, now);
-    case 'backend': return run.backend || null;
-    case 'createdAt': return run.createdAt;
+    case 'duration':
+      return runDuration(run, now);
+    case 'backend':
+      return run.backend || null;
+    case 'createdAt':
+      return run.createdAt;
   }
 }
 
@@ -97,5 +122,12 @@ export function filterRuns(runs: readonly RunRecord[], query: string): RunRecord
 
 /** Tags typed as "a, b c" become ["a", "b c"]: commas separate, blanks and repeats are dropped. */
 export function parseTags(text: string): string[] {
-  return [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      text
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
 }

@@ -41,10 +41,14 @@ const epochFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 
 /** How an x value reads on the axis and in the hover box. */
 export function formatX(axis: XAxis, x: number, forTicks = false): string {
   switch (axis) {
-    case 'step': return formatCount(x);
-    case 'epoch': return epochFormat.format(x);
-    case 'images': return forTicks ? compact.format(x) : formatCount(x);
-    case 'wall': return formatDuration(x * 1000);
+    case 'step':
+      return formatCount(x);
+    case 'epoch':
+      return epochFormat.format(x);
+    case 'images':
+      return forTicks ? compact.format(x) : formatCount(x);
+    case 'wall':
+      return formatDuration(x * 1000);
   }
 }
 
@@ -70,7 +74,16 @@ function datasetsFor(runs: readonly PlottedRun[], runColors: readonly string[], 
       order: 2,
     });
     if (smoothed) {
-      out.push({ label: `run ${run.runId} (smoothed)`, data: run.smoothed, borderColor: color, borderWidth: 2, pointRadius: 0, tension: 0, spanGaps: true, order: 1 });
+      out.push({
+        label: `run ${run.runId} (smoothed)`,
+        data: run.smoothed,
+        borderColor: color,
+        borderWidth: 2,
+        pointRadius: 0,
+        tension: 0,
+        spanGaps: true,
+        order: 1,
+      });
     }
   }
   return out;
@@ -112,7 +125,13 @@ export function createCompareChart(canvas: HTMLCanvasElement): Chart<'line', XY[
   });
 }
 
-export function updateCompareChart(chart: Chart<'line', XY[]>, runs: readonly PlottedRun[], view: CompareChartView, colors: ChartColors, runColors: readonly string[]): void {
+export function updateCompareChart(
+  chart: Chart<'line', XY[]>,
+  runs: readonly PlottedRun[],
+  view: CompareChartView,
+  colors: ChartColors,
+  runColors: readonly string[],
+): void {
   chart.data.datasets = datasetsFor(runs, runColors, colors);
   let maxX = 0;
   for (const run of runs) if (run.raw.length > 0) maxX = Math.max(maxX, run.raw[run.raw.length - 1].x);

@@ -66,7 +66,9 @@ void everyMethodListed;
 
 const TOKEN_KEY = 'vae-workbench-token';
 
-function browserGlobal<K extends 'sessionStorage' | 'history'>(name: K): (K extends 'history' ? HistoryLike : StorageLike) | null {
+function browserGlobal<K extends 'sessionStorage' | 'history'>(
+  name: K,
+): (K extends 'history' ? HistoryLike : StorageLike) | null {
   try {
     // Reading sessionStorage throws where storage is disabled for the page.
     return ((globalThis as Record<string, unknown>)[name] ?? null) as (K extends 'history' ? HistoryLike : StorageLike) | null;
@@ -199,7 +201,9 @@ export function connectWebSocketClient(location: PageLocation, options: WebSocke
       if (socket !== s) return;
       socket = null;
       open = false;
-      failInFlight('The connection to the workbench server was lost before it answered; the request may not have been carried out.');
+      failInFlight(
+        'The connection to the workbench server was lost before it answered; the request may not have been carried out.',
+      );
       scheduleReconnect();
     };
   };

@@ -33,7 +33,13 @@ export function hyperparamRows(configs: readonly ExperimentConfig[]): Hyperparam
       const applies = configs.map((c) => !spec.visibleWhen || spec.visibleWhen(c));
       if (!applies.some(Boolean)) continue;
       const values = configs.map((c, i) => (applies[i] ? settingText(c, spec.path) : '—'));
-      rows.push({ path: spec.path, label: spec.label, group: FIELD_GROUPS[group].label, values, differs: new Set(values).size > 1 });
+      rows.push({
+        path: spec.path,
+        label: spec.label,
+        group: FIELD_GROUPS[group].label,
+        values,
+        differs: new Set(values).size > 1,
+      });
     }
   }
   return rows;

@@ -9,9 +9,7 @@ import { SvelteMap } from 'svelte/reactivity';
 import type { Result } from '../../../../shared/result.ts';
 
 export type Loadable<T> =
-  | { state: 'loading' }
-  | { state: 'ready'; value: T; refreshing: boolean }
-  | { state: 'error'; message: string };
+  { state: 'loading' } | { state: 'ready'; value: T; refreshing: boolean } | { state: 'error'; message: string };
 
 export interface LoadRequest<T> {
   key: string;

@@ -48,7 +48,10 @@ export function groupByLatentDim(members: readonly CompareMember[]): LatentGroup
     if (group) group.runIds.push(m.id);
     else groups.push({ latentDim: dim, runIds: [m.id] });
   }
-  return groups.map((g, order) => ({ g, order })).sort((a, b) => b.g.runIds.length - a.g.runIds.length || a.order - b.order).map((x) => x.g);
+  return groups
+    .map((g, order) => ({ g, order }))
+    .sort((a, b) => b.g.runIds.length - a.g.runIds.length || a.order - b.order)
+    .map((x) => x.g);
 }
 
 /** Flat row-major means (count × latentDim) as one array per image, the shape decodeLatents takes. */

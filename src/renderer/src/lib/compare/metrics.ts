@@ -72,57 +72,92 @@ interface RowSpec {
 
 const ROWS: RowSpec[] = [
   {
-    key: 'final-heldout', label: 'Held-out −ELBO', better: 'lower',
+    key: 'final-heldout',
+    label: 'Held-out −ELBO',
+    better: 'lower',
     title: 'Negative ELBO on held-out images after the last epoch, nats per image (lower is better)',
-    value: (s) => lastHeldOut(s)?.total ?? null, text: (v) => formatLoss(v),
+    value: (s) => lastHeldOut(s)?.total ?? null,
+    text: (v) => formatLoss(v),
   },
   {
-    key: 'best-heldout', label: 'Best held-out −ELBO', better: 'lower',
+    key: 'best-heldout',
+    label: 'Best held-out −ELBO',
+    better: 'lower',
     title: 'The lowest held-out negative ELBO of any epoch, and the epoch it was reached at',
-    value: (s) => bestHeldOut(s.epochs)?.heldOut?.total ?? null, text: (v) => formatLoss(v),
+    value: (s) => bestHeldOut(s.epochs)?.heldOut?.total ?? null,
+    text: (v) => formatLoss(v),
     note: (s) => {
       const best = bestHeldOut(s.epochs);
       return best ? `epoch ${best.epoch}` : '';
     },
   },
   {
-    key: 'heldout-recon', label: 'Held-out reconstruction', better: 'lower',
+    key: 'heldout-recon',
+    label: 'Held-out reconstruction',
+    better: 'lower',
     title: 'Reconstruction term of the held-out loss after the last epoch (lower is better)',
-    value: (s) => lastHeldOut(s)?.recon ?? null, text: (v) => formatLoss(v),
+    value: (s) => lastHeldOut(s)?.recon ?? null,
+    text: (v) => formatLoss(v),
   },
   {
-    key: 'heldout-kl', label: 'Held-out KL', better: null,
-    title: 'KL term of the held-out loss after the last epoch. Neither direction is better: a low KL can mean collapsed latent dimensions',
-    value: (s) => lastHeldOut(s)?.kl ?? null, text: (v) => formatLoss(v),
+    key: 'heldout-kl',
+    label: 'Held-out KL',
+    better: null,
+    title:
+      'KL term of the held-out loss after the last epoch. Neither direction is better: a low KL can mean collapsed latent dimensions',
+    value: (s) => lastHeldOut(s)?.kl ?? null,
+    text: (v) => formatLoss(v),
   },
   {
-    key: 'train', label: 'Training −ELBO', better: 'lower',
+    key: 'train',
+    label: 'Training −ELBO',
+    better: 'lower',
     title: 'Negative ELBO on the training images over the last epoch; far below held-out means overfitting',
-    value: (s) => s.run.finalTrain?.total ?? null, text: (v) => formatLoss(v),
+    value: (s) => s.run.finalTrain?.total ?? null,
+    text: (v) => formatLoss(v),
   },
   {
-    key: 'epochs', label: 'Epochs', better: null, title: 'Epochs completed of those planned',
+    key: 'epochs',
+    label: 'Epochs',
+    better: null,
+    title: 'Epochs completed of those planned',
     value: (s) => s.epochs?.length ?? null,
     text: (v, s) => `${v === null ? '—' : v} / ${s.run.config.optim.epochs}`,
   },
   {
-    key: 'speed', label: 'Speed', better: 'higher', title: 'Training images per second (higher is better)',
-    value: (s) => s.run.imagesPerSec ?? s.epochs?.at(-1)?.imagesPerSec ?? null, text: (v) => formatRate(v),
+    key: 'speed',
+    label: 'Speed',
+    better: 'higher',
+    title: 'Training images per second (higher is better)',
+    value: (s) => s.run.imagesPerSec ?? s.epochs?.at(-1)?.imagesPerSec ?? null,
+    text: (v) => formatRate(v),
   },
   {
-    key: 'duration', label: 'Duration', better: 'lower', title: 'Time from start to finish (or until now, for a live run)',
-    value: (s, now) => runDuration(s.run, now), text: (v) => formatDuration(v), ranked: (s) => !isLive(s.run),
+    key: 'duration',
+    label: 'Duration',
+    better: 'lower',
+    title: 'Time from start to finish (or until now, for a live run)',
+    value: (s, now) => runDuration(s.run, now),
+    text: (v) => formatDuration(v),
+    ranked: (s) => !isLive(s.run),
   },
   {
-    key: 'backend', label: 'Backend', better: null, title: 'The TensorFlow.js backend the run trained on',
-    value: () => null, text: (_v, s) => s.run.backend || '—',
+    key: 'backend',
+    label: 'Backend',
+    better: null,
+    title: 'The TensorFlow.js backend the run trained on',
+    value: () => null,
+    text: (_v, s) => s.run.backend || '—',
   },
 ];
 
 export function metricRows(sources: readonly MetricSource[], now = Date.now()): MetricRow[] {
   return ROWS.map((spec) => {
     const values = sources.map((s) => spec.value(s, now));
-    const best = markBest(values.map((v, i) => (spec.ranked && !spec.ranked(sources[i]) ? null : v)), spec.better);
+    const best = markBest(
+      values.map((v, i) => (spec.ranked && !spec.ranked(sources[i]) ? null : v)),
+      spec.better,
+    );
     return {
       key: spec.key,
       label: spec.label,

@@ -22,7 +22,14 @@ export interface Reconstruction {
  * Run `runId` encodes the first `count` images of run `sourceRunId` and decodes the posterior
  * means: its reconstruction of the very images every other run reconstructs.
  */
-export async function reconstruct(client: LatentClient, runId: number, step: number, sourceRunId: number, count: number, includeImages: boolean): Promise<Result<Reconstruction>> {
+export async function reconstruct(
+  client: LatentClient,
+  runId: number,
+  step: number,
+  sourceRunId: number,
+  count: number,
+  includeImages: boolean,
+): Promise<Result<Reconstruction>> {
   const encoded = await client.encodeImages({ runId, step, count, sourceRunId, includeImages });
   if (!encoded.ok) return encoded;
   const e = encoded.value;

@@ -58,7 +58,10 @@ export function stepsPerEpoch(source: CurveSource): number {
  * time reached just before. Steps and epoch metrics are read as one timeline ordered by step (an
  * epoch's metric comes after its last step).
  */
-export function cumulativeWall(steps: readonly StepMetric[], epochs: readonly EpochMetric[]): { steps: number[]; epochs: number[] } {
+export function cumulativeWall(
+  steps: readonly StepMetric[],
+  epochs: readonly EpochMetric[],
+): { steps: number[]; epochs: number[] } {
   type Entry = { step: number; order: number; wallMs: number; kind: 'step' | 'epoch'; index: number };
   const entries: Entry[] = [
     ...steps.map((s, index): Entry => ({ step: s.step, order: 0, wallMs: s.wallMs, kind: 'step', index })),
@@ -82,11 +85,15 @@ function plottable(y: number, logScale: boolean): boolean {
 /** The x of a point logged at `step` (`epoch` is its logged epoch, `wallMs` cumulative). */
 function xOf(axis: XAxis, step: number, epoch: number, wallMs: number, batchSize: number, perEpoch: number): number {
   switch (axis) {
-    case 'step': return step;
-    case 'epoch': return perEpoch > 0 ? step / perEpoch : epoch;
-    case 'images': return step * batchSize;
+    case 'step':
+      return step;
+    case 'epoch':
+      return perEpoch > 0 ? step / perEpoch : epoch;
+    case 'images':
+      return step * batchSize;
     // Seconds: chart.js picks round tick values in the axis unit, and whole seconds read well.
-    case 'wall': return wallMs / 1000;
+    case 'wall':
+      return wallMs / 1000;
   }
 }
 

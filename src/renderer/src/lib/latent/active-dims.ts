@@ -22,7 +22,9 @@ export function rankDims(klPerDim: readonly number[]): { dim: number; kl: number
 /** The `k` dimensions with the largest KL, largest first (ties by index); [0..k) without KL. */
 export function mostActive(klPerDim: readonly number[] | null, latentDim: number, k: number): number[] {
   if (!klPerDim || klPerDim.length !== latentDim) return Array.from({ length: Math.min(k, latentDim) }, (_, d) => d);
-  return rankDims(klPerDim).slice(0, k).map((r) => r.dim);
+  return rankDims(klPerDim)
+    .slice(0, k)
+    .map((r) => r.dim);
 }
 
 /** The order to list the sliders in: by index, or most active first. */

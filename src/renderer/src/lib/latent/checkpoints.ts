@@ -8,7 +8,11 @@ import type { CheckpointSummary } from '../../../../shared/contract.ts';
  * (or nothing yet) follows the newest; an older choice stays, or moves to the nearest step if it was
  * replaced. Null when there is no checkpoint at all.
  */
-export function followCheckpoint(before: readonly CheckpointSummary[], selected: number | null, after: readonly CheckpointSummary[]): number | null {
+export function followCheckpoint(
+  before: readonly CheckpointSummary[],
+  selected: number | null,
+  after: readonly CheckpointSummary[],
+): number | null {
   if (after.length === 0) return null;
   const newest = after[after.length - 1].step;
   const wasNewest = selected === null || before.length === 0 || before[before.length - 1].step === selected;

@@ -7,7 +7,8 @@ import type { ImageGrid } from '../../../../shared/training.ts';
 export function cellOf(grid: ImageGrid, index: number): ImageGrid | null {
   const { rows, cols, height: h, width: w } = grid;
   if (!Number.isInteger(index) || index < 0 || index >= rows * cols) return null;
-  if (cols === 1) return { rows: 1, cols: 1, height: h, width: w, pixels: grid.pixels.subarray(index * h * w, (index + 1) * h * w) };
+  if (cols === 1)
+    return { rows: 1, cols: 1, height: h, width: w, pixels: grid.pixels.subarray(index * h * w, (index + 1) * h * w) };
   // Wider mosaics interleave cells row by row: copy the cell's rows out.
   const r = Math.floor(index / cols);
   const c = index % cols;

@@ -5,7 +5,16 @@
 
 import { readChartColors, type ChartColors } from '../chart/loss-chart.ts';
 import { labelColor } from './palette.ts';
-import { clamp, equalAspect, formatTick, makeScale, niceTicks, type Extent, type PlotBox, type Scale } from './scatter-geometry.ts';
+import {
+  clamp,
+  equalAspect,
+  formatTick,
+  makeScale,
+  niceTicks,
+  type Extent,
+  type PlotBox,
+  type Scale,
+} from './scatter-geometry.ts';
 
 /** The loss chart's theme colours (read from the CSS variables), plus the accent for the markers. */
 export type ScatterColors = Omit<ChartColors, 'series'> & { accent: string };
@@ -87,7 +96,15 @@ function drawAxes(ctx: CanvasRenderingContext2D, scene: ScatterScene, box: PlotB
   }
 }
 
-function ring(ctx: CanvasRenderingContext2D, x: number, y: number, r: number, stroke: string, fill: string | null, width = 2): void {
+function ring(
+  ctx: CanvasRenderingContext2D,
+  x: number,
+  y: number,
+  r: number,
+  stroke: string,
+  fill: string | null,
+  width = 2,
+): void {
   ctx.beginPath();
   ctx.arc(x, y, r, 0, Math.PI * 2);
   if (fill) {

@@ -30,7 +30,12 @@ export function extentOf(xy: ArrayLike<number>, n: number): Extent | null {
 export function unionExtent(a: Extent | null, b: Extent | null): Extent | null {
   if (!a) return b;
   if (!b) return a;
-  return { xMin: Math.min(a.xMin, b.xMin), xMax: Math.max(a.xMax, b.xMax), yMin: Math.min(a.yMin, b.yMin), yMax: Math.max(a.yMax, b.yMax) };
+  return {
+    xMin: Math.min(a.xMin, b.xMin),
+    xMax: Math.max(a.xMax, b.xMax),
+    yMin: Math.min(a.yMin, b.yMin),
+    yMax: Math.max(a.yMax, b.yMax),
+  };
 }
 
 /** One axis widened by `fraction` each side; a point-sized axis gets ±1 so it still has a scale. */

@@ -12,7 +12,8 @@ export interface ProjectionKey {
   dims: readonly [number, number];
 }
 
-const keyOf = (step: number, key: ProjectionKey) => (key.mode === 'pca' ? `${step}|pca` : `${step}|${key.dims[0]},${key.dims[1]}`);
+const keyOf = (step: number, key: ProjectionKey) =>
+  key.mode === 'pca' ? `${step}|pca` : `${step}|${key.dims[0]},${key.dims[1]}`;
 
 export class ScatterHistory {
   private readonly encodings = new Map<number, LatentEncoding>();
@@ -58,7 +59,14 @@ export class ScatterHistory {
     const projection: Projection =
       key.mode === 'pca' && enc.latentDim > 1
         ? projectOnPca(enc.means, enc.count, enc.latentDim, this.pcaReference(step, enc.count))
-        : { mode: 'dims', n: enc.count, xy: projectOnDims(enc.means, enc.count, enc.latentDim, key.dims), pca: null, explained: null, dims: [key.dims[0], key.dims[1]] };
+        : {
+            mode: 'dims',
+            n: enc.count,
+            xy: projectOnDims(enc.means, enc.count, enc.latentDim, key.dims),
+            pca: null,
+            explained: null,
+            dims: [key.dims[0], key.dims[1]],
+          };
     this.projections.set(keyOf(step, key), projection);
     return projection;
   }

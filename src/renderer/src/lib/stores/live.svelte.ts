@@ -65,12 +65,14 @@ class Live {
    */
   resync(): Promise<void> {
     const loaded = [...this.aggregates.values()].filter((agg) => agg.historyLoaded);
-    return Promise.all(loaded.map(async (agg) => {
-      await this.loading.get(agg.runId);
-      resetAggregate(agg);
-      this.bump(agg.runId);
-      await this.load(agg.runId);
-    })).then(() => undefined);
+    return Promise.all(
+      loaded.map(async (agg) => {
+        await this.loading.get(agg.runId);
+        resetAggregate(agg);
+        this.bump(agg.runId);
+        await this.load(agg.runId);
+      }),
+    ).then(() => undefined);
   }
 
   forget(runIds: readonly number[]): void {

@@ -28,7 +28,9 @@ class Notices {
 
   private push(kind: NoticeKind, message: string): number {
     const id = this.nextId++;
-    this.items = [...this.items.filter((n) => !(n.kind === kind && n.message === message)), { id, kind, message }].slice(-MAX_NOTICES);
+    this.items = [...this.items.filter((n) => !(n.kind === kind && n.message === message)), { id, kind, message }].slice(
+      -MAX_NOTICES,
+    );
     return id;
   }
 
