@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAppCore, type AppCore } from '../src/main/app-core.ts';
+import { createGate, newBasePath, pathInApp, Sessions } from '../src/main/web/auth.ts';
 import { startServer, type RunningServer } from '../src/main/web/server.ts';
 import type { RunDetail, WorkbenchEvent } from '../src/shared/contract.ts';
 import type { RunRecord, TrainingEvent } from '../src/shared/training.ts';
@@ -140,6 +141,39 @@ test('wire codec: bytes and non-finite numbers round-trip, prototype keys are dr
   const merged = Object.assign({}, decoded);
   assert.equal((merged as Record<string, unknown>).polluted, undefined);
   assert.throws(() => decodeWire('{not json'));
+});
+
+test('the gate: the prefix is a whole path segment, sessions are bounded and lapse oldest first', async (t) => {
+  const bp = newBasePath();
+  assert.match(bp, /^\/[\w-]{22}$/);
+  assert.notEqual(newBasePath(), bp);
+  const gate = createGate('token', bp, '127.0.0.1', 5180);
+  assert.equal(pathInApp(gate, bp), '');
+  assert.equal(pathInApp(gate, `${bp}/`), '/');
+  assert.equal(pathInApp(gate, `${bp}/assets/a.js`), '/assets/a.js');
+  for (const outside of [`${bp}x`, `${bp}x/ws`, `${bp.slice(0, -1)}/ws`, '/', '/ws', `/a${bp}/ws`]) {
+    assert.equal(pathInApp(gate, outside), null, outside);
+  }
+  for (const bad of ['', '/', '/short', '/has space in it here', '/../../etc/passwd/aaaaaa', `${bp}/`]) {
+    assert.throws(() => createGate('token', bad, '127.0.0.1', 5180), /basePath/, bad);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'vae-web-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'static'));
+  writeFileSync(join(dir, 'static', 'index.html'), INDEX_HTML);
+  await assert.rejects(
+    startServer({ core: {} as AppCore, staticDir: join(dir, 'static'), basePath: '/guessable' }),
+    /basePath must be/,
+    'a weak prefix is refused before listening',
+  );
+
+  const sessions = new Sessions();
+  const ids = Array.from({ length: 65 }, () => sessions.create());
+  assert.equal(new Set(ids).size, 65);
+  assert.equal(sessions.has(ids[0]!), false, 'the oldest of 65 lapsed');
+  assert.ok(ids.slice(1).every((id) => sessions.has(id)));
+  assert.equal(sessions.has(''), false);
+  assert.equal(sessions.has(`${ids[1]}x`), false);
 });
 
 test('HTTP: the token gate, security headers, static files and path traversal', async (t) => {
