@@ -1,7 +1,8 @@
-// Browser mode's server: the built renderer over HTTP and the contract over a WebSocket, both
-// under a random path prefix and behind the access token or the session it buys (auth.ts), plus run exports as ZIP downloads (export-download.ts). Every
-// response carries a strict Content-Security-Policy, so even a page served here can only run this
-// app's own scripts and talk back to this server.
+// Browser mode's server: the built renderer over HTTP and the contract over a WebSocket, both under
+// a random per-launch path prefix and behind the access token or the session it buys (auth.ts),
+// plus run exports as ZIP downloads (export-download.ts). Every response carries a strict
+// Content-Security-Policy, so even a page served here can only run this app's own scripts and talk
+// back to this server.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
