@@ -137,13 +137,13 @@ describe('built bundles', () => {
       ['workbench:getAppInfo', undefined],
       ['workbench:getRun', { runId: 3 }],
     ]);
-    assert.deepEqual(await api.listRuns(), { ok: true, value: null });
+    assert.deepEqual(await api.listRuns!(), { ok: true, value: null });
     // A failed IPC is a failed Result, as the contract promises: the page never sees a rejection.
-    assert.deepEqual(await api.stopRun({ runId: 1 }), {
+    assert.deepEqual(await api.stopRun!({ runId: 1 }), {
       ok: false,
       error: { code: 'internal', message: 'The call stopRun did not reach the app: No handler registered for workbench:stopRun' },
     });
-    assert.deepEqual(await api.pauseRun({ runId: 1 }), {
+    assert.deepEqual(await api.pauseRun!({ runId: 1 }), {
       ok: false,
       error: { code: 'internal', message: 'The call pauseRun did not reach the app: An object could not be cloned.' },
     });
