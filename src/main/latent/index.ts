@@ -39,7 +39,7 @@ export class LatentService {
     const wrong = points.findIndex((z) => z.length !== latentDim);
     if (wrong >= 0)
       throw invalid(
-        `points[${wrong}] has ${points[wrong].length} numbers, but run ${run.id} has a ${latentDim}-dimensional latent space`,
+        `points[${wrong}] has ${points[wrong]!.length} numbers, but run ${run.id} has a ${latentDim}-dimensional latent space`,
         `points[${wrong}]`,
       );
     const checkpoint = this.checkpoint(run, step);
@@ -110,12 +110,13 @@ export class LatentService {
 
   private checkpoint(run: RunRecord, step: number | undefined): CheckpointMeta {
     const all = this.store.checkpoints.list(run.id);
-    if (all.length === 0)
+    const latest = all[all.length - 1];
+    if (!latest)
       throw new AppFailure({
         code: 'not-found',
         message: `Run ${run.id} has no checkpoint yet, so it has no weights to decode with.`,
       });
-    if (step === undefined) return all[all.length - 1];
+    if (step === undefined) return latest;
     const found = all.find((c) => c.step === step);
     if (!found)
       throw new AppFailure({
