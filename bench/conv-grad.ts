@@ -162,7 +162,7 @@ function timeCalls(
     total += ms;
   }
   samples.sort((a, b) => a - b);
-  return { ms: samples[samples.length >> 1], out };
+  return { ms: samples[samples.length >> 1]!, out };
 }
 
 function time(
@@ -173,16 +173,16 @@ function time(
   warmOnly = false,
 ): { ms: number; out: Float32Array } {
   return timeCalls(
-    ([xs, dys]) => impl(xs, dys, filterShape),
+    ([xs, dys]) => impl(xs!, dys!, filterShape),
     [x, dy],
-    ([xs, dys]) => [xs, tf.neg(dys)],
+    ([xs, dys]) => [xs!, tf.neg(dys!)],
     warmOnly,
   );
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -274,7 +274,7 @@ async function benchInput(): Promise<void> {
     const run =
       (impl: InputImpl) =>
       ([dy, filter]: tf.Tensor4D[]) =>
-        impl(dy, filter, c.attrs);
+        impl(dy!, filter!, c.attrs);
     // In training both change every step: dy is new, and the optimizer gives the filter new data.
     const fresh = (inputs: tf.Tensor4D[]) => inputs.map((t) => tf.neg(t));
     await tf.setBackend('cpu');

@@ -58,8 +58,8 @@ if (values.json) {
       rows.push([r.backend, c.name, c.imagesPerSec.toFixed(1), c.msPerStep.toFixed(2), verdict]);
     }
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i])).join('  ')}\n`);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
   for (const r of results.filter((x) => x.available)) {
     if (r.logging) {
       process.stdout.write(

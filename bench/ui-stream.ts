@@ -55,7 +55,7 @@ page.on('websocket', (ws) =>
   ws
     .on('framesent', (f) => {
       const m = /"method":"(\w+)"/.exec(String(f.payload));
-      if (m) calls.set(m[1], (calls.get(m[1]) ?? 0) + 1);
+      if (m) calls.set(m[1]!, (calls.get(m[1]!) ?? 0) + 1);
     })
     .on('framereceived', (f) => {
       if (typeof f.payload === 'string' && f.payload.startsWith('{"event"') && f.payload.includes('"training"'))

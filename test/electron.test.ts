@@ -127,16 +127,16 @@ describe('built bundles', () => {
     assert.deepEqual(Object.keys(api).sort(), [...METHOD_NAMES, 'onEvent', 'onCommand'].sort());
     for (const key of Object.keys(api)) assert.equal(typeof api[key], 'function');
 
-    void api.getAppInfo();
-    void api.getRun({ runId: 3 }, 'smuggled');
+    void api.getAppInfo!();
+    void api.getRun!({ runId: 3 }, 'smuggled');
     assert.deepEqual(invoked, [
       ['workbench:getAppInfo', undefined],
       ['workbench:getRun', { runId: 3 }],
     ]);
 
     const received: unknown[][] = [];
-    const off = api.onEvent((...args: unknown[]) => received.push(args)) as () => void;
-    const offCommand = api.onCommand((...args: unknown[]) => received.push(args)) as () => void;
+    const off = api.onEvent!((...args: unknown[]) => received.push(args)) as () => void;
+    const offCommand = api.onCommand!((...args: unknown[]) => received.push(args)) as () => void;
     const fakeIpcEvent = { sender: { send() {} } };
     listeners.get('workbench:event')!.forEach((fn) => fn(fakeIpcEvent, { type: 'runs-changed' }));
     listeners.get('workbench:command')!.forEach((fn) => fn(fakeIpcEvent, { type: 'command', command: 'new-experiment' }));
@@ -145,7 +145,7 @@ describe('built bundles', () => {
     offCommand();
     assert.equal(listeners.get('workbench:event')!.size, 0);
     assert.equal(listeners.get('workbench:command')!.size, 0);
-    assert.throws(() => api.onEvent('not a function'), TypeError);
+    assert.throws(() => api.onEvent!('not a function'), TypeError);
   });
 });
 
@@ -393,7 +393,7 @@ describe('menu', () => {
     const devRoles = make(true, 'linux').map((i) => i.role);
     for (const role of ['reload', 'toggleDevTools']) assert.ok(devRoles.includes(role as never), role);
     const mac = menuTemplate({ platform: 'darwin', isDev: false, sendCommand: () => {}, openExternal: () => {} });
-    assert.equal(mac[0].label, 'VAE Workbench');
+    assert.equal(mac[0]!.label, 'VAE Workbench');
   });
 
   test('Help offers the read-me and the project page only when there are some', () => {

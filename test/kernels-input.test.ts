@@ -169,12 +169,12 @@ describe('wasm Conv2DBackpropInput', () => {
           const forward = (a: tf.Tensor, f: tf.Tensor) =>
             tf.conv2dTranspose(a as tf.Tensor4D, f as tf.Tensor4D, c.xShape, c.strides, c.pad as 'valid');
           const [dy, df] = tf.grads((a: tf.Tensor, f: tf.Tensor) => forward(a, f).mul(u).sum())([yt, ft]);
-          return [forward(yt, ft), dy, df].map((t) => t.dataSync() as Float32Array);
+          return [forward(yt, ft), dy!, df!].map((t) => t.dataSync() as Float32Array);
         });
       const wasm = await on('wasm', run);
       const cpu = await on('cpu', run);
       for (const [j, what] of ['output', 'input gradient', 'filter gradient'].entries()) {
-        const diff = maxAbsDiff(wasm[j], cpu[j]);
+        const diff = maxAbsDiff(wasm[j]!, cpu[j]!);
         assert.ok(diff < TOLERANCE, `conv2dTranspose ${what}, ${describeCase(c)}: max diff ${diff}`);
       }
       checked++;

@@ -42,7 +42,7 @@ function referenceFilterGradient(
               for (let ox = 0; ox < ow; ox++) {
                 const ix = ox * info.strideWidth + s * info.dilationWidth - info.padInfo.left;
                 if (ix < 0 || ix >= w) continue;
-                sum += x[((b * h + iy) * w + ix) * ci + c] * dy[((b * oh + oy) * ow + ox) * co + o];
+                sum += x[((b * h + iy) * w + ix) * ci + c]! * dy[((b * oh + oy) * ow + ox) * co + o]!;
               }
             }
           out[((r * fw + s) * ci + c) * co + o] = sum;

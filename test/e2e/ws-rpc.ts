@@ -92,9 +92,9 @@ export function openRpc(url: string, options: ClientOptions = {}): Promise<RpcSo
         let seen = 0;
         const check = () => {
           for (; seen < events.length; seen++) {
-            if (match(events[seen].event)) {
+            if (match(events[seen]!.event)) {
               cleanup();
-              resolve(events[seen].event);
+              resolve(events[seen]!.event);
               return;
             }
           }

@@ -165,7 +165,11 @@ export function metricRows(sources: readonly MetricSource[], now = Date.now()): 
       key: spec.key,
       label: spec.label,
       title: spec.title,
-      cells: sources.map((s, i) => ({ text: spec.text(values[i] ?? null, s), note: spec.note?.(s) ?? '', best: best[i] ?? false })),
+      cells: sources.map((s, i) => ({
+        text: spec.text(values[i] ?? null, s),
+        note: spec.note?.(s) ?? '',
+        best: best[i] ?? false,
+      })),
     };
   });
 }
