@@ -106,13 +106,15 @@ const conv3dBuiltin: Impl = (x, dy, filterShape) =>
   tf.tidy(() => {
     const [n, h, w, ci] = x.shape;
     const [, oh, ow, co] = dy.shape;
-    const g = tf
-      .engine()
-      .runKernel('Conv3DBackpropFilterV2', { x: tf.reshape(x, [n, 1, h, w, ci]), dy: tf.reshape(dy, [n, 1, oh, ow, co]) }, {
+    const g = tf.engine().runKernel(
+      'Conv3DBackpropFilterV2',
+      { x: tf.reshape(x, [n, 1, h, w, ci]), dy: tf.reshape(dy, [n, 1, oh, ow, co]) },
+      {
         strides: [1, 1, 1, 1, 1],
         pad: 'valid',
         filterShape: [1, ...filterShape],
-      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      },
+    ) as tf.Tensor;
     return tf.reshape(g, filterShape);
   });
 
@@ -266,7 +268,7 @@ const INPUT_IMPLS: [string, InputImpl][] = [
 
 async function benchInput(): Promise<void> {
   for (const c of INPUT_CASES) {
-    const dyShape = conv2DBackpropInputInfo(c.filterShape, c.attrs).outShape as [number, number, number, number];
+    const dyShape = conv2DBackpropInputInfo(c.filterShape, c.attrs).outShape;
     let seed = 54321;
     const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5;
     const dyData = Float32Array.from({ length: dyShape.reduce((a, b) => a * b, 1) }, rand);

@@ -24,7 +24,7 @@ const TARGETS: Record<string, number> = { 'seed-conv b1': 30, 'seed-conv b64': 2
 const results: ChildResult[] = [];
 for (const backend of backends) {
   if (!values.json) process.stderr.write(`measuring ${backend}…\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, backend, values.seconds!], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, backend, values.seconds], {
     encoding: 'utf8',
     timeout: 15 * 60_000,
   });

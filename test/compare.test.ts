@@ -382,7 +382,7 @@ test('keyed loader: fetches on a new key only, keeps the old value while refresh
   const failing = loader.sync(
     new Map([
       [1, request('c')],
-      [2, { key: 'x', load: async () => ({ ok: false, error: { code: 'internal', message: 'boom' } }) as Result<string> }],
+      [2, { key: 'x', load: async () => ({ ok: false, error: { code: 'internal', message: 'boom' } }) }],
     ]),
   );
   await failing;

@@ -120,7 +120,7 @@ test('the exported decoder loads with plain tfjs and decodes z to the image the 
       'pixels in 0..1',
     );
     const expected = tf.sigmoid(app.decoder.predict(z) as tf.Tensor);
-    const diff = maxAbsDiff(pixels, expected.dataSync() as Float32Array);
+    const diff = maxAbsDiff(pixels, expected.dataSync());
     assert.ok(diff < 1e-5, `${run.config.model.decoder} decoder differs by ${diff}`);
     tf.dispose([z, image, expected]);
     plain.dispose();
@@ -142,7 +142,7 @@ test("the exported encoder gives the app encoder's mean and sigma head", async (
     assert.equal(got.length, 2);
     for (let i = 0; i < 2; i++) {
       assert.deepEqual(got[i]!.shape, [4, run.config.model.latentDim]);
-      const diff = maxAbsDiff(got[i]!.dataSync() as Float32Array, want[i]!.dataSync() as Float32Array);
+      const diff = maxAbsDiff(got[i]!.dataSync(), want[i]!.dataSync());
       assert.ok(diff < 1e-5, `${run.config.model.encoder} encoder output ${i} differs by ${diff}`);
     }
     tf.dispose([x, ...got, ...want]);
@@ -299,6 +299,7 @@ test('a broken export folder is refused with the file at fault, and nothing is i
     mutate(copy);
     return copy;
   };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the edits reach into any manifest field
   const editManifest = (copy: string, edit: (m: Record<string, any>) => void) => {
     const m = readJson(join(copy, 'manifest.json'));
     edit(m);

@@ -360,7 +360,7 @@ test('config form: text parses to values that validation explains, values format
   const epochs = fieldSpec('optim.epochs')!;
   const hidden = fieldSpec('model.encoderHidden')!;
   assert.equal(parseFieldInput(epochs, ' 12 '), 12);
-  assert.ok(Number.isNaN(parseFieldInput(epochs, '') as number));
+  assert.ok(Number.isNaN(parseFieldInput(epochs, '')));
   assert.deepEqual(parseFieldInput(hidden, '512, 256'), [512, 256]);
   assert.deepEqual(parseFieldInput(hidden, '512 256'), [512, 256]);
   assert.equal(parseFieldInput(hidden, '512, x'), '512, x', 'unparseable text is kept for validation to flag');

@@ -48,14 +48,14 @@ function bytesToBase64(bytes: Uint8Array): string {
     out[o++] = ENCODE[v >> 18]!;
     out[o++] = ENCODE[(v >> 12) & 63]!;
     out[o++] = i + 1 < n ? ENCODE[(v >> 6) & 63]! : PAD;
-    out[o++] = PAD;
+    out[o] = PAD;
   }
   return ascii.decode(out);
 }
 
 function base64ToBytes(encoded: string): Uint8Array {
   const text = asciiEncoder.encode(encoded);
-  let len = text.length;
+  const len = text.length;
   if (len % 4 !== 0) throw new SyntaxError('base64 text length is not a multiple of 4');
   const pads = len > 0 && text[len - 1] === PAD ? (text[len - 2] === PAD ? 2 : 1) : 0;
   const out = new Uint8Array((len / 4) * 3 - pads);

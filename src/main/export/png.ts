@@ -119,7 +119,7 @@ export function decodePng(bytes: Uint8Array): GrayImage {
   try {
     raw = inflateSync(Buffer.concat(idat));
   } catch (e) {
-    throw new Error(`PNG image data cannot be inflated: ${(e as Error).message}`);
+    throw new Error(`PNG image data cannot be inflated: ${(e as Error).message}`, { cause: e });
   }
   const stride = width + 1;
   if (raw.length !== height * stride) throw new Error(`PNG image data has ${raw.length} bytes, expected ${height * stride}`);

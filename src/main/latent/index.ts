@@ -6,8 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import type { DecodedImages, LatentEncoding } from '../../shared/contract.ts';
 import { AppFailure, type AppError } from '../../shared/result.ts';
 import type { ImageGrid, RunRecord } from '../../shared/training.ts';
-import type { CheckpointMeta } from '../store/checkpoints.ts';
-import type { Store } from '../store/index.ts';
+import type { CheckpointMeta, Store } from '../store/index.ts';
 import { spawnWorker } from '../worker-threads.ts';
 import type { LatentReply, LatentRequest, ModelRef } from './protocol.ts';
 
@@ -139,7 +138,7 @@ export class LatentService {
     // Referenced only while it owes an answer: idle, it must not keep a CLI or test process alive.
     worker.ref();
     // The points buffer is copied, not transferred: a retry after `missing` sends it again.
-    worker.postMessage({ ...p.body, id, model: p.model } as LatentRequest);
+    worker.postMessage({ ...p.body, id, model: p.model });
   }
 
   private onReply(reply: LatentReply): void {
