@@ -1,8 +1,14 @@
 // Image grids logged during training (reconstructions and prior samples), for the run's timeline.
 //
-// Thinning: a long run with frequent previews would keep thousands of grids. Once a run holds more than
-// `maxPerKind` grids of one kind, every second one is deleted, keeping the first and the newest. Older
-// history thus gets sparser while staying spread over the whole run, and the recent past stays dense.
+// Thinning: a long run with frequent previews would keep thousands of grids. Of each kind a run keeps
+// the newest grid and, from the steps 0..newest cut into equal spans (a power of two wide, as narrow
+// as keeps the count within `maxPerKind`), the earliest grid of each span: at most `maxPerKind`
+// grids (2 when it is smaller) spread over the whole run, the first one always among them.
+// Which grids survive depends only on the steps logged, never on when thinning ran: spans only
+// widen as the run advances and the earliest grid of a wide span is the earliest of one of its
+// halves, so a grid once dropped stays dropped in the uninterrupted run too. That keeps a run
+// resumed from a checkpoint (its later grids removed by `removeAfter`, then logged again) identical
+// to the run that was never interrupted.
 
 import type { ImageGrid, ImageKind } from '../../shared/training.ts';
 import { invalidArgument, rethrowMissingRun } from './errors.ts';
@@ -40,6 +46,8 @@ export interface ImagesRepo {
   list(runId: number, kind?: ImageKind): ImageMeta[];
   latest(runId: number, kind: ImageKind): StoredImage | null;
   load(id: number): StoredImage | null;
+  /** Drops grids logged past `step`, for a run resumed from the checkpoint at `step`. */
+  removeAfter(runId: number, step: number): void;
 }
 
 interface MetaRow {
@@ -95,14 +103,34 @@ function checkImage(image: NewImage): void {
   }
 }
 
+/**
+ * Width of the spans that each keep one grid when the newest grid is at `newestStep`: the narrowest
+ * power of two that leaves room for the newest grid beside one per span.
+ */
+function thinningSpan(newestStep: number, maxPerKind: number): number {
+  const spans = Math.max(1, maxPerKind - 1);
+  let span = 1;
+  while (Math.floor(newestStep / span) + 1 > spans) span *= 2;
+  return span;
+}
+
 export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): ImagesRepo {
   const s = {
     insert: db.prepare(`
       INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    count: db.prepare<[number, ImageKind], number>('SELECT COUNT(*) FROM images WHERE run_id = ? AND kind = ?').pluck(),
-    ids: db.prepare<[number, ImageKind], number>('SELECT id FROM images WHERE run_id = ? AND kind = ? ORDER BY step, id').pluck(),
-    remove: db.prepare('DELETE FROM images WHERE id = ?'),
+    newest: db.prepare<[number, ImageKind], { id: number; step: number }>(
+      'SELECT id, step FROM images WHERE run_id = ? AND kind = ? ORDER BY step DESC, id DESC LIMIT 1',
+    ),
+    // CAST: better-sqlite3 binds JS numbers as REAL, and the span index must be an integer.
+    thin: db.prepare<[number, number, ImageKind, number]>(`
+      DELETE FROM images WHERE id IN (
+        SELECT id FROM (
+          SELECT id, ROW_NUMBER() OVER (PARTITION BY CAST(step / ? AS INTEGER) ORDER BY step, id) AS nth
+          FROM images WHERE run_id = ? AND kind = ?
+        ) WHERE nth > 1
+      ) AND id <> ?`),
+    removeAfter: db.prepare<[number, number]>('DELETE FROM images WHERE run_id = ? AND step > ?'),
     listAll: db.prepare<[number], MetaRow>(`SELECT ${META_COLUMNS} FROM images WHERE run_id = ? ORDER BY step, id`),
     listKind: db.prepare<[number, ImageKind], MetaRow>(
       `SELECT ${META_COLUMNS} FROM images WHERE run_id = ? AND kind = ? ORDER BY step, id`,
@@ -128,13 +156,12 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
       createdAt,
       pixels,
     );
-    if (s.count.get(runId, image.kind)! > maxPerKind) {
-      const ids = s.ids.all(runId, image.kind);
-      // Odd positions, never the last: the first and the newest grid always survive.
-      for (let i = 1; i < ids.length - 1; i += 2) s.remove.run(ids[i]);
-    }
-    // Built from the input rather than re-read: a grid logged out of step order (a resumed run replaying
-    // steps) can be thinned away at once, and the caller still gets a truthful description of it.
+    const newest = s.newest.get(runId, image.kind)!;
+    const span = thinningSpan(newest.step, maxPerKind);
+    // Applied on every save, not only past the cap: then what survives is a function of the steps logged.
+    if (span > 1) s.thin.run(span, runId, image.kind, newest.id);
+    // Built from the input rather than re-read: a grid logged out of step order can be thinned away at
+    // once, and the caller still gets a truthful description of it.
     const { epoch, step, kind } = image;
     return { id: Number(lastInsertRowid), runId, epoch, step, kind, rows, cols, height, width, createdAt };
   });
@@ -158,6 +185,9 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
     load(id) {
       const row = s.load.get(id);
       return row === undefined ? null : toStored(row);
+    },
+    removeAfter(runId, step) {
+      s.removeAfter.run(runId, step);
     },
   };
 }
