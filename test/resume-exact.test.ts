@@ -186,35 +186,40 @@ test('a checkpoint from before epoch sums and Adam powers were saved still resum
 // The store: images after the resume step are dropped, and thinning leaves the same grids either way.
 
 test('images.removeAfter drops later grids, and thinning keeps the same grids whether or not the run rolled back', (t) => {
-  const dir = tempDir(t);
   const tiny: ImageGrid = { rows: 1, cols: 1, height: 1, width: 1, pixels: new Uint8Array([7]) };
-  const log = (store: ReturnType<typeof openDatabase>, runId: number, steps: Iterable<number>) => {
+  const store = openDatabase(join(tempDir(t), 'w.db'), { maxImagesPerKind: 12 });
+  t.after(() => store.close());
+  const log = (runId: number, steps: number[]) => {
     for (const step of steps) {
       for (const kind of ['reconstruction', 'samples'] as const) store.images.save(runId, { epoch: 0, step, kind, grid: tiny });
     }
   };
-  const range = (a: number, b: number, by: number) => Array.from({ length: Math.floor((b - a) / by) + 1 }, (_, i) => a + i * by);
-  const steps = (store: ReturnType<typeof openDatabase>, runId: number) =>
-    store.images.list(runId).map((i) => `${i.kind}@${i.step}`);
+  const kept = (runId: number) => store.images.list(runId).map((i) => `${i.kind}@${i.step}`);
+  // A preview every 20 steps plus one at each epoch end (every 141 steps), as the loop logs them.
+  const logged = [...new Set([...Array.from({ length: 31 }, (_, i) => i * 20), 141, 282, 423, 564])].sort((a, b) => a - b);
+  const upTo = (last: number) => logged.filter((s) => s <= last);
+  const after = (first: number, last: number) => logged.filter((s) => s > first && s <= last);
 
-  const store = openDatabase(join(dir, 'w.db'), { maxImagesPerKind: 12 });
-  t.after(() => store.close());
   const straight = store.runs.create({ config: presetConfig('quick') }).id;
-  log(store, straight, range(0, 600, 20));
-  const kept = steps(store, straight);
-  assert.ok(kept.length <= 24, `at most 12 of each kind: ${kept.length}`);
-  assert.ok(kept.includes('samples@0') && kept.includes('samples@600'), 'the first and the newest survive');
+  log(straight, logged);
+  const expected = kept(straight);
+  assert.ok(expected.length <= 24, `at most 12 of each kind: ${expected.length}`);
+  for (const s of ['samples@0', 'samples@600', 'samples@564'])
+    assert.ok(expected.includes(s), `${s}: the first, the newest and this epoch-end grid survive`);
 
-  // The same steps, but killed at 470 and resumed from a checkpoint at 300: 320..460 are logged twice.
+  // Killed at 470 and resumed from a checkpoint at 300 (320..460 logged twice), then killed at 590
+  // and resumed from the epoch end at 564.
   const rolled = store.runs.create({ config: presetConfig('quick') }).id;
-  log(store, rolled, range(0, 460, 20));
+  log(rolled, upTo(470));
   store.images.removeAfter(rolled, 300);
   assert.ok(
     store.images.list(rolled).every((i) => i.step <= 300),
     'nothing after the resume step is left',
   );
-  log(store, rolled, range(320, 600, 20));
-  assert.deepEqual(steps(store, rolled), kept);
+  log(rolled, after(300, 590));
+  store.images.removeAfter(rolled, 564);
+  log(rolled, after(564, 600));
+  assert.deepEqual(kept(rolled), expected);
 });
 
 test('a run resumed before its first checkpoint logs its step-0 previews once', async (t) => {

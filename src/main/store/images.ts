@@ -1,14 +1,16 @@
 // Image grids logged during training (reconstructions and prior samples), for the run's timeline.
 //
 // Thinning: a long run with frequent previews would keep thousands of grids. Of each kind a run keeps
-// the newest grid and, from the steps 0..newest cut into equal spans (a power of two wide, as narrow
-// as keeps the count within `maxPerKind`), the earliest grid of each span: at most `maxPerKind`
-// grids (2 when it is smaller) spread over the whole run, the first one always among them.
+// the first grid and, with the steps 0..newest cut into equal spans (a power of two wide, the
+// narrowest that needs fewer than `maxPerKind` of them), the latest grid of each span, the newest
+// grid included: at most `maxPerKind` grids (2 when it is smaller) spread over the whole run, and
+// an epoch's last grid wins over an earlier one in its span.
 // Which grids survive depends only on the steps logged, never on when thinning ran: spans only
-// widen as the run advances and the earliest grid of a wide span is the earliest of one of its
-// halves, so a grid once dropped stays dropped in the uninterrupted run too. That keeps a run
-// resumed from a checkpoint (its later grids removed by `removeAfter`, then logged again) identical
-// to the run that was never interrupted.
+// widen as the run advances, and the latest grid of a wide span is the latest of one of its halves,
+// so a grid the uninterrupted run keeps is never dropped along the way. A run resumed from a
+// checkpoint (its later grids removed by `removeAfter`, then logged again) therefore ends with the
+// same grids as the run that was never interrupted. Thinning happens on every save, not only past
+// the cap, for the same reason: a cap reached at different moments would keep different grids.
 
 import type { ImageGrid, ImageKind } from '../../shared/training.ts';
 import { invalidArgument, rethrowMissingRun } from './errors.ts';
@@ -103,10 +105,7 @@ function checkImage(image: NewImage): void {
   }
 }
 
-/**
- * Width of the spans that each keep one grid when the newest grid is at `newestStep`: the narrowest
- * power of two that leaves room for the newest grid beside one per span.
- */
+/** Width of the spans that each keep one grid when the newest is at `newestStep`; the first grid is kept besides. */
 function thinningSpan(newestStep: number, maxPerKind: number): number {
   const spans = Math.max(1, maxPerKind - 1);
   let span = 1;
@@ -119,17 +118,17 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
     insert: db.prepare(`
       INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    newest: db.prepare<[number, ImageKind], { id: number; step: number }>(
-      'SELECT id, step FROM images WHERE run_id = ? AND kind = ? ORDER BY step DESC, id DESC LIMIT 1',
-    ),
+    newestStep: db.prepare<[number, ImageKind], number>('SELECT MAX(step) FROM images WHERE run_id = ? AND kind = ?').pluck(),
     // CAST: better-sqlite3 binds JS numbers as REAL, and the span index must be an integer.
-    thin: db.prepare<[number, number, ImageKind, number]>(`
+    thin: db.prepare<[number, number, ImageKind]>(`
       DELETE FROM images WHERE id IN (
         SELECT id FROM (
-          SELECT id, ROW_NUMBER() OVER (PARTITION BY CAST(step / ? AS INTEGER) ORDER BY step, id) AS nth
+          SELECT id,
+                 ROW_NUMBER() OVER (PARTITION BY CAST(step / ? AS INTEGER) ORDER BY step DESC, id DESC) AS latest,
+                 ROW_NUMBER() OVER (ORDER BY step, id) AS first
           FROM images WHERE run_id = ? AND kind = ?
-        ) WHERE nth > 1
-      ) AND id <> ?`),
+        ) WHERE latest > 1 AND first > 1
+      )`),
     removeAfter: db.prepare<[number, number]>('DELETE FROM images WHERE run_id = ? AND step > ?'),
     listAll: db.prepare<[number], MetaRow>(`SELECT ${META_COLUMNS} FROM images WHERE run_id = ? ORDER BY step, id`),
     listKind: db.prepare<[number, ImageKind], MetaRow>(
@@ -156,10 +155,7 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
       createdAt,
       pixels,
     );
-    const newest = s.newest.get(runId, image.kind)!;
-    const span = thinningSpan(newest.step, maxPerKind);
-    // Applied on every save, not only past the cap: then what survives is a function of the steps logged.
-    if (span > 1) s.thin.run(span, runId, image.kind, newest.id);
+    s.thin.run(thinningSpan(s.newestStep.get(runId, image.kind)!, maxPerKind), runId, image.kind);
     // Built from the input rather than re-read: a grid logged out of step order can be thinned away at
     // once, and the caller still gets a truthful description of it.
     const { epoch, step, kind } = image;
