@@ -13,7 +13,7 @@ import { Trainer, type CheckpointBlobs, type TrainerPosition } from '../src/main
 import { decodeWeights, encodeWeights } from '../src/main/engine/weights.ts';
 import { loadDataset, prepareSplit, type DatasetSplit } from '../src/main/data/index.ts';
 import { runLoop, type LoopResult } from '../src/main/runs/loop.ts';
-import { CONTROL_RUN } from '../src/main/runs/protocol.ts';
+import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP } from '../src/main/runs/protocol.ts';
 import { RunService } from '../src/main/runs/service.ts';
 import { openDatabase } from '../src/main/store/index.ts';
 import type { ExperimentConfig } from '../src/shared/config.ts';
@@ -180,6 +180,26 @@ test('a checkpoint from before epoch sums and Adam powers were saved still resum
   const { train } = epoch2.data as { train: { total: number } };
   // Without the sums, epoch 2's average covers the steps after the resume: still a real number.
   assert.ok(Number.isFinite(train.total) && train.total > 0);
+});
+
+test('stopping or pausing where the loop started adds no checkpoint: not at step 0, not at the resume step', async () => {
+  const { cfg, data } = await tinyRun();
+  const first = await attempt(cfg, data, null, (r) => r.kind === 'checkpoint' && r.step === 25);
+  for (const resume of [null, first.latest]) {
+    const trainer = new Trainer(cfg, data);
+    if (resume) await trainer.restore(copyBlobs(resume));
+    const checkpoints: number[] = [];
+    const controls = [CONTROL_PAUSE, CONTROL_STOP];
+    const result = await runLoop(1, trainer, {
+      emit: () => {},
+      checkpoint: (b) => checkpoints.push(b.position.step),
+      control: () => controls[0]!,
+      waitWhilePaused: () => void controls.shift(),
+    });
+    trainer.dispose();
+    assert.equal(result.status, 'interrupted');
+    assert.deepEqual(checkpoints, [], `from step ${resume?.position.step ?? 0}`);
+  }
 });
 
 // ---------------------------------------------------------------------------------------------

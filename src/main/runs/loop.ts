@@ -61,8 +61,9 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
     });
     io.emit({ type: 'image', runId, epoch: pos.epoch, step: pos.step, kind: 'samples', grid: trainer.samplesGrid() });
   };
-  // A resumed run starts at its checkpoint's step: pausing or stopping there adds no second one.
-  let checkpointedStep = pos.step > 0 ? pos.step : -1;
+  // The state the loop starts from is saved already (a resumed run's in its checkpoint, a new run's
+  // in its seed): pausing or stopping before a step adds no checkpoint, and none is ever taken twice.
+  let checkpointedStep = pos.step;
   const saveCheckpoint = async () => {
     if (checkpointedStep === pos.step) return;
     io.checkpoint(await trainer.checkpoint());
@@ -75,7 +76,8 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
     imagesPerSec: trainSeconds > 0 ? imagesSeen / trainSeconds : 0,
   });
 
-  // A resumed run's previews at its checkpoint's step were stored before that checkpoint was.
+  // A resumed run's previews at its checkpoint's step were stored before that checkpoint was; the run
+  // service drops step 0's when a run starts over.
   if (pos.step === 0) previews();
   while (!trainer.done) {
     const control = io.control();
