@@ -43,9 +43,16 @@ const noSums = (): EpochSums => ({ recon: 0, kl: 0, total: 0, images: 0 });
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
+const isSums = (v: unknown): v is EpochSums => {
+  if (typeof v !== 'object' || v === null) return false;
+  const { recon, kl, total, images } = v as Record<string, unknown>;
+  return [recon, kl, total].every((x) => typeof x === 'number' && Number.isFinite(x)) && isCount(images);
+};
+
 /**
- * A checkpoint's position, checked against this run's shape. A checkpoint written before epoch sums
- * were saved resumes with empty ones: its epoch's training average then covers the resumed part only.
+ * A checkpoint's position (JSON from the store), checked against this run's shape. A checkpoint
+ * written before epoch sums were saved resumes with empty ones: its epoch's training average then
+ * covers the resumed part only.
  */
 function checkedPosition(saved: TrainerPosition, stepsPerEpoch: number): TrainerPosition {
   const { step, epoch, stepInEpoch } = saved;
@@ -55,13 +62,8 @@ function checkedPosition(saved: TrainerPosition, stepsPerEpoch: number): Trainer
     throw new Error(
       `checkpoint at step ${step} (epoch ${epoch + 1}, step ${stepInEpoch} in it) does not fit ${stepsPerEpoch} steps per epoch`,
     );
-  const sums = (saved as Partial<TrainerPosition>).epochSums;
-  const valid =
-    sums !== undefined &&
-    sums !== null &&
-    [sums.recon, sums.kl, sums.total].every((v) => typeof v === 'number' && Number.isFinite(v)) &&
-    isCount(sums.images);
-  return { step, epoch, stepInEpoch, epochSums: valid ? { ...sums } : noSums() };
+  const sums: unknown = (saved as { epochSums?: unknown }).epochSums;
+  return { step, epoch, stepInEpoch, epochSums: isSums(sums) ? { ...sums } : noSums() };
 }
 
 export interface CheckpointBlobs {
