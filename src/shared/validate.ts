@@ -125,7 +125,7 @@ export function validateConfig(input: unknown, base: ExperimentConfig = DEFAULT_
 // what someone typing a setting means, so only plain decimals that stay finite are numbers here.
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-function decimal(text: string): number | null {
+export function parseDecimal(text: string): number | null {
   if (!DECIMAL.test(text)) return null;
   const n = Number(text);
   return Number.isFinite(n) ? n : null;
@@ -148,7 +148,7 @@ export function parseAssignment(assignment: string): Result<{ path: string; valu
   switch (spec.kind) {
     case 'number':
     case 'integer': {
-      const n = decimal(raw);
+      const n = parseDecimal(raw);
       if (n === null)
         return {
           ok: false,
@@ -163,7 +163,7 @@ export function parseAssignment(assignment: string): Result<{ path: string; valu
     case 'intList': {
       if (raw === '') return { ok: true, value: { path, value: [] } };
       const parts = raw.split(',').map((s) => s.trim());
-      const nums = parts.map(decimal);
+      const nums = parts.map(parseDecimal);
       const bad = parts.findIndex((_, i) => nums[i] === null || !Number.isInteger(nums[i]));
       if (bad >= 0)
         return {
