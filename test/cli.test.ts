@@ -176,3 +176,17 @@ test('a config file with a UTF-8 byte order mark reads like one without', async 
   writeFileSync(file, `{"optim": \ufeff{"epochs": 2}}`);
   assert.throws(() => buildConfig({ sets: [], configFile: file }), /bom\.json:.* invalid JSON/);
 });
+
+test('a config file naming "__proto__" or "constructor" is told they are unknown settings, with the file', async (t) => {
+  const { buildConfig } = await import('../src/main/cli/config-input.ts');
+  const file = join(tempDir(t), 'proto.json');
+  writeFileSync(file, '{"__proto__": {"polluted": 1}, "model": {"constructor": {"name": "x"}}}');
+  assert.throws(
+    () => buildConfig({ sets: [], configFile: file }),
+    (e: Error) => {
+      assert.match(e.message, /proto\.json: __proto__ is not a known setting; model\.constructor is not a known setting/);
+      return true;
+    },
+  );
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
