@@ -106,8 +106,8 @@ export function validateConfig(input: unknown, base: ExperimentConfig = DEFAULT_
   }
   if (errors.length === 0) errors.push(...crossFieldErrors(merged));
   if (errors.length === 0) errors.push(...modelSizeErrors(merged));
-  if (errors.length > 0) {
-    const first = errors[0];
+  const first = errors[0];
+  if (first) {
     return {
       ok: false,
       error: {

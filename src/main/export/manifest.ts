@@ -156,9 +156,7 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
   };
   const numOrNull = (o: Record<string, unknown>, key: string, at: string): number | null => {
     const v = o[key];
-    return v === null || (typeof v === 'number' && Number.isFinite(v))
-      ? (v as number | null)
-      : fail(`${at}${key} must be a number or null`);
+    return v === null || (typeof v === 'number' && Number.isFinite(v)) ? v : fail(`${at}${key} must be a number or null`);
   };
   const date = (o: Record<string, unknown>, key: string, nullable: boolean): string | null => {
     const v = o[key];

@@ -21,7 +21,7 @@ const CRC_TABLE = (() => {
 /** CRC-32 as PNG (and zlib, gzip) define it. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
@@ -142,8 +142,10 @@ export function decodePng(bytes: Uint8Array, maxPixels = MAX_PNG_PIXELS): GrayIm
     raw = inflateSync(Buffer.concat(idat), { maxOutputLength: height * stride + 1 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
-      throw new Error(`PNG image data inflates to more than the ${height * stride} bytes its IHDR implies (${width}x${height})`);
-    throw new Error(`PNG image data cannot be inflated: ${(e as Error).message}`);
+      throw new Error(`PNG image data inflates to more than the ${height * stride} bytes its IHDR implies (${width}x${height})`, {
+        cause: e,
+      });
+    throw new Error(`PNG image data cannot be inflated: ${(e as Error).message}`, { cause: e });
   }
   if (raw.length !== height * stride) throw new Error(`PNG image data has ${raw.length} bytes, expected ${height * stride}`);
   const pixels = new Uint8Array(width * height);
@@ -153,9 +155,9 @@ export function decodePng(bytes: Uint8Array, maxPixels = MAX_PNG_PIXELS): GrayIm
     const out = pixels.subarray(y * width, (y + 1) * width);
     const up = y > 0 ? pixels.subarray((y - 1) * width, y * width) : null;
     for (let x = 0; x < width; x++) {
-      const a = x > 0 ? out[x - 1] : 0;
-      const b = up ? up[x] : 0;
-      const c = up && x > 0 ? up[x - 1] : 0;
+      const a = x > 0 ? out[x - 1]! : 0;
+      const b = up ? up[x]! : 0;
+      const c = up && x > 0 ? up[x - 1]! : 0;
       let predictor: number;
       if (filter === 0) predictor = 0;
       else if (filter === 1) predictor = a;
@@ -163,7 +165,7 @@ export function decodePng(bytes: Uint8Array, maxPixels = MAX_PNG_PIXELS): GrayIm
       else if (filter === 3) predictor = (a + b) >> 1;
       else if (filter === 4) predictor = paeth(a, b, c);
       else throw new Error(`PNG row ${y} has an unknown filter type ${filter}`);
-      out[x] = (line[x] + predictor) & 0xff;
+      out[x] = (line[x]! + predictor) & 0xff;
     }
   }
   return { width, height, pixels };
