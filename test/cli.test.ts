@@ -142,6 +142,7 @@ test('run names, notes, tags and echoed input are printed with control character
   });
   store.runs.markFinished(run.id, 'failed', `message ${evil}`);
   store.close();
+  // eslint-disable-next-line no-control-regex -- looking for raw control characters is the point
   const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
   const list = cli('runs', ['list', '--db', db]);
   assert.equal(list.code, 0, list.stderr);

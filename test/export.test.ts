@@ -482,6 +482,7 @@ test('an import is bounded like an edit, lists each file once, stays in its fold
     mutate(copy);
     return copy;
   };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the edits reach into any manifest field
   const editManifest = (copy: string, edit: (m: Record<string, any>) => void) => {
     const m = readJson(join(copy, 'manifest.json'));
     edit(m);

@@ -174,7 +174,7 @@ export function parseAssignment(assignment: string): Result<{ path: string; valu
             field: path,
           },
         };
-      return { ok: true, value: { path, value: nums as number[] } };
+      return { ok: true, value: { path, value: nums } };
     }
     default:
       return { ok: true, value: { path, value: raw } };

@@ -4,6 +4,7 @@ import type { LossParts, RunRecord } from '../../shared/training.ts';
 
 // C0 controls and DEL, C1 controls (8-bit CSI, OSC... that some terminals obey), and the bidirectional
 // overrides and isolates that reorder what a line appears to say.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
