@@ -191,3 +191,10 @@ test('a config file naming "__proto__" or "constructor" is told they are unknown
   );
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
+
+test('terminalText escapes C0, DEL, C1 and bidi controls, and nothing else', async () => {
+  const { terminalText } = await import('../src/main/cli/format.ts');
+  assert.equal(terminalText('\x1b]0;pwned\x07'), '\\x1b]0;pwned\\x07');
+  assert.equal(terminalText('a\nb\r\tc\x00\x7f\u009b\u202e\u2066'), 'a\\nb\\r\\tc\\x00\\x7f\\x9b\\u{202e}\\u{2066}');
+  assert.equal(terminalText('Zürich 日本 🙂 -ELBO (recon, KL)'), 'Zürich 日本 🙂 -ELBO (recon, KL)');
+});

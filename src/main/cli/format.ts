@@ -2,11 +2,26 @@
 
 import type { LossParts, RunRecord } from '../../shared/training.ts';
 
-// C0 controls and DEL, C1 controls (8-bit CSI, OSC... that some terminals obey), and the bidirectional
-// overrides and isolates that reorder what a line appears to say.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+/**
+ * C0 controls and DEL, C1 controls (8-bit CSI, OSC... that some terminals obey), and the bidirectional
+ * marks, overrides and isolates that reorder what a line appears to say.
+ */
+function unsafe(code: number): boolean {
+  return (
+    code <= 0x1f ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+const NAMED = new Map([
+  [0x0a, '\\n'],
+  [0x0d, '\\r'],
+  [0x09, '\\t'],
+]);
 
 /**
  * Stored text (run names, notes, tags, messages that echo input) made safe to print: every control
@@ -14,12 +29,13 @@ const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
  * instead of retitling the terminal.
  */
 export function terminalText(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const named = NAMED[c];
-    if (named !== undefined) return named;
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-  });
+  let out = '';
+  for (const c of text) {
+    const code = c.codePointAt(0) ?? 0;
+    if (!unsafe(code)) out += c;
+    else out += NAMED.get(code) ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`);
+  }
+  return out;
 }
 
 export function duration(seconds: number): string {
