@@ -61,7 +61,12 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
     });
     io.emit({ type: 'image', runId, epoch: pos.epoch, step: pos.step, kind: 'samples', grid: trainer.samplesGrid() });
   };
+  // One checkpoint per step at most: a stop right after a pause (or an epoch's end) would otherwise save
+  // the same state twice. A resumed trainer starts on the checkpoint it was restored from.
+  let checkpointedAt = pos.step > 0 ? pos.step : -1;
   const saveCheckpoint = async () => {
+    if (pos.step === checkpointedAt) return;
+    checkpointedAt = pos.step;
     io.checkpoint(await trainer.checkpoint());
     io.emit({ type: 'checkpoint', runId, epoch: pos.epoch, step: pos.step });
   };
@@ -87,7 +92,8 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
       await saveCheckpoint();
       setStatus('paused');
       io.waitWhilePaused();
-      setStatus('running');
+      // Stopped while paused: the run goes from paused to interrupted, never through running.
+      if (io.control() !== CONTROL_STOP) setStatus('running');
       continue;
     }
     const epoch = pos.epoch;

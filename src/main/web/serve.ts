@@ -4,6 +4,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createFileLogger, defaultLogPath } from '../log/logger.ts';
+import { installProcessHandlers } from '../log/process-handlers.ts';
 import { runBrowserMode, DEFAULT_PORT, type BrowserMode } from './browser-mode.ts';
 
 export { runBrowserMode, type BrowserMode, type BrowserModeOptions } from './browser-mode.ts';
@@ -52,9 +54,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  // A fault nobody caught goes to the log file with its stack; the server keeps serving (see process-handlers.ts).
+  const log = createFileLogger({ file: defaultLogPath(), echo: (line) => process.stderr.write(line) });
+  installProcessHandlers(log, 'server');
   let app: BrowserMode;
   try {
     app = await runBrowserMode({
+      log,
       port: parsePort(values.port),
       host: values.host,
       databasePath: values.db,
@@ -66,6 +72,7 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(`VAE Workbench is running at ${app.url}\n`);
+  log.info(`Serving ${app.core.store.file} on port ${app.port}; this log is ${defaultLogPath()}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
