@@ -23,7 +23,7 @@ export interface FileLoggerOptions {
   file: string;
   /** Entries below this level are dropped. Default 'info'. */
   level?: LogLevel;
-  /** Rotate before the file would pass this size. Default 1 MiB. */
+  /** Rotate before the file would pass this size (an entry longer than this gets a file of its own). Default 1 MiB. */
   maxBytes?: number;
   /** Rotated files kept beside the current one. Default 3. */
   keep?: number;
