@@ -19,15 +19,16 @@ import type { ExperimentConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
 import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 import { validateConfig } from '../../shared/validate.ts';
-import type { CheckpointBlobs, TrainerPosition } from '../engine/trainer.ts';
-import { BUILTIN_MNIST_NAME } from '../data/index.ts';
-import { inspectDatasetInWorker } from '../data/inspect.ts';
 import { stderrLogger, type Logger } from '../log/logger.ts';
 import type { FinishedStatus, Store } from '../store/index.ts';
+import { FinalStatuses } from './final-status.ts';
 import { launchWorker, type LaunchedWorker } from './launch.ts';
 import { RunOutput } from './output.ts';
+import { ownedRun, type OwnedRun, type Outcome } from './owned-run.ts';
 import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type WorkerMessage } from './protocol.ts';
-import { isGone, namingDatabase } from './store-failure.ts';
+import { QueueDataCheck } from './queue-check.ts';
+import { resumeBlobs, truncateAfterCheckpoint } from './resume-point.ts';
+import { namingDatabase } from './store-failure.ts';
 
 export interface RunServiceOptions {
   /** Runs training at once; more wait as `queued`. Each uses one core. */
@@ -44,30 +45,6 @@ export const DEFAULT_MAX_QUEUED = 100;
 
 type Listener = (event: TrainingEvent) => void;
 
-interface OwnedRun {
-  runId: number;
-  config: ExperimentConfig;
-  /** The newest record read, for answering when the store cannot be read any more. */
-  record: RunRecord;
-  /** Resume from the latest checkpoint (a claimed run) rather than from scratch. */
-  fromCheckpoint: boolean;
-  expectFingerprint: string | null;
-  /** How a failure to load the data leaves the run: a resumed run goes back to what it was. */
-  setupFailure: FinishedStatus;
-  phase: 'queued' | 'launching' | 'training';
-  worker: Worker | null;
-  control: Int32Array | null;
-  output: RunOutput | null;
-  finished: boolean;
-  done: Promise<RunRecord>;
-  resolveDone: (run: RunRecord) => void;
-}
-
-interface Outcome {
-  status: FinishedStatus;
-  message: string;
-}
-
 export class RunService {
   private readonly owned = new Map<number, OwnedRun>();
   private readonly queue: OwnedRun[] = [];
@@ -75,8 +52,8 @@ export class RunService {
   /** New runs whose worker is loading data before they have a record (and so an id). */
   private readonly loadingNew = new Set<Worker>();
   private reservedSlots = 0;
-  /** Final statuses the store refused; retried whenever the service next touches the store. */
-  private readonly unsettled = new Map<number, Outcome>();
+  private readonly finals: FinalStatuses;
+  private readonly queueCheck = new QueueDataCheck();
   private closing = false;
   private readonly maxConcurrent: number;
   private readonly maxQueued: number;
@@ -91,6 +68,7 @@ export class RunService {
     this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.ownerPid = options.ownerPid ?? process.pid;
     this.log = options.log ?? stderrLogger;
+    this.finals = new FinalStatuses(store, this.ownerPid, this.log);
   }
 
   subscribe(listener: Listener): () => void {
@@ -111,12 +89,7 @@ export class RunService {
     this.refuseWhileClosing();
     if (this.freeSlots() > 0) return this.startNow(config);
     this.refuseWhenQueueFull();
-    // Checked, then dropped: a queued run must not hold ~100 MB of data while it waits. The built-in
-    // set has no file to be malformed.
-    const data =
-      config.data.source === 'builtin-mnist'
-        ? { name: BUILTIN_MNIST_NAME, fingerprint: '' }
-        : await inspectDatasetInWorker(config.data);
+    const data = await this.queueCheck.check(config.data);
     this.refuseWhileClosing();
     this.refuseWhenQueueFull();
     const record = this.store.runs.create({
@@ -140,10 +113,9 @@ export class RunService {
   async resume(runId: number): Promise<RunRecord> {
     const mine = this.owned.get(runId);
     if (mine) {
-      if (mine.control) {
-        Atomics.store(mine.control, 0, CONTROL_RUN);
+      // Only a pause is undone: a stop already asked for must not turn back into training.
+      if (mine.control && Atomics.compareExchange(mine.control, 0, CONTROL_PAUSE, CONTROL_RUN) === CONTROL_PAUSE)
         Atomics.notify(mine.control, 0);
-      }
       return this.current(mine);
     }
     this.refuseWhileClosing();
@@ -155,17 +127,13 @@ export class RunService {
     try {
       const record = this.store.runs.get(runId);
       if (!record) throw new AppFailure({ code: 'not-found', message: `Run ${runId} does not exist.` });
-      run = this.own(record, {
-        fromCheckpoint: true,
-        expectFingerprint: record.datasetFingerprint || null,
-        setupFailure: previous.status,
-      });
+      run = this.own(record, { fromCheckpoint: true, setupFailure: previous.status });
     } catch (e) {
-      this.putBack(runId, previous);
+      this.finals.putBack(runId, previous);
       throw e;
     }
     try {
-      this.truncateAfterCheckpoint(runId);
+      truncateAfterCheckpoint(this.store, runId);
     } catch (e) {
       this.finish(run, previous.status, e);
       throw e;
@@ -182,7 +150,8 @@ export class RunService {
     const run = this.requireOwned(runId);
     if (!run.control)
       throw new AppFailure({ code: 'conflict', message: `Run ${runId} is queued and has not started; stop it instead.` });
-    Atomics.store(run.control, 0, CONTROL_PAUSE);
+    // A run already asked to stop stays stopping.
+    Atomics.compareExchange(run.control, 0, CONTROL_RUN, CONTROL_PAUSE);
   }
 
   /** Stops a run after checkpointing it, so it can be resumed; a queued run simply leaves the queue. */
@@ -211,9 +180,7 @@ export class RunService {
       return run.done;
     });
     await Promise.all(waits);
-    this.settleLeftovers();
-    for (const [runId, outcome] of this.unsettled)
-      this.log.error(`Run ${runId} ended ${outcome.status} (${outcome.message}), but the database did not record it.`);
+    this.finals.retryAndReport();
   }
 
   private refuseWhileClosing(): void {
@@ -257,24 +224,8 @@ export class RunService {
     }
   }
 
-  private own(record: RunRecord, how: Pick<OwnedRun, 'fromCheckpoint' | 'setupFailure'> & { expectFingerprint?: string | null }) {
-    let resolveDone!: (run: RunRecord) => void;
-    const done = new Promise<RunRecord>((r) => (resolveDone = r));
-    const run: OwnedRun = {
-      runId: record.id,
-      config: record.config,
-      record,
-      fromCheckpoint: how.fromCheckpoint,
-      expectFingerprint: how.expectFingerprint ?? (record.datasetFingerprint || null),
-      setupFailure: how.setupFailure,
-      phase: 'queued',
-      worker: null,
-      control: null,
-      output: null,
-      finished: false,
-      done,
-      resolveDone,
-    };
+  private own(record: RunRecord, how: { fromCheckpoint: boolean; setupFailure: FinishedStatus }): OwnedRun {
+    const run = ownedRun(record, how);
     this.owned.set(run.runId, run);
     return run;
   }
@@ -330,7 +281,7 @@ export class RunService {
     try {
       launched = await launchWorker({
         config: run.config,
-        resume: run.fromCheckpoint ? this.checkpointBlobs(run.runId) : null,
+        resume: run.fromCheckpoint ? resumeBlobs(this.store, run.runId) : null,
         expectFingerprint: run.expectFingerprint,
         onSpawn: (w) => (run.worker = w),
       });
@@ -373,28 +324,9 @@ export class RunService {
     }
   }
 
-  private checkpointBlobs(runId: number): CheckpointBlobs | null {
-    const checkpoint = this.store.checkpoints.latest(runId);
-    return (
-      checkpoint && {
-        encoder: checkpoint.encoder,
-        decoder: checkpoint.decoder,
-        optimizer: checkpoint.optimizer ?? new Uint8Array(0),
-        position: checkpoint.state as unknown as TrainerPosition,
-      }
-    );
-  }
-
-  /** Drops what a resume from the latest checkpoint replays. Only for a run this process has claimed. */
-  private truncateAfterCheckpoint(runId: number): void {
-    const fromStep = this.store.checkpoints.list(runId).at(-1)?.step ?? 0;
-    this.store.metrics.truncateAfter(runId, fromStep);
-    this.store.checkpoints.removeAfter(runId, fromStep);
-  }
-
   private pump(): void {
     if (this.closing) return;
-    this.settleLeftovers();
+    this.finals.retry();
     while (this.freeSlots() > 0 && this.queue.length > 0) {
       // Its failure has already ended the run; nobody is waiting on this promise.
       this.launch(this.queue.shift()!).catch(() => {});
@@ -455,46 +387,9 @@ export class RunService {
       // The last steps are lost: the run did not complete as it is stored.
       if (end.status === 'completed') end = { status: 'failed', message: namingDatabase(e, this.store.file) };
     }
-    const record = this.settle(run, end);
+    const record = this.finals.record(run.record, end);
     this.emit({ type: 'status', runId: run.runId, status: end.status, message: end.message });
     run.resolveDone(record);
     this.pump();
-  }
-
-  private settle(run: OwnedRun, end: Outcome): RunRecord {
-    const told = { ...run.record, status: end.status, statusMessage: end.message };
-    try {
-      const recorded = this.store.runs.finishOwned(run.runId, this.ownerPid, end.status, end.message);
-      if (!recorded && this.store.runs.owner(run.runId) !== null) {
-        this.log.warn(`Run ${run.runId} ended ${end.status}, but another process had claimed it; left as that process set it.`);
-      }
-      return this.store.runs.get(run.runId) ?? told;
-    } catch (e) {
-      if (!isGone(e)) {
-        this.unsettled.set(run.runId, end);
-        this.log.error(`Run ${run.runId} ended ${end.status}, but the database did not record it yet`, e);
-      }
-      return told;
-    }
-  }
-
-  /** A claim that could not go further: the run reads as before, with why the resume failed. */
-  private putBack(runId: number, previous: Outcome): void {
-    try {
-      this.store.runs.finishOwned(runId, this.ownerPid, previous.status, previous.message);
-    } catch (e) {
-      if (!isGone(e)) this.unsettled.set(runId, previous);
-    }
-  }
-
-  private settleLeftovers(): void {
-    for (const [runId, end] of this.unsettled) {
-      try {
-        this.store.runs.finishOwned(runId, this.ownerPid, end.status, end.message);
-        this.unsettled.delete(runId);
-      } catch (e) {
-        if (isGone(e)) this.unsettled.delete(runId);
-      }
-    }
   }
 }
