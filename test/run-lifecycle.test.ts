@@ -181,3 +181,17 @@ test('a process finishes only a run it owns: a loser cannot clobber the winner',
   assert.equal(store.runs.finishOwned(run.id, process.ppid, 'interrupted', 'put back'), true);
   assert.equal(store.runs.get(run.id)!.status, 'interrupted');
 });
+
+test('Resume right after Stop does not undo the stop; Pause after Stop does not either', async (t) => {
+  const { store, service } = setUp(t);
+  const run = await service.start(LONG);
+  await nextEvent(service, (e) => e.type === 'step' && e.runId === run.id);
+  service.stop(run.id);
+  service.pause(run.id);
+  await service.resume(run.id);
+  const ended = await service.waitFor(run.id);
+  assert.equal(ended.status, 'interrupted');
+  assert.match(ended.statusMessage, /Stopped by the user/);
+  assert.ok(ended.step < ended.totalSteps);
+  assert.equal(store.runs.get(run.id)!.status, 'interrupted');
+});
