@@ -2,12 +2,13 @@
 // exceptions and unhandled rejections to it (in a child process, which must keep running).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAppCore } from '../src/main/app-core.ts';
 import { createFileLogger } from '../src/main/log/logger.ts';
 import { tempDir } from './helpers.ts';
+import { waitUntil } from './run-helpers.ts';
 
 test('the log keeps levels at or above its own and rotates by size, keeping N old files', (t) => {
   const file = join(tempDir(t), 'logs', 'workbench.log');
@@ -50,6 +51,7 @@ test('an uncaught exception and an unhandled rejection are logged with their sta
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'still alive');
+  assert.match(r.stderr, /^server: unexpected error: thrown in a timer \(details in .*workbench\.log\)$/m);
   const logged = readFileSync(file, 'utf8');
   assert.match(
     logged,
@@ -59,4 +61,24 @@ test('an uncaught exception and an unhandled rejection are logged with their sta
     logged,
     /ERROR \[pid \d+\] server: unhandled promise rejection; carrying on\n {2}Error: rejected and never awaited\n/,
   );
+});
+
+test('npm run serve writes its log file in the app data folder', async (t) => {
+  const home = tempDir(t);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/main/web/serve.ts', '--port', '0', '--no-open', '--db', join(home, 'w.db')],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VAE_WORKBENCH_HOME: home } },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  let gone = false;
+  const exited = new Promise((r) => child.once('exit', r)).then(() => (gone = true));
+  // Serving (the app is built) or refusing to (it is not): either way the log says which.
+  await waitUntil(() => gone || stdout.includes('is running at'), 'the server to start or give up');
+  child.kill('SIGTERM');
+  await exited;
+  const logged = readFileSync(join(home, 'logs', 'workbench.log'), 'utf8');
+  assert.match(logged, /INFO {2}\[pid \d+\] Serving .*w\.db on port \d+|ERROR \[pid \d+\] The server could not start/);
 });

@@ -34,10 +34,7 @@ app.enableSandbox();
 
 // From here on, a fault nobody caught is written to the log file (with its stack) instead of ending
 // the app or vanishing with the terminal that started it.
-const log = createFileLogger({
-  file: join(app.getPath('userData'), 'logs', LOG_FILE),
-  echo: (line) => process.stderr.write(line),
-});
+const log = createFileLogger({ file: join(app.getPath('userData'), 'logs', LOG_FILE) });
 installProcessHandlers(log, 'app');
 
 let core: AppCore | null = null;

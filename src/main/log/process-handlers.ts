@@ -12,11 +12,18 @@ export interface ProcessHandlers {
 }
 
 export function installProcessHandlers(log: Logger, processName: string): ProcessHandlers {
+  // One line on stderr for whoever watches the terminal; the stack is in the file.
+  const tell = (what: unknown) =>
+    process.stderr.write(
+      `${processName}: unexpected error: ${what instanceof Error ? what.message : String(what)}${log.file ? ` (details in ${log.file})` : ''}\n`,
+    );
   const onException = (error: Error, origin: string) => {
     log.error(`${processName}: uncaught exception (${origin}); carrying on`, error);
+    tell(error);
   };
   const onRejection = (reason: unknown) => {
     log.error(`${processName}: unhandled promise rejection; carrying on`, reason);
+    tell(reason);
   };
   const onWarning = (warning: Error) => log.warn(`${processName}: ${warning.name}: ${warning.message}`);
   process.on('uncaughtException', onException);

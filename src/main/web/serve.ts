@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     return;
   }
   // A fault nobody caught goes to the log file with its stack; the server keeps serving (see process-handlers.ts).
-  const log = createFileLogger({ file: defaultLogPath(), echo: (line) => process.stderr.write(line) });
+  const log = createFileLogger({ file: defaultLogPath() });
   installProcessHandlers(log, 'server');
   let app: BrowserMode;
   try {
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       open: values['no-open'] !== true,
     });
   } catch (e) {
+    log.error('The server could not start', e);
     process.stderr.write(`error: ${(e as Error).message}\n`);
     process.exitCode = 1;
     return;
