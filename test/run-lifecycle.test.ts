@@ -13,7 +13,7 @@ import { RunService } from '../src/main/runs/service.ts';
 import { liveWorkerCount } from '../src/main/worker-threads.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import { presetConfig, tempDir } from './helpers.ts';
-import { expectLiveWorkers, memoryLogger, nextEvent, waitUntil } from './run-helpers.ts';
+import { expectLiveWorkers, memoryLogger, nextEvent } from './run-helpers.ts';
 
 const LONG = presetConfig('quick', { 'data.limit': 400, 'optim.epochs': 60, 'optim.batchSize': 16 });
 const SHORT = presetConfig('quick', { 'data.limit': 300, 'optim.epochs': 1 });

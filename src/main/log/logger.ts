@@ -43,9 +43,10 @@ function describe(error: unknown): string {
   if (error === undefined) return '';
   if (error instanceof Error) return `\n  ${(error.stack ?? `${error.name}: ${error.message}`).replace(/\n/g, '\n  ')}`;
   try {
-    return `\n  ${JSON.stringify(error)}`;
+    // undefined for functions and symbols, which JSON cannot say.
+    return `\n  ${JSON.stringify(error) ?? typeof error}`;
   } catch {
-    return `\n  ${String(error)}`;
+    return '\n  (a value that cannot be shown: circular or too deep)';
   }
 }
 

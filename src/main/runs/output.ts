@@ -3,10 +3,9 @@
 // store fails (disk full, locked, read-only, the run deleted by another process); the run service turns
 // that into the end of this run only.
 
-import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
+import type { TrainingEvent } from '../../shared/training.ts';
 import type { CheckpointBlobs } from '../engine/trainer.ts';
 import type { MetricWriter, Store } from '../store/index.ts';
-import { notFound } from '../store/errors.ts';
 import type { FinalMetrics } from './protocol.ts';
 
 const HEARTBEAT_MS = 5000;
@@ -86,11 +85,4 @@ export class RunOutput {
   close(): void {
     this.writer.close();
   }
-}
-
-/** The record, or a not-found failure naming the run (reads can fail like writes). */
-export function readRun(store: Store, runId: number): RunRecord {
-  const run = store.runs.get(runId);
-  if (!run) throw notFound(`Run ${runId}`);
-  return run;
 }
