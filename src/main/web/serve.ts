@@ -72,8 +72,9 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`VAE Workbench is running at ${app.url}\n`);
+  // Logged before the address is printed: whoever acts on that line finds the log already written.
   log.info(`Serving ${app.core.store.file} on port ${app.port}; this log is ${defaultLogPath()}`);
+  process.stdout.write(`VAE Workbench is running at ${app.url}\n`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
