@@ -21,4 +21,6 @@ export function truncateAfterCheckpoint(store: Store, runId: number): void {
   const fromStep = store.checkpoints.list(runId).at(-1)?.step ?? 0;
   store.metrics.truncateAfter(runId, fromStep);
   store.checkpoints.removeAfter(runId, fromStep);
+  // From step 0 the run logs its first previews again, so those go too.
+  store.images.removeAfter(runId, fromStep > 0 ? fromStep : -1);
 }
