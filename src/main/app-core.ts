@@ -8,6 +8,7 @@ import { createHandlers } from './api/handlers.ts';
 import { dispatch } from './api/dispatch.ts';
 import { EventCoalescer } from './api/events.ts';
 import { LatentService } from './latent/index.ts';
+import type { Logger } from './log/logger.ts';
 import { RunService } from './runs/service.ts';
 import { openDatabase, type OpenOptions, type Store } from './store/index.ts';
 import type { Result } from '../shared/result.ts';
@@ -19,6 +20,8 @@ export interface AppCoreOptions {
   pickDataFile?: () => Promise<string | null>;
   pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   storeOptions?: OpenOptions;
+  /** Where faults that reach no caller go; its file is shown in the app info. Default: stderr only. */
+  log?: Logger;
 }
 
 export interface AppCore {
@@ -45,7 +48,7 @@ export function appVersion(): string {
 export function createAppCore(options: AppCoreOptions): AppCore {
   const maxConcurrent = options.maxConcurrent ?? 2;
   const store = openDatabase(options.databasePath, options.storeOptions);
-  const service = new RunService(store, { maxConcurrent });
+  const service = new RunService(store, { maxConcurrent, log: options.log });
   const latent = new LatentService(store);
   const clients = new Set<EventCoalescer>();
   const handlers = createHandlers({
@@ -55,6 +58,7 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     version: appVersion(),
     shell: options.shell,
     maxConcurrent,
+    logFile: options.log?.file ?? null,
     pickDataFile: options.pickDataFile,
     pickExportFolder: options.pickExportFolder,
     runsChanged: () => clients.forEach((c) => c.markRunsChanged()),

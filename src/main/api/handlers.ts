@@ -19,6 +19,7 @@ export interface HandlerDeps {
   version: string;
   shell: 'electron' | 'browser';
   maxConcurrent: number;
+  logFile: string | null;
   /** Native file dialog, where the shell has one. */
   pickDataFile?: () => Promise<string | null>;
   /** Native save dialog for a new export folder, where the shell has one. */
@@ -54,6 +55,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       version: deps.version,
       shell: deps.shell,
       databasePath: store.file,
+      logFile: deps.logFile,
       presets: PRESETS,
       maxConcurrent: deps.maxConcurrent,
     }),

@@ -127,7 +127,12 @@ async function main(): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     await service.shutdown();
-    store.close();
+    try {
+      store.close();
+    } catch (e) {
+      // The run's outcome is already printed; a store that fails on closing must not replace it.
+      process.stderr.write(`warning: ${(e as Error).message}\n`);
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppFailure } from '../../shared/result.ts';
 import { createCheckpointsRepo, type CheckpointsRepo } from './checkpoints.ts';
-import { storeError } from './errors.ts';
+import { databaseFailure, namingFile, storeError } from './errors.ts';
 import { createImagesRepo, type ImagesRepo } from './images.ts';
 import { createMetricsRepo, type MetricsRepo } from './metrics.ts';
 import { migrate, type Db } from './migrate.ts';
@@ -66,17 +66,20 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Store {
     configure(db);
     migrate(db, MIGRATIONS, file);
     const metrics = createMetricsRepo(db, now);
+    // Every repository (and every metric writer) names the file in its failures: see errors.ts.
     const store: Store = {
       db,
       file,
-      runs: createRunsRepo(db, { now, isProcessAlive }),
-      metrics,
-      checkpoints: createCheckpointsRepo(db, now),
-      images: createImagesRepo(db, now, opts.maxImagesPerKind),
+      runs: namingFile(createRunsRepo(db, { now, isProcessAlive }), file),
+      metrics: namingFile({ ...metrics, writer: (runId, options) => namingFile(metrics.writer(runId, options), file) }, file),
+      checkpoints: namingFile(createCheckpointsRepo(db, now), file),
+      images: namingFile(createImagesRepo(db, now, opts.maxImagesPerKind), file),
       close() {
         if (!db.open) return;
         try {
           metrics.closeAll();
+        } catch (e) {
+          throw databaseFailure(e, file);
         } finally {
           db.close();
         }
