@@ -15,6 +15,7 @@ const APP_INFO: AppInfo = {
   version: '0.1.0',
   shell: 'electron',
   databasePath: '/home/me/.config/VAE Workbench/workbench.db',
+  logFile: '/home/me/.config/VAE Workbench/workbench.log',
   presets: PRESETS,
   maxConcurrent: 2,
 };
