@@ -160,14 +160,11 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
 
 export async function launchBrowser(): Promise<Browser> {
   const binary = await findBrowser();
-  // The npm-packaged binary's own args include --single-process and similar switches for serverless
-  // hosts; keep only what a headless run on a desktop or CI machine needs beside ours.
-  const extra = binary.source === 'npm' ? binary.args.filter((a) => a.startsWith('--use-gl') || a.startsWith('--use-angle')) : [];
   return chromium.launch({
     executablePath: binary.executablePath,
     headless: true,
+    env: { ...process.env, ...binary.env },
     args: [
-      ...extra,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
