@@ -37,7 +37,10 @@ export interface PageElement {
 export interface PageGlobals {
   document: { querySelector(selector: string): PageElement | null };
   Event: new (type: string, init: { bubbles: boolean }) => unknown;
-  MutationObserver: new (cb: () => void) => { observe(target: PageElement, options: { attributes: boolean }): void; disconnect(): void };
+  MutationObserver: new (cb: () => void) => {
+    observe(target: PageElement, options: { attributes: boolean }): void;
+    disconnect(): void;
+  };
   performance: { now(): number };
 }
 
@@ -59,7 +62,8 @@ export abstract class BasePage {
   /** The attribute now, or null when the element is not there (no waiting). */
   readAttr(testid: string, name: string): Promise<string | null> {
     return this.page.evaluate(
-      ([id, n]) => (globalThis as unknown as PageGlobals).document.querySelector(`[data-testid="${id}"]`)?.getAttribute(n) ?? null,
+      ([id, n]) =>
+        (globalThis as unknown as PageGlobals).document.querySelector(`[data-testid="${id}"]`)?.getAttribute(n) ?? null,
       [testid, name] as const,
     );
   }

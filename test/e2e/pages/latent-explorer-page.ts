@@ -24,7 +24,9 @@ export class LatentExplorerPage extends BasePage {
   readonly sliders = this.page.locator('[data-testid^="latent-slider-"]');
 
   root(runId?: number): Locator {
-    return this.page.locator(runId === undefined ? '[data-testid="latent-view"]' : `[data-testid="latent-view"][data-run-id="${runId}"]`);
+    return this.page.locator(
+      runId === undefined ? '[data-testid="latent-view"]' : `[data-testid="latent-view"][data-run-id="${runId}"]`,
+    );
   }
 
   slider(d: number): Locator {
@@ -33,7 +35,12 @@ export class LatentExplorerPage extends BasePage {
 
   /** Waits until the manifold has been decoded at least once. */
   waitForManifold(timeout = 30_000): Promise<string | null> {
-    return waitUntil('a decoded manifold (data-decode-ms)', () => this.readAttr('manifold-grid', 'data-decode-ms'), (v) => !!v, timeout);
+    return waitUntil(
+      'a decoded manifold (data-decode-ms)',
+      () => this.readAttr('manifold-grid', 'data-decode-ms'),
+      (v) => !!v,
+      timeout,
+    );
   }
 
   waitForScatterPoints(timeout = 30_000): Promise<number> {

@@ -21,7 +21,9 @@ export class RunViewPage extends BasePage {
 
   /** The view, of one run when `runId` is given. */
   root(runId?: number): Locator {
-    return this.page.locator(runId === undefined ? '[data-testid="run-view"]' : `[data-testid="run-view"][data-run-id="${runId}"]`);
+    return this.page.locator(
+      runId === undefined ? '[data-testid="run-view"]' : `[data-testid="run-view"][data-run-id="${runId}"]`,
+    );
   }
 
   async runId(): Promise<number> {
