@@ -287,7 +287,7 @@ test('a real run over the socket: coalesced training batches, then getRun return
   }
 });
 
-test('a fast stream of steps arrives coalesced into batches of several steps', async (t) => {
+test('a fast stream of steps arrives coalesced: frames carry several steps', async (t) => {
   const { wsUrl } = await serve(t);
   const rpc = await openRpc(wsUrl);
   t.after(() => rpc.close());
@@ -313,6 +313,12 @@ test('a fast stream of steps arrives coalesced into batches of several steps', a
   t.diagnostic(
     `${stepCount} steps in ${batches.length} batches over ${span.toFixed(2)} s: ${(batches.length / span).toFixed(1)} batches/s on average, max ${maxPerSecond} in any second, ${(stepCount / span).toFixed(0)} steps/s`,
   );
-  // The rate is reported, not asserted (see above); that batches carry several steps each is a count.
-  assert.ok(stepCount > batches.length * 2, `steps were coalesced: ${stepCount} steps in ${batches.length} batches`);
+  // The rate is reported, not asserted (see above). Coalescing shows in what the frames carry: sent
+  // one by one, no frame would hold two steps. (How many it holds depends on the training speed.)
+  const mostSteps = Math.max(
+    ...batches.map(
+      (r) => (r.event as Extract<WorkbenchEvent, { type: 'training' }>).events.filter((e) => e.type === 'step').length,
+    ),
+  );
+  assert.ok(mostSteps >= 2, `steps were coalesced: at most ${mostSteps} step in one of ${batches.length} batches`);
 });
