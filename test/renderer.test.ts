@@ -288,6 +288,7 @@ test('loss series keeps up with 100,000 steps appended in batches: each value is
   // Counted, not timed: a chart that rebuilt or re-smoothed its history on every batch would make
   // ~150 million EMA steps here instead of 300,000.
   // (Counted by hand: node:test's mock.method records every call's arguments, which is slow here.)
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- only ever called with an instance's `this`, below
   const next = Ema.prototype.next;
   let emaSteps = 0;
   Ema.prototype.next = function (this: Ema, x: number) {
