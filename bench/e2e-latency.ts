@@ -25,7 +25,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
 
 const workbench = await startWorkbench();
 const browser = await launchBrowser();
-const rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+const rpc = await openRpc(workbench.wsUrl);
 
 try {
   // The long run, against the stub.

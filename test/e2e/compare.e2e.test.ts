@@ -38,7 +38,7 @@ describe('UI compare: three real runs side by side, then one removed', () => {
 
   before(async () => {
     workbench = await startWorkbench();
-    rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+    rpc = await openRpc(workbench.wsUrl);
     browser = await launchBrowser();
   });
   after(async () => {

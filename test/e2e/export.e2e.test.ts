@@ -34,7 +34,7 @@ describe('UI export: a finished run downloads as a zip with its manifest and mod
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vae-e2e-download-'));
     workbench = await startWorkbench();
-    rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+    rpc = await openRpc(workbench.wsUrl);
     browser = await launchBrowser();
   });
   after(async () => {

@@ -64,7 +64,7 @@ describe('Latent explorer: manifold, live sliders, scatter hover and click, inte
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vae-e2e-latent-'));
     workbench = await startWorkbench();
-    rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+    rpc = await openRpc(workbench.wsUrl);
     browser = await launchBrowser();
   });
   after(async () => {

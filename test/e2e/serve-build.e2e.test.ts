@@ -32,7 +32,7 @@ describe('the built server trains a run and stops it with a checkpoint on SIGTER
     dir = mkdtempSync(join(tmpdir(), 'vae-e2e-serve-'));
     dbPath = join(dir, 'workbench.db');
     workbench = await startWorkbench({ dbPath });
-    rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+    rpc = await openRpc(workbench.wsUrl);
   });
   after(async () => {
     await rpc?.close();

@@ -34,20 +34,21 @@ describe('browser mode: the app renders with the token and is refused without it
   step('the address with the token serves the app under a CSP', async () => {
     const response = await page.goto(workbench.url);
     assert.equal(response?.status(), 200);
+    assert.equal(page.url(), `${workbench.base}/`, 'the token left the address bar');
     assert.match(response?.headers()['content-security-policy'] ?? '', /script-src 'self'/);
     await page.waitForSelector('#app', { state: 'attached' });
   });
 
   step('a later load without the token is let in by the cookie, which scripts cannot read', async () => {
-    const reload = await page.goto(`${workbench.origin}/`);
+    const reload = await page.goto(`${workbench.base}/`);
     assert.equal(reload?.status(), 200);
     await page.waitForSelector('#app', { state: 'attached' });
-    assert.equal(await page.evaluate('document.cookie'), '', 'the token cookie is not readable by scripts');
+    assert.equal(await page.evaluate('document.cookie'), '', 'the session cookie is not readable by scripts');
   });
 
   step("the page's own WebSocket is allowed by the CSP and the origin check, and reaches the contract", async () => {
     const reply = (await page.evaluate(`new Promise((resolve) => {
-      const ws = new WebSocket('ws://' + location.host + '/ws');
+      const ws = new WebSocket('ws://' + location.host + location.pathname + 'ws');
       ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'getAppInfo' }));
       ws.onmessage = (m) => { const f = JSON.parse(m.data); if (f.id === 1) { ws.close(); resolve(f.result); } };
       ws.onerror = () => resolve({ ok: false, error: 'socket error' });
@@ -66,11 +67,11 @@ describe('browser mode: the app renders with the token and is refused without it
     const stranger = await browser.newContext();
     try {
       const strangerPage = await stranger.newPage();
-      const refused = await strangerPage.goto(`${workbench.origin}/`);
+      const refused = await strangerPage.goto(`${workbench.base}/`);
       assert.equal(refused?.status(), 401);
       assert.match(await strangerPage.innerText('body'), /access token/);
       assert.equal(await strangerPage.$('#app'), null);
-      const forged = await strangerPage.goto(`${workbench.origin}/?token=not-the-token`);
+      const forged = await strangerPage.goto(`${workbench.base}/?token=not-the-token`);
       assert.equal(forged?.status(), 401, 'a wrong token is refused too');
     } finally {
       await stranger.close();

@@ -8,6 +8,7 @@ import { findPreset, PRESETS } from '../../shared/presets.ts';
 import { AppFailure, type AppError } from '../../shared/result.ts';
 import { parseAssignment, validateConfig } from '../../shared/validate.ts';
 import { setPath } from '../../shared/config.ts';
+import { dataSourceForFile } from '../../shared/data-file.ts';
 
 export interface ConfigInputs {
   preset?: string;
@@ -43,6 +44,8 @@ function readConfigFile(file: string): unknown {
       message: code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${(e as Error).message}`,
     });
   }
+  // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse refuses as a token.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -73,9 +76,7 @@ export function buildConfig(inputs: ConfigInputs): ExperimentConfig {
     overrides = setPath(overrides, parsed.value.path, parsed.value.value);
   }
   if (inputs.data) {
-    // The loaders detect gzip by content, so `.csv.gz` is a CSV too.
-    const source = /\.csv(\.gz)?$/i.test(inputs.data) ? 'csv' : 'idx';
-    overrides = setPath(setPath(overrides, 'data.source', source), 'data.path', inputs.data);
+    overrides = setPath(setPath(overrides, 'data.source', dataSourceForFile(inputs.data)), 'data.path', inputs.data);
   }
   if (inputs.labels) overrides = setPath(overrides, 'data.labelsPath', inputs.labels);
   if (inputs.backend) overrides = setPath(overrides, 'run.backend', inputs.backend as BackendChoice);

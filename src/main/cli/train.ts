@@ -5,7 +5,7 @@ import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 import { RunService } from '../runs/service.ts';
 import { buildConfig } from './config-input.ts';
 import { EXIT_FAILED, EXIT_STOPPED, openStore, parse, parseRunId, runCli } from './common.ts';
-import { duration, lossText, progressLine } from './format.ts';
+import { duration, lossText, progressLine, terminalText } from './format.ts';
 
 const USAGE = `Usage: npm run train -- [options]
 
@@ -112,7 +112,8 @@ async function main(): Promise<number> {
       if (tty) process.stderr.write('\r\x1b[2K');
       const seconds = run.startedAt !== null && run.finishedAt !== null ? (run.finishedAt - run.startedAt) / 1000 : NaN;
       process.stdout.write(
-        `Run ${run.id} "${run.name}" ${run.status} in ${duration(seconds)} on ${run.backend}${run.statusMessage ? `: ${run.statusMessage}` : ''}\n` +
+        `Run ${run.id} "${terminalText(run.name)}" ${run.status} in ${duration(seconds)} on ${run.backend}` +
+          `${run.statusMessage ? `: ${terminalText(run.statusMessage)}` : ''}\n` +
           `  train     -ELBO ${lossText(run.finalTrain)}\n` +
           `  held-out  -ELBO ${lossText(run.finalHeldOut)}\n` +
           `  ${run.imagesPerSec ? Math.round(run.imagesPerSec) : '-'} images/s\n` +

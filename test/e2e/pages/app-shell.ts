@@ -18,9 +18,10 @@ export class AppShell extends BasePage {
     return this;
   }
 
-  /** Loads the app afresh at a route, e.g. `#/runs/3`, on the same server. */
+  /** Loads the app afresh at a route, e.g. `#/runs/3`, on the same server (under its path prefix). */
   async goto(hash: string): Promise<void> {
-    await this.page.goto(`${new URL(this.page.url()).origin}/${hash}`);
+    const here = new URL(this.page.url());
+    await this.page.goto(`${here.origin}${here.pathname.replace(/\/?$/, '/')}${hash}`);
   }
 
   navRun(runId: number): Locator {
