@@ -10,7 +10,8 @@ import { presetConfig, tempDir } from './helpers.ts';
 function cli(script: 'train' | 'runs', args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
     encoding: 'utf8',
-    timeout: 120_000,
+    // A guard against a hang, not a time budget: the machine may be loaded.
+    timeout: 600_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

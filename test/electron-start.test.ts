@@ -66,12 +66,12 @@ test('the first thing Electron lacks decides, and the message says why in one li
   assert.equal(start.hasDisplay({}, 'darwin'), true);
 });
 
-test('an unreachable download host fails within seconds, with the reason', async () => {
+// A refused connection answers at once: with a ten-minute probe timeout, waiting for it would hang
+// the test until its own timeout (a guard against hangs, not a time budget).
+test('an unreachable download host fails without waiting for the timeout, with the reason', { timeout: 60_000 }, async () => {
   const start = await load();
-  const began = Date.now();
-  const reason = await start.probeDownloadHost(`http://127.0.0.1:${await closedPort()}/`, 3000);
+  const reason = await start.probeDownloadHost(`http://127.0.0.1:${await closedPort()}/`, 600_000);
   assert.match(reason ?? '', /127\.0\.0\.1:\d+ refused the connection/);
-  assert.ok(Date.now() - began < 3500);
 });
 
 test('npm start without an Electron runtime prints one clear line, then a browser-mode URL', async (t) => {

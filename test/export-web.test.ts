@@ -17,7 +17,7 @@ const exportTemps = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWi
 
 test(
   'GET <prefix>/export/<id>.zip: 200 zip with the models for a finished run, 401 without a session, 404 and 409',
-  { timeout: 120_000 },
+  { timeout: 600_000 },
   async (t) => {
     const dir = tempDir(t);
     const staticDir = join(dir, 'static');

@@ -84,7 +84,7 @@ test('decodeLatents: latent points decode to what the checkpoint decoder gives, 
   const checkpoints = core.store.checkpoints.list(flat.id);
   assert.equal(decoded.step, checkpoints[checkpoints.length - 1]!.step, 'the latest checkpoint by default');
   assert.deepEqual([decoded.grid.rows, decoded.grid.cols, decoded.grid.height, decoded.grid.width], [2, 2, 28, 28]);
-  assert.ok(decoded.decodeMs >= 0 && decoded.decodeMs < 5000);
+  assert.ok(Number.isFinite(decoded.decodeMs) && decoded.decodeMs >= 0, `decodeMs ${decoded.decodeMs}`);
   const expected = decodeHere(flat, decoded.step, points);
   // Cell (row 1, col 0) holds the third point; compare every cell that has one.
   for (const [i, [row, col]] of (

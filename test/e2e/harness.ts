@@ -168,14 +168,11 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
 
 export async function launchBrowser(): Promise<Browser> {
   const binary = await findBrowser();
-  // The npm-packaged binary's own args include --single-process and similar switches for serverless
-  // hosts; keep only what a headless run on a desktop or CI machine needs beside ours.
-  const extra = binary.source === 'npm' ? binary.args.filter((a) => a.startsWith('--use-gl') || a.startsWith('--use-angle')) : [];
   return chromium.launch({
     executablePath: binary.executablePath,
     headless: true,
+    env: { ...process.env, ...binary.env },
     args: [
-      ...extra,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-background-networking',
@@ -186,6 +183,14 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+export interface PageOptions {
+  /** Scripts run in the page before the app (a stub backend, a performance observer). */
+  initScripts?: string[];
+  acceptDownloads?: boolean;
+  /** Console errors that are known and harmless. */
+  ignore?: RegExp[];
+}
+
 /**
  * A new page in its own context, with every page error and console error collected into `problems`
  * (a test ends by asserting it is empty: a view that works but logs errors is still broken).
@@ -193,12 +198,15 @@ export async function launchBrowser(): Promise<Browser> {
 export async function openPage(
   browser: Browser,
   viewport: { width: number; height: number },
+  options: PageOptions = {},
 ): Promise<{ page: Page; problems: string[] }> {
-  const page = await (await browser.newContext({ viewport })).newPage();
+  const context = await browser.newContext({ viewport, acceptDownloads: options.acceptDownloads ?? false });
+  for (const content of options.initScripts ?? []) await context.addInitScript({ content });
+  const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !options.ignore?.some((re) => re.test(m.text()))) problems.push(`console: ${m.text()}`);
   });
   return { page, problems };
 }

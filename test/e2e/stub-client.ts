@@ -4,6 +4,7 @@
 // training (a 100,000-step run, a failed or queued run, the Electron-only Browse button) and for
 // measuring the renderer alone.
 import type { AppInfo } from '../../src/shared/contract.ts';
+import { PRESETS, findPreset } from '../../src/shared/presets.ts';
 import type { RunRecord } from '../../src/shared/training.ts';
 
 export interface StubOptions {
@@ -115,3 +116,67 @@ const STUB_BODY = String.raw`
 export function stubClientScript(options: StubOptions): string {
   return `window.__stubOptions = ${JSON.stringify(options)};\n${STUB_BODY}`;
 }
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 10, 20, 9, 30);
+
+export function stubAppInfo(shell: AppInfo['shell']): AppInfo {
+  return {
+    version: '0.1.0',
+    shell,
+    databasePath: '/home/me/.config/VAE Workbench/workbench.db',
+    logFile: '/home/me/.config/VAE Workbench/workbench.log',
+    presets: PRESETS,
+    maxConcurrent: 2,
+  };
+}
+
+/** A finished run of a preset, an hour after the previous id; `overrides` make it anything else. */
+export function stubRun(id: number, overrides: Partial<RunRecord> = {}): RunRecord {
+  const preset = overrides.preset ?? 'quick';
+  const loss = (total: number) => ({ recon: total * 0.88, kl: total * 0.12, total });
+  return {
+    id,
+    name: `${preset} run ${id}`,
+    preset,
+    config: findPreset(preset)!.config,
+    status: 'completed',
+    statusMessage: '',
+    backend: 'wasm',
+    createdAt: T0 + id * HOUR,
+    startedAt: T0 + id * HOUR + 1000,
+    finishedAt: T0 + id * HOUR + 95_000,
+    datasetName: 'MNIST (built-in)',
+    datasetFingerprint: 'f',
+    notes: '',
+    tags: [],
+    step: 0,
+    epoch: 0,
+    totalSteps: 423,
+    finalTrain: loss(104 + id),
+    finalHeldOut: loss(101 + id * 1.7),
+    imagesPerSec: 3800,
+    ...overrides,
+  };
+}
+
+/** A run of 100,000 logged steps that goes on streaming 50 steps 20 times a second for 3 s. */
+export function longStreamingRun(): StubOptions {
+  const live = stubRun(1, {
+    name: 'long run',
+    status: 'running',
+    finishedAt: null,
+    totalSteps: 200_000,
+    finalTrain: null,
+    finalHeldOut: null,
+  });
+  return {
+    appInfo: stubAppInfo('browser'),
+    runs: [live],
+    historySteps: { 1: 100_000 },
+    stream: { runId: 1, perBatch: 50, perSecond: 20, batches: 60 },
+  };
+}
+
+/** Records the page's long tasks (>= 50 ms) into window.__longTasks, from before the app loads. */
+export const LONG_TASK_OBSERVER = `window.__longTasks = []; new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });`;

@@ -1,239 +1,195 @@
 // The UI against a stub backend in the page (test/e2e/stub-client.ts): a 100,000-step run that keeps
-// streaming, measured for main-thread stalls, and screens real training rarely reaches quickly
-// (failed and queued runs, a full runs table, the Electron-only Browse button). Screenshots go to
-// test-artifacts/.
-import { test } from 'node:test';
+// streaming, and screens real training rarely reaches quickly (failed and queued runs, a full runs
+// table, the Electron-only Browse button). Screenshots go to test-artifacts/ui-stub-*.png. How
+// smoothly the long run streams is measured by bench/e2e-latency.ts, not asserted here.
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import type { AppInfo } from '../../src/shared/contract.ts';
-import { PRESETS, findPreset } from '../../src/shared/presets.ts';
-import type { RunRecord } from '../../src/shared/training.ts';
-import { launchBrowser, ROOT, startWorkbench, type Workbench } from './harness.ts';
-import { stubClientScript, type StubOptions } from './stub-client.ts';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, openPage, startWorkbench, type Workbench } from './harness.ts';
+import { AppShell } from './pages/app-shell.ts';
+import { VIEWPORT } from './pages/base-page.ts';
+import { NewExperimentPage } from './pages/new-experiment-page.ts';
+import { RunViewPage } from './pages/run-view-page.ts';
+import type { RunsPage } from './pages/runs-page.ts';
+import { longStreamingRun, stubAppInfo, stubClientScript, stubRun, type StubOptions } from './stub-client.ts';
+import { steps } from './steps.ts';
 
-const ARTIFACTS = join(ROOT, 'test-artifacts');
-const HOUR = 3_600_000;
-const T0 = Date.UTC(2026, 10, 20, 9, 30);
-
-function appInfo(shell: AppInfo['shell']): AppInfo {
-  return {
-    version: '0.1.0',
-    shell,
-    databasePath: '/home/me/.config/VAE Workbench/workbench.db',
-    logFile: '/home/me/.config/VAE Workbench/logs/workbench.log',
-    presets: PRESETS,
-    maxConcurrent: 2,
-  };
-}
-
-function run(id: number, overrides: Partial<RunRecord> = {}): RunRecord {
-  const preset = overrides.preset ?? 'quick';
-  const loss = (total: number) => ({ recon: total * 0.88, kl: total * 0.12, total });
-  return {
-    id,
-    name: `${preset} run ${id}`,
-    preset,
-    config: findPreset(preset)!.config,
-    status: 'completed',
-    statusMessage: '',
-    backend: 'wasm',
-    createdAt: T0 + id * HOUR,
-    startedAt: T0 + id * HOUR + 1000,
-    finishedAt: T0 + id * HOUR + 95_000,
-    datasetName: 'MNIST (built-in)',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
-    step: 0,
-    epoch: 0,
-    totalSteps: 423,
-    finalTrain: loss(104 + id),
-    finalHeldOut: loss(101 + id * 1.7),
-    imagesPerSec: 3800,
-    ...overrides,
-  };
-}
-
+/** The app at `hash`, with the stub answering for the backend. */
 async function openWithStub(
   browser: Browser,
   workbench: Workbench,
   options: StubOptions,
   hash: string,
-): Promise<{ page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
-  await context.addInitScript({ content: stubClientScript(options) });
-  await context.addInitScript({
-    content: `window.__longTasks = []; new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: true });`,
-  });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
+): Promise<{ app: AppShell; problems: string[] }> {
+  const { page, problems } = await openPage(browser, VIEWPORT, { initScripts: [stubClientScript(options)] });
   await page.goto(`${workbench.url}${hash}`);
-  return { page, problems };
+  return { app: new AppShell(page), problems };
 }
 
-/** The page's globals, typed by hand (this file is compiled without the DOM's types); a cast, as page functions take no closures. */
-type PageGlobals = {
-  document: { querySelector(selector: string): { getAttribute(name: string): string | null; value?: string } | null };
-};
+describe('UI with a stub backend', () => {
+  let workbench: Workbench;
+  let browser: Browser;
 
-function pointsAtLeast(page: Page, n: number): Promise<unknown> {
-  return page.waitForFunction(
-    (min) =>
-      Number(
-        (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="loss-chart"]')?.getAttribute('data-points'),
-      ) >= min,
-    n,
-    { timeout: 30_000 },
-  );
-}
-
-async function shoot(page: Page, name: string): Promise<void> {
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    await page.screenshot({ path: join(ARTIFACTS, `ui-stub-${name}-${colorScheme}.png`) });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
-test('UI with a stub backend', { timeout: 120_000 }, async (t) => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const workbench = await startWorkbench();
-  t.after(() => workbench.close());
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-
-  await t.test('a 100,000-step run opens and keeps streaming without long stalls', async () => {
-    const live = run(1, {
-      name: 'long run',
-      status: 'running',
-      finishedAt: null,
-      totalSteps: 200_000,
-      finalTrain: null,
-      finalHeldOut: null,
-    });
-    const stream = { runId: 1, perBatch: 50, perSecond: 20, batches: 60 };
-    const { page, problems } = await openWithStub(
-      browser,
-      workbench,
-      { appInfo: appInfo('browser'), runs: [live], historySteps: { 1: 100_000 }, stream },
-      '#/runs/1',
-    );
-    const opened = Date.now();
-    await pointsAtLeast(page, 100_000);
-    const openMs = Date.now() - opened;
-    // Long tasks from here on are the streaming's: opening (parsing 100,000 points once) is excluded.
-    const before = (await page.evaluate('window.__longTasks.length')) as number;
-    const end = 100_000 + stream.perBatch * stream.batches;
-    await pointsAtLeast(page, end);
-    assert.equal(Number(await page.getByTestId('loss-chart').getAttribute('data-points')), end);
-    const streamingTasks = ((await page.evaluate('window.__longTasks')) as number[]).slice(before);
-    const longest = Math.max(0, ...streamingTasks);
-    t.diagnostic(
-      `opened with 100,000 points in ${openMs} ms; while streaming ${stream.batches} batches: ${streamingTasks.length} long tasks, longest ${longest.toFixed(0)} ms`,
-    );
-    // A generous bound for a shared 2-core machine: the point is that an update does not grow with the history.
-    assert.ok(longest < 250, `a chart update took ${longest} ms`);
-    assert.equal(Number(await page.getByTestId('loss-chart').getAttribute('data-held-out-points')), 10);
-    await page.getByTestId('log-scale').check();
-    await page.getByTestId('smoothing').fill('0.99');
-    await page.waitForTimeout(200);
-    await shoot(page, 'long-run');
-    assert.deepEqual(problems, []);
+  before(async () => {
+    workbench = await startWorkbench();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await workbench?.close();
   });
 
-  await t.test('failed, queued and interrupted runs say what happened and offer what can be done', async () => {
+  describe('a 100,000-step run opens and keeps streaming', () => {
+    const step = steps();
+    const options = longStreamingRun();
+    const stream = options.stream!;
+    let view: RunViewPage;
+    let problems: string[];
+
+    step('the run opens with its 100,000 logged points', async () => {
+      const opened = await openWithStub(browser, workbench, options, '#/runs/1');
+      problems = opened.problems;
+      view = new RunViewPage(opened.app.page);
+      await view.waitForChartPoints(100_000, 60_000);
+    });
+
+    step('every streamed step is added, none twice', async () => {
+      const end = 100_000 + stream.perBatch * stream.batches;
+      await view.waitForChartPoints(end, 60_000);
+      await view.page.waitForFunction(`window.__stubBatchesSent === ${stream.batches}`);
+      assert.equal(await view.chartPoints(), end);
+    });
+
+    step('one held-out point per epoch', async () => {
+      assert.equal(await view.numberAttr('loss-chart', 'data-held-out-points'), 10);
+    });
+
+    step('log scale and heavy smoothing', async () => {
+      await view.logScale.check();
+      await view.smoothing.fill('0.99');
+      await view.page.waitForTimeout(200);
+      await view.shoot('ui-stub-long-run');
+    });
+
+    step('no page errors', () => {
+      assert.deepEqual(problems, []);
+    });
+  });
+
+  describe('failed, queued and interrupted runs say what happened and offer what can be done', () => {
+    const step = steps();
     const runs = [
-      run(1, { preset: 'seed-notebook', tags: ['notebook', 'baseline'] }),
-      run(2, {
+      stubRun(1, { preset: 'seed-notebook', tags: ['notebook', 'baseline'] }),
+      stubRun(2, {
         preset: 'mlp-bernoulli',
         status: 'failed',
         statusMessage: 'loss became NaN at step 812 (epoch 2; reconstruction NaN, KL 3.1)',
         finalHeldOut: null,
       }),
-      run(3, { status: 'interrupted', statusMessage: 'Stopped by the user at step 200; resume continues from here.' }),
-      run(4, { status: 'running', finishedAt: null, finalHeldOut: null, finalTrain: null }),
-      run(5, { status: 'queued', startedAt: null, finishedAt: null, finalHeldOut: null, finalTrain: null, backend: '' }),
+      stubRun(3, { status: 'interrupted', statusMessage: 'Stopped by the user at step 200; resume continues from here.' }),
+      stubRun(4, { status: 'running', finishedAt: null, finalHeldOut: null, finalTrain: null }),
+      stubRun(5, { status: 'queued', startedAt: null, finishedAt: null, finalHeldOut: null, finalTrain: null, backend: '' }),
     ];
-    const { page, problems } = await openWithStub(
-      browser,
-      workbench,
-      { appInfo: appInfo('browser'), runs, historySteps: { 1: 1269, 2: 812, 3: 200, 4: 50 } },
-      '#/runs/2',
-    );
-    await page
-      .getByTestId('status-message')
-      .getByText(/Failed: loss became NaN at step 812/)
-      .waitFor();
-    await page.getByTestId('resume').waitFor();
-    assert.equal(await page.getByTestId('pause').count(), 0);
-    await shoot(page, 'failed');
-    await page.getByTestId('run-tags').fill('diverged, lr-too-high');
-    await page.getByTestId('run-notes').fill('lr 1e-3 with batch 128 diverged at step 812.');
-    await page.getByTestId('save-notes').click();
-    await page.locator('[data-testid="save-notes"]:disabled').waitFor();
-    assert.equal(await page.getByTestId('run-notes').inputValue(), 'lr 1e-3 with batch 128 diverged at step 812.');
+    let app: AppShell;
+    let problems: string[];
+    let view: RunViewPage;
+    let table: RunsPage;
 
-    await page.getByTestId('nav-run-5').click();
-    await page
-      .getByTestId('status-message')
-      .getByText(/Waiting for a free training slot/)
-      .waitFor();
-    assert.match(await page.getByTestId('stop').innerText(), /Cancel/);
-    await shoot(page, 'queued');
+    step('a failed run says why, and offers Resume but not Pause', async () => {
+      ({ app, problems } = await openWithStub(
+        browser,
+        workbench,
+        { appInfo: stubAppInfo('browser'), runs, historySteps: { 1: 1269, 2: 812, 3: 200, 4: 50 } },
+        '#/runs/2',
+      ));
+      view = new RunViewPage(app.page);
+      await view.statusMessage.getByText(/Failed: loss became NaN at step 812/).waitFor();
+      await view.resumeButton.waitFor();
+      assert.equal(await view.pauseButton.count(), 0);
+      await view.shoot('ui-stub-failed');
+    });
 
-    await page.getByTestId('nav-runs').click();
-    await page.getByTestId('run-row-3').getByTestId('resume-3').waitFor();
-    await page.getByTestId('sort-heldOut').click();
-    const firstRow = page.locator('[data-testid="runs-table"] tbody tr').first();
-    assert.equal(await firstRow.getAttribute('data-testid'), 'run-row-1', 'lowest held-out loss first');
-    await page.getByTestId('select-1').check();
-    await page.getByTestId('select-3').check();
-    assert.match(await page.getByTestId('delete-selected').innerText(), /\(2\)/);
-    await page.getByTestId('run-row-1').getByTestId('edit-tags').click();
-    await page.getByTestId('run-row-1').getByTestId('edit-tags-input').fill('notebook, baseline, keep');
-    await page.getByTestId('run-row-1').getByTestId('edit-tags-save').click();
-    await page.getByTestId('run-row-1').getByText('keep').waitFor();
-    const overflow = await page.getByTestId('runs-table').evaluate((t) => t.scrollWidth - (t.parentElement?.clientWidth ?? 0));
-    assert.ok(overflow <= 0, `the runs table is ${overflow} px too wide for a 1360 px window`);
-    await shoot(page, 'runs');
-    await page.getByTestId('delete-selected').click();
-    await page.getByTestId('confirm-delete').waitFor();
-    await page.getByTestId('cancel-delete').click();
-    assert.equal(await page.locator('[data-testid^="run-row-"]').count(), 5);
-    assert.deepEqual(problems, []);
+    step("the run's tags and notes are saved", async () => {
+      await view.saveNotes('diverged, lr-too-high', 'lr 1e-3 with batch 128 diverged at step 812.');
+      assert.equal(await view.notes.inputValue(), 'lr 1e-3 with batch 128 diverged at step 812.');
+    });
+
+    step('a queued run says it waits for a slot, and Stop reads Cancel', async () => {
+      view = await app.openLiveRun(5);
+      await view.statusMessage.getByText(/Waiting for a free training slot/).waitFor();
+      assert.match(await view.stopButton.innerText(), /Cancel/);
+      await view.shoot('ui-stub-queued');
+    });
+
+    step('the table offers Resume for an interrupted run and sorts by held-out loss', async () => {
+      table = await app.openRuns();
+      await table.row(3).getByTestId('resume-3').waitFor();
+      await table.sortBy('heldOut');
+      assert.equal(await table.firstRow.getAttribute('data-testid'), 'run-row-1', 'lowest held-out loss first');
+    });
+
+    step('ticked runs are counted on Delete selected', async () => {
+      await table.select(1, 3);
+      assert.match(await table.deleteSelectedButton.innerText(), /\(2\)/);
+    });
+
+    step('tags are edited inline in the table', async () => {
+      await table.editTags(1, 'notebook, baseline, keep');
+      await table.row(1).getByText('keep').waitFor();
+    });
+
+    step('the table fits a 1360 px window', async () => {
+      const overflow = await table.overflow();
+      assert.ok(overflow <= 0, `the runs table is ${overflow} px too wide for a 1360 px window`);
+      await table.shoot('ui-stub-runs');
+    });
+
+    step('Delete selected asks first, and Cancel keeps every run', async () => {
+      await table.deleteSelectedButton.click();
+      await table.confirmDeleteButton.waitFor();
+      await table.cancelDeleteButton.click();
+      assert.equal(await table.rows.count(), 5);
+    });
+
+    step('no page errors', () => {
+      assert.deepEqual(problems, []);
+    });
   });
 
-  await t.test('in Electron the form offers a native file dialog', async () => {
-    const { page, problems } = await openWithStub(
-      browser,
-      workbench,
-      { appInfo: appInfo('electron'), runs: [], historySteps: {} },
-      '#/new',
-    );
-    await page.getByTestId('field-data.source').selectOption('csv');
-    await page.getByTestId('field-data.path').waitFor();
-    await page
-      .getByTestId('launch')
-      .getByText(/1 problem/)
-      .waitFor();
-    await page.getByTestId('browse-data').click();
-    await page.waitForFunction(
-      () => (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="field-data.path"]')?.value !== '',
-    );
-    assert.equal(await page.getByTestId('field-data.path').inputValue(), '/home/me/data/mnist_train.csv');
-    await page.getByTestId('check-data').click();
-    await page
-      .getByTestId('dataset-summary')
-      .getByText(/60,000 images/)
-      .waitFor();
-    assert.ok(await page.getByTestId('launch').isEnabled());
-    await shoot(page, 'electron-form');
-    assert.deepEqual(problems, []);
+  describe('in Electron the form offers a native file dialog', () => {
+    const step = steps();
+    let form: NewExperimentPage;
+    let problems: string[];
+
+    step('a CSV source needs a path, counted as a problem on Launch', async () => {
+      let app: AppShell;
+      ({ app, problems } = await openWithStub(
+        browser,
+        workbench,
+        { appInfo: stubAppInfo('electron'), runs: [], historySteps: {} },
+        '#/new',
+      ));
+      form = new NewExperimentPage(app.page);
+      await form.field('data.source').selectOption('csv');
+      await form.field('data.path').waitFor();
+      await form.launchButton.getByText(/1 problem/).waitFor();
+    });
+
+    step('Browse fills the path from the dialog', async () => {
+      await form.browseButton.click();
+      await form.page.waitForFunction(`document.querySelector('[data-testid="field-data.path"]').value !== ''`);
+      assert.equal(await form.field('data.path').inputValue(), '/home/me/data/mnist_train.csv');
+    });
+
+    step('the chosen file checks and Launch is enabled', async () => {
+      await form.checkData();
+      await form.datasetSummary.getByText(/60,000 images/).waitFor();
+      assert.ok(await form.launchButton.isEnabled());
+      await form.shoot('ui-stub-electron-form');
+    });
+
+    step('no page errors', () => {
+      assert.deepEqual(problems, []);
+    });
   });
 });

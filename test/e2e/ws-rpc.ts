@@ -128,3 +128,11 @@ export function openRpc(url: string, options: ClientOptions = {}): Promise<RpcSo
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
   });
 }
+
+/** Matches the training batch that reports `runId` reaching `status`. */
+export const runReached =
+  (runId: number, status: string) =>
+  (e: WorkbenchEvent): boolean =>
+    e.type === 'training' && e.events.some((x) => x.type === 'status' && x.runId === runId && x.status === status);
+
+export const runFinished = (runId: number) => runReached(runId, 'completed');

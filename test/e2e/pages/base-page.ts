@@ -1,0 +1,96 @@
+// What every screen's page object shares: its Playwright page, lookups by test id, waits that say
+// what they waited for, and the light and dark screenshots.
+import type { Locator, Page } from 'playwright-core';
+import { shootSchemes } from '../harness.ts';
+
+export const VIEWPORT = { width: 1360, height: 900 };
+
+/**
+ * Polls `read` until `accept` holds and returns the value. The timeout only guards against a hang;
+ * its error says what was awaited and what was last seen.
+ */
+export async function waitUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeout = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`waited ${timeout / 1000} s for ${what}; last seen: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The page's globals, typed by hand (the tests compile without the DOM's types); page functions take no closures. */
+export interface PageElement {
+  value: string;
+  disabled: boolean;
+  dataset: Record<string, string | undefined>;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): PageElement | null;
+  dispatchEvent(event: unknown): boolean;
+  toDataURL(): string;
+}
+export interface PageGlobals {
+  document: { querySelector(selector: string): PageElement | null };
+  Event: new (type: string, init: { bubbles: boolean }) => unknown;
+  MutationObserver: new (cb: () => void) => {
+    observe(target: PageElement, options: { attributes: boolean }): void;
+    disconnect(): void;
+  };
+  performance: { now(): number };
+}
+
+export abstract class BasePage {
+  constructor(readonly page: Page) {}
+
+  byTestId(testid: string): Locator {
+    return this.page.getByTestId(testid);
+  }
+
+  attr(testid: string, name: string): Promise<string | null> {
+    return this.byTestId(testid).getAttribute(name);
+  }
+
+  async numberAttr(testid: string, name: string): Promise<number> {
+    return Number(await this.attr(testid, name));
+  }
+
+  /** The attribute now, or null when the element is not there (no waiting). */
+  readAttr(testid: string, name: string): Promise<string | null> {
+    return this.page.evaluate(
+      ([id, n]) =>
+        (globalThis as unknown as PageGlobals).document.querySelector(`[data-testid="${id}"]`)?.getAttribute(n) ?? null,
+      [testid, name] as const,
+    );
+  }
+
+  /** Waits until `[data-testid=testid]`'s attribute `name` is `value`. */
+  waitForAttr(testid: string, name: string, value: string, timeout = 30_000): Promise<string | null> {
+    return waitUntil(
+      `${testid} ${name}="${value}"`,
+      () => this.readAttr(testid, name),
+      (v) => v === value,
+      timeout,
+    );
+  }
+
+  /** Waits until the attribute, read as a number, is at least `min`. */
+  waitForAtLeast(testid: string, name: string, min: number, timeout = 30_000): Promise<number> {
+    return waitUntil(
+      `${testid} ${name} >= ${min}`,
+      async () => Number(await this.readAttr(testid, name)),
+      (v) => v >= min,
+      timeout,
+    );
+  }
+
+  /** Light and dark screenshots into test-artifacts/NAME-SCHEME.png (`full`: the whole content pane). */
+  shoot(name: string, full = false): Promise<void> {
+    const size = this.page.viewportSize() ?? VIEWPORT;
+    return shootSchemes(this.page, name, size, full);
+  }
+}

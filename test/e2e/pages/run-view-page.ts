@@ -1,0 +1,88 @@
+// One run: its status and controls (Pause, Resume, Stop, Export, Explore latent space), progress,
+// the loss chart (its points counted in data attributes), the image grids, notes and tags.
+import type { Locator } from 'playwright-core';
+import { BasePage } from './base-page.ts';
+import { LatentExplorerPage } from './latent-explorer-page.ts';
+
+export class RunViewPage extends BasePage {
+  readonly progress = this.byTestId('progress');
+  readonly statusMessage = this.byTestId('status-message');
+  readonly pauseButton = this.byTestId('pause');
+  readonly resumeButton = this.byTestId('resume');
+  readonly stopButton = this.byTestId('stop');
+  readonly exportButton = this.byTestId('export');
+  readonly lossChart = this.byTestId('loss-chart');
+  readonly heldOutTotal = this.byTestId('metric-heldout-total');
+  readonly logScale = this.byTestId('log-scale');
+  readonly smoothing = this.byTestId('smoothing');
+  readonly klToggle = this.byTestId('toggle-kl');
+  readonly tags = this.byTestId('run-tags');
+  readonly notes = this.byTestId('run-notes');
+
+  /** The view, of one run when `runId` is given. */
+  root(runId?: number): Locator {
+    return this.page.locator(
+      runId === undefined ? '[data-testid="run-view"]' : `[data-testid="run-view"][data-run-id="${runId}"]`,
+    );
+  }
+
+  async runId(): Promise<number> {
+    return Number(await this.root().getAttribute('data-run-id'));
+  }
+
+  async waitForStatus(status: string, timeout = 30_000): Promise<void> {
+    await this.page.locator(`[data-testid="run-view"][data-status="${status}"]`).waitFor({ timeout });
+  }
+
+  chartPoints(): Promise<number> {
+    return this.numberAttr('loss-chart', 'data-points');
+  }
+
+  waitForChartPoints(min: number, timeout = 30_000): Promise<number> {
+    return this.waitForAtLeast('loss-chart', 'data-points', min, timeout);
+  }
+
+  waitForHeldOutPoints(min: number, timeout = 30_000): Promise<number> {
+    return this.waitForAtLeast('loss-chart', 'data-held-out-points', min, timeout);
+  }
+
+  async waitForImages(timeout = 30_000): Promise<void> {
+    await this.page.locator('[data-testid="recon-grid"][data-has-image="true"]').waitFor({ timeout });
+    await this.page.locator('[data-testid="samples-grid"][data-has-image="true"]').waitFor({ timeout });
+  }
+
+  async pause(): Promise<void> {
+    await this.pauseButton.click();
+    await this.waitForStatus('paused');
+  }
+
+  async resume(): Promise<void> {
+    await this.resumeButton.click();
+    await this.waitForStatus('running');
+  }
+
+  async stop(): Promise<void> {
+    await this.stopButton.click();
+  }
+
+  async saveNotes(tags: string, notes: string): Promise<void> {
+    await this.tags.fill(tags);
+    await this.notes.fill(notes);
+    await this.byTestId('save-notes').click();
+    await this.page.locator('[data-testid="save-notes"]:disabled').waitFor();
+  }
+
+  async waitForExportEnabled(timeout = 30_000): Promise<void> {
+    await this.page.locator('[data-testid="export"]:enabled').waitFor({ timeout });
+  }
+
+  /** Waits for the checkpoint that enables the button, then follows it. */
+  async openLatentExplorer(): Promise<LatentExplorerPage> {
+    await this.page.locator('[data-testid="open-latent"]:enabled').waitFor();
+    const runId = await this.runId();
+    await this.byTestId('open-latent').click();
+    const explorer = new LatentExplorerPage(this.page);
+    await explorer.root(runId).waitFor();
+    return explorer;
+  }
+}
