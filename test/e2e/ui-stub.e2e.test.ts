@@ -24,6 +24,7 @@ function appInfo(shell: AppInfo['shell']): AppInfo {
     databasePath: '/home/me/.config/VAE Workbench/workbench.db',
     presets: PRESETS,
     maxConcurrent: 2,
+    pid: 4242,
   };
 }
 
@@ -51,6 +52,7 @@ function run(id: number, overrides: Partial<RunRecord> = {}): RunRecord {
     finalTrain: loss(104 + id),
     finalHeldOut: loss(101 + id * 1.7),
     imagesPerSec: 3800,
+    owner: null,
     ...overrides,
   };
 }

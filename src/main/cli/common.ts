@@ -4,7 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppFailure, toAppError } from '../../shared/result.ts';
 import { defaultDatabasePath } from '../paths.ts';
-import { openDatabase, type Store } from '../store/index.ts';
+import { openDatabase, type OpenOptions, type Store } from '../store/index.ts';
 
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
@@ -20,8 +20,8 @@ export function parse<T extends ParseArgsConfig>(config: T, argv: string[]) {
   }
 }
 
-export function openStore(db: string | undefined): Store {
-  return openDatabase(db ?? defaultDatabasePath());
+export function openStore(db: string | undefined, options: OpenOptions = {}): Store {
+  return openDatabase(db ?? defaultDatabasePath(), options);
 }
 
 /** Opens the database for one command and closes it whatever happens. */
