@@ -213,6 +213,19 @@ test('runs this process trains are left to its own events; only their rows are p
   assert.deepEqual(update.events, []);
 });
 
+test('a finished run another process adds (an import, say) comes as its row, without streaming its history', (t) => {
+  const { app, cli } = pair(t);
+  const follower = new RunFollower(app, { isOwn: () => false });
+  const imported = cli.runs.create({ config: DEFAULT_CONFIG, status: 'completed' });
+  logSteps(cli, imported.id, 1, 500);
+  const update = follower.tick()!;
+  assert.deepEqual(
+    update.runs.map((r) => [r.id, r.status, r.step]),
+    [[imported.id, 'completed', 500]],
+  );
+  assert.deepEqual(update.events, []);
+});
+
 test('a run resumed by another process replays from its checkpoint; a long backlog arrives over several ticks', (t) => {
   const { app, cli } = pair(t);
   const run = startedRun(cli);

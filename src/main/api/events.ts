@@ -2,7 +2,9 @@
 // batch per interval (20 a second by default). Step events are all kept (the loss chart plots
 // every logged step). Image grids are the bulk of the bytes and a screen shows one frame of each,
 // so per run and kind only the newest is kept, and it is sent at most twice a second; the last one
-// always arrives, a little later if need be.
+// always arrives, a little later if need be. Runs another process changed travel as rows
+// ('runs-updated', the newest read of each) rather than as 'runs-changed', which makes every client
+// list every run again.
 
 import type { WorkbenchEvent } from '../../shared/contract.ts';
 import type { RunRecord, TrainingEvent } from '../../shared/training.ts';

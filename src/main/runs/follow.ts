@@ -157,13 +157,16 @@ export class RunFollower {
   private follow(run: RunRecord, kinds: ReadonlySet<ChangeKind>, events: TrainingEvent[]): void {
     let cursor = this.cursors.get(run.id);
     if (!cursor) {
+      // A finished run (edited, or imported, elsewhere): its row says everything, and a view that
+      // opens it reads its history.
+      if (!isLive(run)) return;
       if (kinds.has('insert')) cursor = { step: 0, epoch: 0, imageIds: {}, status: null };
-      else if (isLive(run)) {
+      else {
         // Resumed elsewhere: it replays from its latest checkpoint, and views that loaded it before
         // hold everything up to there.
         const checkpoint = this.store.checkpoints.list(run.id).at(-1);
         cursor = { ...this.cursorAtEnd(run), step: checkpoint?.step ?? 0, epoch: checkpoint?.epoch ?? 0, status: null };
-      } else return; // A finished run edited elsewhere: its row says everything.
+      }
       this.cursors.set(run.id, cursor);
     }
 
