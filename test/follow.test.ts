@@ -379,8 +379,8 @@ test("the app core sends another process's runs to its clients, and refuses to c
   const events: WorkbenchEvent[] = [];
   const disconnect = core.connect((e) => events.push(e));
   t.after(disconnect);
-  const info = await core.call('getAppInfo', undefined);
-  assert.ok(info.ok && info.value.pid === process.pid);
+  const info = await core.handlers.getAppInfo();
+  assert.equal(info.pid, process.pid);
 
   const run = startedRun(cli);
   logSteps(cli, run.id, 1, 5);
