@@ -18,6 +18,7 @@ import { createProcessRegistry } from '../src/main/store/processes.ts';
 import type { WorkbenchEvent } from '../src/shared/contract.ts';
 import { DEFAULT_CONFIG } from '../src/shared/presets.ts';
 import type { RunRecord, TrainingEvent } from '../src/shared/training.ts';
+import { ownerLabel, ownerShort, trainedElsewhere } from '../src/renderer/src/lib/ownership.ts';
 import { tempDir } from './helpers.ts';
 
 type T = { after(fn: () => void): void };
@@ -402,4 +403,18 @@ test("the app core sends another process's runs to its clients, and refuses to c
   const del = await core.call('deleteRuns', { runIds: [run.id] });
   assert.ok(!del.ok && /the CLI/.test(del.error.message));
   assert.ok(cli.runs.get(run.id), 'nothing was deleted');
+});
+
+test('views name the process that trains a run, and only for live runs another process holds', () => {
+  const run = (status: RunRecord['status'], owner: RunRecord['owner']) => ({ status, owner }) as RunRecord;
+  const cli = { pid: CLI_PID, kind: 'cli' as const };
+  assert.equal(trainedElsewhere(run('running', cli), process.pid), cli);
+  assert.equal(trainedElsewhere(run('running', { pid: process.pid, kind: 'server' }), process.pid), null, 'our own run');
+  assert.equal(trainedElsewhere(run('completed', null), process.pid), null);
+  assert.equal(trainedElsewhere(run('running', cli), undefined), null, 'unknown until the app info arrives');
+  assert.equal(ownerLabel(cli, 'running'), `Trained by the CLI, pid ${CLI_PID}`);
+  assert.equal(ownerLabel({ pid: 7, kind: null }, 'queued'), 'Queued in another process, pid 7');
+  assert.equal(ownerLabel({ pid: 8, kind: 'app' }, 'paused'), 'Trained by the VAE Workbench app, pid 8');
+  assert.equal(ownerShort(cli), 'CLI');
+  assert.equal(ownerShort({ pid: 7, kind: null }), 'pid 7');
 });

@@ -71,13 +71,13 @@ test('the open app follows runs the CLI trains in the same database', { timeout:
   });
 
   await t.test('a run the CLI starts appears in the runs table and the sidebar, owned by the CLI', async () => {
-    // 10,800 steps at batch 2, a preview every 200: long enough to watch it move.
+    // 2,700 steps at batch 2, a preview every 100: long enough to watch it move, short enough on a busy machine.
     cli = train(workbench.dbPath, 'trained by the CLI', [
-      'data.limit=6000',
-      'optim.epochs=4',
+      'data.limit=3000',
+      'optim.epochs=2',
       'optim.batchSize=2',
-      'run.previewEvery=200',
-      'run.checkpointEvery=1000',
+      'run.previewEvery=100',
+      'run.checkpointEvery=500',
     ]);
     clis.push(cli.child);
     runId = await rowIdByName(page, 'trained by the CLI');
