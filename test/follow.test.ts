@@ -227,6 +227,24 @@ test('a finished run another process adds (an import, say) comes as its row, wit
   assert.deepEqual(update.events, []);
 });
 
+test('after missing pruned changes, the follower asks for a full re-list and re-reads the runs it follows', (t) => {
+  const { app, cli } = pair(t);
+  const follower = new RunFollower(app, { isOwn: () => false });
+  const run = startedRun(cli);
+  follower.tick();
+  const other = cli.runs.create({ config: DEFAULT_CONFIG, status: 'completed' });
+  logSteps(cli, run.id, 1, 5);
+  cli.runs.markFinished(run.id, 'completed', '');
+  cli.db.transaction(() => {
+    for (let i = 0; i < 5000; i++) cli.runs.update(other.id, { notes: `edit ${i}` });
+  })();
+  const update = follower.tick()!;
+  assert.equal(update.reset, true);
+  assert.deepEqual(stepsOf(update, run.id), [1, 2, 3, 4, 5]);
+  assert.deepEqual(typesOf(update).at(-1), 'status');
+  assert.equal(update.runs.find((r) => r.id === run.id)?.status, 'completed');
+});
+
 test('a run resumed by another process replays from its checkpoint; a long backlog arrives over several ticks', (t) => {
   const { app, cli } = pair(t);
   const run = startedRun(cli);

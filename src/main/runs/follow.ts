@@ -99,6 +99,8 @@ export class RunFollower {
     const changed = new Map<number, Set<ChangeKind>>(batch?.runs ?? []);
     for (const id of this.behind) if (!changed.has(id)) changed.set(id, new Set());
     this.behind.clear();
+    // Changes were pruned unread: the clients re-list every run, and the followed ones are read anew.
+    if (batch?.reset) for (const id of this.cursors.keys()) changed.set(id, new Set(['update', 'image', 'checkpoint']));
     if (changed.size === 0 && !batch?.reset) return null;
 
     const update: FollowUpdate = { runs: [], deleted: [], events: [], reset: batch?.reset ?? false };
