@@ -106,13 +106,15 @@ const conv3dBuiltin: Impl = (x, dy, filterShape) =>
   tf.tidy(() => {
     const [n, h, w, ci] = x.shape;
     const [, oh, ow, co] = dy.shape;
-    const g = tf
-      .engine()
-      .runKernel('Conv3DBackpropFilterV2', { x: tf.reshape(x, [n, 1, h, w, ci]), dy: tf.reshape(dy, [n, 1, oh, ow, co]) }, {
+    const g = tf.engine().runKernel(
+      'Conv3DBackpropFilterV2',
+      { x: tf.reshape(x, [n, 1, h, w, ci]), dy: tf.reshape(dy, [n, 1, oh, ow, co]) },
+      {
         strides: [1, 1, 1, 1, 1],
         pad: 'valid',
         filterShape: [1, ...filterShape],
-      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      },
+    ) as tf.Tensor;
     return tf.reshape(g, filterShape);
   });
 
@@ -162,7 +164,7 @@ function timeCalls(
     total += ms;
   }
   samples.sort((a, b) => a - b);
-  return { ms: samples[samples.length >> 1], out };
+  return { ms: samples[samples.length >> 1]!, out };
 }
 
 function time(
@@ -173,16 +175,16 @@ function time(
   warmOnly = false,
 ): { ms: number; out: Float32Array } {
   return timeCalls(
-    ([xs, dys]) => impl(xs, dys, filterShape),
+    ([xs, dys]) => impl(xs!, dys!, filterShape),
     [x, dy],
-    ([xs, dys]) => [xs, tf.neg(dys)],
+    ([xs, dys]) => [xs!, tf.neg(dys!)],
     warmOnly,
   );
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 }
 
@@ -266,7 +268,7 @@ const INPUT_IMPLS: [string, InputImpl][] = [
 
 async function benchInput(): Promise<void> {
   for (const c of INPUT_CASES) {
-    const dyShape = conv2DBackpropInputInfo(c.filterShape, c.attrs).outShape as [number, number, number, number];
+    const dyShape = conv2DBackpropInputInfo(c.filterShape, c.attrs).outShape;
     let seed = 54321;
     const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5;
     const dyData = Float32Array.from({ length: dyShape.reduce((a, b) => a * b, 1) }, rand);
@@ -274,7 +276,7 @@ async function benchInput(): Promise<void> {
     const run =
       (impl: InputImpl) =>
       ([dy, filter]: tf.Tensor4D[]) =>
-        impl(dy, filter, c.attrs);
+        impl(dy!, filter!, c.attrs);
     // In training both change every step: dy is new, and the optimizer gives the filter new data.
     const fresh = (inputs: tf.Tensor4D[]) => inputs.map((t) => tf.neg(t));
     await tf.setBackend('cpu');

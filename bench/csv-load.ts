@@ -65,7 +65,7 @@ async function measure(file: string): Promise<void> {
 }
 
 if (process.argv[2] === '--measure') {
-  await measure(process.argv[3]);
+  await measure(process.argv[3]!);
 } else {
   const rows = Number(process.argv[2] ?? 60_000);
   const dir = mkdtempSync(join(tmpdir(), 'vae-bench-'));

@@ -45,7 +45,7 @@ function timeWrites(batchSize: number): number {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 for (const batchSize of [50, 1]) {
   const perRow = Array.from({ length: REPEATS }, () => timeWrites(batchSize));

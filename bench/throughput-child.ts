@@ -31,7 +31,7 @@ export interface ChildResult {
   tensors: number[] | null;
 }
 
-const [backendArg, secondsArg] = process.argv.slice(2);
+const [backendArg = 'cpu', secondsArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 6);
 
 function withBatch(presetId: string, batchSize: number): ExperimentConfig {
@@ -108,7 +108,7 @@ async function main(): Promise<ChildResult> {
     return {
       backend: backendArg,
       available: false,
-      note: (e as Error).message.split('\n')[0],
+      note: (e as Error).message.split('\n')[0] ?? '',
       cases: [],
       logging: null,
       tensors: null,

@@ -24,7 +24,7 @@ const TARGETS: Record<string, number> = { 'seed-conv b1': 30, 'seed-conv b64': 2
 const results: ChildResult[] = [];
 for (const backend of backends) {
   if (!values.json) process.stderr.write(`measuring ${backend}…\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', child, backend, values.seconds!], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', child, backend, values.seconds], {
     encoding: 'utf8',
     timeout: 15 * 60_000,
   });
@@ -58,8 +58,8 @@ if (values.json) {
       rows.push([r.backend, c.name, c.imagesPerSec.toFixed(1), c.msPerStep.toFixed(2), verdict]);
     }
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i])).join('  ')}\n`);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')}\n`);
   for (const r of results.filter((x) => x.available)) {
     if (r.logging) {
       process.stdout.write(

@@ -11,6 +11,7 @@ import { startServer } from '../src/main/web/server.ts';
 import { findPreset } from '../src/shared/presets.ts';
 
 const [staticDir, secondsArg] = process.argv.slice(2);
+if (staticDir === undefined) throw new Error('usage: ui-stream-server.ts <static dir> [seconds]');
 const dir = mkdtempSync(join(tmpdir(), 'vae-ui-bench-'));
 const core = createAppCore({ databasePath: join(dir, 'bench.db'), shell: 'browser' });
 const server = await startServer({ core, staticDir });

@@ -28,7 +28,7 @@ const child = spawn(
     stdio: ['pipe', 'pipe', 'inherit'],
   },
 );
-const childLines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+const childLines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
 const nextLine = async () => JSON.parse((await childLines.next()).value as string);
 const { url, runId } = (await nextLine()) as { url: string; runId: number };
 const browser = await launchBrowser();
@@ -55,7 +55,7 @@ page.on('websocket', (ws) =>
   ws
     .on('framesent', (f) => {
       const m = /"method":"(\w+)"/.exec(String(f.payload));
-      if (m) calls.set(m[1], (calls.get(m[1]) ?? 0) + 1);
+      if (m) calls.set(m[1]!, (calls.get(m[1]!) ?? 0) + 1);
     })
     .on('framereceived', (f) => {
       if (typeof f.payload === 'string' && f.payload.startsWith('{"event"') && f.payload.includes('"training"'))
@@ -79,7 +79,7 @@ await page.evaluate(() => {
 });
 batches.length = 0;
 const t0 = Date.now();
-child.stdin!.write('go\n');
+child.stdin.write('go\n');
 // Busy fraction of the server's main thread: a high delay with a low utilisation means the thread
 // was waiting for a core (2 cores, shared with the training thread and the browser), not working.
 const server = (await nextLine()) as { steps: number; utilisation: number; p50: number; p99: number; max: number };

@@ -150,8 +150,8 @@ test('curves: smoothing is a debiased EMA next to the raw points, and hovering r
     [10, 20, 20],
   );
   // (0.5·10 + 20)·0.5 / 0.75 = 16.67; the first point is the value itself.
-  assert.equal(curve.smoothed[0].y, 10);
-  assert.ok(Math.abs(curve.smoothed[1].y - 50 / 3) < 1e-9);
+  assert.equal(curve.smoothed[0]!.y, 10);
+  assert.ok(Math.abs(curve.smoothed[1]!.y - 50 / 3) < 1e-9);
   assert.equal(shownPoints(curve), curve.smoothed);
   assert.equal(shownPoints(buildCurve(source, OPTIONS)).length, 3, 'without smoothing the raw points are shown');
   // Without a planned total, a completed epoch gives the epoch length; without either, the logged epoch is used.
@@ -218,7 +218,7 @@ test('hyperparameters: only differing rows by default, labels from the schema, i
     groupRows(all).map((g) => g.group),
     ['Data', 'Model', 'Loss', 'Optimisation', 'Run'],
   );
-  assert.equal(groupRows(all).at(-1)!.rows[0].path, 'preset');
+  assert.equal(groupRows(all).at(-1)!.rows[0]!.path, 'preset');
   assert.deepEqual(shownRows(hyperparamRows([a, a]), false), [], 'identical runs differ nowhere');
 });
 
@@ -256,7 +256,7 @@ test('results: best values per row (ties all marked, no direction no mark), best
     row('best-heldout').cells.map((x) => x.best),
     [true, false, false],
   );
-  assert.equal(row('best-heldout').cells[0].note, 'epoch 2');
+  assert.equal(row('best-heldout').cells[0]!.note, 'epoch 2');
   assert.deepEqual(
     row('speed').cells.map((x) => x.best),
     [false, true, false],
@@ -266,7 +266,7 @@ test('results: best values per row (ties all marked, no direction no mark), best
     [true, false, false],
     'the live run’s 1 s is not a result',
   );
-  assert.equal(row('duration').cells[2].text, '0:01');
+  assert.equal(row('duration').cells[2]!.text, '0:01');
   assert.deepEqual(
     row('heldout-kl').cells.map((x) => x.best),
     [false, false, false],
@@ -276,7 +276,7 @@ test('results: best values per row (ties all marked, no direction no mark), best
     ['3 / 3', '1 / 3', '— / 3'],
     'unknown until the history loads',
   );
-  assert.equal(row('backend').cells[0].text, 'wasm');
+  assert.equal(row('backend').cells[0]!.text, 'wasm');
 });
 
 test('latent helpers: active dimensions, ranking, groups by latent size, image sizes, means to rows', () => {
@@ -367,23 +367,23 @@ test('keyed loader: fetches on a new key only, keeps the old value while refresh
   assert.equal(loader.get(1).state, 'loading');
   void loader.sync(new Map([[1, request('a')]]));
   assert.equal(calls, 1, 'the same key does not fetch again');
-  resolvers[0](ok('A'));
+  resolvers[0]!(ok('A'));
   await first;
   assert.deepEqual(loader.get(1), { state: 'ready', value: 'A', refreshing: false });
 
   const second = loader.sync(new Map([[1, request('b')]]));
   assert.deepEqual(loader.get(1), { state: 'ready', value: 'A', refreshing: true }, 'the old value stays up while refreshing');
   const third = loader.sync(new Map([[1, request('c')]]));
-  resolvers[2](ok('C'));
+  resolvers[2]!(ok('C'));
   await third;
-  resolvers[1](ok('B'));
+  resolvers[1]!(ok('B'));
   await second;
   assert.equal(loader.value(1), 'C', 'the answer to an outdated request is dropped');
 
   const failing = loader.sync(
     new Map([
       [1, request('c')],
-      [2, { key: 'x', load: async () => ({ ok: false, error: { code: 'internal', message: 'boom' } }) as Result<string> }],
+      [2, { key: 'x', load: async () => ({ ok: false, error: { code: 'internal', message: 'boom' } }) }],
     ]),
   );
   await failing;

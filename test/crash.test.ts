@@ -55,7 +55,7 @@ test('SIGKILL mid-epoch leaves an interrupted run that resumes from its last che
   await new Promise((r) => child.once('exit', r));
 
   const store = openDatabase(db);
-  const run = store.runs.list()[0];
+  const run = store.runs.list()[0]!;
   assert.equal(run.status, 'interrupted');
   assert.match(run.statusMessage, /stopped unexpectedly/);
   const checkpoint = store.checkpoints.latest(run.id)!;

@@ -111,7 +111,7 @@ describe('built bundles', () => {
         removeListener: (channel: string, fn: (...args: unknown[]) => void) => listeners.get(channel)?.delete(fn),
       },
     };
-    const loader = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+    const loader = Module as unknown as { _load: (this: unknown, request: string, ...rest: unknown[]) => unknown };
     const realLoad = loader._load;
     loader._load = function (request: string, ...rest: unknown[]) {
       return request === 'electron' ? fakeElectron : realLoad.call(this, request, ...rest);
@@ -127,16 +127,16 @@ describe('built bundles', () => {
     assert.deepEqual(Object.keys(api).sort(), [...METHOD_NAMES, 'onEvent', 'onCommand'].sort());
     for (const key of Object.keys(api)) assert.equal(typeof api[key], 'function');
 
-    void api.getAppInfo();
-    void api.getRun({ runId: 3 }, 'smuggled');
+    void api.getAppInfo!();
+    void api.getRun!({ runId: 3 }, 'smuggled');
     assert.deepEqual(invoked, [
       ['workbench:getAppInfo', undefined],
       ['workbench:getRun', { runId: 3 }],
     ]);
 
     const received: unknown[][] = [];
-    const off = api.onEvent((...args: unknown[]) => received.push(args)) as () => void;
-    const offCommand = api.onCommand((...args: unknown[]) => received.push(args)) as () => void;
+    const off = api.onEvent!((...args: unknown[]) => received.push(args)) as () => void;
+    const offCommand = api.onCommand!((...args: unknown[]) => received.push(args)) as () => void;
     const fakeIpcEvent = { sender: { send() {} } };
     listeners.get('workbench:event')!.forEach((fn) => fn(fakeIpcEvent, { type: 'runs-changed' }));
     listeners.get('workbench:command')!.forEach((fn) => fn(fakeIpcEvent, { type: 'command', command: 'new-experiment' }));
@@ -145,7 +145,7 @@ describe('built bundles', () => {
     offCommand();
     assert.equal(listeners.get('workbench:event')!.size, 0);
     assert.equal(listeners.get('workbench:command')!.size, 0);
-    assert.throws(() => api.onEvent('not a function'), TypeError);
+    assert.throws(() => api.onEvent!('not a function'), TypeError);
   });
 });
 
@@ -244,8 +244,8 @@ describe('security rules', () => {
       {
         setPermissionRequestHandler: (fn: never) => (requestHandler = fn),
         setPermissionCheckHandler: (fn: never) => (checkHandler = fn),
-        webRequest: { onHeadersReceived: ((fn: never) => (headersHandler = fn)) as never },
-      } as never,
+        webRequest: { onHeadersReceived: (fn: never) => (headersHandler = fn) },
+      },
       devRoot,
     );
     for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read', 'openExternal']) {
@@ -354,7 +354,7 @@ describe('window state', () => {
       getNormalBounds: () => bounds,
       isMaximized: () => false,
     };
-    trackWindowState(win as never, file, 30);
+    trackWindowState(win, file, 30);
     for (let i = 0; i < 5; i++) {
       bounds = { ...bounds, x: bounds.x + 1 };
       listeners.get('move')!();
@@ -386,14 +386,13 @@ describe('menu', () => {
     assert.deepEqual(commands, ['new-experiment']);
     const roles = prod.map((i) => i.role);
     for (const role of ['quit', 'close', 'copy', 'paste', 'undo', 'zoomIn', 'resetZoom', 'togglefullscreen', 'minimize']) {
-      assert.ok(roles.includes(role as never), role);
+      assert.ok(roles.includes(role), role);
     }
-    for (const role of ['reload', 'forceReload', 'toggleDevTools'])
-      assert.ok(!roles.includes(role as never), `${role} in production`);
+    for (const role of ['reload', 'forceReload', 'toggleDevTools']) assert.ok(!roles.includes(role), `${role} in production`);
     const devRoles = make(true, 'linux').map((i) => i.role);
-    for (const role of ['reload', 'toggleDevTools']) assert.ok(devRoles.includes(role as never), role);
+    for (const role of ['reload', 'toggleDevTools']) assert.ok(devRoles.includes(role), role);
     const mac = menuTemplate({ platform: 'darwin', isDev: false, sendCommand: () => {}, openExternal: () => {} });
-    assert.equal(mac[0].label, 'VAE Workbench');
+    assert.equal(mac[0]!.label, 'VAE Workbench');
   });
 
   test('Help offers the read-me and the project page only when there are some', () => {

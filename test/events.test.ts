@@ -39,7 +39,7 @@ test('a flood of events leaves as batches at least 50 ms apart, nothing lost', a
   await new Promise((r) => setTimeout(r, 80));
   c.dispose();
   const batches = sent.filter((s) => s.event.type === 'training');
-  const gaps = batches.slice(1).map((b, i) => b.at - batches[i].at);
+  const gaps = batches.slice(1).map((b, i) => b.at - batches[i]!.at);
   assert.ok(batches.length >= 8 && batches.length <= 14, `${batches.length} batches in ~650 ms`);
   assert.ok(Math.min(...gaps) >= 49, `min gap ${Math.min(...gaps)} ms`);
   const events = batches.flatMap((b) => (b.event as Extract<WorkbenchEvent, { type: 'training' }>).events);
@@ -81,9 +81,9 @@ test('image grids go out at most twice a second per run and kind, and the newest
   );
   for (const runId of [1, 2]) {
     const mine = images.filter((i) => i.e.runId === runId);
-    const gaps = mine.slice(1).map((m, i) => m.at - mine[i].at);
+    const gaps = mine.slice(1).map((m, i) => m.at - mine[i]!.at);
     assert.ok(Math.min(...gaps) >= 195, `run ${runId}: min gap ${Math.min(...gaps)} ms`);
     assert.ok(mine.length >= 3 && mine.length <= 5, `run ${runId}: ${mine.length} images in ~900 ms`);
-    assert.equal(mine[mine.length - 1].e.step, 30, 'the newest grid is delivered last');
+    assert.equal(mine[mine.length - 1]!.e.step, 30, 'the newest grid is delivered last');
   }
 });

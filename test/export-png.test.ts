@@ -39,9 +39,9 @@ test('encodePng writes 8-bit grayscale whose inflated rows are the pixels', () =
     parts.map((c) => c.type),
     ['IHDR', 'IDAT', 'IEND'],
   );
-  const ihdr = parts[0].data;
+  const ihdr = parts[0]!.data;
   assert.deepEqual([ihdr.readUInt32BE(0), ihdr.readUInt32BE(4), ...ihdr.subarray(8)], [37, 23, 8, 0, 0, 0, 0]);
-  const raw = inflateSync(parts[1].data);
+  const raw = inflateSync(parts[1]!.data);
   assert.equal(raw.length, 23 * 38);
   for (let y = 0; y < 23; y++) {
     assert.equal(raw[y * 38], 0, 'filter type');
@@ -58,14 +58,14 @@ test('decodePng undoes every row filter', () => {
     const type = y % 5;
     raw[y * (width + 1)] = type;
     for (let x = 0; x < width; x++) {
-      const a = x > 0 ? pixels[y * width + x - 1] : 0;
-      const b = y > 0 ? pixels[(y - 1) * width + x] : 0;
-      const c = x > 0 && y > 0 ? pixels[(y - 1) * width + x - 1] : 0;
+      const a = x > 0 ? pixels[y * width + x - 1]! : 0;
+      const b = y > 0 ? pixels[(y - 1) * width + x]! : 0;
+      const c = x > 0 && y > 0 ? pixels[(y - 1) * width + x - 1]! : 0;
       const p = a + b - c;
       const paeth =
         Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
-      const predictor = [0, a, b, (a + b) >> 1, paeth][type];
-      raw[y * (width + 1) + 1 + x] = (pixels[y * width + x] - predictor) & 0xff;
+      const predictor = [0, a, b, (a + b) >> 1, paeth][type]!;
+      raw[y * (width + 1) + 1 + x] = (pixels[y * width + x]! - predictor) & 0xff;
     }
   }
   // Reuse the encoder's framing, swapping in the filtered data (and fixing that chunk's CRC).
@@ -86,7 +86,7 @@ test('decodePng refuses damaged and unsupported files with a reason', () => {
   const png = Buffer.from(encodePng(randomImage(8, 8, 4)));
   assert.throws(() => decodePng(png.subarray(0, 40)), /truncated/);
   const flipped = Buffer.from(png);
-  flipped[40] ^= 1;
+  flipped[40]! ^= 1;
   assert.throws(() => decodePng(flipped), /wrong CRC/);
   assert.throws(() => decodePng(Buffer.from('GIF89a........')), /not a PNG/);
   const rgb = Buffer.from(png);

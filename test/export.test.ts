@@ -79,7 +79,7 @@ const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8'));
 const maxAbsDiff = (a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array) => {
   assert.equal(a.length, b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 };
 
@@ -120,7 +120,7 @@ test('the exported decoder loads with plain tfjs and decodes z to the image the 
       'pixels in 0..1',
     );
     const expected = tf.sigmoid(app.decoder.predict(z) as tf.Tensor);
-    const diff = maxAbsDiff(pixels, expected.dataSync() as Float32Array);
+    const diff = maxAbsDiff(pixels, expected.dataSync());
     assert.ok(diff < 1e-5, `${run.config.model.decoder} decoder differs by ${diff}`);
     tf.dispose([z, image, expected]);
     plain.dispose();
@@ -141,8 +141,8 @@ test("the exported encoder gives the app encoder's mean and sigma head", async (
     const want = app.encoder.predict(x) as tf.Tensor[];
     assert.equal(got.length, 2);
     for (let i = 0; i < 2; i++) {
-      assert.deepEqual(got[i].shape, [4, run.config.model.latentDim]);
-      const diff = maxAbsDiff(got[i].dataSync() as Float32Array, want[i].dataSync() as Float32Array);
+      assert.deepEqual(got[i]!.shape, [4, run.config.model.latentDim]);
+      const diff = maxAbsDiff(got[i]!.dataSync(), want[i]!.dataSync());
       assert.ok(diff < 1e-5, `${run.config.model.encoder} encoder output ${i} differs by ${diff}`);
     }
     tf.dispose([x, ...got, ...want]);
@@ -272,7 +272,7 @@ test('import into another database brings back the run, metrics, images and weig
         w1.map((w) => w.shape),
         w0.map((w) => w.shape),
       );
-      w0.forEach((w, i) => assert.deepEqual(w1[i].values, w.values, `${part} ${w.name}`));
+      w0.forEach((w, i) => assert.deepEqual(w1[i]!.values, w.values, `${part} ${w.name}`));
     }
 
     const again = join(dir, `again-${run.id}`);
@@ -299,6 +299,7 @@ test('a broken export folder is refused with the file at fault, and nothing is i
     mutate(copy);
     return copy;
   };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the edits reach into any manifest field
   const editManifest = (copy: string, edit: (m: Record<string, any>) => void) => {
     const m = readJson(join(copy, 'manifest.json'));
     edit(m);
@@ -366,7 +367,7 @@ test('a broken export folder is refused with the file at fault, and nothing is i
       'damaged PNG, manifest updated to match',
       broken((c) => {
         const png = readFileSync(join(c, 'samples.png'));
-        png[png.length - 20] ^= 0xff;
+        png[png.length - 20]! ^= 0xff;
         writeFileSync(join(c, 'samples.png'), png);
         relist(c, 'samples.png');
       }),

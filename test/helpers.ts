@@ -18,7 +18,9 @@ export function presetConfig(id: string, overrides: Record<string, unknown> = {}
   const merged = structuredClone(base) as unknown as Record<string, Record<string, unknown>>;
   for (const [path, value] of Object.entries(overrides)) {
     const [group, key] = path.split('.');
-    merged[group][key] = value;
+    const section = group === undefined ? undefined : merged[group];
+    if (!section || key === undefined) throw new Error(`presetConfig: ${path} is not a group.key setting`);
+    section[key] = value;
   }
   const r = validateConfig(merged, base);
   if (!r.ok) throw new Error(r.error.message);

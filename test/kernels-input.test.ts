@@ -90,7 +90,7 @@ const attrsOf = (c: ConvCase, extra: Partial<Conv2DBackpropInputKernelAttrs> = {
   ...extra,
 });
 
-const outShapeOf = (c: ConvCase) => conv2DBackpropInputInfo(c.filterShape, attrsOf(c)).outShape as Shape4;
+const outShapeOf = (c: ConvCase) => conv2DBackpropInputInfo(c.filterShape, attrsOf(c)).outShape;
 
 /** Runs the Conv2DBackpropInput kernel itself on the active backend. */
 function runKernel(
@@ -167,14 +167,14 @@ describe('wasm Conv2DBackpropInput', () => {
           const ft = tf.tensor4d(filter, c.filterShape);
           const u = tf.tensor4d(upstream, c.xShape);
           const forward = (a: tf.Tensor, f: tf.Tensor) =>
-            tf.conv2dTranspose(a as tf.Tensor4D, f as tf.Tensor4D, c.xShape, c.strides, c.pad as 'valid');
+            tf.conv2dTranspose(a as tf.Tensor4D, f as tf.Tensor4D, c.xShape, c.strides, c.pad);
           const [dy, df] = tf.grads((a: tf.Tensor, f: tf.Tensor) => forward(a, f).mul(u).sum())([yt, ft]);
-          return [forward(yt, ft), dy, df].map((t) => t.dataSync() as Float32Array);
+          return [forward(yt, ft), dy!, df!].map((t) => t.dataSync() as Float32Array);
         });
       const wasm = await on('wasm', run);
       const cpu = await on('cpu', run);
       for (const [j, what] of ['output', 'input gradient', 'filter gradient'].entries()) {
-        const diff = maxAbsDiff(wasm[j], cpu[j]);
+        const diff = maxAbsDiff(wasm[j]!, cpu[j]!);
         assert.ok(diff < TOLERANCE, `conv2dTranspose ${what}, ${describeCase(c)}: max diff ${diff}`);
       }
       checked++;
@@ -207,7 +207,7 @@ describe('wasm Conv2DBackpropInput', () => {
     ];
     for (const [i, [c, extra]] of cases.entries()) {
       const attrs = attrsOf(c, extra);
-      const dyShape = conv2DBackpropInputInfo(c.filterShape, attrs).outShape as Shape4;
+      const dyShape = conv2DBackpropInputInfo(c.filterShape, attrs).outShape;
       if (size(dyShape) === 0) continue;
       const dy = randomArray(size(dyShape), 401 + i);
       const filter = randomArray(size(c.filterShape), 503 + i);
@@ -244,10 +244,7 @@ describe('wasm Conv2DBackpropInput', () => {
     const dy = tf.zeros([1, 4, 4, 3]);
     const filter = tf.zeros([3, 3, 2, 3]);
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 6, 6, 2] };
-    assert.throws(
-      () => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs as unknown as tf.NamedAttrMap),
-      /dy shape/,
-    );
+    assert.throws(() => tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs), /dy shape/);
     tf.dispose([dy, filter]);
   });
 
@@ -267,7 +264,7 @@ describe('wasm Conv2DBackpropInput', () => {
             // method) needed too, beside the second's and conv2dTranspose's (stride 2, col2im).
             const h = tf.conv2d(x.mul(encoder.sum()) as tf.Tensor4D, encoder as tf.Tensor4D, 1, 'same').relu() as tf.Tensor4D;
             const down = tf.conv2d(h, tf.ones([2, 2, 8, 8]), 2, 'valid');
-            const up = tf.conv2dTranspose(down, decoder as tf.Tensor4D, [4, 12, 12, 8], 2, 'same');
+            const up = tf.conv2dTranspose(down, decoder, [4, 12, 12, 8], 2, 'same');
             return up.sub(x).square().mean() as tf.Scalar;
           }, [encoder, decoder]);
           return tf.addN(Object.values(grads).map((g) => g.sum())).dataSync()[0];

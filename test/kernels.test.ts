@@ -42,7 +42,7 @@ function referenceFilterGradient(
               for (let ox = 0; ox < ow; ox++) {
                 const ix = ox * info.strideWidth + s * info.dilationWidth - info.padInfo.left;
                 if (ix < 0 || ix >= w) continue;
-                sum += x[((b * h + iy) * w + ix) * ci + c] * dy[((b * oh + oy) * ow + ox) * co + o];
+                sum += x[((b * h + iy) * w + ix) * ci + c]! * dy[((b * oh + oy) * ow + ox) * co + o]!;
               }
             }
           out[((r * fw + s) * ci + c) * co + o] = sum;
@@ -130,7 +130,7 @@ describe('wasm Conv2DBackpropFilter', () => {
     let checked = 0;
     for (const [i, c] of CONV_CASES.entries()) {
       const info = conv2DBackpropFilterInfo(c.xShape, { ...c, dataFormat: 'NHWC', filterShape: c.filterShape });
-      const dyShape = info.outShape as Shape4;
+      const dyShape = info.outShape;
       if (size(dyShape) === 0) continue;
       const x = randomArray(size(c.xShape), 11 + i);
       const filter = randomArray(size(c.filterShape), 23 + i);
@@ -150,7 +150,7 @@ describe('wasm Conv2DBackpropFilter', () => {
     const cases = CONV_CASES.filter((c) => c.pad === 'valid' || c.pad === 'same');
     for (const [i, c] of cases.entries()) {
       const info = conv2DBackpropFilterInfo(c.xShape, { ...c, dataFormat: 'NHWC', filterShape: c.filterShape });
-      const yShape = info.outShape as Shape4;
+      const yShape = info.outShape;
       if (size(yShape) === 0) continue;
       const y = randomArray(size(yShape), 101 + i);
       const filter = randomArray(size(c.filterShape), 211 + i);
@@ -189,7 +189,7 @@ describe('wasm Conv2DBackpropFilter', () => {
         filterShape: c.filterShape,
         dilations: c.dilations,
       };
-      const dyShape = conv2DBackpropFilterInfo(c.xShape, attrs).outShape as Shape4;
+      const dyShape = conv2DBackpropFilterInfo(c.xShape, attrs).outShape;
       if (size(dyShape) === 0) continue;
       const x = randomArray(size(c.xShape), 401 + i);
       const dy = randomArray(size(dyShape), 503 + i, 1 / Math.sqrt(dyShape[0] * dyShape[1] * dyShape[2]));

@@ -20,11 +20,11 @@ const close = (a: number, b: number, tol = 1e-9, what = '') => assert.ok(Math.ab
 test('eigen-decomposition of a known symmetric matrix', () => {
   // [[2,1],[1,2]] has eigenvalues 3 and 1 with axes (1,1)/√2 and (1,-1)/√2.
   const { values, vectors } = symmetricEigen([2, 1, 1, 2], 2);
-  close(values[0], 3);
-  close(values[1], 1);
-  close(Math.abs(vectors[0][0]), Math.SQRT1_2);
-  close(vectors[0][0], vectors[0][1]);
-  close(vectors[1][0], -vectors[1][1]);
+  close(values[0]!, 3);
+  close(values[1]!, 1);
+  close(Math.abs(vectors[0]![0]!), Math.SQRT1_2);
+  close(vectors[0]![0]!, vectors[0]![1]!);
+  close(vectors[1]![0]!, -vectors[1]![1]!);
 });
 
 test('PCA finds the axes of an elongated, rotated cloud with their variances', () => {
@@ -39,25 +39,25 @@ test('PCA finds the axes of an elongated, rotated cloud with their variances', (
   const pts = new Float64Array(n * 3);
   for (let i = 0; i < n; i++) {
     const [a, b, c] = [3 * gauss(), 0.5 * gauss(), gauss()];
-    pts[i * 3] = 5 + a * u[0] + b * w[0];
-    pts[i * 3 + 1] = -2 + a * u[1] + b * w[1];
+    pts[i * 3] = 5 + a * u[0]! + b * w[0]!;
+    pts[i * 3 + 1] = -2 + a * u[1]! + b * w[1]!;
     pts[i * 3 + 2] = 1 + c;
   }
   const p = pca(pts, n, 3, 3);
-  close(p.mean[0], 5, 0.1, 'mean x');
-  close(p.mean[1], -2, 0.1, 'mean y');
-  close(p.variances[0], 9, 0.3, 'variance 1');
-  close(p.variances[1], 1, 0.05, 'variance 2');
-  close(p.variances[2], 0.25, 0.02, 'variance 3');
-  const dot = (x: ArrayLike<number>, y: number[]) => x[0] * y[0] + x[1] * y[1] + x[2] * y[2];
-  close(Math.abs(dot(p.components[0], u)), 1, 1e-3, 'first axis');
-  close(Math.abs(p.components[1][2]), 1, 1e-3, 'second axis');
-  close(Math.abs(dot(p.components[2], w)), 1, 1e-3, 'third axis');
+  close(p.mean[0]!, 5, 0.1, 'mean x');
+  close(p.mean[1]!, -2, 0.1, 'mean y');
+  close(p.variances[0]!, 9, 0.3, 'variance 1');
+  close(p.variances[1]!, 1, 0.05, 'variance 2');
+  close(p.variances[2]!, 0.25, 0.02, 'variance 3');
+  const dot = (x: ArrayLike<number>, y: number[]) => x[0]! * y[0]! + x[1]! * y[1]! + x[2]! * y[2]!;
+  close(Math.abs(dot(p.components[0]!, u)), 1, 1e-3, 'first axis');
+  close(Math.abs(p.components[1]![2]!), 1, 1e-3, 'second axis');
+  close(Math.abs(dot(p.components[2]!, w)), 1, 1e-3, 'third axis');
   // Projections are centred, with the component variances.
   const proj = project(p, pts, n);
   let s = 0;
-  for (let i = 0; i < n; i++) s += proj[i * 3] ** 2;
-  close(s / (n - 1), p.variances[0], 1e-6, 'projected variance');
+  for (let i = 0; i < n; i++) s += proj[i * 3]! ** 2;
+  close(s / (n - 1), p.variances[0]!, 1e-6, 'projected variance');
 });
 
 test('linear and spherical paths start and end at the endpoints', () => {
@@ -65,20 +65,20 @@ test('linear and spherical paths start and end at the endpoints', () => {
   const b = [-1, 3, 0.5];
   for (const path of [lerpPath(a, b, 7), slerpPath(a, b, 7)]) {
     assert.equal(path.length, 7);
-    path[0].forEach((v, j) => close(v, a[j], 1e-12));
-    path[6].forEach((v, j) => close(v, b[j], 1e-12));
+    path[0]!.forEach((v, j) => close(v, a[j]!, 1e-12));
+    path[6]!.forEach((v, j) => close(v, b[j]!, 1e-12));
   }
-  close(lerpPath(a, b, 3)[1][1], 1.5);
+  close(lerpPath(a, b, 3)[1]![1]!, 1.5);
 });
 
 test('slerp keeps the norm between the endpoints norms; lerp cuts through the middle', () => {
   const a = [3, 0];
   const b = [0, 3];
-  const mid = slerpPath(a, b, 3)[1];
-  close(Math.hypot(mid[0], mid[1]), 3, 1e-12, 'slerp midpoint norm');
-  close(mid[0], mid[1], 1e-12);
-  const lin = lerpPath(a, b, 3)[1];
-  close(Math.hypot(lin[0], lin[1]), 3 / Math.SQRT2, 1e-12, 'lerp midpoint norm');
+  const mid = slerpPath(a, b, 3)[1]!;
+  close(Math.hypot(mid[0]!, mid[1]!), 3, 1e-12, 'slerp midpoint norm');
+  close(mid[0]!, mid[1]!, 1e-12);
+  const lin = lerpPath(a, b, 3)[1]!;
+  close(Math.hypot(lin[0]!, lin[1]!), 3 / Math.SQRT2, 1e-12, 'lerp midpoint norm');
   assert.throws(() => slerpPath([1, 2], [1], 3), /different sizes/);
   assert.throws(() => lerpPath([1], [2], 1), /at least 2 steps/);
 });
@@ -97,10 +97,10 @@ test('grid axes: linear spans [-range, range] evenly; quantile spacing is symmet
   assert.deepEqual(gridAxis(5, 2, 'linear'), [-2, -1, 0, 1, 2]);
   assert.deepEqual(gridAxis(1, 3, 'quantile'), [0]);
   const q = gridAxis(7, 2, 'quantile');
-  assert.ok(Math.abs(q[0] + 2) < 1e-5 && Math.abs(q[6] - 2) < 1e-5, `ends ${q[0]}, ${q[6]}`);
-  assert.ok(Math.abs(q[3]) < 1e-9);
-  for (let i = 0; i < 7; i++) assert.ok(Math.abs(q[i] + q[6 - i]) < 1e-6, 'symmetric');
-  assert.ok(q[4] - q[3] < q[6] - q[5], 'cells sit closer together near the origin');
+  assert.ok(Math.abs(q[0]! + 2) < 1e-5 && Math.abs(q[6]! - 2) < 1e-5, `ends ${q[0]}, ${q[6]}`);
+  assert.ok(Math.abs(q[3]!) < 1e-9);
+  for (let i = 0; i < 7; i++) assert.ok(Math.abs(q[i]! + q[6 - i]!) < 1e-6, 'symmetric');
+  assert.ok(q[4]! - q[3]! < q[6]! - q[5]!, 'cells sit closer together near the origin');
 });
 
 test('manifold points: x along columns, y decreasing down rows, other dimensions from the base', () => {
@@ -136,13 +136,13 @@ test('pca: block power iteration finds the exact top axes; fitPoints estimates t
   const d = 12;
   const scales = Array.from({ length: d }, (_, j) => (j === 3 ? 5 : j === 9 ? 2 : 0.4));
   const n = 300;
-  const points = Float64Array.from({ length: n * d }, (_, i) => scales[i % d] * gauss());
+  const points = Float64Array.from({ length: n * d }, (_, i) => scales[i % d]! * gauss());
   const exact = pca(points, n, d, 2, { method: 'exact' });
   const iterative = pca(points, n, d, 2, { method: 'iterative' });
   for (const c of [0, 1]) {
-    const dot = iterative.components[c].reduce((s, v, j) => s + v * exact.components[c][j], 0);
+    const dot = iterative.components[c]!.reduce((s, v, j) => s + v * exact.components[c]![j]!, 0);
     close(Math.abs(dot), 1, 1e-6, `component ${c}`);
-    close(iterative.variances[c], exact.variances[c], 1e-6 * exact.variances[c], `variance ${c}`);
+    close(iterative.variances[c]!, exact.variances[c]!, 1e-6 * exact.variances[c]!, `variance ${c}`);
   }
   // Fitted on the first 100 points: the axes of exactly those points.
   const prefix = pca(points, n, d, 2, { fitPoints: 100 });

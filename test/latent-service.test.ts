@@ -82,27 +82,29 @@ test('decodeLatents: latent points decode to what the checkpoint decoder gives, 
   ];
   const decoded = await value<DecodedImages>('decodeLatents', { runId: flat.id, points, cols: 2 });
   const checkpoints = core.store.checkpoints.list(flat.id);
-  assert.equal(decoded.step, checkpoints[checkpoints.length - 1].step, 'the latest checkpoint by default');
+  assert.equal(decoded.step, checkpoints[checkpoints.length - 1]!.step, 'the latest checkpoint by default');
   assert.deepEqual([decoded.grid.rows, decoded.grid.cols, decoded.grid.height, decoded.grid.width], [2, 2, 28, 28]);
   assert.ok(decoded.decodeMs >= 0 && decoded.decodeMs < 5000);
   const expected = decodeHere(flat, decoded.step, points);
   // Cell (row 1, col 0) holds the third point; compare every cell that has one.
-  for (const [i, [row, col]] of [
-    [0, 0],
-    [0, 1],
-    [1, 0],
-  ].entries()) {
+  for (const [i, [row, col]] of (
+    [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+    ] as const
+  ).entries()) {
     let worst = 0;
     for (let y = 0; y < 28; y++)
       for (let x = 0; x < 28; x++) {
-        const got = decoded.grid.pixels[(row * 28 + y) * 56 + col * 28 + x];
-        worst = Math.max(worst, Math.abs(got - expected[i * 784 + y * 28 + x]));
+        const got = decoded.grid.pixels[(row * 28 + y) * 56 + col * 28 + x]!;
+        worst = Math.max(worst, Math.abs(got - expected[i * 784 + y * 28 + x]!));
       }
     assert.ok(worst <= 1, `point ${i} differs by up to ${worst}/255`);
   }
   // The empty fourth cell stays black.
   let blank = 0;
-  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) blank += decoded.grid.pixels[(28 + y) * 56 + 28 + x];
+  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) blank += decoded.grid.pixels[(28 + y) * 56 + 28 + x]!;
   assert.equal(blank, 0);
 });
 
@@ -116,7 +118,7 @@ test('decodeLatents: an earlier checkpoint decodes with its own weights; a wrong
   assert.notDeepEqual(early.grid.pixels, late.grid.pixels);
   const expected = decodeHere(flat, first.step, point);
   assert.ok(
-    expected.every((v, i) => Math.abs(v - early.grid.pixels[i]) <= 1),
+    expected.every((v, i) => Math.abs(v - early.grid.pixels[i]!) <= 1),
     "the first checkpoint's decoder",
   );
 
@@ -160,7 +162,7 @@ test('encodeImages: means and labels of the held-out images, and per-dimension K
     assert.deepEqual([grid.rows, grid.cols], [heldOutCount, 1]);
     for (const i of [0, heldOutCount - 1]) {
       const px = 784 * i + 400;
-      assert.equal(grid.pixels[px], Math.round(split.images[px] * 255));
+      assert.equal(grid.pixels[px], Math.round(split.images[px]! * 255));
     }
   }
 });
@@ -172,7 +174,7 @@ test("encodeImages: another run's images through this run's encoder; a few at an
   assert.deepEqual(borrowed.labels, own.labels, 'the same images');
   assert.equal(borrowed.means.length, 4 * 2, "in the encoding run's latent size");
   assert.equal(own.images, null, 'images only when asked for');
-  const first = core.store.checkpoints.list(flat.id)[0];
+  const first = core.store.checkpoints.list(flat.id)[0]!;
   const early = await value<LatentEncoding>('encodeImages', { runId: flat.id, step: first.step, count: 4 });
   assert.equal(early.step, first.step);
   const late = await value<LatentEncoding>('encodeImages', { runId: flat.id, count: 4 });
@@ -232,6 +234,6 @@ test('model cache: least recently used models go first, but never one a request 
   assert.equal(cache.size, 1);
   // `a` was used last, so `b` went, its weights disposed.
   assert.equal(cache.get({ ...ref(conv), weights: undefined }), null);
-  assert.throws(() => b.decoder.weights[0].read(), /disposed/);
-  assert.ok(!a.decoder.weights[0].read().isDisposed);
+  assert.throws(() => b.decoder.weights[0]!.read(), /disposed/);
+  assert.ok(!a.decoder.weights[0]!.read().isDisposed);
 });

@@ -70,12 +70,12 @@ test('latest-wins: one job in flight; inputs meanwhile collapse to the newest, n
   assert.deepEqual(started, [1], 'nothing else starts while one is in flight');
   assert.equal(lw.skipped, 2, '2 and 3 were replaced before they ran');
 
-  jobs[0].resolve('one');
+  jobs[0]!.resolve('one');
   await tick();
   assert.deepEqual(started, [1, 4], 'only the newest waiting input runs next');
   assert.deepEqual(shown, [{ out: 'one', input: 1, at: 0 }]);
 
-  jobs[1].resolve('four');
+  jobs[1]!.resolve('four');
   await tick();
   assert.deepEqual(shown[1], { out: 'four', input: 4, at: 15 }, 'the latency base is when the shown input was requested');
   assert.ok(!lw.busy);
@@ -84,7 +84,7 @@ test('latest-wins: one job in flight; inputs meanwhile collapse to the newest, n
   lw.request(5);
   assert.deepEqual(started, [1, 4, 5]);
   lw.dispose();
-  jobs[2].resolve('five');
+  jobs[2]!.resolve('five');
   await tick();
   assert.equal(shown.length, 2, 'nothing is delivered after dispose');
 });
@@ -166,7 +166,7 @@ function cloud(n: number, scales: number[], seed = 1): Float64Array {
   const rng = makeRng(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
   const d = scales.length;
-  return Float64Array.from({ length: n * d }, (_, i) => scales[i % d] * gauss());
+  return Float64Array.from({ length: n * d }, (_, i) => scales[i % d]! * gauss());
 }
 
 test('projection on dims: picks the two dimensions; a 1-D space gets a fixed jitter in [-1, 1]', () => {
@@ -174,7 +174,7 @@ test('projection on dims: picks the two dimensions; a 1-D space gets a fixed jit
   assert.deepEqual(Array.from(projectOnDims(means, 2, 3, [2, 0])), [3, 1, 6, 4]);
   const strip = projectOnDims([0.5, -1, 2], 3, 1, [0, 0]);
   assert.deepEqual([strip[0], strip[2], strip[4]], [0.5, -1, 2]);
-  for (const y of [strip[1], strip[3], strip[5]]) assert.ok(y >= -1 && y <= 1);
+  for (const y of [strip[1]!, strip[3]!, strip[5]!]) assert.ok(y >= -1 && y <= 1);
   assert.deepEqual(Array.from(projectOnDims([0.5, -1, 2], 3, 1, [0, 0])), Array.from(strip), 'the same jitter every time');
 });
 
@@ -186,11 +186,11 @@ test('PCA of a large latent space (iterative) agrees with the exact decompositio
   const fast = principalAxes(means, 400, d);
   const exact = pca(means, 400, d, 2, { method: 'exact' });
   for (const c of [0, 1]) {
-    const dot = fast.components[c].reduce((s, v, j) => s + v * exact.components[c][j], 0);
+    const dot = fast.components[c]!.reduce((s, v, j) => s + v * exact.components[c]![j]!, 0);
     close(Math.abs(dot), 1, 1e-6, `component ${c} direction`);
-    close(fast.variances[c], exact.variances[c], 1e-6 * exact.variances[c], `variance ${c}`);
+    close(fast.variances[c]!, exact.variances[c]!, 1e-6 * exact.variances[c]!, `variance ${c}`);
   }
-  assert.ok(Math.abs(fast.components[0][7]) > 0.99, 'the first axis is dimension 7');
+  assert.ok(Math.abs(fast.components[0]![7]!) > 0.99, 'the first axis is dimension 7');
 });
 
 test('PCA projection: explained shares of the total variance; the decoder point projects like the data', () => {
@@ -199,9 +199,9 @@ test('PCA projection: explained shares of the total variance; the decoder point 
   const total = totalVariance(means, 2000, 3);
   close(total, 9 + 1 + 0.25, 0.6, 'total variance');
   close(p.explained![0], 9 / 10.25, 0.03);
-  const [x, y] = projectPoint([means[3], means[4], means[5]], p);
-  close(x, p.xy[2], 1e-9);
-  close(y, p.xy[3], 1e-9);
+  const [x, y] = projectPoint([means[3]!, means[4]!, means[5]!], p);
+  close(x, p.xy[2]!, 1e-9);
+  close(y, p.xy[3]!, 1e-9);
   assert.deepEqual(projectPoint([1, 2, 3], { ...p, pca: null, dims: [2, 0] }), [3, 1]);
 });
 
@@ -213,14 +213,14 @@ test('sign alignment: an axis whose coordinates run against the reference is fli
   const flippedXy = base.xy.map((v) => -v);
   const aligned = alignSigns(flippedPca, flippedXy, base.xy);
   assert.deepEqual(Array.from(aligned.xy), Array.from(base.xy));
-  assert.deepEqual(Array.from(aligned.pca.components[0]), Array.from(base.pca!.components[0]));
+  assert.deepEqual(Array.from(aligned.pca.components[0]!), Array.from(base.pca!.components[0]!));
   assert.equal(alignSigns(base.pca!, base.xy, null).xy, base.xy, 'no reference, no change');
   assert.equal(alignSigns(base.pca!, base.xy, base.xy.subarray(0, 10)).xy, base.xy, 'a different image count is no reference');
   // Only the axis that disagrees flips.
   const halfFlipped = base.xy.map((v, i) => (i % 2 === 1 ? -v : v));
   const fixed = alignSigns(base.pca!, halfFlipped, base.xy);
   assert.deepEqual(Array.from(fixed.xy), Array.from(base.xy));
-  assert.deepEqual(Array.from(fixed.pca.components[0]), Array.from(base.pca!.components[0]), 'the agreeing axis is kept');
+  assert.deepEqual(Array.from(fixed.pca.components[0]!), Array.from(base.pca!.components[0]!), 'the agreeing axis is kept');
 });
 
 function encoding(
@@ -263,7 +263,7 @@ test('scatter history: axes cover every loaded checkpoint; PCA signs stay put fr
   const p20 = history.projection(20, pcaKey)!;
   const p10 = history.projection(10, pcaKey)!;
   // Aligned to step 20, step 10's picture is step 20's scaled by 0.5 (the mirror undone).
-  for (let i = 0; i < 20; i++) close(p10.xy[i], 0.5 * p20.xy[i], 1e-6, `coordinate ${i}`);
+  for (let i = 0; i < 20; i++) close(p10.xy[i]!, 0.5 * p20.xy[i]!, 1e-6, `coordinate ${i}`);
   assert.deepEqual(history.steps(), [10, 20]);
 
   history.retain([20]);
@@ -317,8 +317,8 @@ test('interpolation: endpoints included, lerp and slerp differ off the line; a f
   assert.equal(lerp.length, 5);
   assert.deepEqual(lerp[0], a);
   assert.deepEqual(lerp[4], b);
-  close(Math.hypot(...lerp[2]), Math.SQRT2, 1e-9, 'the straight line cuts inside');
-  close(Math.hypot(...slerp[2]), 2, 1e-9, 'the arc keeps the norm');
+  close(Math.hypot(...lerp[2]!), Math.SQRT2, 1e-9, 'the straight line cuts inside');
+  close(Math.hypot(...slerp[2]!), 2, 1e-9, 'the arc keeps the norm');
   assert.ok(Array.isArray(slerp[1]), 'plain arrays for the contract');
   assert.deepEqual(meanOf([1, 2, 3, 4, 5, 6], 2, 1), [3, 4]);
   assert.deepEqual(defaultPair([7, 7, 3, 1], 4), [0, 2]);

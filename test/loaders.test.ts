@@ -135,7 +135,7 @@ describe('CSV', () => {
   /** Writes a 28x28 CSV with a header whose data row `row` (0-based) has field `col` replaced. */
   function csvWith(name: string, row: number, col: number, value: string): string {
     const rows = csvRows(3);
-    const fields = rows[row].split(',');
+    const fields = rows[row]!.split(',');
     fields[col] = value;
     rows[row] = fields.join(',');
     return write(name, [csvHeader(), ...rows].join('\n') + '\n');
@@ -143,7 +143,7 @@ describe('CSV', () => {
 
   test('wrong column count names the line and both counts', async () => {
     const rows = csvRows(3);
-    rows[1] = rows[1].split(',').slice(0, 784).join(',');
+    rows[1] = rows[1]!.split(',').slice(0, 784).join(',');
     const path = write('short-row.csv', [csvHeader(), ...rows].join('\n'));
     await rejectsBadData(() => loadDataset(cfg({ path })), esc(path), /line 3\b/, /784 columns/, /expected 785/);
     const header = write('bad-header.csv', ['label,1x1,1x2', ...csvRows(1)].join('\n'));
@@ -392,7 +392,7 @@ describe('built-in MNIST', () => {
     }
     assert.ok(min === 0 && max === 1, `range ${min}..${max}`);
     const perLabel = new Array<number>(10).fill(0);
-    for (const l of ds.labels ?? []) perLabel[l]++;
+    for (const l of ds.labels ?? []) perLabel[l]!++;
     assert.equal(
       perLabel.reduce((a, b) => a + b),
       10_000,
@@ -405,7 +405,7 @@ describe('built-in MNIST', () => {
     assert.deepEqual(Array.from(ds.labels?.subarray(0, 12) ?? []), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
     const mnist = createRequire(import.meta.url)('mnist') as { get(i: number): number[] }[];
     for (const k of [0, 7, 4321]) {
-      const ref = mnist[k % 10].get(Math.floor(k / 10));
+      const ref = mnist[k % 10]!.get(Math.floor(k / 10));
       assert.deepEqual(Array.from(ds.images.subarray(k * 784, (k + 1) * 784)), ref.map(Math.fround), `image ${k}`);
     }
     const again = await loadDataset(cfg({ source: 'builtin-mnist' }));
@@ -443,12 +443,12 @@ describe('prepareSplit', () => {
       Array.from({ length: 200 }, (_, i) => i),
     );
     for (let k = 0; k < a.heldOut.count; k++) {
-      const i = a.heldOutIndices[k];
+      const i = a.heldOutIndices[k]!;
       assert.deepEqual(a.heldOut.images.subarray(k * 4, k * 4 + 4), ds.images.subarray(i * 4, i * 4 + 4));
       assert.equal(a.heldOut.labels?.[k], ds.labels?.[i]);
     }
     a.train.images[0] = 42;
-    assert.notEqual(ds.images[a.trainIndices[0] * 4], 42);
+    assert.notEqual(ds.images[a.trainIndices[0]! * 4], 42);
   });
 
   test('held-out size', () => {

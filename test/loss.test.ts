@@ -26,18 +26,18 @@ function byHand(sigmaKind: SigmaKind, likelihood: LikelihoodKind, beta: number) 
   for (let b = 0; b < B; b++) {
     let r = 0;
     for (let k = 0; k < K; k++) {
-      const z = [0, 1, 2].map((l) => mean[b * L + l] + sigma[b * L + l] * eps[(k * B + b) * L + l]);
+      const z = [0, 1, 2].map((l) => mean[b * L + l]! + sigma[b * L + l]! * eps[(k * B + b) * L + l]!);
       for (let p = 0; p < P; p++) {
-        const logit = z.reduce((s, zl, l) => s + zl * W[l * P + p], 0);
-        const xv = x[b * P + p];
+        const logit = z.reduce((s, zl, l) => s + zl * W[l * P + p]!, 0);
+        const xv = x[b * P + p]!;
         if (likelihood === 'gaussian') r += 0.5 * (xv - sigmoid(logit)) ** 2;
         else r += -(xv * Math.log(sigmoid(logit)) + (1 - xv) * Math.log(1 - sigmoid(logit)));
       }
     }
     recon += r / K;
     for (let l = 0; l < L; l++) {
-      const s2 = sigma[b * L + l] ** 2;
-      kl += 0.5 * (s2 + mean[b * L + l] ** 2 - 1 - Math.log(s2));
+      const s2 = sigma[b * L + l]! ** 2;
+      kl += 0.5 * (s2 + mean[b * L + l]! ** 2 - 1 - Math.log(s2));
     }
   }
   recon /= B;
@@ -66,9 +66,9 @@ for (const sigma of ['abs', 'softplus', 'logvar'] as const) {
       });
       w.dispose();
       const expected = byHand(sigma, likelihood, beta);
-      assert.ok(Math.abs(out[0] - expected.recon) < 1e-4, `recon ${out[0]} vs ${expected.recon}`);
-      assert.ok(Math.abs(out[1] - expected.kl) < 1e-4, `kl ${out[1]} vs ${expected.kl}`);
-      assert.ok(Math.abs(out[2] - expected.objective) < 1e-4, `objective ${out[2]} vs ${expected.objective}`);
+      assert.ok(Math.abs(out[0]! - expected.recon) < 1e-4, `recon ${out[0]} vs ${expected.recon}`);
+      assert.ok(Math.abs(out[1]! - expected.kl) < 1e-4, `kl ${out[1]} vs ${expected.kl}`);
+      assert.ok(Math.abs(out[2]! - expected.objective) < 1e-4, `objective ${out[2]} vs ${expected.objective}`);
     });
   }
 }

@@ -20,7 +20,7 @@ test('matMul with every transpose combination equals cpu', async () => {
     [5, 7, 11],
     [64, 784, 40],
     [128, 20, 400],
-  ]) {
+  ] as [number, number, number][]) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         const a = data(m * k, m + k);
@@ -54,8 +54,8 @@ test('dense layer gradients (dx = dy·Wᵀ, dW = xᵀ·dy) equal cpu, without le
   const before = tf.memory().numTensors;
   const wasm = grads();
   assert.equal(tf.memory().numTensors, before);
-  assert.ok(maxDiff(cpu[0], wasm[0]) < 1e-3, `dx ${maxDiff(cpu[0], wasm[0])}`);
-  assert.ok(maxDiff(cpu[1], wasm[1]) < 1e-3, `dW ${maxDiff(cpu[1], wasm[1])}`);
+  assert.ok(maxDiff(cpu[0]!, wasm[0]!) < 1e-3, `dx ${maxDiff(cpu[0]!, wasm[0]!)}`);
+  assert.ok(maxDiff(cpu[1]!, wasm[1]!) < 1e-3, `dW ${maxDiff(cpu[1]!, wasm[1]!)}`);
 });
 
 test('fused dense forward (bias and relu) equals cpu on both paths', async () => {
@@ -65,7 +65,7 @@ test('fused dense forward (bias and relu) equals cpu on both paths', async () =>
     [1, 1600],
     [3, 100],
     [64, 100],
-  ]) {
+  ] as [number, number][]) {
     const n = 24;
     const x = data(m * k, 11);
     const w = data(k * n, 12);

@@ -38,7 +38,7 @@ test('migrations are numbered 1..n in order', () => {
     MIGRATIONS.map((_, i) => i + 1),
   );
   assert.equal(LATEST_SCHEMA_VERSION, MIGRATIONS.length);
-  assert.throws(() => migrate(new Database(':memory:'), [MIGRATIONS[1]]), /out of order/);
+  assert.throws(() => migrate(new Database(':memory:'), [MIGRATIONS[1]!]), /out of order/);
 });
 
 test('001 creates the five tables, their per-run indexes and constraints', (t) => {
@@ -188,7 +188,7 @@ test('a version-1 database with data is upgraded with its data intact', (t) => {
   assert.deepEqual(run.finalHeldOut, { recon: 41, kl: 12.5, total: 53.5 });
   assert.equal(store.runs.owner(runId)!.heartbeatAt, null);
   assert.equal(store.metrics.listSteps(runId).length, 170);
-  assert.deepEqual(store.metrics.listEpochs(runId)[0].heldOut, { recon: 51, kl: 11, total: 62 });
+  assert.deepEqual(store.metrics.listEpochs(runId)[0]!.heldOut, { recon: 51, kl: 11, total: 62 });
   const ckpt = store.checkpoints.latest(runId)!;
   assert.deepEqual([...ckpt.encoder], [...encoder]);
   assert.equal(ckpt.optimizer, null);
@@ -229,7 +229,7 @@ test('a failing migration rolls back entirely, keeping the previous version', (t
     },
   };
   assert.throws(
-    () => migrate(db, [MIGRATIONS[0], broken]),
+    () => migrate(db, [MIGRATIONS[0]!, broken]),
     (e) => isStoreError(e) && /version 2 \(broken\)/.test((e as Error).message),
   );
   assert.equal(schemaVersion(db), 1);

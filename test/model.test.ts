@@ -36,7 +36,7 @@ test('every decoder maps z to a 28x28x1 logit image', () => {
   const base = findPreset('quick')!.config.model;
   for (const decoder of ['seed', 'mlp', 'deconv'] as const) {
     const dec = buildDecoder({ ...base, decoder }, image, 1);
-    assert.deepEqual(dec.outputs[0].shape, [null, 28, 28, 1], decoder);
+    assert.deepEqual(dec.outputs[0]!.shape, [null, 28, 28, 1], decoder);
     dec.dispose();
   }
 });
@@ -59,11 +59,11 @@ test('the fast LayerNorm equals the stock layer, values and gradients', () => {
     loss(stock),
     stock.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read()),
   );
-  assert.ok(Math.abs(a.value.dataSync()[0] - b.value.dataSync()[0]) < 1e-3);
+  assert.ok(Math.abs(a.value.dataSync()[0]! - b.value.dataSync()[0]!) < 1e-3);
   const ga = Object.values(a.grads).map((g) => g.dataSync());
   const gb = Object.values(b.grads).map((g) => g.dataSync());
   assert.equal(ga.length, gb.length);
-  ga.forEach((g, i) => g.forEach((v, j) => assert.ok(Math.abs(v - gb[i][j]) < 1e-4, `grad ${i}[${j}]: ${v} vs ${gb[i][j]}`)));
+  ga.forEach((g, i) => g.forEach((v, j) => assert.ok(Math.abs(v - gb[i]![j]!) < 1e-4, `grad ${i}[${j}]: ${v} vs ${gb[i]![j]}`)));
   tf.dispose([...weights, z]);
   fast.dispose();
   stock.dispose();

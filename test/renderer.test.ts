@@ -178,7 +178,7 @@ test('history merge: older logged steps fill in before live ones; live ones win;
     agg.steps.map((p) => p.step),
     [10, 20, 30, 40, 41],
   );
-  assert.equal(agg.steps[3].total, 100 - 40, 'the live point is kept over the logged one');
+  assert.equal(agg.steps[3]!.total, 100 - 40, 'the live point is kept over the logged one');
   assert.equal(agg.epochs.length, 1);
   assert.equal(agg.status, 'running');
   assert.ok(agg.historyLoaded);
@@ -361,7 +361,7 @@ test('config form: text parses to values that validation explains, values format
   const epochs = fieldSpec('optim.epochs')!;
   const hidden = fieldSpec('model.encoderHidden')!;
   assert.equal(parseFieldInput(epochs, ' 12 '), 12);
-  assert.ok(Number.isNaN(parseFieldInput(epochs, '') as number));
+  assert.ok(Number.isNaN(parseFieldInput(epochs, '')));
   assert.deepEqual(parseFieldInput(hidden, '512, 256'), [512, 256]);
   assert.deepEqual(parseFieldInput(hidden, '512 256'), [512, 256]);
   assert.equal(parseFieldInput(hidden, '512, x'), '512, x', 'unparseable text is kept for validation to flag');
@@ -376,8 +376,8 @@ test('config form: text parses to values that validation explains, values format
   assert.equal(bad.ok, false);
   if (!bad.ok) {
     const errors = errorsByField(bad.error.fields);
-    assert.match(errors['optim.epochs'], /at least 1/);
-    assert.match(errors['model.encoderHidden'], /list of whole numbers/);
+    assert.match(errors['optim.epochs']!, /at least 1/);
+    assert.match(errors['model.encoderHidden']!, /list of whole numbers/);
     assert.deepEqual(fieldErrorsOf(bad.error).length, 2);
   }
   assert.deepEqual(fieldErrorsOf({ code: 'bad-data', message: 'no file', field: 'data.path' }), [

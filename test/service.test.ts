@@ -43,8 +43,8 @@ test('two runs train at once, a third waits in the queue', async (t) => {
   );
   assert.ok(overlap, 'two runs reported steps while both were running');
   // Same config and seed: the three runs are the same run, whatever thread trained them.
-  assert.equal(done[0].finalHeldOut!.total, done[1].finalHeldOut!.total);
-  assert.equal(done[0].finalHeldOut!.total, done[2].finalHeldOut!.total);
+  assert.equal(done[0]!.finalHeldOut!.total, done[1]!.finalHeldOut!.total);
+  assert.equal(done[0]!.finalHeldOut!.total, done[2]!.finalHeldOut!.total);
   await service.shutdown();
   store.close();
 });

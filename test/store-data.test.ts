@@ -117,8 +117,8 @@ test('epochs are written at once, after the steps before them; close() flushes',
     epochs.map((e) => e.epoch),
     [1, 2],
   );
-  assert.deepEqual(epochs[0].heldOut, { recon: 51, kl: 12, total: 63 });
-  assert.equal(epochs[1].heldOut, null);
+  assert.deepEqual(epochs[0]!.heldOut, { recon: 51, kl: 12, total: 63 });
+  assert.equal(epochs[1]!.heldOut, null);
   store.close();
   const reopened = open(t, {}, file).store;
   assert.equal(reopened.metrics.listSteps(runId).length, 20);
@@ -154,6 +154,7 @@ test('NaN losses survive the round trip', (t) => {
   w.append({ ...step(1), loss: { recon: Number.NaN, kl: Number.POSITIVE_INFINITY, total: Number.NaN } });
   w.flush();
   const [row] = store.metrics.listSteps(runId);
+  assert.ok(row);
   assert.ok(Number.isNaN(row.loss.recon) && Number.isNaN(row.loss.total));
   assert.equal(row.loss.kl, Number.POSITIVE_INFINITY);
 });
@@ -167,11 +168,11 @@ test('listSteps downsamples to bucket means ending at the latest step', (t) => {
   assert.equal(store.metrics.listSteps(runId, { maxPoints: 5000 }).length, 1000);
   const points = store.metrics.listSteps(runId, { maxPoints: 100 });
   assert.equal(points.length, 100);
-  assert.equal(points[0].step, 10);
+  assert.equal(points[0]!.step, 10);
   assert.equal(points.at(-1)!.step, 1000);
-  assert.equal(points[0].loss.total, 15);
-  assert.equal(points[0].imagesPerSec, 505.5);
-  assert.equal(points[0].wallMs, 70);
+  assert.equal(points[0]!.loss.total, 15);
+  assert.equal(points[0]!.imagesPerSec, 505.5);
+  assert.equal(points[0]!.wallMs, 70);
   // Uneven division still yields exactly maxPoints buckets covering every row.
   const odd = store.metrics.listSteps(runId, { maxPoints: 7 });
   assert.equal(odd.length, 7);
@@ -234,7 +235,7 @@ test('checkpoints round-trip byte-exact and keep epoch ends plus the newest mid-
     ],
   );
   assert.equal(mid.bytes, 300_000 + 3 + 600_000);
-  assert.ok(!('encoder' in store.checkpoints.list(runId)[0]));
+  assert.ok(!('encoder' in store.checkpoints.list(runId)[0]!));
 
   const latest = store.checkpoints.latest(runId)!;
   assert.equal(latest.id, mid.id);
@@ -292,7 +293,7 @@ test('images are saved, listed by kind and read back with their pixels', (t) => 
     store.images.list(runId, 'samples').map((i) => i.step),
     [50],
   );
-  assert.ok(!('grid' in store.images.list(runId)[0]));
+  assert.ok(!('grid' in store.images.list(runId)[0]!));
   const latest = store.images.latest(runId, 'reconstruction')!;
   assert.equal(latest.id, last.id);
   assert.deepEqual({ ...latest.grid, pixels: [...latest.grid.pixels] }, { ...grid(3), pixels: [...grid(3).pixels] });

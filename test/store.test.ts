@@ -221,7 +221,7 @@ test('runs whose process died become interrupted on open; live ones stay', async
   const file = tempFile(t);
   const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
   t.after(() => sleeper.kill());
-  const dead = deadPid()!;
+  const dead = deadPid();
   const clock = manualClock();
   const first = openDatabase(file, { now: clock.now });
   const make = (name: string, status: 'running' | 'paused' | 'queued', ownerPid: number | null) => {

@@ -50,14 +50,14 @@ function toTf(name: string, shape: number[], v: Float64Array): tf.Tensor {
     return tf.tensor4d(Array.from(v), shape as [number, number, number, number]).transpose([2, 3, 1, 0]);
   }
   if (shape.length === 2) {
-    const [out, inp] = shape;
+    const [out, inp] = shape as [number, number];
     if (name === 'encoder.h1.net.7.weight') {
       // PyTorch flattens conv features as (c, h, w); tfjs as (h, w, c): reorder fc1's inputs.
       const kernel = new Float64Array(inp * out);
       for (let o = 0; o < out; o++)
         for (let c = 0; c < 64; c++)
           for (let h = 0; h < 5; h++)
-            for (let w = 0; w < 5; w++) kernel[((h * 5 + w) * 64 + c) * out + o] = v[o * inp + c * 25 + h * 5 + w];
+            for (let w = 0; w < 5; w++) kernel[((h * 5 + w) * 64 + c) * out + o] = v[o * inp + c * 25 + h * 5 + w]!;
       return tf.tensor2d(Array.from(kernel), [inp, out]);
     }
     return tf.tensor2d(Array.from(v), [out, inp]).transpose();
@@ -80,7 +80,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const variables: tf.Variable[] = [];
     for (const r of fixture.recipe) {
       const [path, kind] = [r.name.slice(0, r.name.lastIndexOf('.')), r.name.slice(r.name.lastIndexOf('.') + 1)];
-      const layer = LAYER_OF[path];
+      const layer = LAYER_OF[path]!;
       const list = byLayer.get(layer) ?? [];
       list[kind === 'weight' ? 0 : 1] = toTf(r.name, r.shape, values(r));
       byLayer.set(layer, list);
@@ -90,14 +90,14 @@ for (const backend of ['cpu', 'wasm'] as const) {
     // Trainable variables in the fixture's parameter order, for gradient norms.
     for (const r of fixture.recipe) {
       const path = r.name.slice(0, r.name.lastIndexOf('.'));
-      const layer = encoder.layers.find((l) => l.name === LAYER_OF[path]) ?? decoder.getLayer(LAYER_OF[path]);
+      const layer = encoder.layers.find((l) => l.name === LAYER_OF[path]) ?? decoder.getLayer(LAYER_OF[path]!);
       const w = layer.trainableWeights[r.name.endsWith('weight') ? 0 : 1] as unknown as { read(): tf.Variable };
       variables.push(w.read());
     }
     const x = tf.tensor2d(fixture.x, [1, 784]);
     const eps = tf.tensor3d(fixture.eps, [3, 1, model.latentDim]);
     const lossParts = () => {
-      const [mean, head] = encoder.apply(x.reshape([1, 28, 28, 1])) as tf.Tensor2D[];
+      const [mean, head] = encoder.apply(x.reshape([1, 28, 28, 1])) as [tf.Tensor2D, tf.Tensor2D];
       return elbo({
         x,
         mean,
@@ -112,7 +112,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const read = (): Parts =>
       tf.tidy(() => {
         const p = lossParts();
-        const [recon, kl] = [p.recon.dataSync()[0], p.kl.dataSync()[0]];
+        const [recon, kl] = [p.recon.dataSync()[0]!, p.kl.dataSync()[0]!];
         return { recon, kl, total: recon + kl };
       });
 
@@ -121,8 +121,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     const { grads } = tf.variableGrads(() => lossParts().objective, variables);
     variables.forEach((v, i) => {
-      const norm = tf.tidy(() => tf.norm(grads[v.name]).dataSync()[0]);
-      close(norm, fixture.gradNorms[i], `${backend} gradient norm of ${fixture.recipe[i].name}`, 2e-3);
+      const norm = tf.tidy(() => tf.norm(grads[v.name]!).dataSync()[0]!);
+      close(norm, fixture.gradNorms[i]!, `${backend} gradient norm of ${fixture.recipe[i]!.name}`, 2e-3);
     });
     const adam = makeOptimizer({ optimizer: 'adam', learningRate: 0.1, batchSize: 1, epochs: 1 });
     adam.applyGradients(grads);

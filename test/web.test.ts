@@ -83,7 +83,7 @@ test('wire codec: bytes and non-finite numbers round-trip, prototype keys are dr
   const hostile = '{"__proto__": {"polluted": true}, "a": {"constructor": {"prototype": {"polluted": true}}, "b": 1}}';
   const decoded = decodeWire(hostile) as Record<string, Record<string, unknown>>;
   assert.equal(Object.hasOwn(decoded, '__proto__'), false);
-  assert.deepEqual(Object.keys(decoded.a), ['b']);
+  assert.deepEqual(Object.keys(decoded.a!), ['b']);
   assert.equal(Object.getPrototypeOf(decoded), Object.prototype);
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
   // Merging the decoded value into another object must not reach a prototype either.
@@ -121,7 +121,7 @@ test('HTTP: the token gate, security headers, static files and path traversal', 
   const setCookie = String(page.headers['set-cookie']);
   assert.match(setCookie, /HttpOnly/);
   assert.match(setCookie, /SameSite=Strict/);
-  const cookie = setCookie.split(';')[0];
+  const cookie = setCookie.split(';')[0]!;
 
   // After the first load the cookie carries the token, so the page's own asset requests work.
   const asset = await rawGet(base, '/assets/app.js', { Cookie: cookie });
@@ -266,7 +266,7 @@ test('a real run over the socket: coalesced training batches, then getRun return
   }
 
   const times = training.map((r) => r.at);
-  const gaps = times.slice(1).map((at, i) => at - times[i]);
+  const gaps = times.slice(1).map((at, i) => at - times[i]!);
   const maxPerSecond = Math.max(...times.map((at) => times.filter((b) => b >= at && b < at + 1000).length));
   t.diagnostic(
     `${training.length} training batches for ${steps.length} steps; max ${maxPerSecond} in any second; min gap ${gaps.length ? Math.min(...gaps).toFixed(1) : '-'} ms`,
@@ -308,7 +308,7 @@ test('a fast stream of steps still arrives as at most ~20 batches a second', asy
     0,
   );
   const times = batches.map((r) => r.at);
-  const span = (times.at(-1)! - times[0]) / 1000;
+  const span = (times.at(-1)! - times[0]!) / 1000;
   const maxPerSecond = Math.max(...times.map((at) => times.filter((b) => b >= at && b < at + 1000).length));
   t.diagnostic(
     `${stepCount} steps in ${batches.length} batches over ${span.toFixed(2)} s: ${(batches.length / span).toFixed(1)} batches/s on average, max ${maxPerSecond} in any second, ${(stepCount / span).toFixed(0)} steps/s`,

@@ -333,7 +333,7 @@ export function getPath(obj: unknown, path: string): unknown {
 
 /** Returns a copy of `obj` with `path` set to `value` (intermediate objects copied, not mutated). */
 export function setPath<T>(obj: T, path: string, value: unknown): T {
-  const [head, ...rest] = path.split('.');
+  const [head = '', ...rest] = path.split('.');
   const base = (obj && typeof obj === 'object' ? obj : {}) as Record<string, unknown>;
   return {
     ...base,

@@ -189,11 +189,11 @@ export function validateArgs<M extends MethodName>(method: M, payload: unknown):
   if (problem) return { ok: false, error: problem };
   if (method === 'startRun') {
     const r = validateConfig((payload as { config: unknown }).config);
-    return r.ok ? { ok: true, value: { config: r.value } as MethodArgs<M> } : r;
+    return r.ok ? { ok: true, value: { config: r.value } } : r;
   }
   if (method === 'inspectDataset') {
     const r = validateConfig({ data: (payload as { data: unknown }).data });
-    return r.ok ? { ok: true, value: { data: r.value.data } as MethodArgs<M> } : r;
+    return r.ok ? { ok: true, value: { data: r.value.data } } : r;
   }
   return { ok: true, value: payload as MethodArgs<M> };
 }

@@ -16,25 +16,25 @@ export interface Pca {
 /** Covariance of n points of dimension d (row-major `points`, length n*d), and their mean. */
 export function covariance(points: ArrayLike<number>, n: number, d: number): { mean: Float64Array; cov: Float64Array } {
   const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += points[i * d + j];
-  for (let j = 0; j < d; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += points[i * d + j]!;
+  for (let j = 0; j < d; j++) mean[j]! /= n;
   const cov = new Float64Array(d * d);
   // One centred row at a time, upper triangle only: n*d^2/2 multiply-adds, the whole cost of a PCA.
   const row = new Float64Array(d);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) row[j] = points[i * d + j] - mean[j];
+    for (let j = 0; j < d; j++) row[j] = points[i * d + j]! - mean[j]!;
     for (let a = 0; a < d; a++) {
-      const ra = row[a];
+      const ra = row[a]!;
       if (ra === 0) continue;
       const base = a * d;
-      for (let b = a; b < d; b++) cov[base + b] += ra * row[b];
+      for (let b = a; b < d; b++) cov[base + b]! += ra * row[b]!;
     }
   }
   const denom = Math.max(1, n - 1);
   for (let a = 0; a < d; a++) {
     for (let b = a; b < d; b++) {
-      cov[a * d + b] /= denom;
-      cov[b * d + a] = cov[a * d + b];
+      cov[a * d + b]! /= denom;
+      cov[b * d + a] = cov[a * d + b]!;
     }
   }
   return { mean, cov };
@@ -51,46 +51,46 @@ export function symmetricEigen(matrix: ArrayLike<number>, d: number): { values: 
   for (let i = 0; i < d; i++) v[i * d + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += a[p * d + q] ** 2;
+    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += a[p * d + q]! ** 2;
     if (off < 1e-22) break;
     for (let p = 0; p < d; p++) {
       for (let q = p + 1; q < d; q++) {
-        const apq = a[p * d + q];
+        const apq = a[p * d + q]!;
         if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * d + q] - a[p * d + p]) / (2 * apq);
+        const theta = (a[q * d + q]! - a[p * d + p]!) / (2 * apq);
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
         for (let k = 0; k < d; k++) {
-          const akp = a[k * d + p];
-          const akq = a[k * d + q];
+          const akp = a[k * d + p]!;
+          const akq = a[k * d + q]!;
           a[k * d + p] = c * akp - s * akq;
           a[k * d + q] = s * akp + c * akq;
         }
         for (let k = 0; k < d; k++) {
-          const apk = a[p * d + k];
-          const aqk = a[q * d + k];
+          const apk = a[p * d + k]!;
+          const aqk = a[q * d + k]!;
           a[p * d + k] = c * apk - s * aqk;
           a[q * d + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p];
-          const vkq = v[k * d + q];
+          const vkp = v[k * d + p]!;
+          const vkq = v[k * d + q]!;
           v[k * d + p] = c * vkp - s * vkq;
           v[k * d + q] = s * vkp + c * vkq;
         }
       }
     }
   }
-  const order = Array.from({ length: d }, (_, i) => i).sort((i, j) => a[j * d + j] - a[i * d + i]);
+  const order = Array.from({ length: d }, (_, i) => i).sort((i, j) => a[j * d + j]! - a[i * d + i]!);
   return {
-    values: order.map((i) => a[i * d + i]),
+    values: order.map((i) => a[i * d + i]!),
     vectors: order.map((i) => {
-      const vec = Float64Array.from({ length: d }, (_, k) => v[k * d + i]);
+      const vec = Float64Array.from({ length: d }, (_, k) => v[k * d + i]!);
       // A sign convention (largest entry positive) so the same data always gives the same picture.
       let big = 0;
-      for (let k = 1; k < d; k++) if (Math.abs(vec[k]) > Math.abs(vec[big])) big = k;
-      if (vec[big] < 0) for (let k = 0; k < d; k++) vec[k] = -vec[k];
+      for (let k = 1; k < d; k++) if (Math.abs(vec[k]!) > Math.abs(vec[big]!)) big = k;
+      if (vec[big]! < 0) for (let k = 0; k < d; k++) vec[k] = -vec[k]!;
       return vec;
     }),
   };
@@ -123,17 +123,17 @@ export function pca(points: ArrayLike<number>, n: number, d: number, k = 2, opti
 /** Gram-Schmidt on a list of vectors, in place. */
 function orthonormalize(vectors: Float64Array[]): void {
   for (let c = 0; c < vectors.length; c++) {
-    const v = vectors[c];
+    const v = vectors[c]!;
     for (let prev = 0; prev < c; prev++) {
-      const u = vectors[prev];
+      const u = vectors[prev]!;
       let dot = 0;
-      for (let j = 0; j < v.length; j++) dot += v[j] * u[j];
-      for (let j = 0; j < v.length; j++) v[j] -= dot * u[j];
+      for (let j = 0; j < v.length; j++) dot += v[j]! * u[j]!;
+      for (let j = 0; j < v.length; j++) v[j]! -= dot * u[j]!;
     }
     let norm = 0;
-    for (let j = 0; j < v.length; j++) norm += v[j] * v[j];
+    for (let j = 0; j < v.length; j++) norm += v[j]! * v[j]!;
     norm = Math.sqrt(norm) || 1;
-    for (let j = 0; j < v.length; j++) v[j] /= norm;
+    for (let j = 0; j < v.length; j++) v[j]! /= norm;
   }
 }
 
@@ -142,7 +142,7 @@ function multiply(matrix: Float64Array, d: number, v: Float64Array): Float64Arra
   for (let a = 0; a < d; a++) {
     let s = 0;
     const base = a * d;
-    for (let b = 0; b < d; b++) s += matrix[base + b] * v[b];
+    for (let b = 0; b < d; b++) s += matrix[base + b]! * v[b]!;
     out[a] = s;
   }
   return out;
@@ -165,7 +165,7 @@ function topAxes(cov: Float64Array, d: number, k: number): { components: Float64
     let change = 0;
     for (let c = 0; c < k; c++) {
       let dot = 0;
-      for (let j = 0; j < d; j++) dot += next[c][j] * basis[c][j];
+      for (let j = 0; j < d; j++) dot += next[c]![j]! * basis[c]![j]!;
       change = Math.max(change, 1 - Math.abs(dot));
     }
     basis = next;
@@ -177,14 +177,14 @@ function topAxes(cov: Float64Array, d: number, k: number): { components: Float64
   for (let a = 0; a < p; a++) {
     for (let b = 0; b < p; b++) {
       let s = 0;
-      for (let j = 0; j < d; j++) s += basis[a][j] * products[b][j];
+      for (let j = 0; j < d; j++) s += basis[a]![j]! * products[b]![j]!;
       small[a * p + b] = s;
     }
   }
   const { values, vectors } = symmetricEigen(small, p);
   const components = vectors.slice(0, k).map((w) => {
     const axis = new Float64Array(d);
-    for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) axis[j] += w[c] * basis[c][j];
+    for (let c = 0; c < p; c++) for (let j = 0; j < d; j++) axis[j]! += w[c]! * basis[c]![j]!;
     return axis;
   });
   return { components, variances: values.slice(0, k) };
@@ -197,8 +197,9 @@ export function project(p: Pca, points: ArrayLike<number>, n: number): Float64Ar
   const out = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < k; c++) {
+      const axis = p.components[c]!;
       let s = 0;
-      for (let j = 0; j < d; j++) s += (points[i * d + j] - p.mean[j]) * p.components[c][j];
+      for (let j = 0; j < d; j++) s += (points[i * d + j]! - p.mean[j]!) * axis[j]!;
       out[i * k + c] = s;
     }
   }
@@ -210,7 +211,7 @@ export function lerpPath(a: ArrayLike<number>, b: ArrayLike<number>, steps: numb
   checkPath(a, b, steps);
   return Array.from({ length: steps }, (_, s) => {
     const t = s / (steps - 1);
-    return Float64Array.from({ length: a.length }, (_, j) => a[j] + t * (b[j] - a[j]));
+    return Float64Array.from({ length: a.length }, (_, j) => a[j]! + t * (b[j]! - a[j]!));
   });
 }
 
@@ -227,7 +228,7 @@ export function slerpPath(a: ArrayLike<number>, b: ArrayLike<number>, steps: num
   const nb = norm(b);
   if (na === 0 || nb === 0) return lerpPath(a, b, steps);
   let dot = 0;
-  for (let j = 0; j < a.length; j++) dot += (a[j] / na) * (b[j] / nb);
+  for (let j = 0; j < a.length; j++) dot += (a[j]! / na) * (b[j]! / nb);
   const omega = Math.acos(Math.min(1, Math.max(-1, dot)));
   if (Math.sin(omega) < 1e-6) return lerpPath(a, b, steps);
   return Array.from({ length: steps }, (_, s) => {
@@ -235,7 +236,7 @@ export function slerpPath(a: ArrayLike<number>, b: ArrayLike<number>, steps: num
     const wa = Math.sin((1 - t) * omega) / Math.sin(omega);
     const wb = Math.sin(t * omega) / Math.sin(omega);
     const radius = na + t * (nb - na);
-    return Float64Array.from({ length: a.length }, (_, j) => radius * (wa * (a[j] / na) + wb * (b[j] / nb)));
+    return Float64Array.from({ length: a.length }, (_, j) => radius * (wa * (a[j]! / na) + wb * (b[j]! / nb)));
   });
 }
 
@@ -250,12 +251,14 @@ function checkPath(a: ArrayLike<number>, b: ArrayLike<number>, steps: number): v
  */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile needs 0 < p < 1, got ${p}`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ] as const;
+  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572] as const;
   const c = [
     -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783,
-  ];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  ] as const;
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416] as const;
   const low = 0.02425;
   if (p < low) {
     const q = Math.sqrt(-2 * Math.log(p));
@@ -320,8 +323,8 @@ export function manifoldPoints(
   for (let row = 0; row < size; row++) {
     for (let col = 0; col < size; col++) {
       const z = base ? Array.from(base) : new Array<number>(latentDim).fill(0);
-      z[dx] = axis[col];
-      z[dy] = axis[size - 1 - row];
+      z[dx] = axis[col]!;
+      z[dy] = axis[size - 1 - row]!;
       points.push(z);
     }
   }

@@ -95,8 +95,8 @@ export function validateConfig(input: unknown, base: ExperimentConfig = DEFAULT_
     if (problem) errors.push({ field: spec.path, message: problem });
   }
   if (errors.length === 0) errors.push(...crossFieldErrors(merged));
-  if (errors.length > 0) {
-    const first = errors[0];
+  const first = errors[0];
+  if (first) {
     return {
       ok: false,
       error: {

@@ -37,25 +37,25 @@ function bytesToBase64(bytes: Uint8Array): string {
   let o = 0;
   let i = 0;
   for (; i + 2 < n; i += 3) {
-    const v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out[o++] = ENCODE[v >> 18];
-    out[o++] = ENCODE[(v >> 12) & 63];
-    out[o++] = ENCODE[(v >> 6) & 63];
-    out[o++] = ENCODE[v & 63];
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out[o++] = ENCODE[v >> 18]!;
+    out[o++] = ENCODE[(v >> 12) & 63]!;
+    out[o++] = ENCODE[(v >> 6) & 63]!;
+    out[o++] = ENCODE[v & 63]!;
   }
   if (i < n) {
-    const v = (bytes[i] << 16) | (i + 1 < n ? bytes[i + 1] << 8 : 0);
-    out[o++] = ENCODE[v >> 18];
-    out[o++] = ENCODE[(v >> 12) & 63];
-    out[o++] = i + 1 < n ? ENCODE[(v >> 6) & 63] : PAD;
-    out[o++] = PAD;
+    const v = (bytes[i]! << 16) | (i + 1 < n ? bytes[i + 1]! << 8 : 0);
+    out[o++] = ENCODE[v >> 18]!;
+    out[o++] = ENCODE[(v >> 12) & 63]!;
+    out[o++] = i + 1 < n ? ENCODE[(v >> 6) & 63]! : PAD;
+    out[o] = PAD;
   }
   return ascii.decode(out);
 }
 
 function base64ToBytes(encoded: string): Uint8Array {
   const text = asciiEncoder.encode(encoded);
-  let len = text.length;
+  const len = text.length;
   if (len % 4 !== 0) throw new SyntaxError('base64 text length is not a multiple of 4');
   const pads = len > 0 && text[len - 1] === PAD ? (text[len - 2] === PAD ? 2 : 1) : 0;
   const out = new Uint8Array((len / 4) * 3 - pads);
@@ -63,8 +63,8 @@ function base64ToBytes(encoded: string): Uint8Array {
   for (let i = 0; i < len; i += 4) {
     let v = 0;
     for (let j = 0; j < 4; j++) {
-      const c = text[i + j];
-      const d = c === PAD && i + 4 === len && j >= 4 - pads ? 0 : c < 128 ? DECODE[c] : -1;
+      const c = text[i + j]!;
+      const d = c === PAD && i + 4 === len && j >= 4 - pads ? 0 : c < 128 ? DECODE[c]! : -1;
       if (d < 0) throw new SyntaxError(`invalid base64 character at offset ${i + j}`);
       v = (v << 6) | d;
     }

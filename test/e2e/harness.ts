@@ -114,7 +114,7 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
     );
     const poll = setInterval(() => {
       const m = URL_LINE.exec(output);
-      if (m) done(m[1]);
+      if (m) done(m[1]!);
     }, 20);
     const onExit = (code: number | null) =>
       fail(new Error(`serve.js exited (code ${code}) before printing its address:\n${output}`));

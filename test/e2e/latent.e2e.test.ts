@@ -123,7 +123,7 @@ function writeBarsCsv(path: string, count: number): void {
   writeFileSync(path, lines.join('\n') + '\n');
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 test(
   'Latent explorer: manifold, live sliders under 50 ms, scatter hover and click, interpolation, epochs, 8-D with PCA',
@@ -248,7 +248,7 @@ test(
     for (const d of [0, 1]) {
       const slider = Number(await page.getByTestId(`latent-slider-${d}`).inputValue());
       assert.ok(
-        Math.abs(slider - Math.max(-4, Math.min(4, means[i * 2 + d]))) < 0.011,
+        Math.abs(slider - Math.max(-4, Math.min(4, means[i * 2 + d]!))) < 0.011,
         `slider ${d} at ${slider}, mean ${means[i * 2 + d]}`,
       );
     }

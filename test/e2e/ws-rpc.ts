@@ -53,7 +53,10 @@ export function openRpc(url: string, options: ClientOptions = {}): Promise<RpcSo
 
   ws.on('message', (data, isBinary) => {
     if (isBinary) throw new Error('the server sent a binary frame');
-    const frame = decodeWire(data.toString()) as WireReply | { event: WorkbenchEvent };
+    const text = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+    const frame = decodeWire(text.toString('utf8')) as WireReply | { event: WorkbenchEvent };
     if ('event' in frame) {
       events.push({ at: performance.now(), event: frame.event });
       watchers.forEach((w) => w());
@@ -92,9 +95,9 @@ export function openRpc(url: string, options: ClientOptions = {}): Promise<RpcSo
         let seen = 0;
         const check = () => {
           for (; seen < events.length; seen++) {
-            if (match(events[seen].event)) {
+            if (match(events[seen]!.event)) {
               cleanup();
-              resolve(events[seen].event);
+              resolve(events[seen]!.event);
               return;
             }
           }

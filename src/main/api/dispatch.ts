@@ -2,7 +2,7 @@
 // (Electron IPC and WebSocket) go through here, so no payload reaches a handler unchecked and no
 // exception crosses to a renderer.
 
-import type { MethodName, WorkbenchHandlers } from '../../shared/contract.ts';
+import type { WorkbenchHandlers } from '../../shared/contract.ts';
 import { isMethodName, validateArgs } from '../../shared/contract-validate.ts';
 import { toAppError, type Result } from '../../shared/result.ts';
 
@@ -16,7 +16,7 @@ export async function dispatch(handlers: WorkbenchHandlers, method: unknown, pay
     return { ok: true, value: await handler(args.value) };
   } catch (e) {
     const error = toAppError(e);
-    if (error.code === 'internal') console.error(`[api] ${method as MethodName} failed:`, e);
+    if (error.code === 'internal') console.error(`[api] ${method} failed:`, e);
     return { ok: false, error };
   }
 }

@@ -56,10 +56,10 @@ export function runsTable(runs: RunRecord[]): string {
     r.backend || '-',
     new Date(r.createdAt).toISOString().slice(0, 16).replace('T', ' '),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => c.padEnd(widths[i]))
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
       .join('  ')
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');

@@ -78,11 +78,12 @@ async function main(): Promise<number> {
     return 0;
   }
   if (command === 'import') {
-    if (rest.length !== 1) throw new UsageError('import takes one folder');
+    const [folder] = rest;
+    if (folder === undefined || rest.length !== 1) throw new UsageError('import takes one folder');
     if (values.out !== undefined) throw new UsageError('--out is for export');
     await withStore(values.db, async (store) => {
-      const run = await importRun(store, rest[0]);
-      out(values.json ? JSON.stringify(run) : `Imported ${rest[0]} as run ${run.id} "${run.name}"`);
+      const run = await importRun(store, folder);
+      out(values.json ? JSON.stringify(run) : `Imported ${folder} as run ${run.id} "${run.name}"`);
     });
     return 0;
   }

@@ -105,7 +105,7 @@ export class CsvImageParser {
       text = text.slice(1);
       bomBytes = 3;
     }
-    const firstField = text.split(',', 1)[0];
+    const firstField = text.split(',', 1)[0] ?? '';
     if (!/[^\d\s.+-]/.test(firstField)) {
       this.parse(line1.subarray(bomBytes));
       return;
@@ -138,7 +138,7 @@ export class CsvImageParser {
     let labels = this.labels;
     let rowBase = count * ppi - 1; // pixel fields are 1-based: field k goes to rowBase + k
     for (let i = 0; i < buf.length; i++) {
-      const b = buf[i];
+      const b = buf[i]!;
       const d = b - 48;
       if (d >= 0 && d <= 9) {
         if (flags !== 0) {
@@ -227,7 +227,8 @@ export class CsvImageParser {
   }
 
   private columnName(field: number): string {
-    if (this.names && field < this.names.length) return this.names[field];
+    const name = this.names?.[field];
+    if (name !== undefined) return name;
     if (field === 0) return 'label';
     if (field > this.pixelsPerImage) return `#${field + 1}`;
     const p = field - 1;
@@ -255,10 +256,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
 function fieldText(buf: Uint8Array, at: number): string {
   const isEnd = (b: number) => b === COMMA || b === NEWLINE;
   let start = Math.min(at, buf.length - 1);
-  if (isEnd(buf[start])) start--;
-  while (start >= 0 && !isEnd(buf[start])) start--;
+  if (isEnd(buf[start]!)) start--;
+  while (start >= 0 && !isEnd(buf[start]!)) start--;
   let end = at;
-  while (end < buf.length && !isEnd(buf[end])) end++;
+  while (end < buf.length && !isEnd(buf[end]!)) end++;
   const bytes = buf.subarray(start + 1, Math.min(end, start + 1 + 40));
   return Buffer.from(bytes).toString('utf8').replace(/\r/g, '').trim();
 }

@@ -49,7 +49,7 @@ export function bytesToUnit(bytes: Uint8Array): Float32Array {
   const src = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = src.length;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = lut[src[i]];
+  for (let i = 0; i < n; i++) out[i] = lut[src[i]!]!;
   return out;
 }
 
@@ -59,9 +59,9 @@ export function subset(ds: Dataset, indices: Uint32Array): Dataset {
   const images = new Float32Array(indices.length * size);
   const labels = ds.labels ? new Int32Array(indices.length) : null;
   for (let k = 0; k < indices.length; k++) {
-    const i = indices[k];
+    const i = indices[k]!;
     images.set(ds.images.subarray(i * size, (i + 1) * size), k * size);
-    if (labels && ds.labels) labels[k] = ds.labels[i];
+    if (labels && ds.labels) labels[k] = ds.labels[i]!;
   }
   return { ...ds, count: indices.length, images, labels };
 }
@@ -84,7 +84,7 @@ function filterByLabel(ds: Dataset, wanted: number[]): Uint32Array {
   const keep = new Set(wanted);
   const out = new Uint32Array(ds.count);
   let n = 0;
-  for (let i = 0; i < ds.count; i++) if (keep.has(ds.labels[i])) out[n++] = i;
+  for (let i = 0; i < ds.count; i++) if (keep.has(ds.labels[i]!)) out[n++] = i;
   if (n === 0) {
     const present = [...new Set(ds.labels)].sort((a, b) => a - b);
     throw badData(`no images in ${ds.name} have labels [${wanted.join(', ')}]; its labels are [${present.join(', ')}]`);

@@ -34,7 +34,7 @@ function parseNumberArray(bytes: Uint8Array, out: Float32Array, path: string): n
   let digits = 0;
   let inFraction = false;
   for (i++; i < bytes.length; i++) {
-    const b = bytes[i];
+    const b = bytes[i]!;
     const d = b - 48;
     if (d >= 0 && d <= 9) {
       mantissa = mantissa * 10 + d;
@@ -44,7 +44,7 @@ function parseNumberArray(bytes: Uint8Array, out: Float32Array, path: string): n
       inFraction = true;
     } else if (b === 44 /* , */ || b === 93 /* ] */) {
       if (digits === 0 || digits > 15) throw badData(`${path}: unexpected number at byte offset ${i}`);
-      out[n++] = mantissa / POW10[decimals];
+      out[n++] = mantissa / POW10[decimals]!;
       if (b === 93) return n;
       mantissa = 0;
       decimals = 0;
@@ -83,8 +83,9 @@ export async function loadBuiltinMnist(height: number, width: number): Promise<D
   let k = 0;
   for (let j = 0; k < count; j++) {
     for (let d = 0; d < CLASSES; d++) {
-      if (j >= perClass[d]) continue;
-      images.set(classes[d].subarray(j * PIXELS, (j + 1) * PIXELS), k * PIXELS);
+      const digits = classes[d]!;
+      if (j >= perClass[d]!) continue;
+      images.set(digits.subarray(j * PIXELS, (j + 1) * PIXELS), k * PIXELS);
       labels[k++] = d;
     }
   }

@@ -47,7 +47,7 @@ export function bindIpc(
 ): IpcBinding {
   for (const method of METHOD_NAMES) {
     ipcMain.handle(methodChannel(method), (event, payload): Promise<Result<unknown>> => {
-      if (!isTrustedSender(event as unknown as SenderLike, appRoot)) {
+      if (!isTrustedSender(event, appRoot)) {
         console.warn(`[ipc] refused ${method} from ${event.senderFrame?.url ?? 'a destroyed frame'}`);
         return Promise.resolve({ ok: false, error: { code: 'forbidden', message: FOREIGN_SENDER_MESSAGE } });
       }

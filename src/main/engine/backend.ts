@@ -26,7 +26,7 @@ function shortReason(error: unknown): string {
   }
   const text = error instanceof Error ? error.message : String(error);
   // Native loaders report over many lines; the first says enough for a note.
-  const firstLine = text.split('\n')[0].trim();
+  const firstLine = (text.split('\n')[0] ?? '').trim();
   return firstLine.length > 160 ? `${firstLine.slice(0, 157)}...` : firstLine;
 }
 

@@ -15,7 +15,7 @@ export function imageGrid(images: (Float32Array | null)[], rows: number, cols: n
     for (let y = 0; y < height; y++) {
       const out = (top + y) * rowStride + left;
       for (let x = 0; x < width; x++) {
-        const v = img[y * width + x];
+        const v = img[y * width + x]!;
         pixels[out + x] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
       }
     }

@@ -76,6 +76,7 @@ class BroadcastLayerNorm extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    if (!x) throw new Error('LayerNorm: called with no input tensor');
     return tf.tidy(() => {
       const centered = tf.sub(x, tf.mean(x, -1, true));
       const variance = tf.mean(tf.square(centered), -1, true);
@@ -163,6 +164,8 @@ export function buildDecoder(
   } else {
     // Dense to a quarter-resolution feature map, then two stride-2 transposed convolutions.
     const [c0, c1] = cfg.deconvChannels;
+    if (c0 === undefined || c1 === undefined)
+      throw new Error(`model.deconvChannels needs two channel counts, got [${cfg.deconvChannels.join(', ')}]`);
     const h4 = image.height / 4;
     const w4 = image.width / 4;
     h = dense(init, cfg.latentDim, h4 * w4 * c0, 'relu', 'fc').apply(input) as tf.SymbolicTensor;

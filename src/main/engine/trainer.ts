@@ -99,7 +99,7 @@ export class Trainer {
     if (order === null) return tf.tensor2d(ds.images.subarray(start * this.pixels, end * this.pixels), [count, this.pixels]);
     const buf = count * this.pixels === this.batchBuffer.length ? this.batchBuffer : new Float32Array(count * this.pixels);
     for (let i = 0; i < count; i++) {
-      const src = order[start + i] * this.pixels;
+      const src = order[start + i]! * this.pixels;
       buf.set(ds.images.subarray(src, src + this.pixels), i * this.pixels);
     }
     return tf.tensor2d(buf, [count, this.pixels]);
@@ -145,7 +145,8 @@ export class Trainer {
       this.optimizer.applyGradients(grads);
       return tf.stack([value, recon!, kl!]);
     });
-    const [, r, k] = stats.dataSync();
+    // The stack holds three values; NaN for a missing one would still end the run as diverged.
+    const [, r = Number.NaN, k = Number.NaN] = stats.dataSync();
     tf.dispose([stats, x, recon!, kl!]);
     const loss = { recon: r, kl: k, total: r + k };
     if (!Number.isFinite(loss.total)) throw new TrainingDiverged(this.divergenceMessage(loss));
@@ -179,7 +180,7 @@ export class Trainer {
         const parts = this.lossOf(x, deriveSeed(this.config.run.seed, `eval-noise/${start}`), false);
         return tf.stack([parts.recon, parts.kl]);
       });
-      const [r, k] = stats.dataSync();
+      const [r = Number.NaN, k = Number.NaN] = stats.dataSync();
       tf.dispose([stats, x]);
       recon += r * (end - start);
       kl += k * (end - start);

@@ -65,7 +65,7 @@ export function writeModelWeights(model: tf.LayersModel, weights: NamedWeight[],
   if (targets.length !== weights.length)
     throw new Error(`${what}: checkpoint has ${weights.length} weight tensors, model has ${targets.length}`);
   const tensors = weights.map((w, i) => {
-    const expected = targets[i].shape;
+    const expected = targets[i]!.shape; // same length as weights, checked above
     if (expected.length !== w.shape.length || expected.some((d, j) => d !== w.shape[j]))
       throw new Error(`${what}: weight ${w.name} has shape [${w.shape}], model expects [${expected}]`);
     return tf.tensor(w.values, w.shape);

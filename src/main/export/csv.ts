@@ -64,7 +64,7 @@ function rowsOf(text: string, header: readonly string[]): string[][] {
 
 function parser(cells: string[], line: number, header: readonly string[]) {
   const value = (i: number): number => {
-    const cell = cells[i];
+    const cell = cells[i] ?? '';
     const v = cell === 'NaN' ? Number.NaN : cell.trim() === '' ? Number.NaN : Number(cell);
     if (cell !== 'NaN' && !Number.isFinite(v)) throw new CsvError(`line ${line}: ${header[i]} is not a number ("${cell}")`);
     return v;

@@ -5,8 +5,7 @@
 import { resolve } from 'node:path';
 import { AppFailure, type Result } from '../../shared/result.ts';
 import { LIVE_STATUSES, type RunRecord } from '../../shared/training.ts';
-import type { Store } from '../store/index.ts';
-import { IMAGE_KINDS } from '../store/images.ts';
+import { IMAGE_KINDS, type Store } from '../store/index.ts';
 import { spawnWorker } from '../worker-threads.ts';
 import { checkTarget } from './folder.ts';
 import type { ExportJob } from './protocol.ts';

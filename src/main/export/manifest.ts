@@ -117,16 +117,14 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
   const obj = (v: unknown, at: string): Record<string, unknown> =>
     v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(`${at} must be an object`);
   const str = (o: Record<string, unknown>, key: string, at: string): string =>
-    typeof o[key] === 'string' ? (o[key] as string) : fail(`${at}${key} must be text`);
+    typeof o[key] === 'string' ? o[key] : fail(`${at}${key} must be text`);
   const int = (o: Record<string, unknown>, key: string, at: string): number => {
     const v = o[key];
     return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fail(`${at}${key} must be a whole number`);
   };
   const numOrNull = (o: Record<string, unknown>, key: string, at: string): number | null => {
     const v = o[key];
-    return v === null || (typeof v === 'number' && Number.isFinite(v))
-      ? (v as number | null)
-      : fail(`${at}${key} must be a number or null`);
+    return v === null || (typeof v === 'number' && Number.isFinite(v)) ? v : fail(`${at}${key} must be a number or null`);
   };
   const date = (o: Record<string, unknown>, key: string, nullable: boolean): string | null => {
     const v = o[key];

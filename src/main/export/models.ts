@@ -35,7 +35,9 @@ export function buildExportModel(config: ExperimentConfig, part: ModelPart): tf.
   const image = { height: config.data.imageHeight, width: config.data.imageWidth };
   if (part === 'encoder') return buildEncoder(config.model, image, config.run.seed);
   const logits = buildDecoder(config.model, image, config.run.seed, { exportable: true });
-  const pixels = tf.layers.activation({ activation: 'sigmoid', name: 'pixels' }).apply(logits.outputs[0]) as tf.SymbolicTensor;
+  const [output] = logits.outputs;
+  if (!output) throw new Error('buildExportModel: the decoder has no output');
+  const pixels = tf.layers.activation({ activation: 'sigmoid', name: 'pixels' }).apply(output) as tf.SymbolicTensor;
   return tf.model({ inputs: logits.inputs, outputs: pixels, name: 'decoder' });
 }
 
@@ -50,9 +52,9 @@ export function loadExportModel(config: ExperimentConfig, part: ModelPart, blob:
 async function artifactsOf(model: tf.LayersModel): Promise<tf.io.ModelArtifacts> {
   let captured: tf.io.ModelArtifacts | undefined;
   await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
+    tf.io.withSaveHandler((artifacts) => {
       captured = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } });
     }),
   );
   return captured!;

@@ -21,7 +21,7 @@ const CRC_TABLE = (() => {
 /** CRC-32 as PNG (and zlib, gzip) define it. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
   let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 
@@ -119,7 +119,7 @@ export function decodePng(bytes: Uint8Array): GrayImage {
   try {
     raw = inflateSync(Buffer.concat(idat));
   } catch (e) {
-    throw new Error(`PNG image data cannot be inflated: ${(e as Error).message}`);
+    throw new Error(`PNG image data cannot be inflated: ${(e as Error).message}`, { cause: e });
   }
   const stride = width + 1;
   if (raw.length !== height * stride) throw new Error(`PNG image data has ${raw.length} bytes, expected ${height * stride}`);
@@ -130,9 +130,9 @@ export function decodePng(bytes: Uint8Array): GrayImage {
     const out = pixels.subarray(y * width, (y + 1) * width);
     const up = y > 0 ? pixels.subarray((y - 1) * width, y * width) : null;
     for (let x = 0; x < width; x++) {
-      const a = x > 0 ? out[x - 1] : 0;
-      const b = up ? up[x] : 0;
-      const c = up && x > 0 ? up[x - 1] : 0;
+      const a = x > 0 ? out[x - 1]! : 0;
+      const b = up ? up[x]! : 0;
+      const c = up && x > 0 ? up[x - 1]! : 0;
       let predictor: number;
       if (filter === 0) predictor = 0;
       else if (filter === 1) predictor = a;
@@ -140,7 +140,7 @@ export function decodePng(bytes: Uint8Array): GrayImage {
       else if (filter === 3) predictor = (a + b) >> 1;
       else if (filter === 4) predictor = paeth(a, b, c);
       else throw new Error(`PNG row ${y} has an unknown filter type ${filter}`);
-      out[x] = (line[x] + predictor) & 0xff;
+      out[x] = (line[x]! + predictor) & 0xff;
     }
   }
   return { width, height, pixels };

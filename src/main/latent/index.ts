@@ -6,8 +6,7 @@ import type { Worker } from 'node:worker_threads';
 import type { DecodedImages, LatentEncoding } from '../../shared/contract.ts';
 import { AppFailure, type AppError } from '../../shared/result.ts';
 import type { ImageGrid, RunRecord } from '../../shared/training.ts';
-import type { CheckpointMeta } from '../store/checkpoints.ts';
-import type { Store } from '../store/index.ts';
+import type { CheckpointMeta, Store } from '../store/index.ts';
 import { spawnWorker } from '../worker-threads.ts';
 import type { LatentReply, LatentRequest, ModelRef } from './protocol.ts';
 
@@ -39,7 +38,7 @@ export class LatentService {
     const wrong = points.findIndex((z) => z.length !== latentDim);
     if (wrong >= 0)
       throw invalid(
-        `points[${wrong}] has ${points[wrong].length} numbers, but run ${run.id} has a ${latentDim}-dimensional latent space`,
+        `points[${wrong}] has ${points[wrong]!.length} numbers, but run ${run.id} has a ${latentDim}-dimensional latent space`,
         `points[${wrong}]`,
       );
     const checkpoint = this.checkpoint(run, step);
@@ -110,12 +109,13 @@ export class LatentService {
 
   private checkpoint(run: RunRecord, step: number | undefined): CheckpointMeta {
     const all = this.store.checkpoints.list(run.id);
-    if (all.length === 0)
+    const latest = all[all.length - 1];
+    if (!latest)
       throw new AppFailure({
         code: 'not-found',
         message: `Run ${run.id} has no checkpoint yet, so it has no weights to decode with.`,
       });
-    if (step === undefined) return all[all.length - 1];
+    if (step === undefined) return latest;
     const found = all.find((c) => c.step === step);
     if (!found)
       throw new AppFailure({
@@ -138,7 +138,7 @@ export class LatentService {
     // Referenced only while it owes an answer: idle, it must not keep a CLI or test process alive.
     worker.ref();
     // The points buffer is copied, not transferred: a retry after `missing` sends it again.
-    worker.postMessage({ ...p.body, id, model: p.model } as LatentRequest);
+    worker.postMessage({ ...p.body, id, model: p.model });
   }
 
   private onReply(reply: LatentReply): void {

@@ -49,14 +49,14 @@ export async function encodeImages(model: LoadedModel, images: Dataset, count: n
     const b = Math.min(ENCODE_BATCH, count - start);
     const [mean, klTerms] = readTensors(() => {
       const x = tf.tensor4d(images.images.subarray(start * h * w, (start + b) * h * w), [b, h, w, 1]);
-      const [mu, head] = model.encoder.apply(x, { training: false }) as tf.Tensor2D[];
+      const [mu, head] = model.encoder.apply(x, { training: false }) as [tf.Tensor2D, tf.Tensor2D];
       const logVar = logVariance(head, sigma);
       // Per image and dimension: 0.5 * (mu^2 + sigma^2 - 1 - log sigma^2), summed over the batch.
       const terms = tf.mul(0.5, tf.sub(tf.add(tf.square(mu), tf.exp(logVar)), tf.add(1, logVar)));
       return [mu, tf.sum(terms, 0)];
     });
     means.set(mean, start * latentDim);
-    for (let d = 0; d < latentDim; d++) klSum[d] += klTerms[d];
+    for (let d = 0; d < latentDim; d++) klSum[d]! += klTerms[d]!;
   }
   return { means, klPerDim: klSum.map((s) => s / count) };
 }

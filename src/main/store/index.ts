@@ -5,5 +5,5 @@ export { recoverInterrupted, defaultIsProcessAlive } from './recovery.ts';
 export type { RunsRepo, NewRun, RunStart, RunEdit, RunFinal, RunOwner, FinishedStatus } from './runs.ts';
 export type { MetricsRepo, MetricWriter, MetricWriterOptions, ListStepsOptions } from './metrics.ts';
 export type { CheckpointsRepo, NewCheckpoint, Checkpoint, CheckpointMeta } from './checkpoints.ts';
-export type { ImagesRepo, NewImage, ImageMeta, StoredImage } from './images.ts';
+export { IMAGE_KINDS, type ImagesRepo, type NewImage, type ImageMeta, type StoredImage } from './images.ts';
 export { LATEST_SCHEMA_VERSION } from './migrations/index.ts';

@@ -159,7 +159,7 @@ export function createMetricsRepo(db: Db, now: () => number): MetricsRepo {
       s.insertStep.run(runId, m.step, m.epoch, ...lossToColumns(m.loss), m.imagesPerSec, m.wallMs);
     }
     const last = rows[rows.length - 1];
-    s.progress.run(last.step, last.epoch, now(), runId);
+    if (last) s.progress.run(last.step, last.epoch, now(), runId);
   });
 
   const appendEpoch = (runId: number, m: EpochMetric): void => {

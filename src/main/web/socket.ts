@@ -49,7 +49,7 @@ export function serveSocket(core: AppCore, socket: WebSocket): void {
     if (isBinary) return send({ id: null, result: invalid('binary frames are not accepted; send wire-encoded JSON text') });
     let message: unknown;
     try {
-      message = decodeWire(data.toString());
+      message = decodeWire(rawText(data));
     } catch {
       return send({ id: null, result: invalid('malformed message: not valid JSON') });
     }
@@ -78,4 +78,10 @@ export function serveSocket(core: AppCore, socket: WebSocket): void {
   // without a listener the 'error' event would take the whole server down.
   socket.on('error', () => {});
   socket.on('close', disconnect);
+}
+
+/** A text frame's payload: ws hands it over as one Buffer, or as fragments or an ArrayBuffer by option. */
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : data).toString('utf8');
 }

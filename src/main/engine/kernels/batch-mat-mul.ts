@@ -64,7 +64,8 @@ function routed(original: KernelFunc, fused: boolean): KernelFunc {
     const batchA = a.shape.length === 3 ? a.shape[0] : 1;
     const batchB = b.shape.length === 3 ? b.shape[0] : 1;
     if (batchA !== 1 || batchB !== 1) return original(args);
-    const rows = attrs.transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2];
+    // A rank below 2 has no row count: never the small-product path (as `undefined <= n` was before).
+    const rows = (attrs.transposeA ? a.shape[a.shape.length - 1] : a.shape[a.shape.length - 2]) ?? Infinity;
     if (fused && rows <= SMALL_PRODUCT_ROWS) {
       const out = smallFused(args, routedMatMul!);
       if (out) return out;

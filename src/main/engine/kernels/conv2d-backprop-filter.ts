@@ -80,7 +80,7 @@ export function im2colTransposed(x: Float32Array, info: ConvInfo, out: Float32Ar
             for (let ox = 0; ox < oxLo; ox++) out[dst + ox] = 0;
             let src = b * xImageStride + iy * xRowStride + (oxLo * sw + colOffset) * ci + c;
             for (let ox = oxLo; ox < oxHi; ox++) {
-              out[dst + ox] = x[src];
+              out[dst + ox] = x[src]!;
               src += pixelStride;
             }
             for (let ox = oxHi; ox < ow; ox++) out[dst + ox] = 0;
@@ -114,7 +114,7 @@ export function im2colRows(x: Float32Array, info: ConvInfo, out: Float32Array): 
               continue;
             }
             const src = (rowStart + ix) * ci;
-            for (let c = 0; c < ci; c++) out[dst++] = x[src + c];
+            for (let c = 0; c < ci; c++) out[dst++] = x[src + c]!;
           }
         }
       }
@@ -130,7 +130,7 @@ export function transposeInto(src: Float32Array, rows: number, cols: number, dst
     for (let c = 0; c < cols; c++) {
       let d = c * rows + r0;
       let s = r0 * cols + c;
-      for (let r = r0; r < r1; r++, s += cols) dst[d++] = src[s];
+      for (let r = r0; r < r1; r++, s += cols) dst[d++] = src[s]!;
     }
   }
 }

@@ -70,7 +70,7 @@ export function col2imScatter(cols: Float32Array, info: ConvInfo, dx: Float32Arr
         for (let r = rLo; r < rHi; r++) {
           let src = row + (r * fw + sLo) * ci;
           let dst = ((b * h + iy0 + r) * w + ix0 + sLo) * ci;
-          for (let i = 0; i < run; i++) dx[dst++] += cols[src++];
+          for (let i = 0; i < run; i++) dx[dst++]! += cols[src++]!;
         }
       }
     }
@@ -82,7 +82,7 @@ function transposeFilter(filter: Float32Array, k: number, co: number, out: Float
   for (let o = 0; o < co; o++) {
     let s = o;
     let d = o * k;
-    for (let i = 0; i < k; i++, s += co) out[d++] = filter[s];
+    for (let i = 0; i < k; i++, s += co) out[d++] = filter[s]!;
   }
 }
 
@@ -93,7 +93,7 @@ function flipFilter(filter: Float32Array, fh: number, fw: number, ci: number, co
       const src = ((fh - 1 - r) * fw + (fw - 1 - s)) * ci * co;
       let dst = (r * fw + s) * co * ci;
       for (let o = 0; o < co; o++) {
-        for (let c = 0, si = src + o; c < ci; c++, si += co) out[dst++] = filter[si];
+        for (let c = 0, si = src + o; c < ci; c++, si += co) out[dst++] = filter[si]!;
       }
     }
   }

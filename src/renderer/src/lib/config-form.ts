@@ -75,12 +75,17 @@ export function optionLabel(path: string, option: string): string {
   return OPTION_LABELS[path]?.[option] ?? option;
 }
 
+/** Text as is; anything else as JSON (so an object never prints as "[object Object]"). */
+function plainText(value: unknown): string {
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined');
+}
+
 /** A setting as a reader sees it (option labels, 1e-3 rather than 0.001, "all" for no label filter). */
 export function settingText(config: ExperimentConfig, path: string): string {
   const value = getPath(config, path);
   const spec = fieldSpec(path);
-  if (!spec) return value === undefined ? '—' : String(value);
-  if (spec.kind === 'enum') return optionLabel(path, String(value));
+  if (!spec) return value === undefined ? '—' : plainText(value);
+  if (spec.kind === 'enum') return optionLabel(path, plainText(value));
   if (spec.kind === 'number' && typeof value === 'number') return formatNumber(value);
   if (spec.kind === 'intList' && Array.isArray(value) && value.length === 0) return 'all';
   const text = formatFieldValue(spec, value);

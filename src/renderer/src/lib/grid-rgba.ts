@@ -38,7 +38,7 @@ export function gridToRgba(grid: ImageGrid, layout: GridLayout = { gap: 1 }): Rg
         let src = (r * h + y) * srcStride + c * w;
         let dst = ((top + y) * width + left) * 4;
         for (let x = 0; x < w; x++, src++, dst += 4) {
-          const v = pixels[src];
+          const v = pixels[src]!;
           data[dst] = v;
           data[dst + 1] = v;
           data[dst + 2] = v;

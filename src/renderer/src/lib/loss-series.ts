@@ -61,7 +61,7 @@ export class LossSeries {
     }
     const grew = agg.steps.length > this.consumed;
     for (let i = this.consumed; i < agg.steps.length; i++) {
-      const p = agg.steps[i];
+      const p = agg.steps[i]!;
       for (const part of LOSS_PARTS) {
         const y = p[part];
         // The average runs over every value, so hiding points on a log axis does not shift the curve.

@@ -24,7 +24,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'runs' && id !== null && parts.length === 2) return { view: 'run', runId: id };
   if (parts[0] === 'runs' && id !== null && parts.length === 3 && parts[2] === 'latent') return { view: 'latent', runId: id };
   if (parts[0] === 'runs' && parts.length === 1) return { view: 'runs' };
-  if (parts[0] === 'compare') return { view: 'compare', runIds: (parts.length === 2 && parseIds(parts[1])) || [] };
+  if (parts[0] === 'compare') return { view: 'compare', runIds: (parts.length === 2 && parts[1] && parseIds(parts[1])) || [] };
   return { view: 'new' };
 }
 

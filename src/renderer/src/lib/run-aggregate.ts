@@ -78,7 +78,7 @@ function firstAtOrAfter(points: readonly { step: number }[], step: number): numb
   let hi = points.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (points[mid].step < step) lo = mid + 1;
+    if (points[mid]!.step < step) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -150,7 +150,7 @@ export function applyEvent(agg: RunAggregate, event: TrainingEvent): boolean {
  */
 export function mergeHistory(agg: RunAggregate, detail: RunDetail): void {
   const hadLiveProgress = agg.progress.step > 0 || agg.steps.length > 0;
-  const firstLive = agg.steps.length > 0 ? agg.steps[0].step : Infinity;
+  const firstLive = agg.steps[0]?.step ?? Infinity;
   const older = detail.steps.filter((s: StepMetric) => s.step < firstLive).map((s) => pointOf(s.step, s.loss));
   if (older.length > 0) {
     agg.steps = older.concat(agg.steps);

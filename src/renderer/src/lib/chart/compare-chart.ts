@@ -134,7 +134,7 @@ export function updateCompareChart(
 ): void {
   chart.data.datasets = datasetsFor(runs, runColors, colors);
   let maxX = 0;
-  for (const run of runs) if (run.raw.length > 0) maxX = Math.max(maxX, run.raw[run.raw.length - 1].x);
+  for (const run of runs) maxX = Math.max(maxX, run.raw[run.raw.length - 1]?.x ?? 0);
   chart.options.scales = { x: xScale(view.xAxis, colors, maxX), y: yScale(colors, view.logScale) };
   chart.update();
 }

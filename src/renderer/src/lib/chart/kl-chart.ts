@@ -121,7 +121,7 @@ export function updateKlChart(
   (chart.options.plugins as Record<string, unknown>).klThreshold = { color: colors.muted };
   chart.options.plugins!.tooltip = {
     callbacks: {
-      title: (items) => (items.length ? (ranked ? `rank ${items[0].label}` : `dimension ${items[0].label}`) : ''),
+      title: (items) => (items[0] ? (ranked ? `rank ${items[0].label}` : `dimension ${items[0].label}`) : ''),
       label: (item) => {
         const raw = runs[item.datasetIndex]?.values[item.dataIndex];
         return raw === undefined ? '' : `${item.dataset.label}: ${formatKl(raw)} nats${isActive(raw) ? '' : ' (inactive)'}`;

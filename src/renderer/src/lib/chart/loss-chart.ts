@@ -151,7 +151,7 @@ export function createLossChart(canvas: HTMLCanvasElement, colors: ChartColors):
             return !(ds.variant === 'raw' && smoothedShown);
           },
           callbacks: {
-            title: (items) => (items.length ? `step ${items[0].parsed.x}` : ''),
+            title: (items) => (items[0] ? `step ${items[0].parsed.x}` : ''),
             label: (item) => `${item.dataset.label}: ${formatLoss(item.parsed.y)}`,
           },
         },

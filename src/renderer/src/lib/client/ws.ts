@@ -107,7 +107,7 @@ function takeToken(location: PageLocation): string | null {
 const lost = (message: string): Result<never> => ({ ok: false, error: { code: 'internal', message } });
 
 export function connectWebSocketClient(location: PageLocation, options: WebSocketClientOptions = {}): WebSocketClient {
-  const Socket = options.WebSocket ?? ((globalThis as { WebSocket?: SocketConstructor }).WebSocket as SocketConstructor);
+  const Socket = options.WebSocket ?? (globalThis as { WebSocket?: SocketConstructor }).WebSocket;
   const connectWaitMs = options.connectWaitMs ?? 15_000;
   const retryFirstMs = options.retryFirstMs ?? 250;
   const retryMaxMs = options.retryMaxMs ?? 10_000;
@@ -175,6 +175,7 @@ export function connectWebSocketClient(location: PageLocation, options: WebSocke
     if (closed) return;
     let s: SocketLike;
     try {
+      if (!Socket) throw new Error('this page has no WebSocket');
       s = new Socket(url);
     } catch {
       scheduleReconnect();

@@ -20,8 +20,9 @@ export interface Partition {
 
 /** Runs whose images have the first run's size: only they can encode the first run's images. */
 export function sameImageSize(members: readonly CompareMember[]): Partition {
-  if (members.length === 0) return { included: [], skipped: [] };
-  const { imageHeight: h, imageWidth: w } = members[0].config.data;
+  const first = members[0];
+  if (!first) return { included: [], skipped: [] };
+  const { imageHeight: h, imageWidth: w } = first.config.data;
   const out: Partition = { included: [], skipped: [] };
   for (const m of members) {
     const { imageHeight: mh, imageWidth: mw } = m.config.data;

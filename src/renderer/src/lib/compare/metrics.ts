@@ -54,7 +54,10 @@ export function bestHeldOut(epochs: readonly EpochMetric[] | null): EpochMetric 
 function lastHeldOut(source: MetricSource) {
   if (source.run.finalHeldOut) return source.run.finalHeldOut;
   const epochs = source.epochs ?? [];
-  for (let i = epochs.length - 1; i >= 0; i--) if (epochs[i].heldOut) return epochs[i].heldOut;
+  for (let i = epochs.length - 1; i >= 0; i--) {
+    const heldOut = epochs[i]?.heldOut;
+    if (heldOut) return heldOut;
+  }
   return null;
 }
 
@@ -155,14 +158,18 @@ export function metricRows(sources: readonly MetricSource[], now = Date.now()): 
   return ROWS.map((spec) => {
     const values = sources.map((s) => spec.value(s, now));
     const best = markBest(
-      values.map((v, i) => (spec.ranked && !spec.ranked(sources[i]) ? null : v)),
+      sources.map((s, i) => (spec.ranked && !spec.ranked(s) ? null : (values[i] ?? null))),
       spec.better,
     );
     return {
       key: spec.key,
       label: spec.label,
       title: spec.title,
-      cells: sources.map((s, i) => ({ text: spec.text(values[i], s), note: spec.note?.(s) ?? '', best: best[i] })),
+      cells: sources.map((s, i) => ({
+        text: spec.text(values[i] ?? null, s),
+        note: spec.note?.(s) ?? '',
+        best: best[i] ?? false,
+      })),
     };
   });
 }

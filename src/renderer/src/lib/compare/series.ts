@@ -130,10 +130,10 @@ export function nearestIndex(points: readonly XY[], x: number): number {
   let hi = points.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (points[mid].x < x) lo = mid + 1;
+    if (points[mid]!.x < x) lo = mid + 1;
     else hi = mid;
   }
-  if (lo > 0 && Math.abs(points[lo - 1].x - x) <= Math.abs(points[lo].x - x)) return lo - 1;
+  if (lo > 0 && Math.abs(points[lo - 1]!.x - x) <= Math.abs(points[lo]!.x - x)) return lo - 1;
   return lo;
 }
 
@@ -144,10 +144,12 @@ export function nearestIndex(points: readonly XY[], x: number): number {
  */
 export function pointsAt(curves: readonly (readonly XY[])[], x: number, reach: number): (XY | null)[] {
   return curves.map((points) => {
-    const i = nearestIndex(points, x);
-    if (i < 0) return null;
-    const inside = x >= points[0].x && x <= points[points.length - 1].x;
-    return inside || Math.abs(points[i].x - x) <= reach ? points[i] : null;
+    const first = points[0];
+    const last = points[points.length - 1];
+    const nearest = points[nearestIndex(points, x)];
+    if (!first || !last || !nearest) return null;
+    const inside = x >= first.x && x <= last.x;
+    return inside || Math.abs(nearest.x - x) <= reach ? nearest : null;
   });
 }
 

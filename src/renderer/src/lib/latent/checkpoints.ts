@@ -13,12 +13,12 @@ export function followCheckpoint(
   selected: number | null,
   after: readonly CheckpointSummary[],
 ): number | null {
-  if (after.length === 0) return null;
-  const newest = after[after.length - 1].step;
-  const wasNewest = selected === null || before.length === 0 || before[before.length - 1].step === selected;
+  const newest = after[after.length - 1]?.step;
+  if (newest === undefined) return null;
+  const wasNewest = selected === null || before.length === 0 || before[before.length - 1]?.step === selected;
   if (wasNewest) return newest;
   if (after.some((c) => c.step === selected)) return selected;
-  return after.reduce((best, c) => (Math.abs(c.step - selected!) < Math.abs(best - selected!) ? c.step : best), after[0].step);
+  return after.reduce((best, c) => (Math.abs(c.step - selected) < Math.abs(best - selected) ? c.step : best), newest);
 }
 
 /** How a checkpoint reads in the header: "epoch 2 · step 180", or "mid-epoch 3 · step 200". */

@@ -17,7 +17,8 @@ export const LABEL_COLORS: readonly string[] = [
 
 /** A label's colour; labels past ten reuse the palette. */
 export function labelColor(label: number): string {
-  return LABEL_COLORS[((label % LABEL_COLORS.length) + LABEL_COLORS.length) % LABEL_COLORS.length];
+  // The double modulo keeps the index in range for negative labels too.
+  return LABEL_COLORS[((label % LABEL_COLORS.length) + LABEL_COLORS.length) % LABEL_COLORS.length]!;
 }
 
 /** The distinct labels present, ascending, for the legend. */

@@ -34,8 +34,8 @@ export function projectOnDims(means: ArrayLike<number>, n: number, d: number, di
   const xy = new Float64Array(2 * n);
   const jitter = d === 1 ? stripJitter(n) : null;
   for (let i = 0; i < n; i++) {
-    xy[2 * i] = means[i * d + dims[0]];
-    xy[2 * i + 1] = jitter ? jitter[i] : means[i * d + dims[1]];
+    xy[2 * i] = means[i * d + dims[0]]!;
+    xy[2 * i + 1] = jitter ? jitter[i]! : means[i * d + dims[1]]!;
   }
   return xy;
 }
@@ -60,7 +60,7 @@ export function totalVariance(means: ArrayLike<number>, n: number, d: number): n
     let s = 0;
     let s2 = 0;
     for (let i = 0; i < n; i++) {
-      const v = means[i * d + j];
+      const v = means[i * d + j]!;
       s += v;
       s2 += v * v;
     }
@@ -79,7 +79,7 @@ export function alignSigns(pca: Pca, xy: Float64Array, reference: Float64Array |
   const n = xy.length / 2;
   const flips = [0, 1].map((axis) => {
     let dot = 0;
-    for (let i = 0; i < n; i++) dot += xy[2 * i + axis] * reference[2 * i + axis];
+    for (let i = 0; i < n; i++) dot += xy[2 * i + axis]! * reference[2 * i + axis]!;
     return dot < 0;
   });
   if (!flips[0] && !flips[1]) return { pca, xy };
@@ -94,14 +94,17 @@ function pcaCoordinates(p: Pca, means: ArrayLike<number>, n: number): Float64Arr
   const coords = project(p, means, n);
   if (k === 2) return coords;
   const jitter = stripJitter(n);
-  return Float64Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? coords[(i >> 1) * k] : jitter[i >> 1]));
+  return Float64Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? coords[(i >> 1) * k]! : jitter[i >> 1]!));
 }
 
 export function projectOnPca(means: ArrayLike<number>, n: number, d: number, reference: Float64Array | null): Projection {
   const raw = principalAxes(means, n, d);
   const aligned = alignSigns(raw, pcaCoordinates(raw, means, n), reference);
   const total = totalVariance(means, n, d);
-  const share = (i: number) => (total > 0 && aligned.pca.variances[i] !== undefined ? aligned.pca.variances[i] / total : 0);
+  const share = (i: number) => {
+    const variance = aligned.pca.variances[i];
+    return total > 0 && variance !== undefined ? variance / total : 0;
+  };
   return { mode: 'pca', n, xy: aligned.xy, pca: aligned.pca, explained: [share(0), share(1)], dims: [0, Math.min(1, d - 1)] };
 }
 
@@ -109,8 +112,8 @@ export function projectOnPca(means: ArrayLike<number>, n: number, d: number, ref
 export function projectPoint(z: ArrayLike<number>, projection: Projection): [number, number] {
   if (projection.pca) {
     const coords = project(projection.pca, z, 1);
-    return [coords[0], coords[1] ?? 0];
+    return [coords[0] ?? 0, coords[1] ?? 0];
   }
   const [dx, dy] = projection.dims;
-  return dx === dy ? [z[dx], 0] : [z[dx], z[dy]];
+  return dx === dy ? [z[dx] ?? 0, 0] : [z[dx] ?? 0, z[dy] ?? 0];
 }

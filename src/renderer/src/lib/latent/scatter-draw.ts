@@ -117,8 +117,8 @@ function ring(
 }
 
 function endLabel(ctx: CanvasRenderingContext2D, px: Float64Array, i: number, text: string, colors: ScatterColors): void {
-  const x = px[2 * i];
-  const y = px[2 * i + 1];
+  const x = px[2 * i]!;
+  const y = px[2 * i + 1]!;
   ring(ctx, x, y, 9, colors.accent, colors.surface);
   ctx.fillStyle = colors.accent;
   ctx.font = '600 11px system-ui, sans-serif';
@@ -156,8 +156,8 @@ export function drawScatter(ctx: CanvasRenderingContext2D, scene: ScatterScene, 
 
   const px = new Float64Array(scene.n * 2);
   for (let i = 0; i < scene.n; i++) {
-    px[2 * i] = scale.x(scene.xy[2 * i]);
-    px[2 * i + 1] = scale.y(scene.xy[2 * i + 1]);
+    px[2 * i] = scale.x(scene.xy[2 * i]!);
+    px[2 * i + 1] = scale.y(scene.xy[2 * i + 1]!);
   }
 
   ctx.save();
@@ -169,9 +169,9 @@ export function drawScatter(ctx: CanvasRenderingContext2D, scene: ScatterScene, 
   ctx.globalAlpha = scene.n > 2000 ? 0.6 : 0.8;
   const single = colors.accent;
   for (let i = 0; i < scene.n; i++) {
-    ctx.fillStyle = scene.labels ? labelColor(scene.labels[i]) : single;
+    ctx.fillStyle = scene.labels ? labelColor(scene.labels[i]!) : single;
     ctx.beginPath();
-    ctx.arc(px[2 * i], px[2 * i + 1], r, 0, Math.PI * 2);
+    ctx.arc(px[2 * i]!, px[2 * i + 1]!, r, 0, Math.PI * 2);
     ctx.fill();
   }
   ctx.globalAlpha = 1;
@@ -186,8 +186,8 @@ export function drawScatter(ctx: CanvasRenderingContext2D, scene: ScatterScene, 
   if (scene.b !== null && scene.b < scene.n) endLabel(ctx, px, scene.b, 'B', colors);
   if (scene.selected !== null && scene.selected < scene.n) {
     const i = scene.selected;
-    ring(ctx, px[2 * i], px[2 * i + 1], 6.5, colors.surface, null, 4);
-    ring(ctx, px[2 * i], px[2 * i + 1], 6.5, colors.text, null, 2);
+    ring(ctx, px[2 * i]!, px[2 * i + 1]!, 6.5, colors.surface, null, 4);
+    ring(ctx, px[2 * i]!, px[2 * i + 1]!, 6.5, colors.text, null, 2);
   }
   ctx.restore();
   return px;

@@ -15,7 +15,7 @@ export function extentOf(xy: ArrayLike<number>, n: number): Extent | null {
   for (let i = 0; i < n; i++) {
     const x = xy[2 * i];
     const y = xy[2 * i + 1];
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if (x === undefined || y === undefined || !Number.isFinite(x) || !Number.isFinite(y)) continue;
     if (!e) e = { xMin: x, xMax: x, yMin: y, yMax: y };
     else {
       if (x < e.xMin) e.xMin = x;
@@ -87,7 +87,8 @@ export function niceTicks(min: number, max: number, target = 6): number[] {
 
 /** Tick labels with as few decimals as the step needs. */
 export function formatTick(value: number, ticks: readonly number[]): string {
-  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : 1;
+  const [t0, t1] = ticks;
+  const step = t0 !== undefined && t1 !== undefined ? Math.abs(t1 - t0) : 1;
   const decimals = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
   return (Object.is(value, -0) ? 0 : value).toFixed(decimals);
 }
@@ -120,8 +121,8 @@ export function nearestPoint(pixels: ArrayLike<number>, n: number, x: number, y:
   let best = -1;
   let bestD2 = maxDistance * maxDistance;
   for (let i = 0; i < n; i++) {
-    const dx = pixels[2 * i] - x;
-    const dy = pixels[2 * i + 1] - y;
+    const dx = pixels[2 * i]! - x;
+    const dy = pixels[2 * i + 1]! - y;
     const d2 = dx * dx + dy * dy;
     if (d2 <= bestD2) {
       bestD2 = d2;
