@@ -162,7 +162,7 @@ test('a run trained by another process streams to the follower: new rows, then o
   const step30 = update.events.at(-1) as Extract<TrainingEvent, { type: 'step' }>;
   assert.equal(step30.totalSteps, 100);
   assert.equal(step30.loss.total, 75);
-  assert.equal(update.runs[0].step, 30, 'the row carries the progress too');
+  assert.equal(update.runs[0]!.step, 30, 'the row carries the progress too');
 
   logSteps(cli, run.id, 31, 40);
   cli.metrics.appendEpoch(run.id, {
@@ -190,8 +190,8 @@ test('a run trained by another process streams to the follower: new rows, then o
   cli.runs.markFinished(run.id, 'completed', '');
   update = follower.tick()!;
   assert.deepEqual(typesOf(update), ['status']);
-  assert.equal(update.runs[0].status, 'completed');
-  assert.equal(update.runs[0].owner, null);
+  assert.equal(update.runs[0]!.status, 'completed');
+  assert.equal(update.runs[0]!.owner, null);
   assert.equal(follower.tick(), null);
 
   cli.runs.remove(run.id);
@@ -289,8 +289,8 @@ test('a run whose owner died reads interrupted without reopening the database', 
   assert.match(app.runs.get(run.id)!.statusMessage, new RegExp(`pid ${CLI_PID}`));
   // Reported at once, though this connection's own write does not move data_version.
   assert.equal(sent.length, 1);
-  assert.equal(sent[0].runs[0].status, 'interrupted');
-  assert.deepEqual(typesOf(sent[0]), ['status']);
+  assert.equal(sent[0]!.runs[0]!.status, 'interrupted');
+  assert.deepEqual(typesOf(sent[0]!), ['status']);
 });
 
 test('a real process that exited is seen as dead by signal 0', (t) => {

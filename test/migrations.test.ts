@@ -128,7 +128,11 @@ test('003 logs run changes by trigger, prunes the log, and names run owners from
   db.transaction(() => {
     for (let i = 0; i < 5000; i++) edit.run(String(i), runId);
   })();
-  const [min, max, count] = db.prepare('SELECT MIN(seq), MAX(seq), COUNT(*) FROM changes').raw().get() as number[];
+  const [min, max, count] = db.prepare('SELECT MIN(seq), MAX(seq), COUNT(*) FROM changes').raw().get() as [
+    number,
+    number,
+    number,
+  ];
   assert.equal(max, 5007);
   assert.ok(count <= 4096 + 256 && count > 4096, `${count} rows kept`);
   assert.equal(max - min + 1, count, 'what is kept is contiguous: a gap means pruning');

@@ -225,6 +225,7 @@ export class RunFollower {
         wallMs: m.wallMs,
       });
     }
-    if (steps.length > 0) cursor.step = steps[steps.length - 1].step;
+    const lastSent = steps.at(-1);
+    if (lastSent) cursor.step = lastSent.step;
   }
 }

@@ -71,7 +71,8 @@ export function createChangeWatcher(db: Db): ChangeWatcher {
         if (!kinds) runs.set(row.run_id, (kinds = new Set()));
         kinds.add(row.kind);
       }
-      if (rows.length > 0) cursor = rows[rows.length - 1].seq;
+      const newest = rows.at(-1);
+      if (newest) cursor = newest.seq;
       return { reset, runs };
     },
   };
