@@ -10,11 +10,19 @@ import { deriveSeed, makeRng, shuffleInPlace } from '../../shared/random.ts';
 import type { Dataset, DatasetSplit } from '../data/index.ts';
 import { buildDecoder, buildEncoder } from './model.ts';
 import { elbo } from './loss.ts';
-import { makeOptimizer } from './optimizer.ts';
-import { decodeWeights, encodeWeights, readModelWeights, writeModelWeights, type NamedWeight } from './weights.ts';
+import { makeOptimizer, readOptimizerState, writeOptimizerState } from './optimizer.ts';
+import { decodeWeights, encodeWeights, readModelWeights, writeModelWeights } from './weights.ts';
 import { imageGrid } from './grid.ts';
 
 export class TrainingDiverged extends Error {}
+
+/** Training loss of an epoch summed over its images (each part times its batch's image count). */
+export interface EpochSums {
+  recon: number;
+  kl: number;
+  total: number;
+  images: number;
+}
 
 /** Where a run is: enough to resume it exactly (together with weights and optimizer state). */
 export interface TrainerPosition {
@@ -24,6 +32,38 @@ export interface TrainerPosition {
   epoch: number;
   /** Steps completed within `epoch`. */
   stepInEpoch: number;
+  /**
+   * The epoch in progress so far, so its training average survives a resume. After an epoch's last
+   * step it still holds that whole epoch, until the next step starts a new one.
+   */
+  epochSums: EpochSums;
+}
+
+const noSums = (): EpochSums => ({ recon: 0, kl: 0, total: 0, images: 0 });
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+const isSums = (v: unknown): v is EpochSums => {
+  if (typeof v !== 'object' || v === null) return false;
+  const { recon, kl, total, images } = v as Record<string, unknown>;
+  return [recon, kl, total].every((x) => typeof x === 'number' && Number.isFinite(x)) && isCount(images);
+};
+
+/**
+ * A checkpoint's position (JSON from the store), checked against this run's shape. A checkpoint
+ * written before epoch sums were saved resumes with empty ones: its epoch's training average then
+ * covers the resumed part only.
+ */
+function checkedPosition(saved: TrainerPosition, stepsPerEpoch: number): TrainerPosition {
+  const { step, epoch, stepInEpoch } = saved;
+  if (!isCount(step) || !isCount(epoch) || !isCount(stepInEpoch) || stepInEpoch >= stepsPerEpoch)
+    throw new Error(`checkpoint position is invalid (step ${step}, epoch ${epoch}, step in epoch ${stepInEpoch})`);
+  if (step !== epoch * stepsPerEpoch + stepInEpoch)
+    throw new Error(
+      `checkpoint at step ${step} (epoch ${epoch + 1}, step ${stepInEpoch} in it) does not fit ${stepsPerEpoch} steps per epoch`,
+    );
+  const sums: unknown = (saved as { epochSums?: unknown }).epochSums;
+  return { step, epoch, stepInEpoch, epochSums: isSums(sums) ? { ...sums } : noSums() };
 }
 
 export interface CheckpointBlobs {
@@ -43,7 +83,7 @@ export class Trainer {
   readonly optimizer: tf.Optimizer;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
-  readonly position: TrainerPosition = { step: 0, epoch: 0, stepInEpoch: 0 };
+  readonly position: TrainerPosition = { step: 0, epoch: 0, stepInEpoch: 0, epochSums: noSums() };
 
   private readonly pixels: number;
   private readonly variables: tf.Variable[];
@@ -150,6 +190,14 @@ export class Trainer {
     tf.dispose([stats, x, recon!, kl!]);
     const loss = { recon: r, kl: k, total: r + k };
     if (!Number.isFinite(loss.total)) throw new TrainingDiverged(this.divergenceMessage(loss));
+    const images = end - start;
+    const sums = pos.stepInEpoch === 0 ? noSums() : pos.epochSums;
+    pos.epochSums = {
+      recon: sums.recon + loss.recon * images,
+      kl: sums.kl + loss.kl * images,
+      total: sums.total + loss.total * images,
+      images: sums.images + images,
+    };
     pos.step += 1;
     pos.stepInEpoch += 1;
     if (pos.stepInEpoch >= this.stepsPerEpoch) {
@@ -157,6 +205,13 @@ export class Trainer {
       pos.stepInEpoch = 0;
     }
     return loss;
+  }
+
+  /** Mean training loss over the epoch in progress, or over the epoch its last step just completed. */
+  epochTrainLoss(): LossParts {
+    const { recon, kl, total, images } = this.position.epochSums;
+    if (images === 0) throw new Error('no training step of this epoch has run yet');
+    return { recon: recon / images, kl: kl / images, total: total / images };
   }
 
   private divergenceMessage(loss: LossParts): string {
@@ -233,30 +288,21 @@ export class Trainer {
   }
 
   async checkpoint(): Promise<CheckpointBlobs> {
-    const optimizerWeights: NamedWeight[] = [];
-    for (const w of await this.optimizer.getWeights()) {
-      optimizerWeights.push({ name: w.name, shape: w.tensor.shape.slice(), values: (await w.tensor.data()) as Float32Array });
-      // Slots are the optimizer's own variables; anything else (the iteration count) is a fresh copy.
-      if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
-    }
     return {
       encoder: encodeWeights(readModelWeights(this.encoder)),
       decoder: encodeWeights(readModelWeights(this.decoder)),
-      optimizer: encodeWeights(optimizerWeights),
-      position: { ...this.position },
+      optimizer: encodeWeights(await readOptimizerState(this.optimizer)),
+      position: { ...this.position, epochSums: { ...this.position.epochSums } },
     };
   }
 
   async restore(blobs: CheckpointBlobs): Promise<void> {
+    const position = checkedPosition(blobs.position, this.stepsPerEpoch);
     writeModelWeights(this.encoder, decodeWeights(blobs.encoder), 'encoder');
     writeModelWeights(this.decoder, decodeWeights(blobs.decoder), 'decoder');
-    const opt = decodeWeights(blobs.optimizer);
-    if (opt.length > 0) {
-      const named = opt.map((w) => ({ name: w.name, tensor: tf.tensor(w.values, w.shape) }));
-      await this.optimizer.setWeights(named);
-      tf.dispose(named.map((n) => n.tensor));
-    }
-    Object.assign(this.position, blobs.position);
+    // An empty blob: a checkpoint saved without optimizer state (an imported run's).
+    if (blobs.optimizer.byteLength > 0) await writeOptimizerState(this.optimizer, decodeWeights(blobs.optimizer));
+    Object.assign(this.position, position);
   }
 
   dispose(): void {

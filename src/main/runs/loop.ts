@@ -43,7 +43,7 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
   const startedAt = performance.now();
   let trainSeconds = 0;
   let imagesSeen = 0;
-  let epochSum: LossParts = { recon: 0, kl: 0, total: 0 };
+  // Throughput only: the epoch's loss sums live in the trainer's position, so they survive a resume.
   let epochImages = 0;
   let epochSeconds = 0;
   let lastTrain: LossParts | null = null;
@@ -61,8 +61,13 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
     });
     io.emit({ type: 'image', runId, epoch: pos.epoch, step: pos.step, kind: 'samples', grid: trainer.samplesGrid() });
   };
+  // The state the loop starts from is saved already (a resumed run's in its checkpoint, a new run's
+  // in its seed): pausing or stopping before a step adds no checkpoint, and none is ever taken twice.
+  let checkpointedStep = pos.step;
   const saveCheckpoint = async () => {
+    if (checkpointedStep === pos.step) return;
     io.checkpoint(await trainer.checkpoint());
+    checkpointedStep = pos.step;
     io.emit({ type: 'checkpoint', runId, epoch: pos.epoch, step: pos.step });
   };
   const final = (): FinalMetrics => ({
@@ -71,7 +76,9 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
     imagesPerSec: trainSeconds > 0 ? imagesSeen / trainSeconds : 0,
   });
 
-  previews();
+  // A resumed run's previews at its checkpoint's step were stored before that checkpoint was; the run
+  // service drops step 0's when a run starts over.
+  if (pos.step === 0) previews();
   while (!trainer.done) {
     const control = io.control();
     if (control === CONTROL_STOP) {
@@ -107,11 +114,6 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
     epochSeconds += dt;
     imagesSeen += images;
     epochImages += images;
-    epochSum = {
-      recon: epochSum.recon + loss.recon * images,
-      kl: epochSum.kl + loss.kl * images,
-      total: epochSum.total + loss.total * images,
-    };
     const epochEnded = pos.epoch !== epoch;
     if (pos.step % logEvery === 0 || epochEnded || trainer.done) {
       io.emit({
@@ -127,7 +129,7 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
       });
     }
     if (epochEnded) {
-      lastTrain = { recon: epochSum.recon / epochImages, kl: epochSum.kl / epochImages, total: epochSum.total / epochImages };
+      lastTrain = trainer.epochTrainLoss();
       lastHeldOut = trainer.evaluate();
       io.emit({
         type: 'epoch',
@@ -141,7 +143,6 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
           wallMs: wallMs(),
         },
       });
-      epochSum = { recon: 0, kl: 0, total: 0 };
       epochImages = 0;
       epochSeconds = 0;
       previews();

@@ -111,6 +111,7 @@ export class RunService {
     const fromStep = blobs?.position.step ?? 0;
     this.store.metrics.truncateAfter(runId, fromStep);
     this.store.checkpoints.removeAfter(runId, fromStep);
+    this.store.images.removeAfter(runId, fromStep > 0 ? fromStep : -1); // from step 0 its previews are logged again
     this.store.runs.setStatus(runId, 'queued', '');
     this.adopt(runId, worker, control, ready);
     return this.store.runs.get(runId)!;

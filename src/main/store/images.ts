@@ -1,8 +1,16 @@
 // Image grids logged during training (reconstructions and prior samples), for the run's timeline.
 //
-// Thinning: a long run with frequent previews would keep thousands of grids. Once a run holds more than
-// `maxPerKind` grids of one kind, every second one is deleted, keeping the first and the newest. Older
-// history thus gets sparser while staying spread over the whole run, and the recent past stays dense.
+// Thinning: a long run with frequent previews would keep thousands of grids. Of each kind a run keeps
+// the first grid and, with the steps 0..newest cut into equal spans (a power of two wide, the
+// narrowest that needs fewer than `maxPerKind` of them), the latest grid of each span, the newest
+// grid included: at most `maxPerKind` grids (2 when it is smaller) spread over the whole run, and
+// an epoch's last grid wins over an earlier one in its span.
+// Which grids survive depends only on the steps logged, never on when thinning ran: spans only
+// widen as the run advances, and the latest grid of a wide span is the latest of one of its halves,
+// so a grid the uninterrupted run keeps is never dropped along the way. A run resumed from a
+// checkpoint (its later grids removed by `removeAfter`, then logged again) therefore ends with the
+// same grids as the run that was never interrupted. Thinning happens on every save, not only past
+// the cap, for the same reason: a cap reached at different moments would keep different grids.
 
 import type { ImageGrid, ImageKind } from '../../shared/training.ts';
 import { invalidArgument, rethrowMissingRun } from './errors.ts';
@@ -42,6 +50,8 @@ export interface ImagesRepo {
   /** The id `latest` would return, without reading pixels; null when the run has none of that kind. */
   latestId(runId: number, kind: ImageKind): number | null;
   load(id: number): StoredImage | null;
+  /** Drops grids logged past `step`, for a run resumed from the checkpoint at `step`. */
+  removeAfter(runId: number, step: number): void;
 }
 
 interface MetaRow {
@@ -97,14 +107,31 @@ function checkImage(image: NewImage): void {
   }
 }
 
+/** Width of the spans that each keep one grid when the newest is at `newestStep`; the first grid is kept besides. */
+function thinningSpan(newestStep: number, maxPerKind: number): number {
+  const spans = Math.max(1, maxPerKind - 1);
+  let span = 1;
+  while (Math.floor(newestStep / span) + 1 > spans) span *= 2;
+  return span;
+}
+
 export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): ImagesRepo {
   const s = {
     insert: db.prepare(`
       INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    count: db.prepare<[number, ImageKind], number>('SELECT COUNT(*) FROM images WHERE run_id = ? AND kind = ?').pluck(),
-    ids: db.prepare<[number, ImageKind], number>('SELECT id FROM images WHERE run_id = ? AND kind = ? ORDER BY step, id').pluck(),
-    remove: db.prepare('DELETE FROM images WHERE id = ?'),
+    newestStep: db.prepare<[number, ImageKind], number>('SELECT MAX(step) FROM images WHERE run_id = ? AND kind = ?').pluck(),
+    // CAST: better-sqlite3 binds JS numbers as REAL, and the span index must be an integer.
+    thin: db.prepare<[number, number, ImageKind]>(`
+      DELETE FROM images WHERE id IN (
+        SELECT id FROM (
+          SELECT id,
+                 ROW_NUMBER() OVER (PARTITION BY CAST(step / ? AS INTEGER) ORDER BY step DESC, id DESC) AS latest,
+                 ROW_NUMBER() OVER (ORDER BY step, id) AS first
+          FROM images WHERE run_id = ? AND kind = ?
+        ) WHERE latest > 1 AND first > 1
+      )`),
+    removeAfter: db.prepare<[number, number]>('DELETE FROM images WHERE run_id = ? AND step > ?'),
     listAll: db.prepare<[number], MetaRow>(`SELECT ${META_COLUMNS} FROM images WHERE run_id = ? ORDER BY step, id`),
     listKind: db.prepare<[number, ImageKind], MetaRow>(
       `SELECT ${META_COLUMNS} FROM images WHERE run_id = ? AND kind = ? ORDER BY step, id`,
@@ -135,13 +162,9 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
       createdAt,
       pixels,
     );
-    if (s.count.get(runId, image.kind)! > maxPerKind) {
-      const ids = s.ids.all(runId, image.kind);
-      // Odd positions, never the last: the first and the newest grid always survive.
-      for (let i = 1; i < ids.length - 1; i += 2) s.remove.run(ids[i]);
-    }
-    // Built from the input rather than re-read: a grid logged out of step order (a resumed run replaying
-    // steps) can be thinned away at once, and the caller still gets a truthful description of it.
+    s.thin.run(thinningSpan(s.newestStep.get(runId, image.kind)!, maxPerKind), runId, image.kind);
+    // Built from the input rather than re-read: a grid logged out of step order can be thinned away at
+    // once, and the caller still gets a truthful description of it.
     const { epoch, step, kind } = image;
     return { id: Number(lastInsertRowid), runId, epoch, step, kind, rows, cols, height, width, createdAt };
   });
@@ -168,6 +191,9 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
     load(id) {
       const row = s.load.get(id);
       return row === undefined ? null : toStored(row);
+    },
+    removeAfter(runId, step) {
+      s.removeAfter.run(runId, step);
     },
   };
 }
