@@ -26,7 +26,7 @@ const RUNS: { label: string; overrides: Record<string, unknown> }[] = [
 ];
 
 const workbench = await startWorkbench();
-const rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+const rpc = await openRpc(workbench.wsUrl);
 
 async function call<T>(method: string, args: unknown): Promise<T> {
   const r = await rpc.call(method, args);

@@ -99,7 +99,7 @@ test('npm start without an Electron runtime prints one clear line, then a browse
     ? /^There is no display for the VAE Workbench window \(DISPLAY and WAYLAND_DISPLAY are not set\)\. Serving VAE Workbench to a browser instead; open the address below\.$/m
     : /^The Electron runtime could not be downloaded \(127\.0\.0\.1:\d+ refused the connection\)\. Serving VAE Workbench to a browser instead; open the address below\.$/m;
   assert.match(stdout, explanation, `stdout:\n${stdout}\nstderr:\n${stderr}`);
-  assert.match(stdout, /http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{16,}/, `stdout:\n${stdout}\nstderr:\n${stderr}`);
+  assert.match(stdout, /http:\/\/127\.0\.0\.1:\d+\/[\w-]{16,}\/\?token=[\w-]{16,}/, `stdout:\n${stdout}\nstderr:\n${stderr}`);
   assert.equal(code, 0, stderr);
   assert.ok(existsSync(join(home, 'workbench.db')), 'browser mode used the database it was pointed at');
 });

@@ -9,7 +9,7 @@ import Module, { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
-import { METHOD_NAMES } from '../src/shared/contract.ts';
+import { APP_COMMANDS, METHOD_NAMES } from '../src/shared/contract.ts';
 import { menuTemplate } from '../src/main/electron/menu.ts';
 import { electronSqliteBindingPath, findElectronSqliteBinding } from '../src/main/electron/native-sqlite.ts';
 import { installSessionPolicy, isAllowedExternalUrl, isAppUrl, lockDownContents } from '../src/main/electron/security.ts';
@@ -86,7 +86,7 @@ describe('built bundles', () => {
     }
   });
 
-  test('the preload exposes exactly the contract, over its own channels, and hides the IPC event', () => {
+  test('the preload exposes exactly the contract, over its own channels, never rejects, and hides the IPC event', async () => {
     const file = join(out, 'preload', 'index.cjs');
     const code = readFileSync(file, 'utf8');
     // A sandboxed preload may require only electron (and a few built-ins it does not need).
@@ -102,6 +102,10 @@ describe('built bundles', () => {
       ipcRenderer: {
         invoke: (...args: unknown[]) => {
           invoked.push(args);
+          // Electron's invoke rejects when the IPC itself fails, and throws at once for an argument
+          // it cannot clone.
+          if (args[0] === 'workbench:stopRun') return Promise.reject(new Error('No handler registered for workbench:stopRun'));
+          if (args[0] === 'workbench:pauseRun') throw new Error('An object could not be cloned.');
           return Promise.resolve({ ok: true, value: null });
         },
         on: (channel: string, fn: (...args: unknown[]) => void) => {
@@ -133,6 +137,16 @@ describe('built bundles', () => {
       ['workbench:getAppInfo', undefined],
       ['workbench:getRun', { runId: 3 }],
     ]);
+    assert.deepEqual(await api.listRuns!(), { ok: true, value: null });
+    // A failed IPC is a failed Result, as the contract promises: the page never sees a rejection.
+    assert.deepEqual(await api.stopRun!({ runId: 1 }), {
+      ok: false,
+      error: { code: 'internal', message: 'The call stopRun did not reach the app: No handler registered for workbench:stopRun' },
+    });
+    assert.deepEqual(await api.pauseRun!({ runId: 1 }), {
+      ok: false,
+      error: { code: 'internal', message: 'The call pauseRun did not reach the app: An object could not be cloned.' },
+    });
 
     const received: unknown[][] = [];
     const off = api.onEvent!((...args: unknown[]) => received.push(args)) as () => void;
@@ -374,7 +388,7 @@ describe('menu', () => {
   type Item = { label?: string; role?: string; accelerator?: string; click?: () => void; submenu?: Item[] };
   const flat = (items: Item[]): Item[] => items.flatMap((i) => [i, ...flat(i.submenu ?? [])]);
 
-  test('File > New Experiment sends a command; developer items only in development', () => {
+  test('File > New Experiment and Open Data File send their commands; developer items only in development', () => {
     const commands: string[] = [];
     const make = (isDev: boolean, platform: NodeJS.Platform) =>
       flat(menuTemplate({ platform, isDev, sendCommand: (c) => commands.push(c), openExternal: () => {} }) as Item[]);
@@ -383,7 +397,12 @@ describe('menu', () => {
     const newExperiment = prod.find((i) => i.label === 'New Experiment')!;
     assert.equal(newExperiment.accelerator, 'CmdOrCtrl+N');
     newExperiment.click!();
-    assert.deepEqual(commands, ['new-experiment']);
+    const openData = prod.find((i) => i.label === 'Open Data File…')!;
+    assert.equal(openData.accelerator, 'CmdOrCtrl+O');
+    openData.click!();
+    assert.deepEqual(commands, ['new-experiment', 'open-data-file']);
+    // Every command the menu sends is one the renderer handles (test/menu-commands.test.ts).
+    assert.deepEqual(commands, [...APP_COMMANDS]);
     const roles = prod.map((i) => i.role);
     for (const role of ['quit', 'close', 'copy', 'paste', 'undo', 'zoomIn', 'resetZoom', 'togglefullscreen', 'minimize']) {
       assert.ok(roles.includes(role), role);

@@ -1,5 +1,5 @@
-// Browser mode's export download: a finished run comes back as a ZIP behind the same token gate as
-// everything else, unknown runs are 404 and live ones 409, and the temporary folder is cleaned up.
+// Browser mode's export download: a finished run comes back as a ZIP behind the same session gate
+// as everything else, unknown runs are 404 and live ones 409, and the temporary folder is cleaned up.
 // Also the Electron-only folder picker's contract, which answers null in browser mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { presetConfig, tempDir } from './helpers.ts';
 const exportTemps = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('vae-export-')));
 
 test(
-  'GET /export/<id>.zip: 200 zip with the models for a finished run, 401/403 without the token, 404 and 409',
+  'GET <prefix>/export/<id>.zip: 200 zip with the models for a finished run, 401 without a session, 404 and 409',
   { timeout: 120_000 },
   async (t) => {
     const dir = tempDir(t);
@@ -29,8 +29,12 @@ test(
       await server.close();
       await core.close();
     });
-    const base = `http://127.0.0.1:${server.port}`;
-    const auth = { headers: { Cookie: `vae_workbench_${server.port}=${server.token}` } };
+    const origin = `http://127.0.0.1:${server.port}`;
+    const base = `${origin}${server.basePath}`;
+    // A session, as the browser holds after opening the launch URL.
+    const launch = await fetch(server.url, { redirect: 'manual' });
+    assert.equal(launch.status, 303);
+    const auth = { headers: { Cookie: (launch.headers.get('set-cookie') ?? '').split(';')[0]! } };
 
     const started = await core.call('startRun', {
       config: presetConfig('quick', { 'data.limit': 300, 'optim.epochs': 1, 'run.name': 'zip "me"/now' }),
@@ -40,7 +44,7 @@ test(
     assert.equal((await core.service.waitFor(run.id)).status, 'completed');
 
     const before = exportTemps();
-    const res = await fetch(`${base}/export/${run.id}.zip?token=${server.token}`);
+    const res = await fetch(`${base}/export/${run.id}.zip`, auth);
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(res.headers.get('content-type'), 'application/zip');
     assert.equal(res.headers.get('content-disposition'), 'attachment; filename="zip _me_now.zip"');
@@ -65,14 +69,21 @@ test(
       'the temporary export folder is gone',
     );
 
-    // The cookie works as well as the query, as it does for every other request.
-    assert.equal((await fetch(`${base}/export/${run.id}.zip`, auth)).status, 200);
+    // The token in a download's address is traded for a session like anywhere else, and leaves the address.
+    const withToken = await fetch(`${base}/export/${run.id}.zip?token=${server.token}`, { redirect: 'manual' });
+    assert.equal(withToken.status, 303);
+    assert.equal(withToken.headers.get('location'), `${server.basePath}/export/${run.id}.zip`);
 
     const anonymous = await fetch(`${base}/export/${run.id}.zip`);
-    assert.ok(anonymous.status === 401 || anonymous.status === 403, `no token: ${anonymous.status}`);
+    assert.equal(anonymous.status, 401);
     assert.doesNotMatch(anonymous.headers.get('content-type') ?? '', /zip/);
     const wrong = await fetch(`${base}/export/${run.id}.zip?token=nope`);
     assert.equal(wrong.status, 401);
+    const tokenAsCookie = await fetch(`${base}/export/${run.id}.zip`, {
+      headers: { Cookie: `vae_workbench_session=${server.token}` },
+    });
+    assert.equal(tokenAsCookie.status, 401, 'only a session opens the app, never the token as a cookie');
+    assert.equal((await fetch(`${origin}/export/${run.id}.zip`, auth)).status, 404, 'downloads live under the prefix');
 
     const unknown = await fetch(`${base}/export/9999.zip`, auth);
     assert.equal(unknown.status, 404);

@@ -1,7 +1,7 @@
 // The renderer's WebSocket client (src/renderer/src/lib/client/ws.ts) against the real server,
 // driven from Node with the `ws` package standing in for the browser's WebSocket: every contract
 // method as a Result, events, a lost connection turning into `internal` failures instead of
-// rejections, and reconnecting with listeners still subscribed.
+// rejections, reconnecting with listeners still subscribed, and where the socket is opened.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,8 +14,21 @@ import { METHOD_NAMES, type WorkbenchEvent } from '../src/shared/contract.ts';
 import { connectWebSocketClient, type PageLocation, type SocketConstructor } from '../src/renderer/src/lib/client/ws.ts';
 import { presetConfig } from './helpers.ts';
 
-function pageAt(port: number, search: string): PageLocation {
-  return { protocol: 'http:', host: `127.0.0.1:${port}`, pathname: '/', search, hash: '' };
+function pageAt(port: number, pathname: string): PageLocation {
+  return { protocol: 'http:', host: `127.0.0.1:${port}`, pathname };
+}
+
+/**
+ * `ws`'s WebSocket with the launch token added to the address. A browser presents its session
+ * cookie instead (test/e2e/cookie-isolation.e2e.test.ts); the token, unlike a session, survives the
+ * server restart this test makes on the same address.
+ */
+function socketWithToken(token: string): SocketConstructor {
+  return class extends WebSocket {
+    constructor(url: string) {
+      super(`${url}?token=${encodeURIComponent(token)}`);
+    }
+  } as unknown as SocketConstructor;
 }
 
 test('the renderer client: typed calls, events, lost connections and reconnecting', async (t) => {
@@ -25,15 +38,15 @@ test('the renderer client: typed calls, events, lost connections and reconnectin
   writeFileSync(join(staticDir, 'index.html'), '<div id="app"></div>');
   const core = createAppCore({ databasePath: join(dir, 'w.db'), shell: 'browser' });
   let server: RunningServer = await startServer({ core, staticDir });
-  const { port, token } = server;
+  const { port, token, basePath } = server;
   t.after(async () => {
     await server.close();
     await core.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const client = connectWebSocketClient(pageAt(port, `?token=${token}&view=runs`), {
-    WebSocket: WebSocket as unknown as SocketConstructor,
+  const client = connectWebSocketClient(pageAt(port, `${basePath}/`), {
+    WebSocket: socketWithToken(token),
     retryFirstMs: 50,
     retryMaxMs: 200,
   });
@@ -77,7 +90,7 @@ test('the renderer client: typed calls, events, lost connections and reconnectin
   events.length = 0;
   const whileDown = client.listRuns();
   await new Promise((r) => setTimeout(r, 300));
-  server = await startServer({ core, staticDir, port, token });
+  server = await startServer({ core, staticDir, port, token, basePath });
   const after = await whileDown;
   assert.ok(after.ok && after.value.length === 1, JSON.stringify(after));
   assert.ok(events.some((e) => e.type === 'reconnected'));
@@ -87,15 +100,7 @@ test('the renderer client: typed calls, events, lost connections and reconnectin
   assert.ok(!closed.ok && closed.error.code === 'internal');
 });
 
-test('the renderer client without a token in the address falls back on storage, then on the cookie', async () => {
-  const stored = new Map<string, string>();
-  const replaced: string[] = [];
-  const globals = globalThis as Record<string, unknown>;
-  globals.sessionStorage = {
-    getItem: (k: string) => stored.get(k) ?? null,
-    setItem: (k: string, v: string) => void stored.set(k, v),
-  };
-  globals.history = { state: null, replaceState: (_s: unknown, _u: string, url: string) => void replaced.push(url) };
+test('the renderer client opens its socket beside the page, under the path prefix, with no credential in the address', () => {
   const urls: string[] = [];
   class RecordingSocket {
     onopen = null;
@@ -108,19 +113,15 @@ test('the renderer client without a token in the address falls back on storage, 
     send() {}
     close() {}
   }
-  try {
-    const first = connectWebSocketClient(pageAt(1, '?token=abc%2B1&view=runs'), { WebSocket: RecordingSocket });
-    first.close();
-    assert.equal(stored.get('vae-workbench-token'), 'abc+1');
-    assert.deepEqual(replaced, ['/?view=runs'], 'the token is removed from the address bar, the rest kept');
-    const reloaded = connectWebSocketClient(pageAt(1, ''), { WebSocket: RecordingSocket });
-    reloaded.close();
-    assert.deepEqual(urls, ['ws://127.0.0.1:1/ws?token=abc%2B1', 'ws://127.0.0.1:1/ws?token=abc%2B1']);
-    stored.clear();
-    connectWebSocketClient({ ...pageAt(1, ''), protocol: 'https:' }, { WebSocket: RecordingSocket }).close();
-    assert.equal(urls.at(-1), 'wss://127.0.0.1:1/ws');
-  } finally {
-    delete globals.sessionStorage;
-    delete globals.history;
-  }
+  connectWebSocketClient(pageAt(1, '/Zq3_x-AbCdEfGhIjKlMnOp/'), { WebSocket: RecordingSocket }).close();
+  connectWebSocketClient(
+    { ...pageAt(1, '/Zq3_x-AbCdEfGhIjKlMnOp/index.html'), protocol: 'https:' },
+    { WebSocket: RecordingSocket },
+  ).close();
+  connectWebSocketClient(pageAt(1, '/'), { WebSocket: RecordingSocket }).close();
+  assert.deepEqual(urls, [
+    'ws://127.0.0.1:1/Zq3_x-AbCdEfGhIjKlMnOp/ws',
+    'wss://127.0.0.1:1/Zq3_x-AbCdEfGhIjKlMnOp/ws',
+    'ws://127.0.0.1:1/ws',
+  ]);
 });

@@ -1,7 +1,7 @@
 // Browser mode's server with a real app core on a temporary database and a stand-in renderer
-// build: the token gate on HTTP and on the WebSocket upgrade, security headers, path traversal,
-// malformed and invalid socket messages (which must change nothing), and a real run streamed over
-// the socket at no more than ~20 event batches a second.
+// build: the token gate and its path-scoped session on HTTP and on the WebSocket upgrade, security
+// headers, path traversal, malformed and invalid socket messages (which must change nothing), and
+// a real run streamed over the socket at no more than ~20 event batches a second.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAppCore, type AppCore } from '../src/main/app-core.ts';
+import { createGate, newBasePath, pathInApp, Sessions } from '../src/main/web/auth.ts';
 import { startServer, type RunningServer } from '../src/main/web/server.ts';
 import type { RunDetail, WorkbenchEvent } from '../src/shared/contract.ts';
 import type { RunRecord, TrainingEvent } from '../src/shared/training.ts';
@@ -22,6 +23,9 @@ const INDEX_HTML =
 interface Fixture {
   core: AppCore;
   server: RunningServer;
+  /** http://127.0.0.1:PORT, without the path prefix. */
+  origin: string;
+  /** The app's own address: the origin and the path prefix. */
   base: string;
   wsUrl: string;
   dir: string;
@@ -41,8 +45,55 @@ async function serve(t: { after(fn: () => Promise<void> | void): void }): Promis
     await core.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const base = `http://127.0.0.1:${server.port}`;
-  return { core, server, base, wsUrl: `ws://127.0.0.1:${server.port}/ws?token=${server.token}`, dir };
+  const origin = `http://127.0.0.1:${server.port}`;
+  return {
+    core,
+    server,
+    origin,
+    base: `${origin}${server.basePath}`,
+    wsUrl: `ws://127.0.0.1:${server.port}${server.basePath}/ws?token=${server.token}`,
+    dir,
+  };
+}
+
+/** The launch URL's token traded for a session, as a browser does on its first load. */
+async function sessionCookieOf(server: RunningServer): Promise<string> {
+  const r = await rawGet(`http://127.0.0.1:${server.port}`, `${server.basePath}/?token=${server.token}`);
+  assert.equal(r.status, 303);
+  return String(r.headers['set-cookie']).split(';')[0]!;
+}
+
+/** An upgrade request by hand, to see the refusal's headers (ws only reports the status). */
+function rawUpgrade(
+  origin: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined> }> {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      hostname,
+      port,
+      path,
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** A request with the path exactly as given (fetch would normalise `..` away). */
@@ -92,22 +143,87 @@ test('wire codec: bytes and non-finite numbers round-trip, prototype keys are dr
   assert.throws(() => decodeWire('{not json'));
 });
 
-test('HTTP: the token gate, security headers, static files and path traversal', async (t) => {
-  const { base, server } = await serve(t);
+test('the gate: the prefix is a whole path segment, sessions are bounded and lapse oldest first', async (t) => {
+  const bp = newBasePath();
+  assert.match(bp, /^\/[\w-]{22}$/);
+  assert.notEqual(newBasePath(), bp);
+  const gate = createGate('token', bp, '127.0.0.1', 5180);
+  assert.equal(pathInApp(gate, bp), '');
+  assert.equal(pathInApp(gate, `${bp}/`), '/');
+  assert.equal(pathInApp(gate, `${bp}/assets/a.js`), '/assets/a.js');
+  for (const outside of [`${bp}x`, `${bp}x/ws`, `${bp.slice(0, -1)}/ws`, '/', '/ws', `/a${bp}/ws`]) {
+    assert.equal(pathInApp(gate, outside), null, outside);
+  }
+  for (const bad of ['', '/', '/short', '/has space in it here', '/../../etc/passwd/aaaaaa', `${bp}/`]) {
+    assert.throws(() => createGate('token', bad, '127.0.0.1', 5180), /basePath/, bad);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'vae-web-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'static'));
+  writeFileSync(join(dir, 'static', 'index.html'), INDEX_HTML);
+  await assert.rejects(
+    startServer({ core: {} as AppCore, staticDir: join(dir, 'static'), basePath: '/guessable' }),
+    /basePath must be/,
+    'a weak prefix is refused before listening',
+  );
 
-  for (const path of ['/', '/index.html', '/assets/app.js', `/?token=wrong-${server.token}`, '/?token=']) {
-    const r = await rawGet(base, path);
+  const sessions = new Sessions();
+  const ids = Array.from({ length: 65 }, () => sessions.create());
+  assert.equal(new Set(ids).size, 65);
+  assert.equal(sessions.has(ids[0]!), false, 'the oldest of 65 lapsed');
+  assert.ok(ids.slice(1).every((id) => sessions.has(id)));
+  assert.equal(sessions.has(''), false);
+  assert.equal(sessions.has(`${ids[1]}x`), false);
+});
+
+test('HTTP: the token gate, security headers, static files and path traversal', async (t) => {
+  const { origin, server } = await serve(t);
+  const bp = server.basePath;
+  assert.match(server.url, new RegExp(`^http://127\\.0\\.0\\.1:${server.port}${bp}/\\?token=`));
+
+  // Without credentials every path gets the same 401, whether it exists or not, and no cookie.
+  for (const path of [
+    '/',
+    `${bp}/`,
+    `${bp}/index.html`,
+    `${bp}/assets/app.js`,
+    `${bp}/no/such/thing.js`,
+    '/no/such/thing.js',
+    `${bp}/?token=wrong-${server.token}`,
+    `${bp}/?token=`,
+  ]) {
+    const r = await rawGet(origin, path);
     assert.equal(r.status, 401, path);
     assert.match(String(r.headers['content-type']), /^text\/plain/);
     assert.doesNotMatch(r.body, /<div id="app">/);
     assert.match(r.body, /token/);
+    assert.equal(r.headers['set-cookie'], undefined, path);
   }
 
-  const page = await rawGet(base, `/?token=${server.token}`);
+  // The launch URL trades its token for a session and sends the browser on without the token.
+  const launch = await rawGet(origin, `${bp}/?token=${server.token}&view=runs`);
+  assert.equal(launch.status, 303);
+  assert.equal(launch.headers.location, `${bp}/?view=runs`);
+  assert.doesNotMatch(launch.body, /<div id="app">/);
+  const setCookie = String(launch.headers['set-cookie']);
+  assert.match(setCookie, /HttpOnly/);
+  assert.match(setCookie, /SameSite=Strict/);
+  assert.match(setCookie, new RegExp(`; Path=${bp};`), 'the cookie is scoped to the path prefix');
+  assert.ok(!setCookie.includes(server.token), 'the cookie holds a session id, not the token');
+  const cookie = setCookie.split(';')[0]!;
+  // Old-style addresses without the prefix land on the app, too.
+  const bare = await rawGet(origin, `/?token=${server.token}`);
+  assert.equal(bare.status, 303);
+  assert.equal(bare.headers.location, `${bp}/`);
+  assert.notEqual(String(bare.headers['set-cookie']).split(';')[0], cookie, 'each launch gets its own session');
+
+  const page = await rawGet(origin, `${bp}/`, { Cookie: cookie });
   assert.equal(page.status, 200);
   assert.equal(page.body, INDEX_HTML);
+  assert.equal(page.headers['set-cookie'], undefined);
   assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
   assert.equal(page.headers['x-content-type-options'], 'nosniff');
+  assert.equal(page.headers['referrer-policy'], 'no-referrer');
   const csp = String(page.headers['content-security-policy']);
   for (const directive of [
     "script-src 'self'",
@@ -118,51 +234,62 @@ test('HTTP: the token gate, security headers, static files and path traversal', 
   ]) {
     assert.ok(csp.includes(directive), `CSP has ${directive}: ${csp}`);
   }
-  const setCookie = String(page.headers['set-cookie']);
-  assert.match(setCookie, /HttpOnly/);
-  assert.match(setCookie, /SameSite=Strict/);
-  const cookie = setCookie.split(';')[0]!;
+  const noSlash = await rawGet(origin, bp, { Cookie: cookie });
+  assert.equal(noSlash.status, 303, 'relative URLs need the trailing slash');
+  assert.equal(noSlash.headers.location, `${bp}/`);
 
-  // After the first load the cookie carries the token, so the page's own asset requests work.
-  const asset = await rawGet(base, '/assets/app.js', { Cookie: cookie });
+  // The session lets the page's own asset requests in, under the prefix only.
+  const asset = await rawGet(origin, `${bp}/assets/app.js`, { Cookie: cookie });
   assert.equal(asset.status, 200);
   assert.equal(asset.headers['content-type'], 'text/javascript; charset=utf-8');
   assert.equal(
-    (await rawGet(base, '/runs/3', { Cookie: cookie })).body,
+    (await rawGet(origin, `${bp}/runs/3`, { Cookie: cookie })).body,
     INDEX_HTML,
-    'client-side routes fall back to index.html',
+    'extension-less paths get index.html',
   );
-  assert.equal((await rawGet(base, '/assets/missing.js', { Cookie: cookie })).status, 404);
-  assert.equal((await rawGet(base, '/', { Cookie: `${cookie}x` })).status, 401);
+  assert.equal((await rawGet(origin, `${bp}/assets/missing.js`, { Cookie: cookie })).status, 404);
+  assert.equal((await rawGet(origin, '/assets/app.js', { Cookie: cookie })).status, 404, 'nothing is served outside the prefix');
+  assert.equal((await rawGet(origin, '/', { Cookie: cookie })).status, 404);
+  assert.equal((await rawGet(origin, `${bp}/`, { Cookie: `${cookie}x` })).status, 401);
+  assert.equal((await rawGet(origin, `${bp}/`, { Cookie: `vae_workbench_session=${server.token}` })).status, 401);
+  // A cookie planted by another server on this host does not hide ours.
+  assert.equal((await rawGet(origin, `${bp}/`, { Cookie: `vae_workbench_session=planted; ${cookie}` })).status, 200);
 
   for (const path of [
-    '/../secret.txt',
-    '/assets/../../secret.txt',
-    '/..%2fsecret.txt',
-    '/%2e%2e/secret.txt',
-    '/assets/%2e%2e%2f%2e%2e%2fsecret.txt',
-    '/..%5csecret.txt',
-    '/%00',
+    `${bp}/../secret.txt`,
+    `${bp}/assets/../../secret.txt`,
+    `${bp}/..%2fsecret.txt`,
+    `${bp}/%2e%2e/secret.txt`,
+    `${bp}/assets/%2e%2e%2f%2e%2e%2fsecret.txt`,
+    `${bp}/..%5csecret.txt`,
+    `${bp}/%00`,
   ]) {
-    const r = await rawGet(base, path, { Cookie: cookie });
+    const r = await rawGet(origin, path, { Cookie: cookie });
     assert.equal(r.status, 403, path);
     assert.doesNotMatch(r.body, /outside the static folder/);
   }
 
-  // A DNS-rebound name reaches the same socket but is not our host.
-  assert.equal((await rawGet(base, `/?token=${server.token}`, { Host: `evil.example:${server.port}` })).status, 403);
-  const post = await fetch(`${base}/?token=${server.token}`, { method: 'POST' });
+  // Refusals set no cookie, even when the request carried the token.
+  const rebound = await rawGet(origin, `${bp}/?token=${server.token}`, { Host: `evil.example:${server.port}` });
+  assert.equal(rebound.status, 403, 'a DNS-rebound name reaches the same socket but is not our host');
+  assert.equal(rebound.headers['set-cookie'], undefined);
+  const post = await fetch(`${origin}${bp}/?token=${server.token}`, { method: 'POST', redirect: 'manual' });
   assert.equal(post.status, 405);
+  assert.equal(post.headers.get('set-cookie'), null);
 });
 
-test('WebSocket: the upgrade needs the token and our own origin', async (t) => {
-  const { server, wsUrl } = await serve(t);
-  const bare = `ws://127.0.0.1:${server.port}/ws`;
-  assert.equal(await upgradeStatus(bare), 401);
-  assert.equal(await upgradeStatus(`${bare}?token=nope`), 401);
+test('WebSocket: the upgrade needs credentials before anything else, then our own origin and path', async (t) => {
+  const { server, wsUrl, origin } = await serve(t);
+  const bp = server.basePath;
+  const at = (path: string) => `ws://127.0.0.1:${server.port}${path}`;
+  // 401 before 404: without credentials no path is told apart from another.
+  for (const path of ['/ws', `${bp}/ws`, '/other', `${bp}/other`, `${bp}/ws?token=nope`]) {
+    assert.equal(await upgradeStatus(at(path)), 401, path);
+  }
+  assert.equal(await upgradeStatus(at(`${bp}/other?token=${server.token}`)), 404);
+  assert.equal(await upgradeStatus(at(`/ws?token=${server.token}`)), 404, 'the socket lives under the prefix');
   assert.equal(await upgradeStatus(wsUrl, { origin: 'http://evil.example' }), 403);
   assert.equal(await upgradeStatus(wsUrl, { origin: `http://localhost:${server.port + 1}` }), 403);
-  assert.equal(await upgradeStatus(`ws://127.0.0.1:${server.port}/other?token=${server.token}`), 404);
   assert.equal(
     await upgradeStatus(wsUrl, {
       headers: { Host: `evil.example:${server.port}` },
@@ -171,7 +298,25 @@ test('WebSocket: the upgrade needs the token and our own origin', async (t) => {
     403,
   );
   assert.equal(await upgradeStatus(wsUrl, { origin: `http://127.0.0.1:${server.port}` }), 101);
-  assert.equal(await upgradeStatus(bare, { headers: { Cookie: `vae_workbench_${server.port}=${server.token}` } }), 101);
+
+  // A browser page presents its session cookie, which only reaches paths under the prefix.
+  const cookie = await sessionCookieOf(server);
+  const own = { headers: { Cookie: cookie }, origin: `http://127.0.0.1:${server.port}` };
+  assert.equal(await upgradeStatus(at(`${bp}/ws`), own), 101);
+  assert.equal(await upgradeStatus(at('/ws'), own), 404);
+  assert.equal(await upgradeStatus(at(`${bp}/ws`), { headers: { Cookie: `vae_workbench_session=${server.token}` } }), 401);
+  assert.equal(await upgradeStatus(at(`${bp}/ws`), { headers: { Cookie: `${cookie}x` } }), 401);
+
+  // Refused upgrades set no cookie, even with the token.
+  for (const [path, headers, status] of [
+    ['/elsewhere', {}, 401],
+    [`${bp}/ws?token=${server.token}`, { Origin: 'http://evil.example' }, 403],
+    [`/ws?token=${server.token}`, {}, 404],
+  ] as const) {
+    const r = await rawUpgrade(origin, path, headers);
+    assert.equal(r.status, status, path);
+    assert.equal(r.headers['set-cookie'], undefined, path);
+  }
 });
 
 test('WebSocket: invalid calls and malformed frames get error envelopes and change nothing', async (t) => {

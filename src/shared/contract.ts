@@ -185,6 +185,14 @@ export type WorkbenchEvent =
    */
   | { type: 'reconnected' };
 
+/** What the Electron window's native menu asks the UI to do; the UI owns how each is shown. */
+export const APP_COMMANDS = ['new-experiment', 'open-data-file'] as const;
+export type AppCommand = (typeof APP_COMMANDS)[number];
+export interface AppCommandEvent {
+  type: 'command';
+  command: AppCommand;
+}
+
 /** What the renderer holds. Each method resolves with a Result envelope and never rejects. */
 export type WorkbenchClient = {
   [M in MethodName]: MethodArgs<M> extends void
@@ -193,6 +201,11 @@ export type WorkbenchClient = {
 } & {
   /** Subscribes to events; returns the unsubscribe function. */
   onEvent(listener: (event: WorkbenchEvent) => void): () => void;
+  /**
+   * Subscribes to native menu commands (File > New Experiment, ...); returns the unsubscribe
+   * function. Only where there is a native menu: the Electron window has it, a browser tab does not.
+   */
+  onCommand?(listener: (event: AppCommandEvent) => void): () => void;
 };
 
 /** What main implements; a thrown AppFailure becomes a failed Result at the transport. */

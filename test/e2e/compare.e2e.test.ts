@@ -31,7 +31,7 @@ async function waitForAttr(page: Page, testid: string, attr: string, value: stri
 test('UI compare: three real runs side by side, then one removed', { timeout: 150_000 }, async (t) => {
   const workbench = await startWorkbench();
   t.after(() => workbench.close());
-  const rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+  const rpc = await openRpc(workbench.wsUrl);
   t.after(() => rpc.close());
 
   // Small and quick: ~57 steps an epoch, two epochs. Runs beyond the concurrency limit queue.

@@ -18,7 +18,7 @@ test('UI export: a finished run downloads as a zip with its manifest and models'
   mkdirSync(ARTIFACTS, { recursive: true });
   const workbench = await startWorkbench();
   t.after(() => workbench.close());
-  const rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+  const rpc = await openRpc(workbench.wsUrl);
   t.after(() => rpc.close());
   const started = await rpc.call('startRun', {
     config: presetConfig('quick', { 'data.limit': 400, 'optim.epochs': 1, 'run.name': 'export e2e' }),
@@ -40,7 +40,7 @@ test('UI export: a finished run downloads as a zip with its manifest and models'
   });
 
   await page.goto(workbench.url);
-  await page.goto(`${workbench.origin}/#/runs/${run.id}`);
+  await page.goto(`${workbench.base}/#/runs/${run.id}`);
   await page.locator(`[data-testid="run-view"][data-status="completed"]`).waitFor();
   const button = page.getByTestId('export');
   await page.waitForFunction(
@@ -68,7 +68,7 @@ test('UI export: a finished run downloads as a zip with its manifest and models'
   });
   assert.ok(live.ok);
   const liveId = (live.value as RunRecord).id;
-  await page.goto(`${workbench.origin}/#/runs/${liveId}`);
+  await page.goto(`${workbench.base}/#/runs/${liveId}`);
   await page.locator(`[data-testid="run-view"][data-run-id="${liveId}"]`).waitFor();
   assert.ok(await page.getByTestId('export').isDisabled(), 'Export is disabled while the run is live');
   await rpc.call('stopRun', { runId: liveId });

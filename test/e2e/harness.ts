@@ -70,10 +70,14 @@ export async function ensureBuilt(): Promise<void> {
 }
 
 export interface Workbench {
-  /** The printed address, with the token. */
+  /** The printed address, with the token; opening it trades the token for a session cookie. */
   url: string;
   /** http://127.0.0.1:PORT */
   origin: string;
+  /** The app itself, http://127.0.0.1:PORT/<per-launch prefix>, for `${base}/#/runs/3` once the session is set. */
+  base: string;
+  /** The contract's socket with the token in its address, for a test's own protocol client. */
+  wsUrl: string;
   token: string;
   port: number;
   dbPath: string;
@@ -135,11 +139,15 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
   });
 
   const parsed = new URL(url);
+  const token = parsed.searchParams.get('token') ?? '';
+  const basePath = parsed.pathname.replace(/\/$/, '');
   let closing: Promise<number | null> | null = null;
   return {
     url,
     origin: parsed.origin,
-    token: parsed.searchParams.get('token') ?? '',
+    base: `${parsed.origin}${basePath}`,
+    wsUrl: `ws://${parsed.host}${basePath}/ws?token=${encodeURIComponent(token)}`,
+    token,
     port: Number(parsed.port),
     dbPath,
     child,

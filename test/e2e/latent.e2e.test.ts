@@ -131,7 +131,7 @@ test(
   async (t) => {
     const workbench = await startWorkbench();
     t.after(() => workbench.close());
-    const rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+    const rpc = await openRpc(workbench.wsUrl);
     t.after(() => rpc.close());
 
     // All 10,000 built-in digits for four epochs: four checkpoints to scrub through, 1,000 held-out
@@ -157,7 +157,7 @@ test(
 
     await page.goto(workbench.url);
     // In from the run view's button.
-    await page.goto(`${workbench.origin}/#/runs/${run2.id}`);
+    await page.goto(`${workbench.base}/#/runs/${run2.id}`);
     await page.locator('[data-testid="run-view"][data-status="completed"]').waitFor();
     const open = page.getByTestId('open-latent');
     await page.waitForFunction(
@@ -290,7 +290,7 @@ test(
     await page.locator('[data-testid="epoch-play"][aria-label^="Play"]').waitFor();
 
     // Eight dimensions: eight sliders, PCA axes by default, grid dimensions picked from two selects.
-    await page.goto(`${workbench.origin}/#/runs/${run8.id}/latent`);
+    await page.goto(`${workbench.base}/#/runs/${run8.id}/latent`);
     await page.locator(`[data-testid="latent-view"][data-latent-dim="8"]`).waitFor();
     assert.equal(await page.locator('[data-testid^="latent-slider-"]').count(), 8);
     assert.equal(await page.getByTestId('scatter-mode').locator('[aria-pressed="true"]').innerText(), 'PCA');
@@ -314,7 +314,7 @@ test(
 
     // One dimension, data file gone: the scatter says why it is missing; the decoder and the 1-D
     // manifold still work.
-    await page.goto(`${workbench.origin}/#/runs/${run1.id}/latent`);
+    await page.goto(`${workbench.base}/#/runs/${run1.id}/latent`);
     await page.locator(`[data-testid="latent-view"][data-latent-dim="1"]`).waitFor();
     await page
       .getByTestId('scatter-problem')
@@ -333,7 +333,7 @@ test(
       'optim.batchSize': 2,
       'run.name': 'Latent live',
     });
-    await page.goto(`${workbench.origin}/#/runs/${slow.id}/latent`);
+    await page.goto(`${workbench.base}/#/runs/${slow.id}/latent`);
     await page.getByTestId('no-checkpoint').waitFor();
     await shoot(page, 'no-checkpoint');
     // Stopping saves a checkpoint: the explorer opens on it without a reload.

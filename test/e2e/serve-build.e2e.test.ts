@@ -19,7 +19,7 @@ test('the built server trains a run and stops it with a checkpoint on SIGTERM', 
   const dbPath = join(tempDir(t), 'workbench.db');
   const workbench = await startWorkbench({ dbPath });
   t.after(() => workbench.close());
-  const rpc = await openRpc(`ws://127.0.0.1:${workbench.port}/ws?token=${workbench.token}`);
+  const rpc = await openRpc(workbench.wsUrl);
 
   const quick = await rpc.call('startRun', { config: presetConfig('quick', { 'data.limit': 600, 'optim.epochs': 1 }) });
   assert.ok(quick.ok, JSON.stringify(quick));

@@ -28,19 +28,20 @@ test('browser mode: the app renders with the token and is refused without it', a
 
   const response = await page.goto(workbench.url);
   assert.equal(response?.status(), 200);
+  assert.equal(page.url(), `${workbench.base}/`, 'the token left the address bar');
   assert.match(response?.headers()['content-security-policy'] ?? '', /script-src 'self'/);
   await page.waitForSelector('#app', { state: 'attached' });
 
-  // Later loads carry no token: the HttpOnly cookie set by the first one lets them in.
-  const reload = await page.goto(`${workbench.origin}/`);
+  // Later loads carry no token: the HttpOnly session cookie set by the first one lets them in.
+  const reload = await page.goto(`${workbench.base}/`);
   assert.equal(reload?.status(), 200);
   await page.waitForSelector('#app', { state: 'attached' });
-  assert.equal(await page.evaluate('document.cookie'), '', 'the token cookie is not readable by scripts');
+  assert.equal(await page.evaluate('document.cookie'), '', 'the session cookie is not readable by scripts');
 
   // A WebSocket from the page itself: allowed by the CSP, authenticated by the cookie alone, and
   // accepted by the origin check with the browser's real Origin header.
   const reply = (await page.evaluate(`new Promise((resolve) => {
-    const ws = new WebSocket('ws://' + location.host + '/ws');
+    const ws = new WebSocket('ws://' + location.host + location.pathname + 'ws');
     ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'getAppInfo' }));
     ws.onmessage = (m) => { const f = JSON.parse(m.data); if (f.id === 1) { ws.close(); resolve(f.result); } };
     ws.onerror = () => resolve({ ok: false, error: 'socket error' });
@@ -54,11 +55,11 @@ test('browser mode: the app renders with the token and is refused without it', a
   // A fresh browser profile without the token gets a short refusal and no app.
   const stranger = await browser.newContext();
   const strangerPage = await stranger.newPage();
-  const refused = await strangerPage.goto(`${workbench.origin}/`);
+  const refused = await strangerPage.goto(`${workbench.base}/`);
   assert.equal(refused?.status(), 401);
   assert.match(await strangerPage.innerText('body'), /access token/);
   assert.equal(await strangerPage.$('#app'), null);
-  const forged = await strangerPage.goto(`${workbench.origin}/?token=not-the-token`);
+  const forged = await strangerPage.goto(`${workbench.base}/?token=not-the-token`);
   assert.equal(forged?.status(), 401);
   await stranger.close();
 });

@@ -8,6 +8,7 @@ import { findPreset, PRESETS } from '../../shared/presets.ts';
 import { AppFailure, type AppError } from '../../shared/result.ts';
 import { parseAssignment, validateConfig } from '../../shared/validate.ts';
 import { setPath } from '../../shared/config.ts';
+import { dataSourceForFile } from '../../shared/data-file.ts';
 
 export interface ConfigInputs {
   preset?: string;
@@ -73,9 +74,7 @@ export function buildConfig(inputs: ConfigInputs): ExperimentConfig {
     overrides = setPath(overrides, parsed.value.path, parsed.value.value);
   }
   if (inputs.data) {
-    // The loaders detect gzip by content, so `.csv.gz` is a CSV too.
-    const source = /\.csv(\.gz)?$/i.test(inputs.data) ? 'csv' : 'idx';
-    overrides = setPath(setPath(overrides, 'data.source', source), 'data.path', inputs.data);
+    overrides = setPath(setPath(overrides, 'data.source', dataSourceForFile(inputs.data)), 'data.path', inputs.data);
   }
   if (inputs.labels) overrides = setPath(overrides, 'data.labelsPath', inputs.labels);
   if (inputs.backend) overrides = setPath(overrides, 'run.backend', inputs.backend as BackendChoice);

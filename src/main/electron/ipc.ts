@@ -4,9 +4,9 @@
 
 import type { IpcMainInvokeEvent } from 'electron';
 import type { AppCore } from '../app-core.ts';
-import { METHOD_NAMES } from '../../shared/contract.ts';
+import { METHOD_NAMES, type AppCommand, type AppCommandEvent } from '../../shared/contract.ts';
 import type { Result } from '../../shared/result.ts';
-import { COMMAND_CHANNEL, EVENT_CHANNEL, methodChannel, type WorkbenchCommand } from '../../preload/channels.ts';
+import { COMMAND_CHANNEL, EVENT_CHANNEL, methodChannel } from '../../preload/channels.ts';
 import { isAppUrl } from './security.ts';
 
 export interface IpcMainLike {
@@ -34,7 +34,7 @@ export function isTrustedSender(event: SenderLike, appRoot: string): boolean {
 
 export interface IpcBinding {
   /** Sends a menu command to the window, if one is open. */
-  sendCommand(command: WorkbenchCommand): void;
+  sendCommand(command: AppCommand): void;
   /** Removes every handler and the event stream. */
   dispose(): void;
 }
@@ -64,7 +64,7 @@ export function bindIpc(
   const disconnect = core.connect((event) => sendToWindow(EVENT_CHANNEL, event));
 
   return {
-    sendCommand: (command) => sendToWindow(COMMAND_CHANNEL, { type: 'command', command }),
+    sendCommand: (command) => sendToWindow(COMMAND_CHANNEL, { type: 'command', command } satisfies AppCommandEvent),
     dispose() {
       disconnect();
       for (const method of METHOD_NAMES) ipcMain.removeHandler(methodChannel(method));

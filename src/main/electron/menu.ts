@@ -2,14 +2,14 @@
 // platform's conventions; app commands are forwarded to the UI, which decides how to show them.
 
 import type { MenuItemConstructorOptions } from 'electron';
-import type { WorkbenchCommand } from '../../preload/channels.ts';
+import type { AppCommand } from '../../shared/contract.ts';
 import { PRODUCT_NAME } from '../paths.ts';
 
 export interface MenuDeps {
   platform: NodeJS.Platform;
   /** Reload and developer tools are for working on the app, not for using it. */
   isDev: boolean;
-  sendCommand(command: WorkbenchCommand): void;
+  sendCommand(command: AppCommand): void;
   /** Opens the read-me; omitted when the app has none to show. */
   openReadme?: () => void;
   /** The project's web page, opened in the system browser; omitted when unknown. */

@@ -1,7 +1,8 @@
-// Browser mode's server: the built renderer over HTTP and the contract over a WebSocket, both
-// behind the access token (auth.ts), plus run exports as ZIP downloads (export-download.ts). Every
-// response carries a strict Content-Security-Policy, so even a page served here can only run this
-// app's own scripts and talk back to this server.
+// Browser mode's server: the built renderer over HTTP and the contract over a WebSocket, both under
+// a random per-launch path prefix and behind the access token or the session it buys (auth.ts),
+// plus run exports as ZIP downloads (export-download.ts). Every response carries a strict
+// Content-Security-Policy, so even a page served here can only run this app's own scripts and talk
+// back to this server.
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,7 +10,18 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppCore } from '../app-core.ts';
 import { WIRE_MAX_FRAME_BYTES, WIRE_PATH } from '../../shared/wire.ts';
-import { checkRequest, checkUpgrade, createGate, newToken, sessionCookie, urlHost, type Gate } from './auth.ts';
+import {
+  checkRequest,
+  checkUpgrade,
+  createGate,
+  isValidBasePath,
+  newBasePath,
+  newToken,
+  pathInApp,
+  sessionCookie,
+  urlHost,
+  type Gate,
+} from './auth.ts';
 import { EXPORT_PATH, sendExportZip } from './export-download.ts';
 import { serveSocket } from './socket.ts';
 import { sendFile, StaticFiles } from './static.ts';
@@ -21,6 +33,8 @@ export interface ServerOptions {
   port?: number;
   /** A random one unless given. */
   token?: string;
+  /** The per-launch path prefix (`/` and 16 or more of A-Z a-z 0-9 _ -); a random one unless given. */
+  basePath?: string;
   /** The built renderer (out/renderer). */
   staticDir: string;
 }
@@ -30,6 +44,8 @@ export interface RunningServer {
   url: string;
   port: number;
   token: string;
+  /** Where the app lives, e.g. `/N3k...`; the session cookie is scoped to it. */
+  basePath: string;
   /** Closes every socket and the listener; the core is the caller's to close. */
   close(): Promise<void>;
 }
@@ -56,7 +72,8 @@ function securityHeaders(req: IncomingMessage): Record<string, string> {
     ].join('; '),
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
-    // The address bar holds the token on the first load: never send it to another site.
+    // The page's address holds the secret path prefix that draws the session cookie: never send it
+    // to another site or port.
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',
     'Cross-Origin-Resource-Policy': 'same-origin',
@@ -77,6 +94,28 @@ function refuseUpgrade(socket: Duplex, status: 400 | 401 | 403 | 404, message: s
   );
 }
 
+function seeOther(res: ServerResponse, location: string, extra: Record<string, string> = {}): void {
+  res.writeHead(303, { Location: location, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...extra });
+  res.end('See the app.\n');
+}
+
+function queryText(query: URLSearchParams): string {
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * The launch URL's token buys a session, and the browser is sent on to the same page without the
+ * token: it leaves the address bar (and history) before anything renders. This reply is the only
+ * one that sets a cookie.
+ */
+function exchangeToken(gate: Gate, res: ServerResponse, inApp: string | null, query: URLSearchParams): void {
+  const rest = new URLSearchParams(query);
+  rest.delete('token');
+  const target = inApp === null || inApp === '' ? '/' : inApp;
+  seeOther(res, `${gate.basePath}${target}${queryText(rest)}`, { 'Set-Cookie': sessionCookie(gate, gate.sessions.create()) });
+}
+
 function splitUrl(raw: string | undefined): { path: string; query: URLSearchParams } {
   const url = raw ?? '/';
   const q = url.indexOf('?');
@@ -89,22 +128,40 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { core } = options;
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? newToken();
+  const basePath = options.basePath ?? newBasePath();
+  if (!isValidBasePath(basePath)) throw new Error(`basePath must be "/" then 16 or more of A-Z a-z 0-9 _ -, got "${basePath}"`);
   const files = new StaticFiles(options.staticDir);
-  let gate: Gate | null = null;
 
-  const server = createServer((req, res) => {
+  // The gate needs the port, known only once listening; handlers are attached in the same tick
+  // as the listen callback, before any connection can be read.
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const gate: Gate = createGate(token, basePath, host, port);
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     for (const [name, value] of Object.entries(securityHeaders(req))) res.setHeader(name, value);
     const { path, query } = splitUrl(req.url);
-    const verdict = checkRequest(gate!, req, query);
+    const verdict = checkRequest(gate, req, query);
     if (!verdict.ok) return plain(res, verdict.status, verdict.message);
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return plain(res, 405, 'Only GET and HEAD are served here.', { Allow: 'GET, HEAD' });
-    if (verdict.viaQuery) res.setHeader('Set-Cookie', sessionCookie(gate!));
     // Absolute-form targets (`GET http://host/x`) are for proxies; this is not one.
     if (!path.startsWith('/')) return plain(res, 400, 'Bad request path.');
-    const exportMatch = EXPORT_PATH.exec(path);
+    const inApp = pathInApp(gate, path);
+    if (verdict.via === 'token') return exchangeToken(gate, res, inApp, query);
+    if (inApp === null) return plain(res, 404, 'Not found.');
+    // The page's relative URLs (assets, the socket, downloads) resolve against the prefix only with its slash.
+    if (inApp === '') return seeOther(res, `${basePath}/${queryText(query)}`);
+    const exportMatch = EXPORT_PATH.exec(inApp);
     if (exportMatch) return void sendExportZip(core, res, Number(exportMatch[1]), req.method === 'HEAD');
-    const found = files.lookup(path);
+    const found = files.lookup(inApp);
     if (found.kind === 'forbidden') return plain(res, 403, 'That path is outside the app.');
     if (found.kind === 'not-found') return plain(res, 404, 'Not found.');
     if (found.kind === 'empty') return void res.writeHead(204).end();
@@ -116,9 +173,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const { path, query } = splitUrl(req.url);
-    if (path !== WIRE_PATH) return refuseUpgrade(socket, 404, `WebSocket connections are accepted at ${WIRE_PATH} only.`);
-    const verdict = checkUpgrade(gate!, req, query);
+    // Credentials first, so an unauthenticated client learns nothing about paths (401, not 404).
+    const verdict = checkUpgrade(gate, req, query);
     if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.message);
+    if (pathInApp(gate, path) !== WIRE_PATH)
+      return refuseUpgrade(socket, 404, `WebSocket connections are accepted at ${basePath}${WIRE_PATH} only.`);
     sockets.handleUpgrade(req, socket, head, (ws) => {
       alive.add(ws);
       ws.on('pong', () => alive.add(ws));
@@ -139,21 +198,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }, HEARTBEAT_MS);
   heartbeat.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  gate = createGate(token, host, port);
-
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${urlHost(host)}:${port}/?token=${encodeURIComponent(token)}`,
+    url: `http://${urlHost(host)}:${port}${basePath}/?token=${encodeURIComponent(token)}`,
     port,
     token,
+    basePath,
     close() {
       closing ??= new Promise<void>((resolve) => {
         clearInterval(heartbeat);

@@ -20,8 +20,6 @@ export interface PageLocation {
   protocol: string;
   host: string;
   pathname: string;
-  search: string;
-  hash: string;
 }
 
 /** The parts of the browser's WebSocket used; `ws`'s WebSocket fits too. */
@@ -50,58 +48,19 @@ export type WebSocketClient = WorkbenchClient & {
   close(): void;
 };
 
-interface StorageLike {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-}
-interface HistoryLike {
-  state: unknown;
-  replaceState(state: unknown, unused: string, url: string): void;
-}
-
 // A method added to WorkbenchMethods but not to METHOD_NAMES would be silently missing here.
 type Unlisted = Exclude<MethodName, (typeof METHOD_NAMES)[number]>;
 const everyMethodListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyMethodListed;
 
-const TOKEN_KEY = 'vae-workbench-token';
-
-function browserGlobal<K extends 'sessionStorage' | 'history'>(
-  name: K,
-): (K extends 'history' ? HistoryLike : StorageLike) | null {
-  try {
-    // Reading sessionStorage throws where storage is disabled for the page.
-    return ((globalThis as Record<string, unknown>)[name] ?? null) as (K extends 'history' ? HistoryLike : StorageLike) | null;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * The token arrives once in the page address. It is kept for this tab in sessionStorage (a reload
- * loses the query) and removed from the address bar, so it is not bookmarked, shared or shown.
+ * The socket lives beside the page, under the server's per-launch path prefix (the page is always
+ * `/<prefix>/`, views being in the hash). The browser authenticates it with the session cookie
+ * scoped to that prefix, so the page never holds a credential of its own.
  */
-function takeToken(location: PageLocation): string | null {
-  const params = new URLSearchParams(location.search);
-  const fromUrl = params.get('token');
-  const storage = browserGlobal('sessionStorage');
-  if (!fromUrl) {
-    try {
-      return storage?.getItem(TOKEN_KEY) ?? null;
-    } catch {
-      return null;
-    }
-  }
-  try {
-    storage?.setItem(TOKEN_KEY, fromUrl);
-  } catch {
-    // Without storage a reload falls back on the server's cookie.
-  }
-  params.delete('token');
-  const query = params.toString();
-  const history = browserGlobal('history');
-  history?.replaceState(history.state, '', `${location.pathname}${query ? `?${query}` : ''}${location.hash}`);
-  return fromUrl;
+export function socketUrl(location: PageLocation): string {
+  const dir = location.pathname.slice(0, location.pathname.lastIndexOf('/'));
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${dir}${WIRE_PATH}`;
 }
 
 const lost = (message: string): Result<never> => ({ ok: false, error: { code: 'internal', message } });
@@ -111,8 +70,7 @@ export function connectWebSocketClient(location: PageLocation, options: WebSocke
   const connectWaitMs = options.connectWaitMs ?? 15_000;
   const retryFirstMs = options.retryFirstMs ?? 250;
   const retryMaxMs = options.retryMaxMs ?? 10_000;
-  const token = takeToken(location);
-  const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${WIRE_PATH}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  const url = socketUrl(location);
 
   type Reply = (result: Result<unknown>) => void;
   const listeners = new Set<(event: WorkbenchEvent) => void>();

@@ -1,13 +1,30 @@
-// Wires the backend's events into the stores, once, for the life of the page.
+// Wires the backend's events, and the native menu's commands, into the stores, once, for the life of
+// the page.
 
 import { getClient } from '../client/index.ts';
+import { runAppCommand, type CommandTargets } from '../commands.ts';
 import { app } from './app.svelte.ts';
+import { draft } from './draft.svelte.ts';
 import { live } from './live.svelte.ts';
+import { notices } from './notices.svelte.ts';
+import { router } from './router.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { selection } from './selection.svelte.ts';
 
+const commandTargets: CommandTargets = {
+  showNewExperiment: () => router.go({ view: 'new' }),
+  pickDataFile: () => notices.track('Choosing a file…', getClient().pickDataFile()),
+  useDataFile(source, path) {
+    draft.setValue('data.source', source);
+    draft.setText('data.path', path);
+  },
+};
+
 export function connectStores(): () => void {
-  const unsubscribe = getClient().onEvent((event) => {
+  const client = getClient();
+  // Only the Electron window has a native menu to send commands.
+  const stopCommands = client.onCommand?.((event) => void runAppCommand(event.command, commandTargets));
+  const stopEvents = client.onEvent((event) => {
     if (event.type === 'training') {
       live.applyEvents(event.events);
       runs.applyEvents(event.events);
@@ -26,5 +43,8 @@ export function connectStores(): () => void {
   });
   void app.load();
   void runs.refresh();
-  return unsubscribe;
+  return () => {
+    stopEvents();
+    stopCommands?.();
+  };
 }

@@ -1,0 +1,31 @@
+// What the UI does for each native menu command (Electron's File menu). Kept apart from the stores
+// it drives, so the decisions are testable without a DOM.
+
+import type { AppCommand } from '../../../shared/contract.ts';
+import type { DataSource } from '../../../shared/config.ts';
+import { dataSourceForFile } from '../../../shared/data-file.ts';
+import type { Result } from '../../../shared/result.ts';
+
+export interface CommandTargets {
+  /** Opens the New experiment form. */
+  showNewExperiment(): void;
+  /** The native file dialog, reporting its own failure; null when cancelled. */
+  pickDataFile(): Promise<Result<{ path: string } | null>>;
+  /** Puts the file into the form as its data source. */
+  useDataFile(source: Exclude<DataSource, 'builtin-mnist'>, path: string): void;
+}
+
+export async function runAppCommand(command: AppCommand, targets: CommandTargets): Promise<void> {
+  switch (command) {
+    case 'new-experiment':
+      targets.showNewExperiment();
+      return;
+    case 'open-data-file': {
+      // The form is where a data file is used, so it is shown first, behind the dialog.
+      targets.showNewExperiment();
+      const picked = await targets.pickDataFile();
+      if (picked.ok && picked.value) targets.useDataFile(dataSourceForFile(picked.value.path), picked.value.path);
+      return;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// The native menu's commands as the renderer carries them out (src/renderer/src/lib/commands.ts):
+// New Experiment opens the form; Open Data File opens the form, asks for a file, and makes it the
+// form's data source, as CSV or IDX by its name. The menu side is in test/electron.test.ts, the
+// wiring in a real page in test/e2e/menu-commands.e2e.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { APP_COMMANDS } from '../src/shared/contract.ts';
+import { dataSourceForFile } from '../src/shared/data-file.ts';
+import { err, ok, type Result } from '../src/shared/result.ts';
+import { runAppCommand, type CommandTargets } from '../src/renderer/src/lib/commands.ts';
+
+function recorder(picked: Result<{ path: string } | null>) {
+  const calls: string[] = [];
+  const targets: CommandTargets = {
+    showNewExperiment: () => void calls.push('show form'),
+    pickDataFile: () => {
+      calls.push('pick');
+      return Promise.resolve(picked);
+    },
+    useDataFile: (source, path) => void calls.push(`use ${source} ${path}`),
+  };
+  return { calls, targets };
+}
+
+test('New Experiment opens the form and nothing else', async () => {
+  const { calls, targets } = recorder(ok({ path: '/never/asked.csv' }));
+  await runAppCommand('new-experiment', targets);
+  assert.deepEqual(calls, ['show form']);
+});
+
+test('Open Data File opens the form, then the picker, and the picked file becomes the data source', async () => {
+  for (const [path, source] of [
+    ['/home/me/mnist_train.csv', 'csv'],
+    ['/home/me/MNIST_TRAIN.CSV.GZ', 'csv'],
+    ['/data/train-images-idx3-ubyte.gz', 'idx'],
+    ['/data/t10k-images-idx3-ubyte', 'idx'],
+  ] as const) {
+    const { calls, targets } = recorder(ok({ path }));
+    await runAppCommand('open-data-file', targets);
+    assert.deepEqual(calls, ['show form', 'pick', `use ${source} ${path}`], path);
+  }
+});
+
+test('Open Data File changes nothing when the dialog is cancelled or fails', async () => {
+  for (const picked of [ok(null), err('internal', 'the dialog could not open')]) {
+    const { calls, targets } = recorder(picked);
+    await runAppCommand('open-data-file', targets);
+    assert.deepEqual(calls, ['show form', 'pick']);
+  }
+});
+
+test('every command has an action, and the CLI and the app read a file name the same way', async () => {
+  for (const command of APP_COMMANDS) {
+    const { calls, targets } = recorder(ok(null));
+    await runAppCommand(command, targets);
+    assert.ok(calls.includes('show form'), command);
+  }
+  assert.equal(dataSourceForFile('a.csv'), 'csv');
+  assert.equal(dataSourceForFile('a.csv.bak'), 'idx');
+});
