@@ -17,6 +17,7 @@ const APP_INFO: AppInfo = {
   databasePath: '/home/me/.config/VAE Workbench/workbench.db',
   presets: PRESETS,
   maxConcurrent: 2,
+  pid: 4242,
 };
 /** What the stub's native file dialog answers. */
 const PICKED = '/home/me/data/mnist_train.csv';
