@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../src/main/store/index.ts';
-import { tempDir } from './helpers.ts';
+import { presetConfig, tempDir } from './helpers.ts';
 
 function cli(script: 'train' | 'runs', args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
@@ -75,7 +75,8 @@ test('errors exit non-zero with one clear line, no stack, and store nothing', (t
     [['--data', bad], 1, /bad\.csv.*line 3.*300/],
     [['--set', 'optim.learningRate=0'], 1, /optim\.learningRate must be greater than 0/],
     [['--preset', 'nope'], 1, /unknown preset "nope"/],
-    [['--set', 'optim.epochs=two'], 1, /optim\.epochs must be a number/],
+    [['--set', 'optim.epochs=two'], 1, /optim\.epochs: "two" is not a decimal number/],
+    [['--set', 'optim.batchSize=0x10'], 1, /optim\.batchSize: "0x10" is not a decimal number/],
     [['--bogus'], 2, /Unknown option '--bogus'/],
     [['--config', join(dir, 'missing.json')], 1, /config file not found/],
   ];
@@ -109,4 +110,91 @@ test('--data reads .csv and .csv.gz as CSV, anything else as IDX', async () => {
   assert.equal(source('/d/mnist_train.CSV.gz'), 'csv');
   assert.equal(source('/d/train-images-idx3-ubyte.gz'), 'idx');
   assert.equal(source('/d/t10k-images.idx3-ubyte'), 'idx');
+});
+
+test('--db "" and --db :memory: are refused before anything trains: the run would be lost', (t) => {
+  const dir = tempDir(t);
+  const cases: ['train' | 'runs', string[]][] = [
+    ['train', ['--db', '', '--set', 'optim.epochs=1']],
+    ['train', ['--db', ':memory:', '--set', 'optim.epochs=1']],
+    ['runs', ['list', '--db', ' ']],
+    ['runs', ['import', dir, '--db', ':memory:']],
+  ];
+  for (const [script, args] of cases) {
+    const r = cli(script, args);
+    assert.equal(r.code, 2, `${script} ${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /error: --db "(| |:memory:)" names no database file: .*would be lost; give a file path/);
+    assert.doesNotMatch(r.stderr, /Run \d+:/, 'nothing started');
+  }
+});
+
+test('run names, notes, tags and echoed input are printed with control characters escaped', (t) => {
+  const dir = tempDir(t);
+  const db = join(dir, 'w.db');
+  const evil = '\x1b]0;pwned\x07';
+  const store = openDatabase(db);
+  const run = store.runs.create({
+    config: presetConfig('quick'),
+    name: `name ${evil}`,
+    notes: `line\r\x1b[2Kforged \u009b31m \u202egnp.exe`,
+    tags: [`t\x1b[31m`],
+    datasetName: `data\x1b[5m`,
+  });
+  store.runs.markFinished(run.id, 'failed', `message ${evil}`);
+  store.close();
+  // eslint-disable-next-line no-control-regex -- looking for raw control characters is the point
+  const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/;
+  const list = cli('runs', ['list', '--db', db]);
+  assert.equal(list.code, 0, list.stderr);
+  assert.doesNotMatch(list.stdout, raw);
+  assert.ok(list.stdout.includes('name \\x1b]0;pwned\\x07'), list.stdout);
+  const show = cli('runs', ['show', String(run.id), '--db', db]);
+  assert.equal(show.code, 0, show.stderr);
+  assert.doesNotMatch(show.stdout, raw);
+  for (const shown of [
+    'name \\x1b]0;pwned\\x07',
+    'message \\x1b]0;pwned\\x07',
+    'line\\r\\x1b[2Kforged \\x9b31m \\u{202e}gnp.exe',
+    't\\x1b[31m',
+    'data\\x1b[5m',
+  ])
+    assert.ok(show.stdout.includes(shown), `${shown} in ${show.stdout}`);
+  // An error message that echoes input.
+  const bad = cli('train', ['--db', db, '--preset', evil]);
+  assert.equal(bad.code, 1);
+  assert.doesNotMatch(bad.stderr, raw);
+  assert.ok(bad.stderr.includes('unknown preset "\\x1b]0;pwned\\x07"'), bad.stderr);
+});
+
+test('a config file with a UTF-8 byte order mark reads like one without', async (t) => {
+  const { buildConfig } = await import('../src/main/cli/config-input.ts');
+  const file = join(tempDir(t), 'bom.json');
+  writeFileSync(file, `\ufeff${JSON.stringify({ optim: { epochs: 2 }, run: { name: 'bom' } })}`);
+  const config = buildConfig({ sets: [], configFile: file });
+  assert.equal(config.optim.epochs, 2);
+  assert.equal(config.run.name, 'bom');
+  // Only a leading mark is a BOM: one inside the text is still an error.
+  writeFileSync(file, `{"optim": \ufeff{"epochs": 2}}`);
+  assert.throws(() => buildConfig({ sets: [], configFile: file }), /bom\.json:.* invalid JSON/);
+});
+
+test('a config file naming "__proto__" or "constructor" is told they are unknown settings, with the file', async (t) => {
+  const { buildConfig } = await import('../src/main/cli/config-input.ts');
+  const file = join(tempDir(t), 'proto.json');
+  writeFileSync(file, '{"__proto__": {"polluted": 1}, "model": {"constructor": {"name": "x"}}}');
+  assert.throws(
+    () => buildConfig({ sets: [], configFile: file }),
+    (e: Error) => {
+      assert.match(e.message, /proto\.json: __proto__ is not a known setting; model\.constructor is not a known setting/);
+      return true;
+    },
+  );
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('terminalText escapes C0, DEL, C1 and bidi controls, and nothing else', async () => {
+  const { terminalText } = await import('../src/main/cli/format.ts');
+  assert.equal(terminalText('\x1b]0;pwned\x07'), '\\x1b]0;pwned\\x07');
+  assert.equal(terminalText('a\nb\r\tc\x00\x7f\u009b\u202e\u2066'), 'a\\nb\\r\\tc\\x00\\x7f\\x9b\\u{202e}\\u{2066}');
+  assert.equal(terminalText('Zürich 日本 🙂 -ELBO (recon, KL)'), 'Zürich 日本 🙂 -ELBO (recon, KL)');
 });

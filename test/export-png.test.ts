@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32 as zlibCrc32, deflateSync, inflateSync } from 'node:zlib';
-import { crc32, decodePng, encodePng } from '../src/main/export/png.ts';
+import { crc32, decodePng, encodePng, pngSize } from '../src/main/export/png.ts';
 import { makeRng } from '../src/shared/random.ts';
 
 function randomImage(width: number, height: number, seed: number) {
@@ -93,4 +93,52 @@ test('decodePng refuses damaged and unsupported files with a reason', () => {
   rgb[8 + 8 + 9] = 2;
   rgb.writeUInt32BE(zlibCrc32(rgb.subarray(12, 29)), 29);
   assert.throws(() => decodePng(rgb), /8-bit grayscale/);
+});
+
+/** A PNG put together from chunks, with correct CRCs, whatever they claim. */
+function pngOf(parts: [string, Uint8Array][]): Uint8Array {
+  const out = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
+  for (const [type, data] of parts) {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlibCrc32(Buffer.concat([head.subarray(4), data])));
+    out.push(head, Buffer.from(data), crc);
+  }
+  return Buffer.concat(out);
+}
+
+function ihdr(width: number, height: number): Uint8Array {
+  const b = Buffer.alloc(13);
+  b.writeUInt32BE(width, 0);
+  b.writeUInt32BE(height, 4);
+  b.set([8, 0, 0, 0, 0], 8);
+  return b;
+}
+
+test('a PNG is sized from its IHDR before any image data is inflated', () => {
+  // 64 MiB of zeros deflate to about 64 KiB: a small file that would inflate to far more than 10x10 needs.
+  const bomb = deflateSync(Buffer.alloc(64 << 20), { level: 9 });
+  assert.ok(bomb.length < 100_000);
+  const small = pngOf([
+    ['IHDR', ihdr(10, 10)],
+    ['IDAT', bomb],
+    ['IEND', new Uint8Array(0)],
+  ]);
+  assert.throws(() => decodePng(small), /PNG image data inflates to more than the 110 bytes its IHDR implies \(10x10\)/);
+
+  // IHDR claims a picture too large to hold: refused from the header, whatever the data.
+  const huge = pngOf([
+    ['IHDR', ihdr(100_000, 100_000)],
+    ['IDAT', bomb],
+    ['IEND', new Uint8Array(0)],
+  ]);
+  assert.throws(() => decodePng(huge), /PNG is 100000x100000 pixels \(IHDR\), more than the 16777216 pixels/);
+  assert.deepEqual(pngSize(huge), { width: 100_000, height: 100_000 });
+
+  // The limit scales, and a PNG within it decodes.
+  const image = randomImage(40, 30, 3);
+  assert.throws(() => decodePng(encodePng(image), 1000), /40x30 pixels \(IHDR\), more than the 1000 pixels/);
+  assert.deepEqual(decodePng(encodePng(image), 1200), image);
 });

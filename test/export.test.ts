@@ -7,13 +7,16 @@ import {
   existsSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
   mkdirSync,
   mkdtempSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
@@ -466,4 +469,146 @@ test('exportRun and importRun through the contract: validated arguments, absolut
   assert.deepEqual((exported as { ok: true; value: { dir: string } }).value.dir, join(dir, 'out'));
   const broken = await core.call('importRun', { dir: join(dir, 'missing') });
   assert.equal(!broken.ok && broken.error.code, 'bad-data');
+});
+
+test('an import is bounded like an edit, lists each file once, stays in its folder and holds finite weights', async (t) => {
+  const dir = tempDir(t);
+  const outside = join(dir, 'outside');
+  mkdirSync(outside);
+  let n = 0;
+  const broken = (mutate: (copy: string) => void): string => {
+    const copy = join(dir, `limits-${++n}`);
+    cpSync(mlpDir, copy, { recursive: true });
+    mutate(copy);
+    return copy;
+  };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the edits reach into any manifest field
+  const editManifest = (copy: string, edit: (m: Record<string, any>) => void) => {
+    const m = readJson(join(copy, 'manifest.json'));
+    edit(m);
+    writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m));
+  };
+  const relist = (copy: string, file: string) =>
+    editManifest(copy, (m) => {
+      const bytes = readFileSync(join(copy, file));
+      const entry = m.files.find((f: { path: string }) => f.path === file);
+      entry.bytes = bytes.length;
+      entry.sha256 = createHash('sha256').update(bytes).digest('hex');
+    });
+  /** Moves `file` out of the folder and leaves a symbolic link to it: same bytes, same checksum. */
+  const linkOut = (copy: string, file: string) => {
+    const target = join(outside, `${n}-${file.replaceAll('/', '-')}`);
+    cpSync(join(copy, file), target, { recursive: true });
+    rmSync(join(copy, file), { recursive: true });
+    symlinkSync(target, join(copy, file));
+  };
+  /** Sets weight number `index` of `part`'s weights.bin to `value`, keeping the manifest true to it. */
+  const poison = (copy: string, part: string, index: number, value: number) => {
+    const file = `${part}/weights.bin`;
+    const bytes = readFileSync(join(copy, file));
+    bytes.writeFloatLE(value, index * 4);
+    writeFileSync(join(copy, file), bytes);
+    relist(copy, file);
+  };
+  /** Rewrites a PNG's IHDR size (with a right CRC), leaving its image data as it was. */
+  const resize = (copy: string, file: string, width: number, height: number) => {
+    const png = readFileSync(join(copy, file));
+    png.writeUInt32BE(width, 16);
+    png.writeUInt32BE(height, 20);
+    png.writeUInt32BE(zlibCrc32(png.subarray(12, 29)), 29);
+    writeFileSync(join(copy, file), png);
+    relist(copy, file);
+  };
+
+  const cases: [string, string, RegExp][] = [
+    [
+      'notes longer than an edit allows',
+      broken((c) => editManifest(c, (m) => void (m.run.notes = 'x'.repeat(20_001)))),
+      /manifest\.json: run\.notes has 20001 characters, more than the 20000 allowed/,
+    ],
+    [
+      'too many tags',
+      broken((c) => editManifest(c, (m) => void (m.run.tags = Array.from({ length: 33 }, (_, i) => `t${i}`)))),
+      /manifest\.json: run\.tags must be a list of at most 32 texts of at most 40 characters/,
+    ],
+    [
+      'a tag too long',
+      broken((c) => editManifest(c, (m) => void (m.run.tags = ['y'.repeat(41)]))),
+      /run\.tags must be a list of at most 32 texts of at most 40 characters/,
+    ],
+    [
+      'a long status message',
+      broken((c) => editManifest(c, (m) => void (m.run.statusMessage = 'z'.repeat(5000)))),
+      /run\.statusMessage has 5000 characters, more than the 4096 allowed/,
+    ],
+    [
+      'a manifest of megabytes',
+      broken((c) => editManifest(c, (m) => void (m.run.notes = 'n'.repeat(2 << 20)))),
+      /manifest\.json: has \d+ bytes, more than the 1048576 a manifest may have/,
+    ],
+    [
+      'a file listed twice',
+      broken((c) => editManifest(c, (m) => m.files.push({ ...m.files[0] }))),
+      /manifest\.json: files\[\d+\] repeats files\[0\]: path "[^"]+" is listed twice/,
+    ],
+    [
+      'an image listed twice',
+      broken((c) => editManifest(c, (m) => m.images.push({ ...m.images[0] }))),
+      /manifest\.json: images\[\d+\] repeats images\[0\]: path "[^"]+" is listed twice/,
+    ],
+    [
+      'a list longer than an export has',
+      broken((c) =>
+        editManifest(c, (m) => {
+          m.files = Array.from({ length: 65 }, (_, i) => ({ path: `f${i}`, bytes: 1, sha256: '0'.repeat(64) }));
+        }),
+      ),
+      /manifest\.json: files lists 65 entries, more than the 64/,
+    ],
+    [
+      'a file larger than listed',
+      broken((c) => writeFileSync(join(c, 'metrics-steps.csv'), Buffer.alloc(1 << 20, 'x'))),
+      /metrics-steps\.csv: has 1048576 bytes, manifest\.json says \d+ \(changed, or not the listed file\)/,
+    ],
+    [
+      'a weights file linked from outside the folder',
+      broken((c) => linkOut(c, 'decoder/weights.bin')),
+      /decoder\/weights\.bin: is a symbolic link \(or inside one\) that leads out of the export folder/,
+    ],
+    [
+      'a folder linked from outside',
+      broken((c) => linkOut(c, 'encoder')),
+      /encoder\/model\.json: is a symbolic link \(or inside one\) that leads out of the export folder/,
+    ],
+    [
+      'the manifest linked from outside',
+      broken((c) => linkOut(c, 'manifest.json')),
+      /manifest\.json: is a symbolic link \(or inside one\) that leads out of the export folder/,
+    ],
+    ['a NaN weight', broken((c) => poison(c, 'decoder', 5, Number.NaN)), /decoder\/weights\.bin: weight \S+ \[5\] is NaN/],
+    [
+      'an infinite weight',
+      broken((c) => poison(c, 'encoder', 0, Number.POSITIVE_INFINITY)),
+      /encoder\/weights\.bin: weight \S+ \[0\] is Infinity/,
+    ],
+    [
+      'a PNG whose header claims a huge picture',
+      broken((c) => resize(c, 'samples.png', 100_000, 100_000)),
+      /samples\.png: is 100000x100000 pixels, manifest\.json describes/,
+    ],
+  ];
+  for (const [what, folder, message] of cases) {
+    await assert.rejects(readExport(folder), (e: unknown) => {
+      assert.ok(e instanceof AppFailure, `${what}: ${String(e)}`);
+      assert.equal(e.appError.code, 'bad-data', what);
+      assert.match(e.message, message, what);
+      return true;
+    });
+  }
+  // A symbolic link that stays inside the folder is only another name for a file of the export.
+  const inside = broken((c) => {
+    renameSync(join(c, 'samples.png'), join(c, 'samples-original.png'));
+    symlinkSync('samples-original.png', join(c, 'samples.png'));
+  });
+  assert.equal((await readExport(inside)).images.length, (await readExport(mlpDir)).images.length);
 });

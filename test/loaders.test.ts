@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -273,11 +274,14 @@ describe('IDX', () => {
 
   test('gzipped (detected by content), labels beside gzipped or not', async () => {
     const path = write('fashion-images-idx3-ubyte.gz', gzipSync(idxImages(9, 6, 5)));
-    write('fashion-labels-idx1-ubyte.gz', gzipSync(idxLabels(9)));
+    const labels = write('fashion-labels-idx1-ubyte.gz', gzipSync(idxLabels(9)));
     const ds = await loadDataset(idx({ path }));
     assertPixels(ds, 9);
     assert.equal(ds.labels?.length, 9);
     assert.equal((await loadDataset(idx({ path }))).fingerprint, ds.fingerprint);
+    // The files as stored, images then labels: what runs recorded, so a resume still recognises them.
+    const stored = createHash('sha256').update(readFileSync(path)).update(readFileSync(labels)).digest('hex');
+    assert.equal(ds.fingerprint, stored);
 
     const mixed = write('mixed-images-idx3-ubyte.gz', gzipSync(idxImages(3, 6, 5)));
     write('mixed-labels-idx1-ubyte', idxLabels(3));
@@ -542,4 +546,84 @@ test('data errors name the setting at fault, for forms', async () => {
     loadDataset(missing),
     (e: AppFailure) => e.appError.field === 'data.path' && /file not found/.test(e.message),
   );
+});
+
+describe('limits on what a data file may make the app read', () => {
+  const idx = (over: Partial<DataConfig>) => cfg({ source: 'idx', imageHeight: 6, imageWidth: 5, ...over });
+  /**
+   * `count` gzip members that each inflate to `mb` MiB of zeros: gunzip reads concatenated members as
+   * one stream, so a file of a few hundred KiB inflates to hundreds of MiB.
+   */
+  const zerosBomb = (mb: number, count: number) => {
+    const member = gzipSync(Buffer.alloc(mb << 20), { level: 9 });
+    return Buffer.concat(Array.from({ length: count }, () => member));
+  };
+
+  test('a gzipped IDX inflates no further than its header implies', async () => {
+    const bomb = zerosBomb(16, 16); // 256 MiB of zeros after a header that says 2 images of 6x5
+    assert.ok(bomb.length < 1 << 20);
+    const path = write('bomb-images-idx3-ubyte.gz', Buffer.concat([gzipSync(idxImages(2, 6, 5)), bomb]));
+    await rejectsBadData(
+      () => loadDataset(idx({ path })),
+      /bomb-images-idx3-ubyte\.gz/,
+      /inflates to more than 76 bytes/,
+      /the header says 2 images of 6x5/,
+    );
+    // The same for a labels file beside good images.
+    const images = write('lbomb-images-idx3-ubyte', idxImages(2, 6, 5));
+    write('lbomb-labels-idx1-ubyte.gz', Buffer.concat([gzipSync(idxLabels(2)), bomb]));
+    await rejectsBadData(
+      () => loadDataset(idx({ path: images })),
+      /lbomb-labels-idx1-ubyte\.gz/,
+      /inflates to more than 10 bytes/,
+      /2 labels/,
+    );
+  });
+
+  test('an IDX header that claims more than the limit is refused from the header', async () => {
+    const path = write('many-images-idx3-ubyte.gz', gzipSync(idxImages(1000, 6, 5)));
+    const small = { idxBytes: 10_000, csvBytes: 10_000 };
+    await rejectsBadData(
+      () => loadDataset(idx({ path }), small),
+      /many-images-idx3-ubyte\.gz/,
+      /1000 images of 6x5, 30016 bytes, more than the 10000 bytes/,
+    );
+    assert.equal((await loadDataset(idx({ path }))).count, 1000);
+  });
+
+  test('a huge sparse IDX is refused from its header, before it is read', async (t) => {
+    const header = idxImages(1, 6, 5).subarray(0, 16);
+    const claims = write('sparse-claims-images', header);
+    new DataView(header.buffer, header.byteOffset).setUint32(4, 2 ** 31); // 2^31 images: 60 GiB
+    writeFileSync(claims, header);
+    truncateSync(claims, 16 + 2 ** 31 * 30);
+    t.after(() => rmSync(claims, { force: true }));
+    await rejectsBadData(
+      () => loadDataset(idx({ path: claims })),
+      /sparse-claims-images/,
+      /says 2147483648 images of 6x5, 64424509456 bytes, more than the 1073741824 bytes/,
+    );
+    // A small header on a huge file: the size on disk gives it away.
+    const padded = write('sparse-padded-images', idxImages(2, 6, 5));
+    truncateSync(padded, 8 * 1024 ** 3);
+    t.after(() => rmSync(padded, { force: true }));
+    await rejectsBadData(
+      () => loadDataset(idx({ path: padded })),
+      /sparse-padded-images/,
+      /8589934516 unexpected bytes after the data, from byte offset 76/,
+    );
+  });
+
+  test('a gzipped CSV inflates no further than the CSV limit, which is configurable', async () => {
+    const rows = gzipSync(`${csvRows(50).join('\n')}\n`, { level: 9 });
+    const path = write('bomb.csv.gz', Buffer.concat(Array.from({ length: 400 }, () => rows))); // ~30 MiB of CSV
+    const small = { idxBytes: 1 << 20, csvBytes: 1 << 20 };
+    await rejectsBadData(() => loadDataset(cfg({ path }), small), /bomb\.csv\.gz/, /inflates to more than 1048576 bytes/);
+    const plain = write('big.csv', `${csvRows(500).join('\n')}\n`);
+    await rejectsBadData(
+      () => loadDataset(cfg({ path: plain }), small),
+      /big\.csv has \d+ bytes, more than the 1048576 a CSV file may hold here/,
+    );
+    assert.equal((await loadDataset(cfg({ path: plain }))).count, 500);
+  });
 });

@@ -10,6 +10,7 @@ import { EventCoalescer } from './api/events.ts';
 import { LatentService } from './latent/index.ts';
 import { RunFollower } from './runs/follow.ts';
 import { startHeartbeat } from './runs/heartbeat.ts';
+import type { Logger } from './log/logger.ts';
 import { RunService } from './runs/service.ts';
 import { openDatabase, type OpenOptions, type Store } from './store/index.ts';
 import type { Result } from '../shared/result.ts';
@@ -23,6 +24,8 @@ export interface AppCoreOptions {
   storeOptions?: OpenOptions;
   /** How often to look for changes other processes made to the database (tests set it). */
   followPollMs?: number;
+  /** Where faults that reach no caller go; its file is shown in the app info. Default: stderr only. */
+  log?: Logger;
 }
 
 export interface AppCore {
@@ -54,11 +57,12 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     processKind: options.shell === 'electron' ? 'app' : 'server',
     ...options.storeOptions,
   });
-  const service = new RunService(store, { maxConcurrent });
+  const service = new RunService(store, { maxConcurrent, log: options.log });
   const stopHeartbeat = startHeartbeat(store, () => service.activeRunIds());
   const follower = new RunFollower(store, {
     isOwn: (runId) => service.activeRunIds().includes(runId),
     pollMs: options.followPollMs,
+    ...(options.log ? { log: options.log } : {}),
     ...(options.storeOptions?.isProcessAlive ? { isProcessAlive: options.storeOptions.isProcessAlive } : {}),
   });
   const latent = new LatentService(store);
@@ -71,6 +75,7 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     shell: options.shell,
     maxConcurrent,
     pid: process.pid,
+    logFile: options.log?.file ?? null,
     pickDataFile: options.pickDataFile,
     pickExportFolder: options.pickExportFolder,
     runsChanged: () => clients.forEach((c) => c.markRunsChanged()),

@@ -6,7 +6,24 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+import { AppFailure, toAppError, type Result } from '../shared/result.ts';
+
+let live = 0;
+
+/**
+ * Worker threads spawned here that have not exited yet. A leaked worker holds its data (about 100 MB for
+ * a training run) until the process ends, so tests count them around every path that can fail.
+ */
+export function liveWorkerCount(): number {
+  return live;
+}
+
+function counted(worker: Worker): Worker {
+  live++;
+  worker.once('exit', () => live--);
+  return worker;
+}
 
 export function spawnWorker(callerUrl: string, name: string, workerData: unknown): Worker {
   const caller = fileURLToPath(callerUrl);
@@ -14,9 +31,68 @@ export function spawnWorker(callerUrl: string, name: string, workerData: unknown
   if (caller.endsWith('.ts')) {
     const entry = pathToFileURL(join(dir, `${name}.ts`)).href;
     const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, workerData });
+    return counted(new Worker(boot, { eval: true, workerData }));
   }
   const built = join(dir, `${name}.js`);
   if (!existsSync(built)) throw new Error(`worker ${name} not found at ${built}; was the app built?`);
-  return new Worker(built, { workerData });
+  return counted(new Worker(built, { workerData }));
+}
+
+/**
+ * A worker's protocol: for each operation, what main sends and what the worker answers. Both sides
+ * are typed from one map, so a reply cannot drift from its request without a type error.
+ */
+export type Protocol = Record<string, { request: object; reply: unknown }>;
+/** The message for operation K: its name plus its request fields. */
+export type JobFor<P extends Protocol, K extends keyof P & string> = { op: K } & P[K]['request'];
+/** Any one operation's message. */
+export type JobOf<P extends Protocol> = { [K in keyof P & string]: JobFor<P, K> }[keyof P & string];
+export type ReplyOf<P extends Protocol, K extends keyof P & string> = P[K]['reply'];
+/** The worker's implementation: one function per operation, returning that operation's reply. */
+export type Handlers<P extends Protocol> = {
+  [K in keyof P & string]: (job: JobFor<P, K>) => Promise<ReplyOf<P, K>> | ReplyOf<P, K>;
+};
+
+/** Runs `job` with the handler for its operation (in the worker). */
+export function dispatchJob<P extends Protocol>(handlers: Handlers<P>, job: JobOf<P>): Promise<ReplyOf<P, keyof P & string>> {
+  const handler = handlers[job.op];
+  return Promise.resolve().then(() => handler(job) as ReplyOf<P, keyof P & string>);
+}
+
+/**
+ * Runs one job in a fresh worker thread (`name`, beside `callerUrl`) and resolves with its reply;
+ * the worker's failure, or its exit without an answer, rejects with an AppFailure naming it. The
+ * thread ends either way.
+ */
+export function runWorkerJob<P extends Protocol, K extends keyof P & string>(
+  callerUrl: string,
+  name: string,
+  job: JobFor<P, K>,
+): Promise<ReplyOf<P, K>> {
+  const worker = spawnWorker(callerUrl, name, job);
+  return new Promise<ReplyOf<P, K>>((done, fail) => {
+    // The reply crosses a structured clone untyped; the worker built it as ReplyOf<P, K> (answerWorkerJob).
+    worker.once('message', (r: Result<ReplyOf<P, K>>) => (r.ok ? done(r.value) : fail(new AppFailure(r.error))));
+    worker.once('error', (e) => fail(new AppFailure({ code: 'internal', message: `the ${name} thread failed: ${e.message}` })));
+    worker.once('exit', (code) =>
+      fail(new AppFailure({ code: 'internal', message: `the ${name} thread exited (code ${code}) without an answer` })),
+    );
+  }).finally(() => void worker.terminate());
+}
+
+/** The worker's side of runWorkerJob: answers the job in workerData with a Result envelope. */
+export async function answerWorkerJob<P extends Protocol>(
+  handlers: Handlers<P>,
+  prepare?: () => Promise<unknown>,
+): Promise<void> {
+  const port = parentPort;
+  if (!port) throw new Error('answerWorkerJob runs only inside a worker thread');
+  let reply: Result<unknown>;
+  try {
+    await prepare?.();
+    reply = { ok: true, value: await dispatchJob(handlers, workerData as JobOf<P>) };
+  } catch (e) {
+    reply = { ok: false, error: toAppError(e) };
+  }
+  port.postMessage(reply);
 }

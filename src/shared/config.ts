@@ -79,10 +79,25 @@ export interface ExperimentConfig {
 }
 
 export type FieldGroup = 'data' | 'model' | 'loss' | 'optim' | 'run';
+/** Compile-time check: the field groups are exactly the config's sections (all but `preset`). */
+const _groupsAreSections: [FieldGroup] extends [Exclude<keyof ExperimentConfig, 'preset'>]
+  ? [Exclude<keyof ExperimentConfig, 'preset'>] extends [FieldGroup]
+    ? true
+    : false
+  : false = true;
+
+/** Every setting's dotted path, `section.key`, derived from ExperimentConfig. */
+export type SettingPath = { [G in FieldGroup]: `${G}.${keyof ExperimentConfig[G] & string}` }[FieldGroup];
+/** The type of the setting at `P`. */
+export type SettingValue<P extends SettingPath> = P extends `${infer G extends FieldGroup}.${infer K}`
+  ? K extends keyof ExperimentConfig[G]
+    ? ExperimentConfig[G][K]
+    : never
+  : never;
 
 interface FieldBase {
   /** Dotted path into ExperimentConfig, e.g. `optim.learningRate`. */
-  path: string;
+  path: SettingPath;
   label: string;
   help: string;
   /** Hide the field in forms when it does not apply (it is still validated). */
@@ -112,9 +127,23 @@ export interface StringField extends FieldBase {
 }
 export type FieldSpec = NumberField | EnumField | IntListField | StringField;
 
+/**
+ * The spec a setting must have, by its value's type: numbers get number fields, number lists
+ * int-list fields, free text a string field, and a union of literals an enum of exactly those.
+ */
+type SpecFor<P extends SettingPath, V = SettingValue<P>> = { path: P } & ([V] extends [number]
+  ? NumberField
+  : [V] extends [number[]]
+    ? IntListField
+    : [string] extends [V]
+      ? StringField
+      : Omit<EnumField, 'options'> & { options: readonly V[] });
+/** A field spec of section G, checked against its setting's type. */
+type GroupFieldSpec<G extends FieldGroup> = { [P in SettingPath & `${G}.${string}`]: SpecFor<P> }[SettingPath & `${G}.${string}`];
+
 const fileSource = (c: ExperimentConfig) => c.data.source !== 'builtin-mnist';
 
-export const FIELD_GROUPS: Record<FieldGroup, { label: string; fields: FieldSpec[] }> = {
+export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFieldSpec<G>[] } } = {
   data: {
     label: 'Data',
     fields: [
@@ -315,8 +344,8 @@ export const FIELD_GROUPS: Record<FieldGroup, { label: string; fields: FieldSpec
   },
 };
 
-export const FIELDS: FieldSpec[] = Object.values(FIELD_GROUPS).flatMap((g) => g.fields);
-const FIELD_BY_PATH = new Map(FIELDS.map((f) => [f.path, f]));
+export const FIELDS: FieldSpec[] = Object.values(FIELD_GROUPS).flatMap((g): FieldSpec[] => g.fields);
+const FIELD_BY_PATH = new Map<string, FieldSpec>(FIELDS.map((f) => [f.path, f]));
 
 export function fieldSpec(path: string): FieldSpec | undefined {
   return FIELD_BY_PATH.get(path);
@@ -325,7 +354,8 @@ export function fieldSpec(path: string): FieldSpec | undefined {
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const key of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
+    // Own keys only, so a path can never reach a prototype's members.
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
     cur = (cur as Record<string, unknown>)[key];
   }
   return cur;

@@ -38,6 +38,9 @@ function stringField(o: Record<string, unknown>, key: string, maxLength: number)
   return null;
 }
 
+/** How long a run's editable texts may be, wherever they come from (updateRun, an import). */
+export const RUN_TEXT_LIMITS = { name: 200, notes: 20_000, tags: 32, tagLength: 40 } as const;
+
 const MAX_ID = 2 ** 31 - 1;
 const MAX_PATH = 4096;
 
@@ -123,13 +126,14 @@ const CHECKS: Record<MethodName, Check> = {
   updateRun: (p) => {
     const o = object(p, ['runId', 'name', 'notes', 'tags']);
     if (isAppError(o)) return o;
-    const e = intField(o, 'runId', 1, MAX_ID) ?? stringField(o, 'name', 200) ?? stringField(o, 'notes', 20_000);
+    const L = RUN_TEXT_LIMITS;
+    const e = intField(o, 'runId', 1, MAX_ID) ?? stringField(o, 'name', L.name) ?? stringField(o, 'notes', L.notes);
     if (e) return e;
     if (o.name !== undefined && (o.name as string).trim() === '') return bad('name cannot be empty', 'name');
     if (o.tags !== undefined) {
       const tags = o.tags;
-      if (!Array.isArray(tags) || tags.length > 32 || tags.some((t) => typeof t !== 'string' || t.length > 40))
-        return bad('tags must be a list of at most 32 texts of at most 40 characters', 'tags');
+      if (!Array.isArray(tags) || tags.length > L.tags || tags.some((t) => typeof t !== 'string' || t.length > L.tagLength))
+        return bad(`tags must be a list of at most ${L.tags} texts of at most ${L.tagLength} characters`, 'tags');
     }
     return null;
   },

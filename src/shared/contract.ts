@@ -13,6 +13,8 @@ export interface AppInfo {
   /** 'electron' or 'browser': lets the UI offer a native file dialog only where one exists. */
   shell: 'electron' | 'browser';
   databasePath: string;
+  /** The log file where this process records faults, or null when it keeps no log file. */
+  logFile: string | null;
   presets: readonly Preset[];
   /** Runs that may train at once; more wait in the queue. */
   maxConcurrent: number;

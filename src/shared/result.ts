@@ -1,17 +1,18 @@
 // Result envelopes: what crosses every boundary (IPC, WebSocket, worker messages) instead of a throw.
 
-export type ErrorCode =
-  | 'invalid-config'
-  | 'invalid-argument'
-  /** The caller may not make this call (e.g. a frame that is not the app's own). */
-  | 'forbidden'
-  | 'bad-data'
-  | 'not-found'
-  | 'conflict'
-  | 'backend-unavailable'
-  | 'training-diverged'
-  | 'store-error'
-  | 'internal';
+/** Every error code; each is produced somewhere (test/error-codes.test.ts checks). */
+export const ERROR_CODES = [
+  'invalid-config',
+  'invalid-argument',
+  // The caller may not make this call (e.g. a frame that is not the app's own).
+  'forbidden',
+  'bad-data',
+  'not-found',
+  'conflict',
+  'store-error',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface FieldError {
   /** Dotted config path, e.g. `optim.learningRate`. */

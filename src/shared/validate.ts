@@ -3,7 +3,8 @@
 // so a typo in a config file is reported rather than silently ignored.
 
 import { type ExperimentConfig, type FieldSpec, FIELDS, fieldSpec, getPath, setPath } from './config.ts';
-import { DEFAULT_CONFIG } from './presets.ts';
+import { modelSizeErrors } from './model-size.ts';
+import { DEFAULT_CONFIG, PRESETS } from './presets.ts';
 import type { FieldError, Result } from './result.ts';
 
 function checkField(spec: FieldSpec, value: unknown): string | null {
@@ -37,11 +38,15 @@ function checkField(spec: FieldSpec, value: unknown): string | null {
   }
 }
 
+/** What `preset` may be: a preset's id, or `custom` for a config built from the defaults. */
+export const PRESET_IDS: readonly string[] = [DEFAULT_CONFIG.preset, ...PRESETS.map((p) => p.id)];
+
 function unknownKeys(input: unknown, template: unknown, prefix: string, out: FieldError[]): void {
   if (!input || typeof input !== 'object' || Array.isArray(input)) return;
   for (const key of Object.keys(input)) {
     const path = prefix ? `${prefix}.${key}` : key;
-    const t = (template as Record<string, unknown>)[key];
+    // Own keys only: `toString`, `constructor` or `__proto__` are found on every object's prototype.
+    const t = Object.hasOwn(template as object, key) ? (template as Record<string, unknown>)[key] : undefined;
     if (t === undefined) out.push({ field: path, message: 'is not a known setting' });
     else if (t && typeof t === 'object' && !Array.isArray(t)) {
       const v = (input as Record<string, unknown>)[key];
@@ -88,6 +93,11 @@ export function validateConfig(input: unknown, base: ExperimentConfig = DEFAULT_
   const preset = (input as Record<string, unknown>).preset;
   if (preset !== undefined) {
     if (typeof preset !== 'string') errors.push({ field: 'preset', message: 'must be text' });
+    else if (!PRESET_IDS.includes(preset))
+      errors.push({
+        field: 'preset',
+        message: `"${preset.slice(0, 80)}" is not a preset; presets are ${PRESET_IDS.join(', ')}`,
+      });
     else merged = { ...merged, preset };
   }
   for (const spec of FIELDS) {
@@ -95,6 +105,7 @@ export function validateConfig(input: unknown, base: ExperimentConfig = DEFAULT_
     if (problem) errors.push({ field: spec.path, message: problem });
   }
   if (errors.length === 0) errors.push(...crossFieldErrors(merged));
+  if (errors.length === 0) errors.push(...modelSizeErrors(merged));
   const first = errors[0];
   if (first) {
     return {
@@ -108,6 +119,16 @@ export function validateConfig(input: unknown, base: ExperimentConfig = DEFAULT_
     };
   }
   return { ok: true, value: merged };
+}
+
+// Number() also reads 0x10, 0b1, 0o7 and Infinity, and turns 1e400 into Infinity: none of them is
+// what someone typing a setting means, so only plain decimals that stay finite are numbers here.
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export function parseDecimal(text: string): number | null {
+  if (!DECIMAL.test(text)) return null;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : null;
 }
 
 /**
@@ -127,22 +148,29 @@ export function parseAssignment(assignment: string): Result<{ path: string; valu
   switch (spec.kind) {
     case 'number':
     case 'integer': {
-      const n = raw === '' ? NaN : Number(raw);
-      if (!Number.isFinite(n))
-        return { ok: false, error: { code: 'invalid-argument', message: `${path} must be a number, got "${raw}"`, field: path } };
+      const n = parseDecimal(raw);
+      if (n === null)
+        return {
+          ok: false,
+          error: {
+            code: 'invalid-argument',
+            message: `--set ${path}: "${raw}" is not a decimal number (e.g. 16, 0.001 or 1e-3)`,
+            field: path,
+          },
+        };
       return { ok: true, value: { path, value: n } };
     }
     case 'intList': {
       if (raw === '') return { ok: true, value: { path, value: [] } };
       const parts = raw.split(',').map((s) => s.trim());
-      const nums = parts.map(Number);
-      const bad = parts.find((p, i) => p === '' || !Number.isInteger(nums[i]));
-      if (bad !== undefined)
+      const nums = parts.map(parseDecimal);
+      const bad = parts.findIndex((_, i) => nums[i] === null || !Number.isInteger(nums[i]));
+      if (bad >= 0)
         return {
           ok: false,
           error: {
             code: 'invalid-argument',
-            message: `${path} must be comma-separated whole numbers, got "${raw}"`,
+            message: `--set ${path}: "${parts[bad]}" in "${raw}" is not a decimal whole number (e.g. data.labels=3,5)`,
             field: path,
           },
         };

@@ -18,6 +18,7 @@ const APP_INFO: AppInfo = {
   presets: PRESETS,
   maxConcurrent: 2,
   pid: 4242,
+  logFile: null,
 };
 /** What the stub's native file dialog answers. */
 const PICKED = '/home/me/data/mnist_train.csv';

@@ -22,6 +22,7 @@ function appInfo(shell: AppInfo['shell']): AppInfo {
     version: '0.1.0',
     shell,
     databasePath: '/home/me/.config/VAE Workbench/workbench.db',
+    logFile: '/home/me/.config/VAE Workbench/logs/workbench.log',
     presets: PRESETS,
     maxConcurrent: 2,
     pid: 4242,

@@ -21,6 +21,7 @@ export interface HandlerDeps {
   maxConcurrent: number;
   /** The process id the run service claims runs with. */
   pid: number;
+  logFile: string | null;
   /** Native file dialog, where the shell has one. */
   pickDataFile?: () => Promise<string | null>;
   /** Native save dialog for a new export folder, where the shell has one. */
@@ -78,6 +79,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       version: deps.version,
       shell: deps.shell,
       databasePath: store.file,
+      logFile: deps.logFile,
       presets: PRESETS,
       maxConcurrent: deps.maxConcurrent,
       pid: deps.pid,

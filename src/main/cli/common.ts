@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppFailure, toAppError } from '../../shared/result.ts';
 import { defaultDatabasePath } from '../paths.ts';
 import { openDatabase, type OpenOptions, type Store } from '../store/index.ts';
+import { terminalText } from './format.ts';
 
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
@@ -20,8 +21,22 @@ export function parse<T extends ParseArgsConfig>(config: T, argv: string[]) {
   }
 }
 
+/**
+ * The database file `--db` names. SQLite reads "" as a temporary file and ":memory:" as memory, both
+ * gone when the command ends, so a run trained into them would be lost without a word: refuse them.
+ */
+export function databasePath(db: string | undefined): string {
+  if (db === undefined) return defaultDatabasePath();
+  if (db.trim() === '' || db.trim() === ':memory:')
+    throw new UsageError(
+      `--db ${JSON.stringify(db)} names no database file: SQLite would keep the runs in memory or in a temporary ` +
+        'file deleted when the command ends, so they would be lost; give a file path, e.g. --db runs.db',
+    );
+  return db;
+}
+
 export function openStore(db: string | undefined, options: OpenOptions = {}): Store {
-  return openDatabase(db ?? defaultDatabasePath(), options);
+  return openDatabase(databasePath(db), options);
 }
 
 /** Opens the database for one command and closes it whatever happens. */
@@ -46,13 +61,14 @@ export async function runCli(usage: string, main: () => Promise<number>): Promis
   try {
     process.exitCode = await main();
   } catch (e) {
+    // Messages echo what the user or a file gave (names, paths, values): escaped, they cannot drive the terminal.
     if (e instanceof UsageError) {
-      process.stderr.write(`error: ${e.message}\n\n${usage}\n`);
+      process.stderr.write(`error: ${terminalText(e.message)}\n\n${usage}\n`);
       process.exitCode = EXIT_USAGE;
       return;
     }
     const error = toAppError(e);
-    process.stderr.write(`error: ${error.message}\n`);
+    process.stderr.write(`error: ${terminalText(error.message)}\n`);
     if (!(e instanceof AppFailure) && process.env.VAE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     process.exitCode = EXIT_FAILED;
   }

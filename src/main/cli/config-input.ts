@@ -44,6 +44,8 @@ function readConfigFile(file: string): unknown {
       message: code === 'ENOENT' ? `config file not found: ${file}` : `cannot read config file ${file}: ${(e as Error).message}`,
     });
   }
+  // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse refuses as a token.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {
     return JSON.parse(text);
   } catch (e) {

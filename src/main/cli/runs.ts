@@ -1,7 +1,7 @@
 // `npm run runs -- list | show ID | export ID --out DIR | import DIR`: reads and writes the run database.
 
 import { parse, parseRunId, runCli, UsageError, withStore } from './common.ts';
-import { runDetails, runsTable } from './format.ts';
+import { runDetails, runsTable, terminalText } from './format.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { appVersion } from '../app-core.ts';
 import { exportRun, importRun } from '../export/index.ts';
@@ -73,7 +73,9 @@ async function main(): Promise<number> {
     const dir = values.out;
     await withStore(values.db, async (store) => {
       const result = await exportRun(store, id, dir, appVersion());
-      out(values.json ? JSON.stringify(result) : `Exported run ${id} to ${result.dir} (${result.files.length} files)`);
+      out(
+        values.json ? JSON.stringify(result) : `Exported run ${id} to ${terminalText(result.dir)} (${result.files.length} files)`,
+      );
     });
     return 0;
   }
@@ -83,7 +85,7 @@ async function main(): Promise<number> {
     if (values.out !== undefined) throw new UsageError('--out is for export');
     await withStore(values.db, async (store) => {
       const run = await importRun(store, folder);
-      out(values.json ? JSON.stringify(run) : `Imported ${folder} as run ${run.id} "${run.name}"`);
+      out(values.json ? JSON.stringify(run) : `Imported ${terminalText(folder)} as run ${run.id} "${terminalText(run.name)}"`);
     });
     return 0;
   }

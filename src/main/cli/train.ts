@@ -6,7 +6,7 @@ import { startHeartbeat } from '../runs/heartbeat.ts';
 import { RunService } from '../runs/service.ts';
 import { buildConfig } from './config-input.ts';
 import { EXIT_FAILED, EXIT_STOPPED, openStore, parse, parseRunId, runCli } from './common.ts';
-import { duration, lossText, progressLine } from './format.ts';
+import { duration, lossText, progressLine, terminalText } from './format.ts';
 
 const USAGE = `Usage: npm run train -- [options]
 
@@ -115,7 +115,8 @@ async function main(): Promise<number> {
       if (tty) process.stderr.write('\r\x1b[2K');
       const seconds = run.startedAt !== null && run.finishedAt !== null ? (run.finishedAt - run.startedAt) / 1000 : NaN;
       process.stdout.write(
-        `Run ${run.id} "${run.name}" ${run.status} in ${duration(seconds)} on ${run.backend}${run.statusMessage ? `: ${run.statusMessage}` : ''}\n` +
+        `Run ${run.id} "${terminalText(run.name)}" ${run.status} in ${duration(seconds)} on ${run.backend}` +
+          `${run.statusMessage ? `: ${terminalText(run.statusMessage)}` : ''}\n` +
           `  train     -ELBO ${lossText(run.finalTrain)}\n` +
           `  held-out  -ELBO ${lossText(run.finalHeldOut)}\n` +
           `  ${run.imagesPerSec ? Math.round(run.imagesPerSec) : '-'} images/s\n` +
@@ -130,7 +131,12 @@ async function main(): Promise<number> {
     process.off('SIGINT', onSigint);
     await service.shutdown();
     stopHeartbeat();
-    store.close();
+    try {
+      store.close();
+    } catch (e) {
+      // The run's outcome is already printed; a store that fails on closing must not replace it.
+      process.stderr.write(`warning: ${(e as Error).message}\n`);
+    }
   }
 }
 

@@ -3,12 +3,9 @@
 // typed arrays: no string or number object per pixel, and no line splitting.
 
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { pipeline, Transform } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { badData, bytesToUnit, type Dataset } from './dataset.ts';
-import { displayName, gzipFailure, inspectSource, type SourceInfo } from './source-file.ts';
+import { badData, bytesToUnit, DEFAULT_DATA_LIMITS, type DataLimits, type Dataset } from './dataset.ts';
+import { displayName, gzipFailure, inflate, inflatesTooFar, inspectSource, isZlibError, type SourceInfo } from './source-file.ts';
 
 const COMMA = 44;
 const NEWLINE = 10;
@@ -269,29 +266,35 @@ function fieldText(buf: Uint8Array, at: number): string {
  * buffer: a fresh buffer per chunk costs a page fault per 4 KiB, which on some VMs is most of the time.
  * Each chunk is only valid until the next is requested.
  */
-async function* contentChunks(info: SourceInfo, hash: Hash): AsyncGenerator<Uint8Array> {
+async function* contentChunks(info: SourceInfo, hash: Hash, maxBytes: number): AsyncGenerator<Uint8Array> {
   if (info.gzip) {
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
-    const gunzipped = pipeline(createReadStream(info.path, { highWaterMark: 1 << 20 }), tap, createGunzip(), () => {});
+    let total = 0;
     try {
-      for await (const chunk of gunzipped) yield chunk as Buffer;
+      for await (const chunk of inflate(info, hash)) {
+        total += chunk.length;
+        if (total > maxBytes) throw inflatesTooFar(info.path, maxBytes, 'the most a CSV file may hold here');
+        yield chunk;
+      }
     } catch (e) {
-      if (e instanceof Error && 'code' in e && String(e.code).startsWith('Z_')) throw gzipFailure(info.path, e);
+      if (isZlibError(e)) throw gzipFailure(info.path, e);
       throw e;
     }
     return;
   }
+  if (info.size > maxBytes)
+    throw badData(
+      `${info.path} has ${info.size} bytes, more than the ${maxBytes} a CSV file may hold here; refused before reading it`,
+    );
   const fh = await open(info.path, 'r');
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
-    for (;;) {
+    // A file that grows while it is read is still held to the bound.
+    for (let total = 0; ;) {
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) return;
+      total += bytesRead;
+      if (total > maxBytes)
+        throw badData(`${info.path} has more than the ${maxBytes} bytes a CSV file may hold here; stopped reading there`);
       const chunk = buf.subarray(0, bytesRead);
       hash.update(chunk);
       yield chunk;
@@ -302,13 +305,18 @@ async function* contentChunks(info: SourceInfo, hash: Hash): AsyncGenerator<Uint
 }
 
 /** Loads a CSV of images (optionally gzipped), streaming, with a fingerprint of the file's bytes. */
-export async function loadCsv(path: string, height: number, width: number): Promise<Dataset> {
+export async function loadCsv(
+  path: string,
+  height: number,
+  width: number,
+  limits: DataLimits = DEFAULT_DATA_LIMITS,
+): Promise<Dataset> {
   const info = await inspectSource(path);
   // Every field is at least one character and a separator, which bounds the row count from above;
   // for MNIST-like files it is within ~20% of the truth, so the arrays rarely need to grow.
   const maxRows = info.gzip ? 1024 : Math.floor(info.size / (2 * (1 + height * width))) + 1;
   const parser = new CsvImageParser(path, height, width, maxRows);
   const hash = createHash('sha256');
-  for await (const chunk of contentChunks(info, hash)) parser.push(chunk);
+  for await (const chunk of contentChunks(info, hash, limits.csvBytes)) parser.push(chunk);
   return { ...parser.finish(), fingerprint: hash.digest('hex') };
 }

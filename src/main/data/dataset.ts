@@ -32,6 +32,18 @@ export interface DatasetSplit {
   heldOutIndices: Uint32Array;
 }
 
+/**
+ * The most content bytes (after gunzip) a data file may have: past these a file is refused before it
+ * is read or inflated whole. An IDX file's pixels become float32 (4x) and a split copies them again;
+ * a CSV holds about 3.5 bytes of text per pixel. Tests scale them down to try bombs cheaply.
+ */
+export interface DataLimits {
+  idxBytes: number;
+  csvBytes: number;
+}
+
+export const DEFAULT_DATA_LIMITS: DataLimits = { idxBytes: 1024 ** 3, csvBytes: 2 * 1024 ** 3 };
+
 export function badData(message: string): AppFailure {
   return new AppFailure({ code: 'bad-data', message });
 }

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { badData, bytesToUnit, type Dataset } from './dataset.ts';
-import { displayName, readWholeFile, type WholeFile } from './source-file.ts';
+import { badData, bytesToUnit, DEFAULT_DATA_LIMITS, type DataLimits, type Dataset } from './dataset.ts';
+import { displayName, readWholeFile, type ContentBound, type SourceInfo, type WholeFile } from './source-file.ts';
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
@@ -16,7 +16,7 @@ const LABELS_HEADER = 8;
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
 /** Offsets in a gzipped file refer to its decompressed content; say so, or they would mislead. */
-function at(file: WholeFile, offset: number): string {
+function at(file: { info: SourceInfo }, offset: number): string {
   return `byte offset ${offset}${file.info.gzip ? ' (after gunzip)' : ''}`;
 }
 
@@ -43,23 +43,63 @@ function checkMagic(file: WholeFile, expected: number, what: string): void {
   }
 }
 
-function checkLength(file: WholeFile, expectedEnd: number, claim: string): void {
-  const { bytes, info } = file;
-  if (bytes.length < expectedEnd) {
+/** `length` is the content's: the bytes read, or for a plain file its size before it is read. */
+function checkLength(file: { info: SourceInfo }, length: number, expectedEnd: number, claim: string): void {
+  const { info } = file;
+  if (length < expectedEnd) {
     throw badData(
       `${info.path}: truncated: the header says ${claim}, which ends at ${at(file, expectedEnd)}, ` +
-        `but the data ends at ${at(file, bytes.length)}`,
+        `but the data ends at ${at(file, length)}`,
     );
   }
-  if (bytes.length > expectedEnd) {
+  if (length > expectedEnd) {
     throw badData(
-      `${info.path}: ${bytes.length - expectedEnd} unexpected bytes after the data, from ${at(file, expectedEnd)} ` +
+      `${info.path}: ${length - expectedEnd} unexpected bytes after the data, from ${at(file, expectedEnd)} ` +
         `(the header says ${claim})`,
     );
   }
 }
 
-function parseImages(file: WholeFile, height: number, width: number): { count: number; images: Float32Array } {
+/**
+ * What the images header allows the file to hold, checked before the rest is read: the size the
+ * header implies must be within `maxBytes`, and a plain file must be exactly that long.
+ */
+function imagesBound(height: number, width: number, maxBytes: number): ContentBound {
+  return {
+    headBytes: IMAGES_HEADER,
+    limit(head, info) {
+      const file = { info, bytes: head };
+      // Too short for a header: reading it whole costs nothing, and parseImages says what is missing.
+      if (head.length < IMAGES_HEADER) return { maxBytes: IMAGES_HEADER, reason: 'an IDX images header' };
+      const { count, rows, cols } = imagesHeader(file, height, width);
+      const end = IMAGES_HEADER + count * rows * cols;
+      const claim = `${count} images of ${rows}x${cols}`;
+      if (end > maxBytes)
+        throw badData(
+          `${info.path}: the header (${at(file, 4)}) says ${claim}, ${end} bytes, more than the ${maxBytes} ` +
+            'bytes an IDX images file may hold here; refused before reading it',
+        );
+      if (!info.gzip) checkLength(file, info.size, end, claim);
+      return { maxBytes: end, reason: `the header says ${claim}, which end at ${at(file, end)}` };
+    },
+  };
+}
+
+function labelsBound(imageCount: number, imagesPath: string): ContentBound {
+  return {
+    headBytes: LABELS_HEADER,
+    limit(head, info) {
+      const file = { info, bytes: head };
+      if (head.length < LABELS_HEADER) return { maxBytes: LABELS_HEADER, reason: 'an IDX labels header' };
+      const count = labelsCount(file, imageCount, imagesPath);
+      const end = LABELS_HEADER + count;
+      if (!info.gzip) checkLength(file, info.size, end, `${count} labels`);
+      return { maxBytes: end, reason: `the header says ${count} labels, which end at ${at(file, end)}` };
+    },
+  };
+}
+
+function imagesHeader(file: WholeFile, height: number, width: number): { count: number; rows: number; cols: number } {
   const { bytes, info } = file;
   checkMagic(file, IMAGES_MAGIC, 'images');
   if (bytes.length < IMAGES_HEADER) {
@@ -75,12 +115,10 @@ function parseImages(file: WholeFile, height: number, width: number): { count: n
     );
   }
   if (count === 0) throw badData(`${info.path}: the header (${at(file, 4)}) says it holds no images`);
-  const end = IMAGES_HEADER + count * rows * cols;
-  checkLength(file, end, `${count} images of ${rows}x${cols}`);
-  return { count, images: bytesToUnit(bytes.subarray(IMAGES_HEADER, end)) };
+  return { count, rows, cols };
 }
 
-function parseLabels(file: WholeFile, imageCount: number, imagesPath: string): Int32Array {
+function labelsCount(file: WholeFile, imageCount: number, imagesPath: string): number {
   const { bytes, info } = file;
   checkMagic(file, LABELS_MAGIC, 'labels');
   if (bytes.length < LABELS_HEADER) {
@@ -90,8 +128,20 @@ function parseLabels(file: WholeFile, imageCount: number, imagesPath: string): I
   if (count !== imageCount) {
     throw badData(`${info.path}: has ${count} labels (header at ${at(file, 4)}), but ${imagesPath} has ${imageCount} images`);
   }
-  checkLength(file, LABELS_HEADER + count, `${count} labels`);
-  return Int32Array.from(bytes.subarray(LABELS_HEADER, LABELS_HEADER + count));
+  return count;
+}
+
+function parseImages(file: WholeFile, height: number, width: number): { count: number; images: Float32Array } {
+  const { count, rows, cols } = imagesHeader(file, height, width);
+  const end = IMAGES_HEADER + count * rows * cols;
+  checkLength(file, file.bytes.length, end, `${count} images of ${rows}x${cols}`);
+  return { count, images: bytesToUnit(file.bytes.subarray(IMAGES_HEADER, end)) };
+}
+
+function parseLabels(file: WholeFile, imageCount: number, imagesPath: string): Int32Array {
+  const count = labelsCount(file, imageCount, imagesPath);
+  checkLength(file, file.bytes.length, LABELS_HEADER + count, `${count} labels`);
+  return Int32Array.from(file.bytes.subarray(LABELS_HEADER, LABELS_HEADER + count));
 }
 
 /**
@@ -125,16 +175,22 @@ export async function findLabelsFile(imagesPath: string): Promise<string | null>
  * Loads an IDX images file, with labels from `labelsPath`, or (when it is empty) from a file found
  * beside the images by the usual names; without one, the labels are null.
  */
-export async function loadIdx(imagesPath: string, labelsPath: string, height: number, width: number): Promise<Dataset> {
-  const imagesFile = await readWholeFile(imagesPath);
+export async function loadIdx(
+  imagesPath: string,
+  labelsPath: string,
+  height: number,
+  width: number,
+  limits: DataLimits = DEFAULT_DATA_LIMITS,
+): Promise<Dataset> {
+  // One hash over the images file's stored bytes, then the labels file's.
+  const hash = createHash('sha256');
+  const imagesFile = await readWholeFile(imagesPath, imagesBound(height, width, limits.idxBytes), hash);
   const { count, images } = parseImages(imagesFile, height, width);
   const resolvedLabels = labelsPath !== '' ? labelsPath : await findLabelsFile(imagesPath);
-  const hash = createHash('sha256').update(imagesFile.raw);
   let labels: Int32Array | null = null;
   if (resolvedLabels !== null) {
-    const labelsFile = await readWholeFile(resolvedLabels);
+    const labelsFile = await readWholeFile(resolvedLabels, labelsBound(count, imagesPath), hash);
     labels = parseLabels(labelsFile, count, imagesPath);
-    hash.update(labelsFile.raw);
   }
   return {
     name: displayName(imagesPath),

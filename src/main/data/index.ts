@@ -3,17 +3,17 @@
 import type { DataConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { loadCsv } from './csv.ts';
-import type { Dataset } from './dataset.ts';
+import { DEFAULT_DATA_LIMITS, type DataLimits, type Dataset } from './dataset.ts';
 import { loadIdx } from './idx.ts';
 import { loadBuiltinMnist } from './mnist-builtin.ts';
 
-export type { Dataset, DatasetSplit } from './dataset.ts';
-export { prepareSplit, heldOutCount } from './dataset.ts';
+export type { DataLimits, Dataset, DatasetSplit } from './dataset.ts';
+export { DEFAULT_DATA_LIMITS, prepareSplit, heldOutCount } from './dataset.ts';
 export { BUILTIN_MNIST_NAME } from './mnist-builtin.ts';
 export { findLabelsFile, labelsFileCandidates } from './idx.ts';
 
 /** Reads the whole source (no label filter or limit: see prepareSplit). Throws AppFailure 'bad-data'. */
-export async function loadDataset(cfg: DataConfig): Promise<Dataset> {
+export async function loadDataset(cfg: DataConfig, limits: DataLimits = DEFAULT_DATA_LIMITS): Promise<Dataset> {
   const { imageHeight: h, imageWidth: w } = cfg;
   if (cfg.source === 'builtin-mnist') return loadBuiltinMnist(h, w);
   if (cfg.path.trim() === '') {
@@ -24,8 +24,8 @@ export async function loadDataset(cfg: DataConfig): Promise<Dataset> {
     });
   }
   try {
-    if (cfg.source === 'csv') return await loadCsv(cfg.path, h, w);
-    return await loadIdx(cfg.path, cfg.labelsPath.trim(), h, w);
+    if (cfg.source === 'csv') return await loadCsv(cfg.path, h, w, limits);
+    return await loadIdx(cfg.path, cfg.labelsPath.trim(), h, w, limits);
   } catch (e) {
     throw blameField(e, cfg);
   }

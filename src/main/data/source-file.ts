@@ -2,13 +2,14 @@
 // detection by magic bytes (names lie: `.gz` files get decompressed by browsers on download), and
 // turning zlib's terse errors into ones that name the file.
 
+import type { Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { gunzip } from 'node:zlib';
-import { promisify } from 'node:util';
+import { pipeline, Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { AppFailure } from '../../shared/result.ts';
 import { badData } from './dataset.ts';
-
-const gunzipAsync = promisify(gunzip);
 
 export interface SourceInfo {
   path: string;
@@ -42,25 +43,86 @@ export async function inspectSource(path: string): Promise<SourceInfo> {
 
 export interface WholeFile {
   info: SourceInfo;
-  /** The bytes as stored on disk, which is what fingerprints hash. */
-  raw: Uint8Array;
   /** The content, decompressed if the file is gzip. */
   bytes: Uint8Array;
 }
 
-/** Reads a whole (possibly gzipped) file; fine for IDX, whose largest common file is ~47 MB raw. */
-export async function readWholeFile(path: string): Promise<WholeFile> {
+/**
+ * How large a file's content may be, decided from its first `headBytes` (its header) before the rest
+ * is read or inflated: a small gzip file can inflate to gigabytes, and a sparse file can claim them.
+ */
+export interface ContentBound {
+  headBytes: number;
+  /**
+   * The most bytes the content may have, and what says so (for the message), given its head (shorter
+   * when the content is); throws to refuse the file from its header alone.
+   */
+  limit(head: Uint8Array, info: SourceInfo): { maxBytes: number; reason: string };
+}
+
+/**
+ * Reads a whole (possibly gzipped) file no larger than `bound` allows, feeding the bytes as stored
+ * to `hash`. Gzip is inflated as a stream with a running count, and stops as soon as the count passes
+ * the bound, so a gzip bomb costs no more than the bound in time and memory.
+ */
+export async function readWholeFile(path: string, bound: ContentBound, hash: Hash): Promise<WholeFile> {
   const info = await inspectSource(path);
-  const raw = await readFile(path);
-  if (!info.gzip) return { info, raw, bytes: raw };
+  if (!info.gzip) {
+    const head = Buffer.alloc(Math.min(bound.headBytes, info.size));
+    const fh = await open(path, 'r');
+    try {
+      await fh.read(head, 0, head.length, 0);
+    } finally {
+      await fh.close();
+    }
+    const { maxBytes, reason } = bound.limit(head, info);
+    if (info.size > maxBytes) throw badData(`${path} has ${info.size} bytes, more than ${maxBytes}: ${reason}`);
+    const bytes = await readFile(path);
+    hash.update(bytes);
+    return { info, bytes };
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let limit: { maxBytes: number; reason: string } | null = null;
   try {
-    const bytes = await gunzipAsync(raw);
-    if (bytes.length === 0) throw badData(`${path} is gzip-compressed but decompresses to nothing`);
-    return { info, raw, bytes };
+    for await (const chunk of inflate(info, hash)) {
+      chunks.push(chunk);
+      total += chunk.length;
+      if (limit === null && total >= bound.headBytes)
+        limit = bound.limit(Buffer.concat(chunks).subarray(0, bound.headBytes), info);
+      if (limit !== null && total > limit.maxBytes) throw inflatesTooFar(path, limit.maxBytes, limit.reason);
+    }
   } catch (e) {
-    if (e instanceof Error && 'code' in e && String(e.code).startsWith('Z_')) throw gzipFailure(path, e);
+    if (isZlibError(e)) throw gzipFailure(path, e);
     throw e;
   }
+  const bytes = Buffer.concat(chunks, total);
+  if (limit === null) bound.limit(bytes, info);
+  if (bytes.length === 0) throw badData(`${path} is gzip-compressed but decompresses to nothing`);
+  return { info, bytes };
+}
+
+/** The gzip file's content as a stream, hashing the compressed bytes as they are read. */
+export function inflate(info: SourceInfo, hash: Hash): AsyncIterable<Buffer> {
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  // Leaving the loop early (a throw) destroys the last stream, and pipeline then the others.
+  return pipeline(createReadStream(info.path, { highWaterMark: 1 << 20 }), tap, createGunzip({ chunkSize: 1 << 16 }), () => {});
+}
+
+export function inflatesTooFar(path: string, maxBytes: number, reason: string): AppFailure {
+  return badData(
+    `${path} is gzip-compressed and inflates to more than ${maxBytes} bytes (${reason}); ` +
+      'stopped there rather than fill memory: is it the right file?',
+  );
+}
+
+export function isZlibError(e: unknown): e is Error {
+  return e instanceof Error && 'code' in e && String(e.code).startsWith('Z_');
 }
 
 export function gzipFailure(path: string, e: Error): Error {

@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppCore, type AppCore } from '../app-core.ts';
+import { createFileLogger, LOG_FILE } from '../log/logger.ts';
+import { installProcessHandlers } from '../log/process-handlers.ts';
 import { DATABASE_FILE, PRODUCT_NAME, userDataDir } from '../paths.ts';
 import { bindIpc, type IpcBinding } from './ipc.ts';
 import { menuTemplate } from './menu.ts';
@@ -29,6 +31,11 @@ const isDev = source.kind === 'url' || process.env.VAE_WORKBENCH_DEVTOOLS === '1
 app.setName(PRODUCT_NAME);
 app.setPath('userData', userDataDir());
 app.enableSandbox();
+
+// From here on, a fault nobody caught is written to the log file (with its stack) instead of ending
+// the app or vanishing with the terminal that started it.
+const log = createFileLogger({ file: join(app.getPath('userData'), 'logs', LOG_FILE) });
+installProcessHandlers(log, 'app');
 
 let core: AppCore | null = null;
 let ipc: IpcBinding | null = null;
@@ -64,7 +71,7 @@ function createWindow(): BrowserWindow {
   });
   mainWindow = win;
   const loading = source.kind === 'url' ? win.loadURL(source.url) : win.loadFile(source.path);
-  loading.catch((e: unknown) => console.error('[window] the page did not load:', e));
+  loading.catch((e: unknown) => log.error('The window could not load its page', e));
   return win;
 }
 
@@ -133,6 +140,7 @@ function openCore(): AppCore {
     pickDataFile,
     pickExportFolder,
     storeOptions: nativeBinding ? { nativeBinding } : {},
+    log,
   });
 }
 
@@ -142,14 +150,14 @@ async function closeCore(c: AppCore): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      console.warn(`[app] runs did not stop within ${CLOSE_TIMEOUT_MS / 1000} s; quitting anyway`);
+      log.warn(`Runs did not stop within ${CLOSE_TIMEOUT_MS / 1000} s; quitting anyway`);
       resolve();
     }, CLOSE_TIMEOUT_MS);
   });
   try {
     await Promise.race([c.close(), timeout]);
   } catch (e) {
-    console.error('[app] closing the workbench failed:', e);
+    log.error('Closing the workbench failed', e);
   } finally {
     clearTimeout(timer);
   }
@@ -193,6 +201,7 @@ async function start(): Promise<void> {
     core = openCore();
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
+    log.error('The database could not be opened', e);
     dialog.showErrorBox(
       `${PRODUCT_NAME} cannot open its database`,
       `${reason}\n\nIf this mentions NODE_MODULE_VERSION, better-sqlite3 has no build for this Electron yet: start the app with \`npm start\`, which prepares one.`,
@@ -210,7 +219,7 @@ if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   start().catch((e: unknown) => {
-    console.error('[app] failed to start:', e);
+    log.error('The app failed to start', e);
     app.exit(1);
   });
 }

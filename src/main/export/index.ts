@@ -3,27 +3,19 @@
 // and the file checks run in a worker, so the app's main thread stays responsive.
 
 import { resolve } from 'node:path';
-import { AppFailure, type Result } from '../../shared/result.ts';
+import { AppFailure } from '../../shared/result.ts';
 import { LIVE_STATUSES, type RunRecord } from '../../shared/training.ts';
 import { IMAGE_KINDS, type Store } from '../store/index.ts';
-import { spawnWorker } from '../worker-threads.ts';
+import { runWorkerJob, type JobFor, type ReplyOf } from '../worker-threads.ts';
 import { checkTarget } from './folder.ts';
-import type { ExportJob } from './protocol.ts';
-import type { ImportPayload } from './read-export.ts';
+import type { ExportProtocol } from './protocol.ts';
 import { storeImport } from './store-import.ts';
 import type { ExportInput, ExportResult } from './write-export.ts';
 
 export type { ExportResult } from './write-export.ts';
 
-function inWorker<T>(job: ExportJob): Promise<T> {
-  const worker = spawnWorker(import.meta.url, 'export-worker', job);
-  return new Promise<T>((done, fail) => {
-    worker.once('message', (r: Result<T>) => (r.ok ? done(r.value) : fail(new AppFailure(r.error))));
-    worker.once('error', (e) => fail(new AppFailure({ code: 'internal', message: `the export worker failed: ${e.message}` })));
-    worker.once('exit', (code) =>
-      fail(new AppFailure({ code: 'internal', message: `the export worker exited (code ${code}) without an answer` })),
-    );
-  }).finally(() => void worker.terminate());
+function inWorker<K extends keyof ExportProtocol>(job: JobFor<ExportProtocol, K>): Promise<ReplyOf<ExportProtocol, K>> {
+  return runWorkerJob<ExportProtocol, K>(import.meta.url, 'export-worker', job);
 }
 
 /** Reads what an export of `runId` needs; refuses runs still training or without a checkpoint. */
@@ -67,11 +59,11 @@ export async function exportRun(store: Store, runId: number, dir: string, appVer
   // Checked here too so an occupied target fails before a worker starts; the worker checks again
   // just before it renames, in case something appeared meanwhile.
   await checkTarget(target);
-  return inWorker<ExportResult>({ op: 'export', input });
+  return inWorker({ op: 'export', input });
 }
 
 /** Checks the export folder at `dir` completely, then stores it as a new completed run. */
 export async function importRun(store: Store, dir: string): Promise<RunRecord> {
-  const payload = await inWorker<ImportPayload>({ op: 'import', dir: resolve(dir) });
+  const payload = await inWorker({ op: 'import', dir: resolve(dir) });
   return storeImport(store, payload);
 }

@@ -3,6 +3,7 @@
 // partly copied before it writes anything.
 
 import type { ExperimentConfig } from '../../shared/config.ts';
+import { RUN_TEXT_LIMITS } from '../../shared/contract-validate.ts';
 import { AppFailure } from '../../shared/result.ts';
 import type { ImageKind, LossParts, RunStatus } from '../../shared/training.ts';
 import { RUN_STATUSES } from '../../shared/training.ts';
@@ -102,6 +103,19 @@ const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : nul
 export const lossFromJson = (l: JsonLoss | null): LossParts | null =>
   l === null ? null : { recon: l.recon ?? Number.NaN, kl: l.kl ?? Number.NaN, total: l.total ?? Number.NaN };
 
+/**
+ * Bounds on what a manifest may list and say. An export lists 9 files and 3 images; the texts are
+ * capped as an edit in the app caps them (RUN_TEXT_LIMITS), or at what the app itself writes.
+ */
+export const MANIFEST_LIMITS = {
+  files: 64,
+  images: 16,
+  /** Bytes per listed file: far above the largest model the config limits allow (~400 MB of weights). */
+  fileBytes: 1024 ** 3,
+  /** Other texts: status message, preset, data set name, backend, versions. */
+  text: 4096,
+} as const;
+
 export function badData(file: string, problem: string): AppFailure {
   return new AppFailure({ code: 'bad-data', message: `${file}: ${problem}` });
 }
@@ -116,8 +130,26 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
   };
   const obj = (v: unknown, at: string): Record<string, unknown> =>
     v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(`${at} must be an object`);
-  const str = (o: Record<string, unknown>, key: string, at: string): string =>
-    typeof o[key] === 'string' ? o[key] : fail(`${at}${key} must be text`);
+  const str = (o: Record<string, unknown>, key: string, at: string, max: number = MANIFEST_LIMITS.text): string => {
+    const v = o[key];
+    if (typeof v !== 'string') return fail(`${at}${key} must be text`);
+    if (v.length > max) return fail(`${at}${key} has ${v.length} characters, more than the ${max} allowed`);
+    return v;
+  };
+  /** Each entry's `key` must differ from every other's: a second entry for one file could smuggle in other content. */
+  const unique = <T>(list: T[], key: keyof T & string, at: string): void => {
+    const seen = new Map<unknown, number>();
+    list.forEach((entry, i) => {
+      const first = seen.get(entry[key]);
+      if (first !== undefined) fail(`${at}[${i}] repeats ${at}[${first}]: ${key} ${JSON.stringify(entry[key])} is listed twice`);
+      seen.set(entry[key], i);
+    });
+  };
+  const list = (v: unknown, at: string, max: number): unknown[] => {
+    if (!Array.isArray(v)) return fail(`${at} must be a list`);
+    if (v.length > max) return fail(`${at} lists ${v.length} entries, more than the ${max} an export has room for`);
+    return v;
+  };
   const int = (o: Record<string, unknown>, key: string, at: string): number => {
     const v = o[key];
     return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fail(`${at}${key} must be a whole number`);
@@ -148,10 +180,12 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
   const run = obj(m.run, 'run');
   const status = str(run, 'status', 'run.');
   if (!RUN_STATUSES.includes(status as RunStatus)) fail(`run.status "${status}" is not a run status`);
+  const L = RUN_TEXT_LIMITS;
   const tags = run.tags;
-  if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) fail('run.tags must be a list of texts');
-  const name = str(run, 'name', 'run.');
-  if (name.trim() === '' || name.length > 200) fail('run.name must be 1 to 200 characters');
+  if (!Array.isArray(tags) || tags.length > L.tags || tags.some((t) => typeof t !== 'string' || t.length > L.tagLength))
+    fail(`run.tags must be a list of at most ${L.tags} texts of at most ${L.tagLength} characters`);
+  const name = str(run, 'name', 'run.', L.name);
+  if (name.trim() === '') fail(`run.name must be 1 to ${L.name} characters`);
 
   const checked = validateConfig(m.config);
   if (!checked.ok) fail(`config: ${checked.error.message}`);
@@ -162,8 +196,7 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
   const checkpoint = obj(m.checkpoint, 'checkpoint');
   if (typeof checkpoint.atEpochEnd !== 'boolean') fail('checkpoint.atEpochEnd must be true or false');
 
-  if (!Array.isArray(m.images)) fail('images must be a list');
-  const images = (m.images as unknown[]).map((v, i): ManifestImage => {
+  const images = list(m.images, 'images', MANIFEST_LIMITS.images).map((v, i): ManifestImage => {
     const o = obj(v, `images[${i}]`);
     const at = `images[${i}].`;
     const kind = o.kind;
@@ -180,14 +213,20 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
     };
   });
 
-  if (!Array.isArray(m.files)) fail('files must be a list');
-  const files = (m.files as unknown[]).map((v, i): ManifestFile => {
+  unique(images, 'path', 'images');
+  unique(images, 'kind', 'images');
+
+  const files = list(m.files, 'files', MANIFEST_LIMITS.files).map((v, i): ManifestFile => {
     const o = obj(v, `files[${i}]`);
     const at = `files[${i}].`;
     const sha256 = str(o, 'sha256', at);
     if (!/^[0-9a-f]{64}$/.test(sha256)) fail(`${at}sha256 must be 64 lowercase hex digits`);
-    return { path: str(o, 'path', at), bytes: int(o, 'bytes', at), sha256 };
+    const bytes = int(o, 'bytes', at);
+    if (bytes > MANIFEST_LIMITS.fileBytes)
+      fail(`${at}bytes is ${bytes}, more than the ${MANIFEST_LIMITS.fileBytes} a file of an export may have`);
+    return { path: str(o, 'path', at), bytes, sha256 };
   });
+  unique(files, 'path', 'files');
 
   return {
     format: FORMAT_NAME,
@@ -200,7 +239,7 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
       preset: str(run, 'preset', 'run.'),
       status: status as RunStatus,
       statusMessage: str(run, 'statusMessage', 'run.'),
-      notes: str(run, 'notes', 'run.'),
+      notes: str(run, 'notes', 'run.', L.notes),
       tags: tags as string[],
       createdAt: date(run, 'createdAt', false)!,
       startedAt: date(run, 'startedAt', true),

@@ -80,8 +80,26 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
+/**
+ * The most pixels a PNG may have for this module to inflate it: 16 Mpx, well past an export's
+ * largest grid (64 images of 256x256). A PNG's image data is deflated and can inflate a thousandfold,
+ * so its size is judged from IHDR, before any of it is inflated.
+ */
+export const MAX_PNG_PIXELS = 16 * 1024 * 1024;
+
+/** Width and height from IHDR, which the PNG spec puts first; reads nothing else. */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  if (bytes.length < SIGNATURE.length || SIGNATURE.some((b, i) => bytes[i] !== b))
+    throw new Error('not a PNG file (bad signature)');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const at = SIGNATURE.length;
+  if (bytes.length < at + 8 + 13 || new TextDecoder().decode(bytes.subarray(at + 4, at + 8)) !== 'IHDR')
+    throw new Error('PNG does not start with an IHDR chunk');
+  return { width: view.getUint32(at + 8), height: view.getUint32(at + 12) };
+}
+
 /** Decodes an 8-bit grayscale PNG; throws an Error saying what is wrong with any other file. */
-export function decodePng(bytes: Uint8Array): GrayImage {
+export function decodePng(bytes: Uint8Array, maxPixels = MAX_PNG_PIXELS): GrayImage {
   if (bytes.length < SIGNATURE.length || SIGNATURE.some((b, i) => bytes[i] !== b))
     throw new Error('not a PNG file (bad signature)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -107,6 +125,8 @@ export function decodePng(bytes: Uint8Array): GrayImage {
         throw new Error(
           `PNG must be 8-bit grayscale, not interlaced (bit depth ${depth}, color type ${color}, interlace ${interlace})`,
         );
+      if (width * height > maxPixels)
+        throw new Error(`PNG is ${width}x${height} pixels (IHDR), more than the ${maxPixels} pixels an image may have here`);
     } else if (type === 'IDAT') {
       idat.push(data);
     } else if (type === 'IEND') {
@@ -115,13 +135,18 @@ export function decodePng(bytes: Uint8Array): GrayImage {
     offset += 12 + length;
   }
   if (width === 0 || height === 0) throw new Error('PNG has no IHDR chunk');
+  const stride = width + 1;
   let raw: Uint8Array;
   try {
-    raw = inflateSync(Buffer.concat(idat));
+    // One byte more than IHDR implies, so image data that runs on is seen without inflating the rest.
+    raw = inflateSync(Buffer.concat(idat), { maxOutputLength: height * stride + 1 });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw new Error(`PNG image data inflates to more than the ${height * stride} bytes its IHDR implies (${width}x${height})`, {
+        cause: e,
+      });
     throw new Error(`PNG image data cannot be inflated: ${(e as Error).message}`, { cause: e });
   }
-  const stride = width + 1;
   if (raw.length !== height * stride) throw new Error(`PNG image data has ${raw.length} bytes, expected ${height * stride}`);
   const pixels = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {

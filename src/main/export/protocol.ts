@@ -1,4 +1,8 @@
-// What the main thread asks the export worker to do.
-import type { ExportInput } from './write-export.ts';
+// What main asks the export worker to do, and what each job answers.
+import type { ImportPayload } from './read-export.ts';
+import type { ExportInput, ExportResult } from './write-export.ts';
 
-export type ExportJob = { op: 'export'; input: ExportInput } | { op: 'import'; dir: string };
+export type ExportProtocol = {
+  export: { request: { input: ExportInput }; reply: ExportResult };
+  import: { request: { dir: string }; reply: ImportPayload };
+};

@@ -3,8 +3,8 @@
 // its config builds (topology, weight names and shapes, a real load by plain tfjs), the CSVs and
 // the PNGs. The first problem is reported as 'bad-data' naming the file. Runs in the export worker.
 
-import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, join, normalize, sep } from 'node:path';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import type { EpochMetric, ImageGrid, ImageKind, StepMetric } from '../../shared/training.ts';
 import { encodeWeights } from '../engine/weights.ts';
@@ -19,7 +19,7 @@ import {
   type ModelJsonFile,
   type ModelPart,
 } from './models.ts';
-import { decodePng } from './png.ts';
+import { decodePng, pngSize } from './png.ts';
 
 /** A checked export, ready to be stored in one transaction by the main thread. */
 export interface ImportPayload {
@@ -56,6 +56,9 @@ function firstDifference(a: unknown, b: unknown, path: string): string | null {
   return null;
 }
 
+/** The app writes a manifest of a few KB; this leaves room for long notes and hand edits. */
+const MAX_MANIFEST_BYTES = 1 << 20;
+
 /** The paths a manifest may name: inside the folder, no way out of it. */
 function safeRelative(path: string): boolean {
   if (path === '' || isAbsolute(path) || path.includes('\\') || path.includes('\0')) return false;
@@ -63,17 +66,48 @@ function safeRelative(path: string): boolean {
   return n === path.split('/').join(sep) && !n.split(sep).includes('..');
 }
 
+/**
+ * Reads one file of the export, refusing what would read outside it or more than it should: a
+ * symbolic link that leads out of the folder (to /dev/zero, a FIFO, someone's key file), anything
+ * but a regular file, and a file larger than `problems.larger` allows (checked before reading).
+ */
+async function readInside(
+  root: string,
+  path: string,
+  problems: { missing: string; larger: (size: number) => string | null },
+): Promise<Buffer> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    throw badData(path, problems.missing);
+  }
+  const rel = relative(root, real);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+    throw badData(
+      path,
+      `is a symbolic link (or inside one) that leads out of the export folder, to ${real}; copy the file in instead`,
+    );
+  const info = await stat(real);
+  if (!info.isFile()) throw badData(path, 'is not a regular file');
+  const tooLarge = problems.larger(info.size);
+  if (tooLarge !== null) throw badData(path, tooLarge);
+  return readFile(real);
+}
+
 export async function readExport(dir: string): Promise<ImportPayload> {
   const info = await stat(dir).catch(() => null);
   if (!info?.isDirectory()) throw badData(dir, 'not a folder (an export folder holds manifest.json)');
+  const root = await realpath(dir);
   const at = (file: string) => join(dir, file);
 
-  let manifestText: string;
-  try {
-    manifestText = await readFile(at(MANIFEST_FILE), 'utf8');
-  } catch {
-    throw badData(at(MANIFEST_FILE), 'missing: this is not an export folder, or it was only partly copied');
-  }
+  const manifestText = (
+    await readInside(root, at(MANIFEST_FILE), {
+      missing: 'missing: this is not an export folder, or it was only partly copied',
+      larger: (size) =>
+        size > MAX_MANIFEST_BYTES ? `has ${size} bytes, more than the ${MAX_MANIFEST_BYTES} a manifest may have` : null,
+    })
+  ).toString('utf8');
   let parsed: unknown;
   try {
     parsed = JSON.parse(manifestText);
@@ -87,12 +121,12 @@ export async function readExport(dir: string): Promise<ImportPayload> {
   const contents = new Map<string, Uint8Array>();
   for (const f of manifest.files) {
     if (!safeRelative(f.path)) throw badData(at(MANIFEST_FILE), `lists "${f.path}", which is not a path inside the folder`);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(at(f.path));
-    } catch {
-      throw badData(at(f.path), 'missing (listed in manifest.json)');
-    }
+    // Sized before it is read: a file larger than listed is refused without reading it.
+    const bytes = await readInside(root, at(f.path), {
+      missing: 'missing (listed in manifest.json)',
+      larger: (size) =>
+        size > f.bytes ? `has ${size} bytes, manifest.json says ${f.bytes} (changed, or not the listed file)` : null,
+    });
     if (bytes.length !== f.bytes)
       throw badData(at(f.path), `has ${bytes.length} bytes, manifest.json says ${f.bytes} (truncated or changed)`);
     if (sha256(bytes) !== f.sha256)
@@ -126,18 +160,19 @@ export async function readExport(dir: string): Promise<ImportPayload> {
   for (const image of manifest.images) {
     const bytes = contents.get(image.path);
     if (!bytes) throw badData(at(MANIFEST_FILE), `images lists ${image.path}, but files does not`);
+    const { rows, cols, height, width } = image;
     let png;
     try {
+      // The size from IHDR first: a PNG that is not the listed grid is refused before it is inflated.
+      const size = pngSize(bytes);
+      if (size.width !== cols * width || size.height !== rows * height)
+        throw new Error(
+          `is ${size.width}x${size.height} pixels, manifest.json describes ${rows}x${cols} images of ${height}x${width}`,
+        );
       png = decodePng(bytes);
     } catch (e) {
       throw badData(at(image.path), (e as Error).message);
     }
-    const { rows, cols, height, width } = image;
-    if (png.width !== cols * width || png.height !== rows * height)
-      throw badData(
-        at(image.path),
-        `is ${png.width}x${png.height} pixels, manifest.json describes ${rows}x${cols} images of ${height}x${width}`,
-      );
     // The latent grid is derived from the decoder and can be made again; the store keeps logged grids only.
     if (image.kind === 'latent-grid') continue;
     images.push({
@@ -191,11 +226,20 @@ async function checkModel(
   const needed = specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (weights.length !== needed)
     throw badData(weightsPath, `has ${weights.length} bytes, the weights in model.json need ${needed}`);
+  const named = weightsFromFile(file, weights);
+  for (const w of named) {
+    const i = w.values.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0)
+      throw badData(
+        weightsPath,
+        `weight ${w.name} [${i}] is ${w.values[i]}: a model with NaN or infinite weights cannot be imported (the run diverged, or the file is damaged)`,
+      );
+  }
   try {
     // What a user of the export would do: if plain tfjs cannot load it, it is not a good export.
     (await loadPlainModel(file, weights)).dispose();
   } catch (e) {
     throw badData(jsonPath, `TensorFlow.js cannot load it: ${(e as Error).message}`);
   }
-  return encodeWeights(weightsFromFile(file, weights));
+  return encodeWeights(named);
 }

@@ -5,15 +5,13 @@
 import type { Worker } from 'node:worker_threads';
 import type { DecodedImages, LatentEncoding } from '../../shared/contract.ts';
 import { AppFailure, type AppError } from '../../shared/result.ts';
-import type { ImageGrid, RunRecord } from '../../shared/training.ts';
+import type { RunRecord } from '../../shared/training.ts';
 import type { CheckpointMeta, Store } from '../store/index.ts';
-import { spawnWorker } from '../worker-threads.ts';
-import type { LatentReply, LatentRequest, ModelRef } from './protocol.ts';
+import { spawnWorker, type JobFor, type JobOf, type ReplyOf } from '../worker-threads.ts';
+import type { LatentOp, LatentProtocol, LatentReply, LatentRequest, ModelRef } from './protocol.ts';
 
-/** Omit applied to each member of a union (a plain Omit would merge them into one shape). */
-type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 /** A request before main numbers it and names its model. */
-type RequestBody = OmitEach<LatentRequest, 'id' | 'model'>;
+type RequestBody = JobOf<LatentProtocol>;
 
 interface Pending {
   body: RequestBody;
@@ -44,12 +42,12 @@ export class LatentService {
     const checkpoint = this.checkpoint(run, step);
     const flat = new Float32Array(points.length * latentDim);
     points.forEach((z, i) => flat.set(z, i * latentDim));
-    const value = (await this.request(run, checkpoint, {
+    const value = await this.request(run, checkpoint, {
       op: 'decode',
       latentDim,
       points: flat,
       cols: Math.min(cols ?? points.length, points.length),
-    })) as { grid: ImageGrid; decodeMs: number };
+    });
     return { runId: run.id, step: checkpoint.step, epoch: checkpoint.epoch, grid: value.grid, decodeMs: value.decodeMs };
   }
 
@@ -66,7 +64,7 @@ export class LatentService {
     if (h !== sh || w !== sw)
       throw invalid(`run ${source.id} has ${sh}x${sw} images, but run ${run.id}'s encoder takes ${h}x${w}`, 'sourceRunId');
     const checkpoint = this.checkpoint(run, step);
-    const value = (await this.request(run, checkpoint, {
+    const value = await this.request(run, checkpoint, {
       op: 'encode',
       count,
       includeImages,
@@ -76,14 +74,7 @@ export class LatentService {
         fingerprint: source.datasetFingerprint,
         label: `run ${source.id}`,
       },
-    })) as {
-      split: 'held-out' | 'train';
-      count: number;
-      means: Float32Array;
-      klPerDim: number[];
-      labels: number[] | null;
-      images: ImageGrid | null;
-    };
+    });
     return {
       runId: run.id,
       step: checkpoint.step,
@@ -126,9 +117,22 @@ export class LatentService {
     return found;
   }
 
-  private request(run: RunRecord, checkpoint: CheckpointMeta, body: RequestBody): Promise<unknown> {
+  private request<K extends LatentOp>(
+    run: RunRecord,
+    checkpoint: CheckpointMeta,
+    body: JobFor<LatentProtocol, K>,
+  ): Promise<ReplyOf<LatentProtocol, K>> {
     const model: ModelRef = { key: `${run.id}:${checkpoint.id}`, config: run.config };
-    return new Promise((done, fail) => this.send({ body, model, checkpointId: checkpoint.id, done, fail }));
+    return new Promise((done, fail) =>
+      this.send({
+        body: body as RequestBody,
+        model,
+        checkpointId: checkpoint.id,
+        // The worker answers request K with ReplyOf<K> (its handlers are typed by the same map).
+        done: (value) => done(value as ReplyOf<LatentProtocol, K>),
+        fail,
+      }),
+    );
   }
 
   private send(p: Pending): void {
@@ -138,7 +142,8 @@ export class LatentService {
     // Referenced only while it owes an answer: idle, it must not keep a CLI or test process alive.
     worker.ref();
     // The points buffer is copied, not transferred: a retry after `missing` sends it again.
-    worker.postMessage({ ...p.body, id, model: p.model });
+    const request: LatentRequest = { ...p.body, id, model: p.model };
+    worker.postMessage(request);
   }
 
   private onReply(reply: LatentReply): void {

@@ -9,7 +9,8 @@ import { imageGrid } from '../engine/grid.ts';
 import { ImageSourceCache } from './image-source.ts';
 import { ModelCache, type LoadedModel } from './model-cache.ts';
 import { decodePoints, encodeImages } from './ops.ts';
-import type { LatentReply, LatentRequest } from './protocol.ts';
+import { dispatchJob, type Handlers, type JobFor } from '../worker-threads.ts';
+import type { LatentProtocol, LatentReply, LatentRequest } from './protocol.ts';
 
 // Compare shows up to six runs, the explorer one at a time: six models plus the explorer's.
 const MODELS_KEPT = 8;
@@ -24,22 +25,27 @@ async function handle(request: LatentRequest): Promise<LatentReply> {
   await ready;
   const model = models.get(request.model);
   if (!model) return { id: request.id, missing: true };
-  if (request.op === 'decode') {
-    const started = performance.now();
-    const grid = decodePoints(model, request.points, request.latentDim, request.cols);
-    return { id: request.id, ok: true, value: { grid, decodeMs: performance.now() - started } };
-  }
-  // An encode spans awaits (the data load, the yields between batches): keep its model loaded.
-  model.busy += 1;
-  try {
-    return { id: request.id, ok: true, value: await encode(model, request) };
-  } finally {
-    model.busy -= 1;
-    models.evict();
-  }
+  const handlers: Handlers<LatentProtocol> = {
+    decode: (job) => {
+      const started = performance.now();
+      const grid = decodePoints(model, job.points, job.latentDim, job.cols);
+      return { grid, decodeMs: performance.now() - started };
+    },
+    encode: async (job) => {
+      // An encode spans awaits (the data load, the yields between batches): keep its model loaded.
+      model.busy += 1;
+      try {
+        return await encode(model, job);
+      } finally {
+        model.busy -= 1;
+        models.evict();
+      }
+    },
+  };
+  return { id: request.id, ok: true, value: await dispatchJob(handlers, request) };
 }
 
-async function encode(model: LoadedModel, request: Extract<LatentRequest, { op: 'encode' }>) {
+async function encode(model: LoadedModel, request: JobFor<LatentProtocol, 'encode'>): Promise<LatentProtocol['encode']['reply']> {
   const { images, split } = await sources.images(request.source);
   const count = Math.min(request.count, images.count);
   const encoded = await encodeImages(model, images, count);

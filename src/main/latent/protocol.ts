@@ -5,6 +5,8 @@
 
 import type { DataConfig, ExperimentConfig } from '../../shared/config.ts';
 import type { AppError } from '../../shared/result.ts';
+import type { ImageGrid } from '../../shared/training.ts';
+import type { JobOf, ReplyOf } from '../worker-threads.ts';
 
 export interface ModelRef {
   /** `${runId}:${checkpointId}`: a checkpoint rewritten after a resume gets a new id, so a new key. */
@@ -24,9 +26,30 @@ export interface ImageSource {
   label: string;
 }
 
-export type LatentRequest =
-  | { id: number; op: 'decode'; model: ModelRef; latentDim: number; points: Float32Array; cols: number }
-  | { id: number; op: 'encode'; model: ModelRef; source: ImageSource; count: number; includeImages: boolean };
+/** Each operation's request (besides its id and model) and the value it answers. */
+export type LatentProtocol = {
+  decode: {
+    request: { latentDim: number; points: Float32Array; cols: number };
+    reply: { grid: ImageGrid; decodeMs: number };
+  };
+  encode: {
+    request: { source: ImageSource; count: number; includeImages: boolean };
+    reply: {
+      split: 'held-out' | 'train';
+      count: number;
+      means: Float32Array;
+      klPerDim: number[];
+      labels: number[] | null;
+      images: ImageGrid | null;
+    };
+  };
+};
+export type LatentOp = keyof LatentProtocol;
 
-export type LatentReply =
-  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: AppError } | { id: number; missing: true };
+/** A request as main numbers it and names its model. */
+export type LatentRequest = JobOf<LatentProtocol> & { id: number; model: ModelRef };
+
+export type LatentReply<K extends LatentOp = LatentOp> =
+  | { id: number; ok: true; value: ReplyOf<LatentProtocol, K> }
+  | { id: number; ok: false; error: AppError }
+  | { id: number; missing: true };

@@ -13,6 +13,7 @@ import type { ImageKind, RunRecord, RunStatus, TrainingEvent } from '../../share
 import { LIVE_STATUSES } from '../../shared/training.ts';
 import { createChangeWatcher, type ChangeKind, type ChangeWatcher } from '../store/change-log.ts';
 import { createOwnerSweeper, type OwnerSweepOptions, type OwnerSweeper } from '../store/liveness.ts';
+import type { Logger } from '../log/logger.ts';
 import type { Store } from '../store/index.ts';
 
 export interface FollowUpdate {
@@ -35,6 +36,8 @@ export interface RunFollowerOptions extends OwnerSweepOptions {
   sweepMs?: number;
   /** At most this many steps per run are read in one tick; the rest follow in the next ones. */
   maxStepsPerTick?: number;
+  /** Where a failed read goes (default: stderr). */
+  log?: Logger;
 }
 
 type Listener = (update: FollowUpdate) => void;
@@ -141,7 +144,11 @@ export class RunFollower {
     } catch (e) {
       // A failed read (a locked or damaged file) must not take the process down from a timer; it is
       // tried again on the next tick, and said once rather than four times a second.
-      if (!this.failing) console.error(`Following ${this.store.file} failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (!this.failing) {
+        const message = `Following ${this.store.file} failed`;
+        if (this.options.log) this.options.log.warn(message, e);
+        else console.error(`${message}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       this.failing = true;
     }
   }

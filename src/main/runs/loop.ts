@@ -94,7 +94,8 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
       await saveCheckpoint();
       setStatus('paused');
       io.waitWhilePaused();
-      setStatus('running');
+      // Stopped while paused: the run goes from paused to interrupted, never through running.
+      if (io.control() !== CONTROL_STOP) setStatus('running');
       continue;
     }
     const epoch = pos.epoch;

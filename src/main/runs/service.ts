@@ -2,56 +2,73 @@
 // the only writer of a run's training output to the store. Clients (IPC, WebSocket, CLI) subscribe
 // to the same TrainingEvents the store receives.
 //
-// A run record is created only once its worker has loaded the data: a malformed file fails
-// `start` with the loader's message and leaves the database untouched.
+// Its promises, in the order a run meets them:
+// - A new run's record is created only once its data has loaded (or, for a run that must queue, once
+//   its data file has been checked): a malformed file fails `start` with the loader's message and
+//   leaves the database untouched.
+// - A queued run holds no worker and no data; both are loaded when a slot frees up. The queue is bounded.
+// - Resuming first claims the run in one transaction (runs.claimForResume), and only then truncates
+//   what the checkpoint will replay: of two resumes, in one process or two, one trains and the other
+//   is refused before it has changed anything.
+// - A failure of the store while a run trains (disk full, locked, read-only, the run deleted elsewhere)
+//   ends that run as failed, naming the database file; never the process, never the other runs.
+// - Every worker is terminated once its run ends, however it ends (see launch.ts for the way in).
 
 import type { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
 import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 import { validateConfig } from '../../shared/validate.ts';
-import type { CheckpointBlobs, TrainerPosition } from '../engine/trainer.ts';
-import type { MetricWriter, Store } from '../store/index.ts';
-import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type DataReady, type WorkerInput, type WorkerMessage } from './protocol.ts';
-import { spawnWorker } from '../worker-threads.ts';
+import { stderrLogger, type Logger } from '../log/logger.ts';
+import type { FinishedStatus, Store } from '../store/index.ts';
+import { FinalStatuses } from './final-status.ts';
+import { launchWorker, type LaunchedWorker } from './launch.ts';
+import { RunOutput } from './output.ts';
+import { ownedRun, type OwnedRun, type Outcome } from './owned-run.ts';
+import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type WorkerMessage } from './protocol.ts';
+import { QueueDataCheck } from './queue-check.ts';
+import { resumeBlobs, truncateAfterCheckpoint } from './resume-point.ts';
+import { namingDatabase } from './store-failure.ts';
 
 export interface RunServiceOptions {
   /** Runs training at once; more wait as `queued`. Each uses one core. */
   maxConcurrent?: number;
+  /** Runs that may wait in the queue; starting or resuming one more is refused. */
+  maxQueued?: number;
   /** Identifies this process as the runs' owner, for crash recovery. */
   ownerPid?: number;
+  /** Where faults that end no caller's request go (a run's final status that could not be saved). */
+  log?: Logger;
 }
+
+export const DEFAULT_MAX_QUEUED = 100;
 
 type Listener = (event: TrainingEvent) => void;
 
-interface LiveRun {
-  runId: number;
-  worker: Worker;
-  control: Int32Array;
-  ready: DataReady;
-  writer: MetricWriter | null;
-  begun: boolean;
-  finished: boolean;
-  lastHeartbeat: number;
-  done: Promise<RunRecord>;
-  resolveDone: (run: RunRecord) => void;
-}
-
-const HEARTBEAT_MS = 5000;
-
 export class RunService {
-  private readonly live = new Map<number, LiveRun>();
-  private readonly queue: LiveRun[] = [];
+  private readonly owned = new Map<number, OwnedRun>();
+  private readonly queue: OwnedRun[] = [];
   private readonly listeners = new Set<Listener>();
+  /** New runs whose worker is loading data before they have a record (and so an id). */
+  private readonly loadingNew = new Set<Worker>();
+  private reservedSlots = 0;
+  private readonly finals: FinalStatuses;
+  private readonly queueCheck = new QueueDataCheck();
+  private closing = false;
   private readonly maxConcurrent: number;
+  private readonly maxQueued: number;
   private readonly ownerPid: number;
+  private readonly log: Logger;
 
   constructor(
     private readonly store: Store,
     options: RunServiceOptions = {},
   ) {
     this.maxConcurrent = options.maxConcurrent ?? 2;
+    this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.ownerPid = options.ownerPid ?? process.pid;
+    this.log = options.log ?? stderrLogger;
+    this.finals = new FinalStatuses(store, this.ownerPid, this.log);
   }
 
   subscribe(listener: Listener): () => void {
@@ -61,24 +78,31 @@ export class RunService {
 
   /** Ids of runs this service is training or has queued. */
   activeRunIds(): number[] {
-    return [...this.live.keys()];
+    return [...this.owned.keys()];
   }
 
-  /** Validates the config, loads its data in a new worker, then records and queues the run. */
+  /** Validates the config, then trains the run at once (its data loaded first) or records it as queued. */
   async start(input: unknown): Promise<RunRecord> {
     const checked = validateConfig(input);
     if (!checked.ok) throw new AppFailure(checked.error);
     const config = checked.value;
-    const { worker, control, ready } = await this.launchWorker(config, null, null);
+    this.refuseWhileClosing();
+    if (this.freeSlots() > 0) return this.startNow(config);
+    this.refuseWhenQueueFull();
+    const data = await this.queueCheck.check(config.data);
+    this.refuseWhileClosing();
+    this.refuseWhenQueueFull();
     const record = this.store.runs.create({
       config,
-      datasetName: ready.datasetName,
-      datasetFingerprint: ready.datasetFingerprint,
+      datasetName: data.name,
+      datasetFingerprint: data.fingerprint,
       status: 'queued',
       ownerPid: this.ownerPid,
     });
-    this.adopt(record.id, worker, control, ready);
-    return this.store.runs.get(record.id)!;
+    const run = this.own(record, { fromCheckpoint: false, setupFailure: 'failed' });
+    this.queue.push(run);
+    this.pump();
+    return this.current(run);
   }
 
   /**
@@ -87,69 +111,95 @@ export class RunService {
    * dropped, since the resumed run replays them.
    */
   async resume(runId: number): Promise<RunRecord> {
-    const live = this.live.get(runId);
-    if (live) {
-      Atomics.store(live.control, 0, CONTROL_RUN);
-      Atomics.notify(live.control, 0);
-      return this.store.runs.get(runId)!;
+    const mine = this.owned.get(runId);
+    if (mine) {
+      // Only a pause is undone: a stop already asked for must not turn back into training.
+      if (mine.control && Atomics.compareExchange(mine.control, 0, CONTROL_PAUSE, CONTROL_RUN) === CONTROL_PAUSE)
+        Atomics.notify(mine.control, 0);
+      return this.current(mine);
     }
-    const run = this.requireRun(runId);
-    if (run.status !== 'interrupted' && run.status !== 'failed') {
-      throw new AppFailure({
-        code: 'conflict',
-        message: `Run ${runId} is ${run.status}; only interrupted or failed runs can be resumed.`,
-      });
+    this.refuseWhileClosing();
+    const startNow = this.freeSlots() > 0;
+    if (!startNow) this.refuseWhenQueueFull();
+    // Nothing before this line may change the run: the claim decides whether it is ours to change.
+    const previous = this.store.runs.claimForResume(runId, this.ownerPid);
+    let run: OwnedRun;
+    try {
+      const record = this.store.runs.get(runId);
+      if (!record) throw new AppFailure({ code: 'not-found', message: `Run ${runId} does not exist.` });
+      run = this.own(record, { fromCheckpoint: true, setupFailure: previous.status });
+    } catch (e) {
+      this.finals.putBack(runId, previous);
+      throw e;
     }
-    const checkpoint = this.store.checkpoints.latest(runId);
-    const blobs: CheckpointBlobs | null = checkpoint && {
-      encoder: checkpoint.encoder,
-      decoder: checkpoint.decoder,
-      optimizer: checkpoint.optimizer ?? new Uint8Array(0),
-      position: checkpoint.state as unknown as TrainerPosition,
-    };
-    const { worker, control, ready } = await this.launchWorker(run.config, blobs, run.datasetFingerprint || null);
-    const fromStep = blobs?.position.step ?? 0;
-    this.store.metrics.truncateAfter(runId, fromStep);
-    this.store.checkpoints.removeAfter(runId, fromStep);
-    this.store.images.removeAfter(runId, fromStep > 0 ? fromStep : -1); // from step 0 its previews are logged again
-    this.store.runs.setStatus(runId, 'queued', '');
-    this.adopt(runId, worker, control, ready);
-    return this.store.runs.get(runId)!;
+    try {
+      truncateAfterCheckpoint(this.store, runId);
+    } catch (e) {
+      this.finish(run, previous.status, e);
+      throw e;
+    }
+    if (startNow) await this.launch(run);
+    else {
+      this.queue.push(run);
+      this.pump();
+    }
+    return this.current(run);
   }
 
   pause(runId: number): void {
-    const live = this.requireLive(runId);
-    if (!live.begun)
+    const run = this.requireOwned(runId);
+    if (!run.control)
       throw new AppFailure({ code: 'conflict', message: `Run ${runId} is queued and has not started; stop it instead.` });
-    Atomics.store(live.control, 0, CONTROL_PAUSE);
+    // A run already asked to stop stays stopping.
+    Atomics.compareExchange(run.control, 0, CONTROL_RUN, CONTROL_PAUSE);
   }
 
   /** Stops a run after checkpointing it, so it can be resumed; a queued run simply leaves the queue. */
   stop(runId: number): void {
-    const live = this.requireLive(runId);
-    if (!live.begun) {
-      this.queue.splice(this.queue.indexOf(live), 1);
-      void live.worker.terminate();
-      this.finish(live, 'interrupted', 'Stopped before it started.');
+    const run = this.requireOwned(runId);
+    if (run.control) {
+      Atomics.store(run.control, 0, CONTROL_STOP);
+      Atomics.notify(run.control, 0);
       return;
     }
-    Atomics.store(live.control, 0, CONTROL_STOP);
-    Atomics.notify(live.control, 0);
+    this.finish(run, { status: 'interrupted', message: 'Stopped before it started.' });
   }
 
   /** Resolves with the run's record once it has finished (at once if it is not live). */
   waitFor(runId: number): Promise<RunRecord> {
-    const live = this.live.get(runId);
-    return live ? live.done : Promise.resolve(this.requireRun(runId));
+    const run = this.owned.get(runId);
+    return run ? run.done : Promise.resolve(this.requireRun(runId));
   }
 
   /** Stops every run (each checkpoints first) and waits for them to finish. */
   async shutdown(): Promise<void> {
-    const waits = [...this.live.values()].map((live) => {
-      this.stop(live.runId);
-      return live.done;
+    this.closing = true;
+    for (const worker of this.loadingNew) void worker.terminate();
+    const waits = [...this.owned.values()].map((run) => {
+      this.stop(run.runId);
+      return run.done;
     });
     await Promise.all(waits);
+    this.finals.retryAndReport();
+  }
+
+  private refuseWhileClosing(): void {
+    if (this.closing) throw new AppFailure({ code: 'conflict', message: 'The workbench is shutting down; no run can start.' });
+  }
+
+  private refuseWhenQueueFull(): void {
+    if (this.queue.length >= this.maxQueued) {
+      throw new AppFailure({
+        code: 'conflict',
+        message: `${this.queue.length} runs are already waiting for a free slot, the most the queue holds; stop one or wait for a run to finish.`,
+      });
+    }
+  }
+
+  private freeSlots(): number {
+    let busy = this.reservedSlots;
+    for (const run of this.owned.values()) if (run.phase !== 'queued') busy++;
+    return this.maxConcurrent - busy;
   }
 
   private requireRun(runId: number): RunRecord {
@@ -158,171 +208,188 @@ export class RunService {
     return run;
   }
 
-  private requireLive(runId: number): LiveRun {
-    const live = this.live.get(runId);
-    if (live) return live;
-    const run = this.requireRun(runId);
-    throw new AppFailure({ code: 'conflict', message: `Run ${runId} is not training in this process (it is ${run.status}).` });
+  private requireOwned(runId: number): OwnedRun {
+    const run = this.owned.get(runId);
+    if (run) return run;
+    const record = this.requireRun(runId);
+    throw new AppFailure({ code: 'conflict', message: `Run ${runId} is not training in this process (it is ${record.status}).` });
   }
 
-  /** Spawns a worker and waits until it has loaded the data (or failed to). */
-  private launchWorker(config: ExperimentConfig, resume: CheckpointBlobs | null, expectFingerprint: string | null) {
-    const controlBuffer = new SharedArrayBuffer(4);
-    const input: WorkerInput = { config, control: controlBuffer, resume, expectFingerprint };
-    const worker = spawnWorker(import.meta.url, 'worker', input);
-    return new Promise<{ worker: Worker; control: Int32Array; ready: DataReady }>((resolve, reject) => {
-      const fail = (message: string) => {
-        cleanup();
-        void worker.terminate();
-        reject(new AppFailure({ code: 'internal', message }));
-      };
-      const onMessage = (m: WorkerMessage) => {
-        if (m.type === 'data-ready') {
-          cleanup();
-          resolve({ worker, control: new Int32Array(controlBuffer), ready: m });
-        } else if (m.type === 'setup-failed') {
-          cleanup();
-          void worker.terminate();
-          reject(new AppFailure(m.error));
-        }
-      };
-      const onError = (e: Error) => fail(`The training worker failed while starting: ${e.message}`);
-      const onExit = (code: number) => fail(`The training worker exited (code ${code}) while starting.`);
-      const cleanup = () => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-    });
+  /** The run as the store has it now, or as last read when the store cannot answer. */
+  private current(run: OwnedRun): RunRecord {
+    try {
+      return this.store.runs.get(run.runId) ?? run.record;
+    } catch {
+      return run.record;
+    }
   }
 
-  private adopt(runId: number, worker: Worker, control: Int32Array, ready: DataReady): void {
-    let resolveDone!: (run: RunRecord) => void;
-    const done = new Promise<RunRecord>((r) => (resolveDone = r));
-    const live: LiveRun = {
-      runId,
-      worker,
-      control,
-      ready,
-      writer: null,
-      begun: false,
-      finished: false,
-      lastHeartbeat: 0,
-      done,
-      resolveDone,
+  private own(record: RunRecord, how: { fromCheckpoint: boolean; setupFailure: FinishedStatus }): OwnedRun {
+    const run = ownedRun(record, how);
+    this.owned.set(run.runId, run);
+    return run;
+  }
+
+  /** A new run with a free slot: load its data, then record it and let it train at once. */
+  private async startNow(config: ExperimentConfig): Promise<RunRecord> {
+    this.reservedSlots++;
+    let worker: Worker | null = null;
+    let reserved = true;
+    const release = () => {
+      if (!reserved) return;
+      reserved = false;
+      this.reservedSlots--;
     };
-    this.live.set(runId, live);
-    this.queue.push(live);
-    worker.on('message', (m: WorkerMessage) => this.onMessage(live, m));
-    worker.on('error', (e) => this.finish(live, 'failed', `The training worker crashed: ${e.message}`));
-    worker.on('exit', (code) => {
-      if (!live.finished) this.finish(live, 'failed', `The training worker exited unexpectedly (code ${code}).`);
-    });
-    this.pump();
+    try {
+      const launched = await launchWorker({
+        config,
+        resume: null,
+        expectFingerprint: null,
+        onSpawn: (w) => {
+          worker = w;
+          this.loadingNew.add(w);
+        },
+      });
+      this.refuseWhileClosing();
+      const record = this.store.runs.create({
+        config,
+        datasetName: launched.ready.datasetName,
+        datasetFingerprint: launched.ready.datasetFingerprint,
+        status: 'queued',
+        ownerPid: this.ownerPid,
+      });
+      const run = this.own(record, { fromCheckpoint: false, setupFailure: 'failed' });
+      run.phase = 'launching';
+      release();
+      this.begin(run, launched);
+      return this.current(run);
+    } catch (e) {
+      if (worker) void (worker as Worker).terminate();
+      throw e;
+    } finally {
+      if (worker) this.loadingNew.delete(worker);
+      release();
+      this.pump();
+    }
+  }
+
+  /** An owned run takes a slot: load its data (and checkpoint), then train. Rejects when it could not. */
+  private async launch(run: OwnedRun): Promise<void> {
+    run.phase = 'launching';
+    const stopped = () => new AppFailure({ code: 'conflict', message: `Run ${run.runId} was stopped before it started.` });
+    let launched: LaunchedWorker;
+    try {
+      launched = await launchWorker({
+        config: run.config,
+        resume: run.fromCheckpoint ? resumeBlobs(this.store, run.runId) : null,
+        expectFingerprint: run.expectFingerprint,
+        onSpawn: (w) => (run.worker = w),
+      });
+    } catch (e) {
+      // Stopping a loading run terminates its worker, which is why the launch failed.
+      if (run.finished) throw stopped();
+      this.finish(run, run.setupFailure, e);
+      throw e;
+    }
+    if (run.finished) {
+      void launched.worker.terminate();
+      throw stopped();
+    }
+    this.begin(run, launched);
+  }
+
+  /** Claims the slot in the store and lets the worker train; on failure the run ends and this throws. */
+  private begin(run: OwnedRun, { worker, control, ready }: LaunchedWorker): void {
+    run.worker = worker;
+    run.control = control;
+    run.phase = 'training';
+    worker.on('message', (m: WorkerMessage) => this.onMessage(run, m));
+    worker.on('error', (e) => this.finish(run, { status: 'failed', message: `The training worker crashed: ${e.message}` }));
+    worker.on('exit', (code) =>
+      this.finish(run, { status: 'failed', message: `The training worker exited unexpectedly (code ${code}).` }),
+    );
+    try {
+      run.record = this.store.runs.markStarted(run.runId, {
+        backend: ready.backend,
+        ownerPid: this.ownerPid,
+        totalSteps: ready.totalSteps,
+        datasetName: ready.datasetName,
+        datasetFingerprint: ready.datasetFingerprint,
+      });
+      run.output = new RunOutput(this.store, run.runId);
+      worker.postMessage({ type: 'begin', runId: run.runId });
+    } catch (e) {
+      this.finish(run, 'failed', e);
+      throw e;
+    }
   }
 
   private pump(): void {
-    const running = [...this.live.values()].filter((l) => l.begun).length;
-    for (let slots = this.maxConcurrent - running; slots > 0 && this.queue.length > 0; slots--) {
-      const live = this.queue.shift()!;
-      this.store.runs.markStarted(live.runId, {
-        backend: live.ready.backend,
-        ownerPid: this.ownerPid,
-        totalSteps: live.ready.totalSteps,
-      });
-      live.writer = this.store.metrics.writer(live.runId);
-      live.begun = true;
-      live.worker.postMessage({ type: 'begin', runId: live.runId });
+    if (this.closing) return;
+    this.finals.retry();
+    while (this.freeSlots() > 0 && this.queue.length > 0) {
+      // Its failure has already ended the run; nobody is waiting on this promise.
+      this.launch(this.queue.shift()!).catch(() => {});
     }
   }
 
-  private onMessage(live: LiveRun, m: WorkerMessage): void {
-    if (live.finished) return;
-    const { runId } = live;
-    switch (m.type) {
-      case 'event':
-        this.record(live, m.event);
-        for (const listener of this.listeners) listener(m.event);
-        return;
-      case 'checkpoint': {
-        const { position } = m.blobs;
-        // Steps logged before a checkpoint must be as durable as the checkpoint: a kill then loses
-        // only what came after it, and a resume replays exactly those steps.
-        live.writer?.flush();
-        this.store.checkpoints.save({
-          runId,
-          epoch: position.epoch,
-          step: position.step,
-          encoder: m.blobs.encoder,
-          decoder: m.blobs.decoder,
-          optimizer: m.blobs.optimizer,
-          state: position,
-          atEpochEnd: position.stepInEpoch === 0,
-        });
-        return;
+  private onMessage(run: OwnedRun, m: WorkerMessage): void {
+    if (run.finished) return;
+    try {
+      switch (m.type) {
+        case 'event':
+          run.output!.event(m.event);
+          this.emit(m.event);
+          return;
+        case 'checkpoint':
+          run.output!.checkpoint(m.blobs);
+          return;
+        case 'finished':
+          run.output!.final(m.final);
+          this.finish(run, { status: m.status, message: m.message });
+          return;
+        default:
+          return;
       }
-      case 'finished':
-        if (m.final.train)
-          this.store.runs.setFinal(runId, { train: m.final.train, heldOut: m.final.heldOut, imagesPerSec: m.final.imagesPerSec });
-        this.finish(live, m.status, m.message);
-        return;
-      default:
-        return;
+    } catch (e) {
+      const why = namingDatabase(e, this.store.file);
+      this.finish(run, { status: 'failed', message: `The run stopped because its output could not be saved: ${why}` });
     }
   }
 
-  private record(live: LiveRun, event: TrainingEvent): void {
-    const { runId } = live;
-    switch (event.type) {
-      case 'step': {
-        live.writer!.append({
-          step: event.step,
-          epoch: event.epoch,
-          loss: event.loss,
-          imagesPerSec: event.imagesPerSec,
-          wallMs: event.wallMs,
-        });
-        const now = Date.now();
-        if (now - live.lastHeartbeat > HEARTBEAT_MS) {
-          this.store.runs.heartbeat(runId);
-          live.lastHeartbeat = now;
-        }
-        return;
+  private emit(event: TrainingEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (e) {
+        this.log.error(`A listener of run ${event.runId}'s events failed`, e);
       }
-      case 'epoch':
-        live.writer!.appendEpoch(event.metric);
-        if (event.metric.train)
-          this.store.runs.setFinal(runId, {
-            train: event.metric.train,
-            heldOut: event.metric.heldOut,
-            imagesPerSec: event.metric.imagesPerSec,
-          });
-        return;
-      case 'image':
-        this.store.images.save(runId, { epoch: event.epoch, step: event.step, kind: event.kind, grid: event.grid });
-        return;
-      case 'status':
-        if (event.status === 'paused' || event.status === 'running')
-          this.store.runs.setStatus(runId, event.status, event.message);
-        return;
-      default:
-        return;
     }
   }
 
-  private finish(live: LiveRun, status: 'completed' | 'failed' | 'interrupted', message: string): void {
-    if (live.finished) return;
-    live.finished = true;
-    live.writer?.close();
-    const run = this.store.runs.markFinished(live.runId, status, message);
-    this.live.delete(live.runId);
-    const event: TrainingEvent = { type: 'status', runId: live.runId, status, message };
-    for (const listener of this.listeners) listener(event);
-    void live.worker.terminate();
-    live.resolveDone(run);
+  /**
+   * Ends a run whatever state the store is in: stops its worker, records the outcome when the store
+   * lets it (else remembers to retry), tells the listeners and resolves `done`. Never throws.
+   * With an error instead of an outcome message, the run ends with that error's account of the store.
+   */
+  private finish(run: OwnedRun, outcome: Outcome | FinishedStatus, error?: unknown): void {
+    if (run.finished) return;
+    run.finished = true;
+    let end: Outcome =
+      typeof outcome === 'string' ? { status: outcome, message: namingDatabase(error, this.store.file) } : outcome;
+    const queued = this.queue.indexOf(run);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    this.owned.delete(run.runId);
+    if (run.worker) void run.worker.terminate();
+    try {
+      run.output?.close();
+    } catch (e) {
+      // The last steps are lost: the run did not complete as it is stored.
+      if (end.status === 'completed') end = { status: 'failed', message: namingDatabase(e, this.store.file) };
+    }
+    const record = this.finals.record(run.record, end);
+    this.emit({ type: 'status', runId: run.runId, status: end.status, message: end.message });
+    run.resolveDone(record);
     this.pump();
   }
 }

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { AppFailure } from '../../shared/result.ts';
 import type { ProcessKind } from '../../shared/training.ts';
 import { createCheckpointsRepo, type CheckpointsRepo } from './checkpoints.ts';
-import { storeError } from './errors.ts';
+import { databaseFailure, namingFile, storeError } from './errors.ts';
 import { createImagesRepo, type ImagesRepo } from './images.ts';
 import { createMetricsRepo, type MetricsRepo } from './metrics.ts';
 import { migrate, type Db } from './migrate.ts';
@@ -75,18 +75,21 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Store {
     migrate(db, MIGRATIONS, file);
     const metrics = createMetricsRepo(db, now);
     const processes = createProcessRegistry(db, { pid: process.pid, now, isProcessAlive });
+    // Every repository (and every metric writer) names the file in its failures: see errors.ts.
     const store: Store = {
       db,
       file,
-      runs: createRunsRepo(db, { now, isProcessAlive }),
-      metrics,
-      checkpoints: createCheckpointsRepo(db, now),
-      images: createImagesRepo(db, now, opts.maxImagesPerKind),
+      runs: namingFile(createRunsRepo(db, { now, isProcessAlive }), file),
+      metrics: namingFile({ ...metrics, writer: (runId, options) => namingFile(metrics.writer(runId, options), file) }, file),
+      checkpoints: namingFile(createCheckpointsRepo(db, now), file),
+      images: namingFile(createImagesRepo(db, now, opts.maxImagesPerKind), file),
       processes,
       close() {
         if (!db.open) return;
         try {
           metrics.closeAll();
+        } catch (e) {
+          throw databaseFailure(e, file);
         } finally {
           try {
             if (opts.processKind !== undefined) processes.unregister();

@@ -31,6 +31,9 @@ export interface RunStart {
   backend: string;
   ownerPid: number;
   totalSteps: number;
+  /** What the worker loaded; a run queued without loading its data learns them only now. */
+  datasetName?: string;
+  datasetFingerprint?: string;
 }
 
 export interface RunEdit {
@@ -43,6 +46,12 @@ export interface RunFinal {
   train: LossParts;
   heldOut: LossParts | null;
   imagesPerSec: number;
+}
+
+/** What a run was before a process claimed it for resuming, so a failed launch can put it back. */
+export interface ResumeClaim {
+  status: FinishedStatus;
+  message: string;
 }
 
 /** Who is training a run; not part of RunRecord because only the run service and recovery care. */
@@ -62,6 +71,18 @@ export interface RunsRepo {
   /** Claims the run for `ownerPid`; refuses ('conflict') while another live process holds it. */
   markStarted(id: number, start: RunStart): RunRecord;
   markFinished(id: number, status: FinishedStatus, message: string): RunRecord;
+  /**
+   * markFinished, but only while `ownerPid` still owns the run: a process must never finish (or put
+   * back) a run that another process has claimed since. Returns false when it wrote nothing.
+   */
+  finishOwned(id: number, ownerPid: number, status: FinishedStatus, message: string): boolean;
+  /**
+   * Claims an interrupted or failed run (or a live one whose process is gone) for `ownerPid` to resume:
+   * queued, owned, its message cleared, all in one IMMEDIATE transaction, so of two processes (or two
+   * calls) resuming one run exactly one gets it; the other gets 'conflict'. Nothing about the run's
+   * output may be changed before this succeeds.
+   */
+  claimForResume(id: number, ownerPid: number): ResumeClaim;
   update(id: number, edit: RunEdit): RunRecord;
   /** Deletes the run with its metrics, checkpoints and images. */
   remove(id: number): void;
@@ -127,10 +148,18 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     setLiveStatus: db.prepare('UPDATE runs SET status = ?, status_message = ? WHERE id = ?'),
     start: db.prepare(`
       UPDATE runs SET status = 'running', status_message = '', backend = @backend, owner_pid = @ownerPid,
-        total_steps = @totalSteps, started_at = COALESCE(started_at, @now), finished_at = NULL, heartbeat_at = @now
+        total_steps = @totalSteps, started_at = COALESCE(started_at, @now), finished_at = NULL, heartbeat_at = @now,
+        dataset_name = COALESCE(@datasetName, dataset_name),
+        dataset_fingerprint = COALESCE(@datasetFingerprint, dataset_fingerprint)
       WHERE id = @id`),
     finish: db.prepare(`
       UPDATE runs SET status = ?, status_message = ?, finished_at = ?, owner_pid = NULL WHERE id = ?`),
+    finishOwned: db.prepare(`
+      UPDATE runs SET status = ?, status_message = ?, finished_at = ?, owner_pid = NULL WHERE id = ? AND owner_pid = ?`),
+    claim: db.prepare(`
+      UPDATE runs SET status = 'queued', status_message = '', owner_pid = @ownerPid, heartbeat_at = @now, finished_at = NULL
+      WHERE id = @id`),
+    message: db.prepare<[number], string>('SELECT status_message FROM runs WHERE id = ?').pluck(),
     // NULL leaves a column as it is, so one statement serves every combination of edited fields.
     edit: db.prepare(`
       UPDATE runs SET name = COALESCE(?, name), notes = COALESCE(?, notes), tags = COALESCE(?, tags) WHERE id = ?`),
@@ -182,8 +211,43 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
         message: `Run ${id} is already being trained by another process (pid ${holder}).`,
       });
     }
-    s.start.run({ id, backend: start.backend, ownerPid: start.ownerPid, totalSteps: start.totalSteps, now: deps.now() });
+    s.start.run({
+      id,
+      backend: start.backend,
+      ownerPid: start.ownerPid,
+      totalSteps: start.totalSteps,
+      datasetName: start.datasetName ?? null,
+      datasetFingerprint: start.datasetFingerprint ?? null,
+      now: deps.now(),
+    });
     return fetch(id);
+  });
+
+  const claimForResume = db.transaction((id: number, ownerPid: number): ResumeClaim => {
+    const current = s.owner.get(id);
+    if (current === undefined) throw notFound(`Run ${id}`);
+    const holder = current.owner_pid;
+    if (LIVE_STATUSES.includes(current.status)) {
+      if (holder === ownerPid) {
+        throw new AppFailure({ code: 'conflict', message: `Run ${id} is already ${current.status} in this process.` });
+      }
+      if (holder === null ? current.status === 'queued' : deps.isProcessAlive(holder)) {
+        const by = holder === null ? 'waiting for a process to pick it up' : `owned by another process (pid ${holder})`;
+        throw new AppFailure({ code: 'conflict', message: `Run ${id} is already ${current.status}, ${by}.` });
+      }
+    } else if (current.status === 'completed') {
+      throw new AppFailure({
+        code: 'conflict',
+        message: `Run ${id} is completed; only interrupted or failed runs can be resumed.`,
+      });
+    }
+    // A live status whose owner is gone is an orphan recovery has not marked yet: it resumes as interrupted.
+    const previous: ResumeClaim = {
+      status: current.status === 'failed' ? 'failed' : 'interrupted',
+      message: s.message.get(id) ?? '',
+    };
+    s.claim.run({ id, ownerPid, now: deps.now() });
+    return previous;
   });
 
   // IMMEDIATE, for the same reason as markStarted: a process must not claim a run between our check of
@@ -269,6 +333,17 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     },
 
     markFinished,
+
+    finishOwned(id, ownerPid, status, message) {
+      if (!FINISHED_STATUSES.includes(status)) {
+        throw invalidArgument(`"${status}" is not a finished status; expected ${FINISHED_STATUSES.join(', ')}.`, 'status');
+      }
+      return s.finishOwned.run(status, message, deps.now(), id, ownerPid).changes > 0;
+    },
+
+    claimForResume(id, ownerPid) {
+      return claimForResume.immediate(id, ownerPid);
+    },
 
     update(id, edit) {
       const name = edit.name === undefined ? null : checkName(edit.name);

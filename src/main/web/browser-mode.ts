@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAppCore, type AppCore } from '../app-core.ts';
+import type { Logger } from '../log/logger.ts';
 import { defaultDatabasePath } from '../paths.ts';
 import { isLoopbackHost } from './auth.ts';
 import { startServer } from './server.ts';
@@ -25,6 +26,8 @@ export interface BrowserModeOptions {
   maxConcurrent?: number;
   /** Where notices go (the non-loopback warning, a failed browser launch). Default stderr. */
   warn?: (line: string) => void;
+  /** The process's log (see log/), for faults no request reports. */
+  log?: Logger;
 }
 
 export interface BrowserMode {
@@ -73,6 +76,7 @@ export async function runBrowserMode(options: BrowserModeOptions = {}): Promise<
     databasePath: options.databasePath ?? defaultDatabasePath(),
     shell: 'browser',
     maxConcurrent: options.maxConcurrent,
+    log: options.log,
   });
   const start = (port: number) => startServer({ core, host, port, token: options.token, staticDir });
   let server;

@@ -4,6 +4,8 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createFileLogger, defaultLogPath } from '../log/logger.ts';
+import { installProcessHandlers } from '../log/process-handlers.ts';
 import { runBrowserMode, DEFAULT_PORT, type BrowserMode } from './browser-mode.ts';
 
 export { runBrowserMode, type BrowserMode, type BrowserModeOptions } from './browser-mode.ts';
@@ -52,19 +54,26 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  // A fault nobody caught goes to the log file with its stack; the server keeps serving (see process-handlers.ts).
+  const log = createFileLogger({ file: defaultLogPath() });
+  installProcessHandlers(log, 'server');
   let app: BrowserMode;
   try {
     app = await runBrowserMode({
+      log,
       port: parsePort(values.port),
       host: values.host,
       databasePath: values.db,
       open: values['no-open'] !== true,
     });
   } catch (e) {
+    log.error('The server could not start', e);
     process.stderr.write(`error: ${(e as Error).message}\n`);
     process.exitCode = 1;
     return;
   }
+  // Logged before the address is printed: whoever acts on that line finds the log already written.
+  log.info(`Serving ${app.core.store.file} on port ${app.port}; this log is ${defaultLogPath()}`);
   process.stdout.write(`VAE Workbench is running at ${app.url}\n`);
 
   let stopping = false;

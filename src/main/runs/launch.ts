@@ -1,0 +1,70 @@
+// Starting a training worker: spawn it, wait until it has loaded the data (and restored a checkpoint when
+// resuming), and hand back the worker with its control flag. Whatever goes wrong on the way, the worker
+// is terminated here before the promise rejects, so no caller can leak one (~100 MB of data each).
+
+import type { Worker } from 'node:worker_threads';
+import type { ExperimentConfig } from '../../shared/config.ts';
+import { AppFailure } from '../../shared/result.ts';
+import type { CheckpointBlobs } from '../engine/trainer.ts';
+import { spawnWorker } from '../worker-threads.ts';
+import type { DataReady, WorkerInput, WorkerMessage } from './protocol.ts';
+
+export interface LaunchedWorker {
+  worker: Worker;
+  control: Int32Array;
+  ready: DataReady;
+}
+
+export interface LaunchRequest {
+  config: ExperimentConfig;
+  resume: CheckpointBlobs | null;
+  expectFingerprint: string | null;
+  /** Called with the worker as soon as it exists, so a stop or a shutdown can terminate it while it loads. */
+  onSpawn?: (worker: Worker) => void;
+}
+
+export function launchWorker(request: LaunchRequest): Promise<LaunchedWorker> {
+  const controlBuffer = new SharedArrayBuffer(4);
+  const input: WorkerInput = {
+    config: request.config,
+    control: controlBuffer,
+    resume: request.resume,
+    expectFingerprint: request.expectFingerprint,
+  };
+  let worker: Worker;
+  try {
+    worker = spawnWorker(import.meta.url, 'worker', input);
+  } catch (e) {
+    return Promise.reject(
+      new AppFailure({ code: 'internal', message: `The training worker could not be started: ${(e as Error).message}` }),
+    );
+  }
+  request.onSpawn?.(worker);
+  return new Promise<LaunchedWorker>((resolve, reject) => {
+    const fail = (failure: AppFailure) => {
+      cleanup();
+      void worker.terminate();
+      reject(failure);
+    };
+    const onMessage = (m: WorkerMessage) => {
+      if (m.type === 'data-ready') {
+        cleanup();
+        resolve({ worker, control: new Int32Array(controlBuffer), ready: m });
+      } else if (m.type === 'setup-failed') {
+        fail(new AppFailure(m.error));
+      }
+    };
+    const onError = (e: Error) =>
+      fail(new AppFailure({ code: 'internal', message: `The training worker failed while starting: ${e.message}` }));
+    const onExit = (code: number) =>
+      fail(new AppFailure({ code: 'internal', message: `The training worker exited (code ${code}) while starting.` }));
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
