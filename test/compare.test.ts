@@ -62,6 +62,7 @@ function record(id: number, config: ExperimentConfig, overrides: Partial<RunReco
     finalTrain: null,
     finalHeldOut: null,
     imagesPerSec: null,
+    owner: null,
     ...overrides,
   };
 }

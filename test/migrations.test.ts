@@ -83,6 +83,61 @@ test('002 adds heartbeat_at and the partial index the recovery scan uses', (t) =
   assert.match(plan.map((p) => p.detail).join('\n'), /runs_live/);
 });
 
+test('003 logs run changes by trigger, prunes the log, and names run owners from the process registry', (t) => {
+  const db = rawDb(t);
+  migrate(db, MIGRATIONS.slice(0, 2));
+  const insertRun = db.prepare(
+    "INSERT INTO runs (name, preset, config, status, created_at, owner_pid) VALUES ('r', 'p', '{}', 'queued', 0, ?)",
+  );
+  const before = Number(insertRun.run(null).lastInsertRowid);
+  assert.deepEqual(migrate(db, MIGRATIONS.slice(0, 3)), [3]);
+  assert.equal(schemaVersion(db), 3);
+  assert.ok(tables(db).includes('changes') && tables(db).includes('processes'));
+  assert.ok(columns(db, 'runs').includes('owner_kind'));
+  const log = () => db.prepare('SELECT run_id, kind FROM changes ORDER BY seq').raw().all();
+  assert.deepEqual(log(), [], 'runs from before the migration are not in the log');
+
+  db.prepare("INSERT INTO processes (pid, kind, started_at) VALUES (4242, 'cli', 0)").run();
+  const runId = Number(insertRun.run(4242).lastInsertRowid);
+  assert.equal(db.prepare('SELECT owner_kind FROM runs WHERE id = ?').pluck().get(runId), 'cli');
+  db.prepare('UPDATE runs SET heartbeat_at = 5 WHERE id = ?').run(runId);
+  db.prepare("UPDATE runs SET status = 'running', step = 3 WHERE id = ?").run(runId);
+  db.prepare('UPDATE runs SET owner_pid = NULL WHERE id = ?').run(runId);
+  assert.equal(db.prepare('SELECT owner_kind FROM runs WHERE id = ?').pluck().get(runId), null);
+  db.prepare('INSERT INTO epoch_metrics VALUES (?, 1, 3, 1, 1, 2, NULL, NULL, NULL, 10, 30)').run(runId);
+  db.prepare(
+    "INSERT INTO images (run_id, epoch, step, kind, rows, cols, height, width, created_at, pixels) VALUES (?, 1, 3, 'samples', 1, 1, 1, 1, 0, ?)",
+  ).run(runId, new Uint8Array(1));
+  db.prepare(
+    "INSERT INTO checkpoints (run_id, epoch, step, at_epoch_end, created_at, state, encoder, decoder) VALUES (?, 1, 3, 1, 0, '{}', ?, ?)",
+  ).run(runId, new Uint8Array(1), new Uint8Array(1));
+  db.prepare('INSERT INTO step_metrics VALUES (?, 3, 1, 1, 1, 2, 10, 30)').run(runId);
+  db.prepare('DELETE FROM runs WHERE id = ?').run(before);
+  assert.deepEqual(log(), [
+    [runId, 'insert'],
+    [runId, 'update'],
+    [runId, 'update'],
+    [runId, 'epoch'],
+    [runId, 'image'],
+    [runId, 'checkpoint'],
+    [before, 'delete'],
+  ]);
+  assert.throws(() => db.prepare("INSERT INTO processes VALUES (1, 'daemon', 0)").run(), /CHECK constraint/);
+
+  const edit = db.prepare('UPDATE runs SET notes = ? WHERE id = ?');
+  db.transaction(() => {
+    for (let i = 0; i < 5000; i++) edit.run(String(i), runId);
+  })();
+  const [min, max, count] = db.prepare('SELECT MIN(seq), MAX(seq), COUNT(*) FROM changes').raw().get() as [
+    number,
+    number,
+    number,
+  ];
+  assert.equal(max, 5007);
+  assert.ok(count <= 4096 + 256 && count > 4096, `${count} rows kept`);
+  assert.equal(max - min + 1, count, 'what is kept is contiguous: a gap means pruning');
+});
+
 test('an empty file is brought to the latest version', (t) => {
   const file = tempFile(t);
   const store = openDatabase(file);

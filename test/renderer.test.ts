@@ -66,6 +66,7 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     finalTrain: null,
     finalHeldOut: null,
     imagesPerSec: null,
+    owner: null,
     ...overrides,
   };
 }

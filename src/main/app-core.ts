@@ -8,6 +8,8 @@ import { createHandlers } from './api/handlers.ts';
 import { dispatch } from './api/dispatch.ts';
 import { EventCoalescer } from './api/events.ts';
 import { LatentService } from './latent/index.ts';
+import { RunFollower } from './runs/follow.ts';
+import { startHeartbeat } from './runs/heartbeat.ts';
 import type { Logger } from './log/logger.ts';
 import { RunService } from './runs/service.ts';
 import { openDatabase, type OpenOptions, type Store } from './store/index.ts';
@@ -20,6 +22,8 @@ export interface AppCoreOptions {
   pickDataFile?: () => Promise<string | null>;
   pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   storeOptions?: OpenOptions;
+  /** How often to look for changes other processes made to the database (tests set it). */
+  followPollMs?: number;
   /** Where faults that reach no caller go; its file is shown in the app info. Default: stderr only. */
   log?: Logger;
 }
@@ -27,6 +31,8 @@ export interface AppCoreOptions {
 export interface AppCore {
   store: Store;
   service: RunService;
+  /** Runs other processes sharing the database create, change, train and delete. */
+  follower: RunFollower;
   handlers: WorkbenchHandlers;
   /** Validates, runs and envelopes one call from a client. */
   call(method: unknown, payload: unknown): Promise<Result<unknown>>;
@@ -47,8 +53,18 @@ export function appVersion(): string {
 
 export function createAppCore(options: AppCoreOptions): AppCore {
   const maxConcurrent = options.maxConcurrent ?? 2;
-  const store = openDatabase(options.databasePath, options.storeOptions);
+  const store = openDatabase(options.databasePath, {
+    processKind: options.shell === 'electron' ? 'app' : 'server',
+    ...options.storeOptions,
+  });
   const service = new RunService(store, { maxConcurrent, log: options.log });
+  const stopHeartbeat = startHeartbeat(store, () => service.activeRunIds());
+  const follower = new RunFollower(store, {
+    isOwn: (runId) => service.activeRunIds().includes(runId),
+    pollMs: options.followPollMs,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.storeOptions?.isProcessAlive ? { isProcessAlive: options.storeOptions.isProcessAlive } : {}),
+  });
   const latent = new LatentService(store);
   const clients = new Set<EventCoalescer>();
   const handlers = createHandlers({
@@ -58,15 +74,25 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     version: appVersion(),
     shell: options.shell,
     maxConcurrent,
+    pid: process.pid,
     logFile: options.log?.file ?? null,
     pickDataFile: options.pickDataFile,
     pickExportFolder: options.pickExportFolder,
     runsChanged: () => clients.forEach((c) => c.markRunsChanged()),
   });
   service.subscribe((event) => clients.forEach((c) => c.push(event)));
+  follower.subscribe((update) =>
+    clients.forEach((c) => {
+      for (const event of update.events) c.pushFollowed(event);
+      c.pushRuns(update.runs, update.deleted);
+      if (update.reset) c.markRunsChanged();
+    }),
+  );
+  follower.start();
   return {
     store,
     service,
+    follower,
     handlers,
     call: (method, payload) => dispatch(handlers, method, payload),
     connect(send) {
@@ -78,7 +104,9 @@ export function createAppCore(options: AppCoreOptions): AppCore {
       };
     },
     async close() {
+      follower.close();
       await service.shutdown();
+      stopHeartbeat();
       await latent.close();
       clients.forEach((c) => c.dispose());
       clients.clear();

@@ -18,6 +18,11 @@ export interface AppInfo {
   presets: readonly Preset[];
   /** Runs that may train at once; more wait in the queue. */
   maxConcurrent: number;
+  /**
+   * The process id that trains this workbench's runs: a live run owned by another pid is trained
+   * by another process sharing the database (the CLI, another window), which this one cannot pause.
+   */
+  pid: number;
 }
 
 export interface DatasetSummary {
@@ -171,6 +176,11 @@ export type WorkbenchEvent =
   | { type: 'training'; events: TrainingEvent[] }
   /** Some run was created, changed or deleted: lists should refresh. */
   | { type: 'runs-changed' }
+  /**
+   * Runs changed by another process sharing the database (new, renamed, progressed, finished,
+   * deleted), as they are now; their training progress arrives as ordinary training events.
+   */
+  | { type: 'runs-updated'; runs: RunRecord[]; deleted: number[] }
   /**
    * Never sent by main: a client whose transport dropped and came back (the browser mode's
    * WebSocket) says so, since events sent meanwhile are lost and views must re-read what they show.

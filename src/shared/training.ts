@@ -8,6 +8,17 @@ export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused'
 /** Statuses in which some process is (supposed to be) working on the run. */
 export const LIVE_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused'];
 
+/** What kind of process has the database open to train: the desktop app, a browser-mode server, the CLI. */
+export type ProcessKind = 'app' | 'server' | 'cli';
+export const PROCESS_KINDS: readonly ProcessKind[] = ['app', 'server', 'cli'];
+
+/** The process that claimed a live run. Several processes may share one database. */
+export interface RunOwnerProcess {
+  pid: number;
+  /** Null when the process did not say (it predates the registry, or registered nothing). */
+  kind: ProcessKind | null;
+}
+
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 /** Loss per image, in nats. `total` is the negative ELBO: recon + kl (beta only weights the optimised objective). */
@@ -51,6 +62,8 @@ export interface RunRecord {
   finalTrain: LossParts | null;
   finalHeldOut: LossParts | null;
   imagesPerSec: number | null;
+  /** Who is training (or has queued) the run; null once it finished or before anyone claimed it. */
+  owner: RunOwnerProcess | null;
 }
 
 export interface StepMetric {

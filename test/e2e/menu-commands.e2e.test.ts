@@ -18,6 +18,7 @@ const APP_INFO: AppInfo = {
   logFile: '/home/me/.config/VAE Workbench/workbench.log',
   presets: PRESETS,
   maxConcurrent: 2,
+  pid: 4242,
 };
 /** What the stub's native file dialog answers. */
 const PICKED = '/home/me/data/mnist_train.csv';

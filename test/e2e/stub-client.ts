@@ -128,6 +128,7 @@ export function stubAppInfo(shell: AppInfo['shell']): AppInfo {
     logFile: '/home/me/.config/VAE Workbench/workbench.log',
     presets: PRESETS,
     maxConcurrent: 2,
+    pid: 4242,
   };
 }
 
@@ -156,6 +157,7 @@ export function stubRun(id: number, overrides: Partial<RunRecord> = {}): RunReco
     finalTrain: loss(104 + id),
     finalHeldOut: loss(101 + id * 1.7),
     imagesPerSec: 3800,
+    owner: null,
     ...overrides,
   };
 }

@@ -2,10 +2,12 @@
 // batch per interval (20 a second by default). Step events are all kept (the loss chart plots
 // every logged step). Image grids are the bulk of the bytes and a screen shows one frame of each,
 // so per run and kind only the newest is kept, and it is sent at most twice a second; the last one
-// always arrives, a little later if need be.
+// always arrives, a little later if need be. Runs another process changed travel as rows
+// ('runs-updated', the newest read of each) rather than as 'runs-changed', which makes every client
+// list every run again.
 
 import type { WorkbenchEvent } from '../../shared/contract.ts';
-import type { TrainingEvent } from '../../shared/training.ts';
+import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 
 type ImageEvent = Extract<TrainingEvent, { type: 'image' }>;
 
@@ -15,6 +17,8 @@ export class EventCoalescer {
   private readonly imageSentAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private runsChanged = false;
+  private readonly updatedRuns = new Map<number, RunRecord>();
+  private readonly deletedRuns = new Set<number>();
 
   constructor(
     private readonly send: (event: WorkbenchEvent) => void,
@@ -23,12 +27,28 @@ export class EventCoalescer {
   ) {}
 
   push(event: TrainingEvent): void {
-    if (event.type === 'image') {
-      this.images.set(`${event.runId}/${event.kind}`, event);
-    } else {
-      // Status changes and epochs change what a runs list shows.
-      if (event.type === 'status' || event.type === 'epoch' || event.type === 'started') this.runsChanged = true;
-      this.pending.push(event);
+    // Status changes and epochs change what a runs list shows.
+    if (event.type === 'status' || event.type === 'epoch' || event.type === 'started') this.runsChanged = true;
+    this.pushFollowed(event);
+  }
+
+  /**
+   * An event of a run trained by another process, read back from the store. The rows it changed
+   * travel with it in `pushRuns`, so it does not make every client re-read the whole list.
+   */
+  pushFollowed(event: TrainingEvent): void {
+    if (event.type === 'image') this.images.set(`${event.runId}/${event.kind}`, event);
+    else this.pending.push(event);
+    this.schedule();
+  }
+
+  /** Runs another process changed or deleted, sent as rows (the newest read of each wins). */
+  pushRuns(runs: readonly RunRecord[], deleted: readonly number[]): void {
+    if (runs.length + deleted.length === 0) return;
+    for (const run of runs) this.updatedRuns.set(run.id, run);
+    for (const id of deleted) {
+      this.updatedRuns.delete(id);
+      this.deletedRuns.add(id);
     }
     this.schedule();
   }
@@ -56,6 +76,12 @@ export class EventCoalescer {
       this.imageSentAt.set(key, now);
     }
     if (events.length > 0) this.send({ type: 'training', events });
+    // After the events: the rows were read no earlier than the events they sum up.
+    if (this.updatedRuns.size + this.deletedRuns.size > 0) {
+      this.send({ type: 'runs-updated', runs: [...this.updatedRuns.values()], deleted: [...this.deletedRuns] });
+      this.updatedRuns.clear();
+      this.deletedRuns.clear();
+    }
     if (this.runsChanged) {
       this.runsChanged = false;
       this.send({ type: 'runs-changed' });
@@ -69,5 +95,7 @@ export class EventCoalescer {
     this.timer = null;
     this.pending = [];
     this.images.clear();
+    this.updatedRuns.clear();
+    this.deletedRuns.clear();
   }
 }

@@ -5,7 +5,7 @@ import { isAbsolute } from 'node:path';
 import type { LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
 import { PRESETS } from '../../shared/presets.ts';
 import { AppFailure } from '../../shared/result.ts';
-import type { ImageKind } from '../../shared/training.ts';
+import { LIVE_STATUSES, type ImageKind, type RunRecord } from '../../shared/training.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
 import { inspectDatasetInWorker } from '../data/inspect.ts';
@@ -19,6 +19,8 @@ export interface HandlerDeps {
   version: string;
   shell: 'electron' | 'browser';
   maxConcurrent: number;
+  /** The process id the run service claims runs with. */
+  pid: number;
   logFile: string | null;
   /** Native file dialog, where the shell has one. */
   pickDataFile?: () => Promise<string | null>;
@@ -42,11 +44,33 @@ function absoluteDir(dir: string): string {
   return dir;
 }
 
+const OWNER_NAMES = { app: 'the VAE Workbench app', server: 'a browser-mode workbench', cli: 'the CLI' } as const;
+
+/**
+ * A live run claimed by another process sharing the database can only be controlled there; saying
+ * who holds it beats "not training in this process". (A dead owner's runs are marked interrupted
+ * within seconds by the follower's sweep, and can then be resumed here.)
+ */
+function refuseIfTrainedElsewhere(run: RunRecord, ownPid: number, action: string): void {
+  const owner = run.owner;
+  if (!owner || owner.pid === ownPid || !LIVE_STATUSES.includes(run.status)) return;
+  const who = owner.kind ? OWNER_NAMES[owner.kind] : 'another process';
+  throw new AppFailure({
+    code: 'conflict',
+    message: `Run ${run.id} is ${run.status === 'queued' ? 'queued' : 'trained'} by ${who} (pid ${owner.pid}); ${action} it there.`,
+  });
+}
+
 export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
   const { store, service } = deps;
   const requireRun = (runId: number) => {
     const run = store.runs.get(runId);
     if (!run) throw notFound(`Run ${runId} does not exist.`);
+    return run;
+  };
+  const requireOwnRun = (runId: number, action: string) => {
+    const run = requireRun(runId);
+    refuseIfTrainedElsewhere(run, deps.pid, action);
     return run;
   };
 
@@ -58,6 +82,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       logFile: deps.logFile,
       presets: PRESETS,
       maxConcurrent: deps.maxConcurrent,
+      pid: deps.pid,
     }),
 
     inspectDataset: ({ data }) => inspectDatasetInWorker(data),
@@ -81,17 +106,20 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     },
 
     pauseRun: ({ runId }) => {
+      requireOwnRun(runId, 'pause');
       service.pause(runId);
       return requireRun(runId);
     },
 
     resumeRun: async ({ runId }) => {
+      requireOwnRun(runId, 'resume');
       const run = await service.resume(runId);
       deps.runsChanged();
       return run;
     },
 
     stopRun: async ({ runId }) => {
+      requireOwnRun(runId, 'stop');
       service.stop(runId);
       return service.waitFor(runId);
     },
@@ -132,8 +160,11 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     },
 
     deleteRuns: async ({ runIds }) => {
-      const existing = runIds.filter((id) => store.runs.get(id) !== null);
-      if (existing.length === 0) throw notFound(`No run with id ${runIds.join(', ')} exists.`);
+      const found = runIds.map((id) => store.runs.get(id)).filter((run) => run !== null);
+      if (found.length === 0) throw notFound(`No run with id ${runIds.join(', ')} exists.`);
+      // Checked for all before deleting any: its trainer would go on writing to rows that are gone.
+      for (const run of found) refuseIfTrainedElsewhere(run, deps.pid, 'stop');
+      const existing = found.map((run) => run.id);
       // A live run is stopped first: its worker must not write to rows that are gone.
       const live = new Set(service.activeRunIds());
       for (const id of existing.filter((i) => live.has(i))) {

@@ -4,7 +4,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppFailure, toAppError } from '../../shared/result.ts';
 import { defaultDatabasePath } from '../paths.ts';
-import { openDatabase, type Store } from '../store/index.ts';
+import { openDatabase, type OpenOptions, type Store } from '../store/index.ts';
 import { terminalText } from './format.ts';
 
 export const EXIT_FAILED = 1;
@@ -35,8 +35,8 @@ export function databasePath(db: string | undefined): string {
   return db;
 }
 
-export function openStore(db: string | undefined): Store {
-  return openDatabase(databasePath(db));
+export function openStore(db: string | undefined, options: OpenOptions = {}): Store {
+  return openDatabase(databasePath(db), options);
 }
 
 /** Opens the database for one command and closes it whatever happens. */

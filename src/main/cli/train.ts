@@ -2,6 +2,7 @@
 // and ends with the run id and its final metrics (or one JSON object with --json).
 
 import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
+import { startHeartbeat } from '../runs/heartbeat.ts';
 import { RunService } from '../runs/service.ts';
 import { buildConfig } from './config-input.ts';
 import { EXIT_FAILED, EXIT_STOPPED, openStore, parse, parseRunId, runCli } from './common.ts';
@@ -64,8 +65,10 @@ async function main(): Promise<number> {
   const resumeId = values.resume === undefined ? null : parseRunId(values.resume);
   // Build the config before touching the database: a bad flag must not create or migrate anything.
   const config = resumeId === null ? buildConfig({ ...values, configFile: values.config, sets: values.set ?? [] }) : null;
-  const store = openStore(values.db);
+  // Registered as the CLI, so an app sharing the database can say who trains the run.
+  const store = openStore(values.db, { processKind: 'cli' });
   const service = new RunService(store, { maxConcurrent: 1 });
+  const stopHeartbeat = startHeartbeat(store, () => service.activeRunIds());
   const tty = process.stderr.isTTY === true && !json;
   let lastLine = 0;
   let epochs = config?.optim.epochs ?? 0;
@@ -127,6 +130,7 @@ async function main(): Promise<number> {
   } finally {
     process.off('SIGINT', onSigint);
     await service.shutdown();
+    stopHeartbeat();
     try {
       store.close();
     } catch (e) {

@@ -5,12 +5,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppFailure } from '../../shared/result.ts';
+import type { ProcessKind } from '../../shared/training.ts';
 import { createCheckpointsRepo, type CheckpointsRepo } from './checkpoints.ts';
 import { databaseFailure, namingFile, storeError } from './errors.ts';
 import { createImagesRepo, type ImagesRepo } from './images.ts';
 import { createMetricsRepo, type MetricsRepo } from './metrics.ts';
 import { migrate, type Db } from './migrate.ts';
 import { MIGRATIONS } from './migrations/index.ts';
+import { createProcessRegistry, type ProcessRegistry } from './processes.ts';
 import { defaultIsProcessAlive, recoverInterrupted } from './recovery.ts';
 import { createRunsRepo, type RunsRepo } from './runs.ts';
 
@@ -24,6 +26,11 @@ export interface OpenOptions {
   /** Image grids kept per run and kind before thinning. */
   maxImagesPerKind?: number;
   now?: () => number;
+  /**
+   * Registers this process as one that trains runs (the app, a browser-mode server, the CLI), so
+   * other processes sharing the database can name the owner of its runs. Left out by read-only users.
+   */
+  processKind?: ProcessKind;
 }
 
 export interface Store {
@@ -33,6 +40,7 @@ export interface Store {
   readonly metrics: MetricsRepo;
   readonly checkpoints: CheckpointsRepo;
   readonly images: ImagesRepo;
+  readonly processes: ProcessRegistry;
   /** Flushes and closes open metric writers, then the connection. Safe to call twice. */
   close(): void;
 }
@@ -66,6 +74,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Store {
     configure(db);
     migrate(db, MIGRATIONS, file);
     const metrics = createMetricsRepo(db, now);
+    const processes = createProcessRegistry(db, { pid: process.pid, now, isProcessAlive });
     // Every repository (and every metric writer) names the file in its failures: see errors.ts.
     const store: Store = {
       db,
@@ -74,6 +83,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Store {
       metrics: namingFile({ ...metrics, writer: (runId, options) => namingFile(metrics.writer(runId, options), file) }, file),
       checkpoints: namingFile(createCheckpointsRepo(db, now), file),
       images: namingFile(createImagesRepo(db, now, opts.maxImagesPerKind), file),
+      processes,
       close() {
         if (!db.open) return;
         try {
@@ -81,11 +91,17 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Store {
         } catch (e) {
           throw databaseFailure(e, file);
         } finally {
+          try {
+            if (opts.processKind !== undefined) processes.unregister();
+          } catch {
+            // A stale registry row only costs a generic owner label; it must not keep the file open.
+          }
           db.close();
         }
       },
     };
     recoverInterrupted(store);
+    if (opts.processKind !== undefined) processes.register(opts.processKind);
     return store;
   } catch (e) {
     db.close();

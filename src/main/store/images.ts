@@ -47,6 +47,8 @@ export interface ImagesRepo {
   /** Oldest step first, without pixels; all kinds unless `kind` is given. */
   list(runId: number, kind?: ImageKind): ImageMeta[];
   latest(runId: number, kind: ImageKind): StoredImage | null;
+  /** The id `latest` would return, without reading pixels; null when the run has none of that kind. */
+  latestId(runId: number, kind: ImageKind): number | null;
   load(id: number): StoredImage | null;
   /** Drops grids logged past `step`, for a run resumed from the checkpoint at `step`. */
   removeAfter(runId: number, step: number): void;
@@ -137,6 +139,11 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
     latest: db.prepare<[number, ImageKind], FullRow>(
       `SELECT ${META_COLUMNS}, pixels FROM images WHERE run_id = ? AND kind = ? ORDER BY step DESC, id DESC LIMIT 1`,
     ),
+    latestId: db
+      .prepare<[number, ImageKind], number>(
+        'SELECT id FROM images WHERE run_id = ? AND kind = ? ORDER BY step DESC, id DESC LIMIT 1',
+      )
+      .pluck(),
     load: db.prepare<[number], FullRow>(`SELECT ${META_COLUMNS}, pixels FROM images WHERE id = ?`),
   };
 
@@ -177,6 +184,9 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
     latest(runId, kind) {
       const row = s.latest.get(runId, kind);
       return row === undefined ? null : toStored(row);
+    },
+    latestId(runId, kind) {
+      return s.latestId.get(runId, kind) ?? null;
     },
     load(id) {
       const row = s.load.get(id);

@@ -45,6 +45,12 @@ export interface MetricsRepo {
   appendEpoch(runId: number, metric: EpochMetric): void;
   listSteps(runId: number, options?: ListStepsOptions): StepMetric[];
   listEpochs(runId: number): EpochMetric[];
+  /** Steps after `afterStep`, oldest first, at most `limit`: what a follower of the run has not seen yet. */
+  listStepsAfter(runId: number, afterStep: number, limit: number): StepMetric[];
+  /** Epochs after `afterEpoch`, oldest first. */
+  listEpochsAfter(runId: number, afterEpoch: number): EpochMetric[];
+  /** The highest logged step and epoch (0 when none): a follower's cursor, and how it notices a rewind. */
+  lastLogged(runId: number): { step: number; epoch: number };
   /**
    * Drops rows past `step`: a run resumed from an earlier checkpoint replays those steps, and the rows
    * of the abandoned attempt would otherwise linger beyond where the new attempt has reached.
@@ -135,6 +141,15 @@ export function createMetricsRepo(db: Db, now: () => number): MetricsRepo {
       SELECT epoch, step, train_recon, train_kl, train_total, held_out_recon, held_out_kl, held_out_total,
              images_per_sec, wall_ms
       FROM epoch_metrics WHERE run_id = ? ORDER BY epoch`),
+    stepsAfter: db.prepare<[number, number, number], StepRow>(`
+      SELECT step, epoch, recon, kl, total, images_per_sec, wall_ms
+      FROM step_metrics WHERE run_id = ? AND step > ? ORDER BY step LIMIT ?`),
+    epochsAfter: db.prepare<[number, number], EpochRow>(`
+      SELECT epoch, step, train_recon, train_kl, train_total, held_out_recon, held_out_kl, held_out_total,
+             images_per_sec, wall_ms
+      FROM epoch_metrics WHERE run_id = ? AND epoch > ? ORDER BY epoch`),
+    lastStep: db.prepare<[number], number | null>('SELECT MAX(step) FROM step_metrics WHERE run_id = ?').pluck(),
+    lastEpoch: db.prepare<[number], number | null>('SELECT MAX(epoch) FROM epoch_metrics WHERE run_id = ?').pluck(),
     truncateSteps: db.prepare('DELETE FROM step_metrics WHERE run_id = ? AND step > ?'),
     truncateEpochs: db.prepare('DELETE FROM epoch_metrics WHERE run_id = ? AND step > ?'),
   };
@@ -220,6 +235,15 @@ export function createMetricsRepo(db: Db, now: () => number): MetricsRepo {
     },
     listEpochs(runId) {
       return s.epochs.all(runId).map(toEpochMetric);
+    },
+    listStepsAfter(runId, afterStep, limit) {
+      return s.stepsAfter.all(runId, afterStep, limit).map(toStepMetric);
+    },
+    listEpochsAfter(runId, afterEpoch) {
+      return s.epochsAfter.all(runId, afterEpoch).map(toEpochMetric);
+    },
+    lastLogged(runId) {
+      return { step: s.lastStep.get(runId) ?? 0, epoch: s.lastEpoch.get(runId) ?? 0 };
     },
     truncateAfter: db.transaction((runId: number, step: number) => {
       s.truncateSteps.run(runId, step);

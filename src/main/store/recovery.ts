@@ -3,9 +3,10 @@
 // whenever the run service asks again, runs whose owner is gone become "interrupted", which the UI
 // offers to resume from the latest checkpoint.
 //
-// Liveness is judged by pid. A pid can be reused by an unrelated process after a reboot; such a run then
-// stays "running" until that process exits. heartbeat_at lets a viewer show how stale it is, but it is
-// not used to decide: a conv model on the cpu backend can take minutes between logged steps.
+// At open, liveness is judged by pid alone. A pid can be reused by an unrelated process after a reboot;
+// such a run then stays "running" until a process that keeps the database open (the app) sees its
+// heartbeat go stale (liveness.ts): owners beat on a timer (runs/heartbeat.ts), not per logged step,
+// since a conv model on the cpu backend can take minutes between logged steps.
 
 import type { Store } from './database.ts';
 

@@ -1,7 +1,7 @@
 // The one place that knows how a `runs` row maps to a RunRecord and back.
 
 import type { ExperimentConfig } from '../../shared/config.ts';
-import type { LossParts, RunRecord, RunStatus } from '../../shared/training.ts';
+import type { LossParts, ProcessKind, RunRecord, RunStatus } from '../../shared/training.ts';
 
 export interface RunRow {
   id: number;
@@ -19,6 +19,8 @@ export interface RunRow {
   notes: string;
   tags: string;
   owner_pid: number | null;
+  /** Filled by trigger from the processes table (migration 003). */
+  owner_kind: ProcessKind | null;
   heartbeat_at: number | null;
   step: number;
   epoch: number;
@@ -70,6 +72,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     finalTrain: lossFromColumns(row.train_recon, row.train_kl, row.train_total),
     finalHeldOut: lossFromColumns(row.held_out_recon, row.held_out_kl, row.held_out_total),
     imagesPerSec: row.images_per_sec,
+    owner: row.owner_pid === null ? null : { pid: row.owner_pid, kind: row.owner_kind ?? null },
   };
 }
 

@@ -96,6 +96,12 @@ export interface RunsRepo {
    * whichever process picks them up. See recovery.ts.
    */
   interruptOrphans(): number[];
+  /**
+   * Marks as interrupted every live run owned by a process other than `exceptPid` whose heartbeat is
+   * older than `heartbeatBefore` (a process that hangs, or whose pid now belongs to someone else);
+   * returns their ids. Runs with no heartbeat at all are left to interruptOrphans.
+   */
+  interruptStale(heartbeatBefore: number, exceptPid: number): number[];
 }
 
 export interface RunsDeps {
@@ -265,6 +271,22 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     return interrupted;
   });
 
+  const stale = db.prepare<[number, number], { id: number; owner_pid: number; heartbeat_at: number }>(`
+    SELECT id, owner_pid, heartbeat_at FROM runs
+    WHERE status IN ('queued', 'running', 'paused') AND owner_pid IS NOT NULL AND owner_pid <> ? AND heartbeat_at < ?`);
+  // IMMEDIATE: the owner's next heartbeat must not land between the check and the write.
+  const interruptStale = db.transaction((heartbeatBefore: number, exceptPid: number): number[] =>
+    stale.all(exceptPid, heartbeatBefore).map((run) => {
+      const since = new Date(run.heartbeat_at).toISOString().slice(11, 19);
+      s.interrupt.run(
+        `The process training this run (pid ${run.owner_pid}) has not been heard from since ${since} UTC. Resume it from its latest checkpoint.`,
+        deps.now(),
+        run.id,
+      );
+      return run.id;
+    }),
+  );
+
   return {
     create(input) {
       const createdAt = input.createdAt ?? deps.now();
@@ -354,6 +376,10 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
 
     interruptOrphans() {
       return interruptOrphans.immediate();
+    },
+
+    interruptStale(heartbeatBefore, exceptPid) {
+      return interruptStale.immediate(heartbeatBefore, exceptPid);
     },
   };
 }

@@ -3,7 +3,8 @@
 import type { Migration } from '../migrate.ts';
 import { migration001 } from './001-initial.ts';
 import { migration002 } from './002-run-heartbeat.ts';
+import { migration003 } from './003-change-log.ts';
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -9,6 +9,7 @@ import { live } from './live.svelte.ts';
 import { notices } from './notices.svelte.ts';
 import { router } from './router.svelte.ts';
 import { runs } from './runs.svelte.ts';
+import { selection } from './selection.svelte.ts';
 
 const commandTargets: CommandTargets = {
   showNewExperiment: () => router.go({ view: 'new' }),
@@ -29,6 +30,12 @@ export function connectStores(): () => void {
       runs.applyEvents(event.events);
     } else if (event.type === 'runs-changed') {
       void runs.refresh();
+    } else if (event.type === 'runs-updated') {
+      runs.applyUpdates(event.runs, event.deleted);
+      if (event.deleted.length > 0) {
+        live.forget(event.deleted);
+        selection.retain(new Set(runs.list.map((r) => r.id)));
+      }
     } else if (event.type === 'reconnected') {
       void runs.refresh();
       void live.resync();

@@ -20,6 +20,18 @@ class Live {
     return this.revisions.get(runId) ?? 0;
   }
 
+  /**
+   * How far a run has got, in whole percent: from its live progress once any arrived (own runs send
+   * every step), else from the record (a paused run sends nothing; its history says how far it got).
+   */
+  percent(run: { id: number; step: number; totalSteps: number }): number {
+    this.revision(run.id);
+    const p = this.aggregate(run.id).progress;
+    const step = p.totalSteps > 0 ? p.step : run.step;
+    const total = p.totalSteps > 0 ? p.totalSteps : run.totalSteps;
+    return total > 0 ? Math.min(100, Math.floor((100 * step) / total)) : 0;
+  }
+
   aggregate(runId: number): RunAggregate {
     let agg = this.aggregates.get(runId);
     if (!agg) {

@@ -45,6 +45,20 @@ class Runs {
     this.list = i < 0 ? [run, ...this.list] : this.list.map((r) => (r.id === run.id ? run : r));
   }
 
+  /** Rows another process changed, as they are now, and runs it deleted. */
+  applyUpdates(updated: readonly RunRecord[], deleted: readonly number[]): void {
+    if (updated.length + deleted.length === 0) return;
+    const gone = new Set(deleted);
+    const fresh = new Map(updated.map((r) => [r.id, r]));
+    const list = this.list.filter((r) => !gone.has(r.id)).map((r) => fresh.get(r.id) ?? r);
+    const known = new Set(list.map((r) => r.id));
+    // New runs are the newest: they go on top, as listRuns would put them.
+    const added = updated
+      .filter((r) => !known.has(r.id) && !gone.has(r.id))
+      .sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+    this.list = added.length > 0 ? [...added, ...list] : list;
+  }
+
   applyEvents(events: readonly TrainingEvent[]): void {
     const latest = new Map<number, { status: RunRecord['status']; message: string }>();
     for (const e of events) if (e.type === 'status') latest.set(e.runId, { status: e.status, message: e.message });
