@@ -56,7 +56,7 @@ test('the server keeps serving after one of its runs fails on a full disk', asyn
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>stand-in</title>');
   const core = createAppCore({ databasePath: join(dir, 'w.db'), shell: 'browser' });
   const server = await startServer({ core, staticDir });
-  const rpc = await openRpc(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`);
+  const rpc = await openRpc(`ws://127.0.0.1:${server.port}${server.basePath}/ws?token=${server.token}`);
   t.after(async () => {
     await rpc.close();
     await server.close();
@@ -80,8 +80,11 @@ test('the server keeps serving after one of its runs fails on a full disk', asyn
 
   const info = await rpc.call('getAppInfo');
   assert.ok(info.ok);
-  const page = await fetch(`http://127.0.0.1:${server.port}/?token=${server.token}`);
-  assert.equal(page.status, 200);
+  // The launch address trades the token for a session: a 303 that sets the cookie means the HTTP side
+  // still answers (fetch would follow it without the cookie and meet the gate).
+  const page = await fetch(server.url, { redirect: 'manual' });
+  assert.equal(page.status, 303);
+  assert.match(page.headers.get('set-cookie') ?? '', /HttpOnly/);
   core.store.db.pragma('max_page_count = 1073741823');
   const listed = await rpc.call('listRuns');
   assert.ok(listed.ok);
