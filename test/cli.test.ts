@@ -129,6 +129,18 @@ test('--db "" and --db :memory: are refused before anything trains: the run woul
   }
 });
 
+test('npm run serve refuses --db "" and --db :memory: before it opens anything', () => {
+  for (const db of ['', ':memory:']) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/web/serve.ts', '--no-open', '--port', '0', '--db', db], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /error: --db "(|:memory:)" names no database file: .*would be lost/);
+    assert.doesNotMatch(r.stdout, /is running at/);
+  }
+});
+
 test('run names, notes, tags and echoed input are printed with control characters escaped', (t) => {
   const dir = tempDir(t);
   const db = join(dir, 'w.db');

@@ -18,3 +18,16 @@ export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: Node
 export function defaultDatabasePath(): string {
   return join(userDataDir(), DATABASE_FILE);
 }
+
+/**
+ * Why `--db` cannot name this database, or null when it can. SQLite reads "" as a temporary file and
+ * ":memory:" as memory, both gone when the process ends, so runs trained into them would be lost
+ * without a word.
+ */
+export function unusableDatabasePath(db: string): string | null {
+  if (db.trim() !== '' && db.trim() !== ':memory:') return null;
+  return (
+    `--db ${JSON.stringify(db)} names no database file: SQLite would keep the runs in memory or in a temporary ` +
+    'file deleted when the process ends, so they would be lost; give a file path, e.g. --db runs.db'
+  );
+}

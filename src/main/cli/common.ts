@@ -3,7 +3,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppFailure, toAppError } from '../../shared/result.ts';
-import { defaultDatabasePath } from '../paths.ts';
+import { defaultDatabasePath, unusableDatabasePath } from '../paths.ts';
 import { openDatabase, type OpenOptions, type Store } from '../store/index.ts';
 import { terminalText } from './format.ts';
 
@@ -21,17 +21,11 @@ export function parse<T extends ParseArgsConfig>(config: T, argv: string[]) {
   }
 }
 
-/**
- * The database file `--db` names. SQLite reads "" as a temporary file and ":memory:" as memory, both
- * gone when the command ends, so a run trained into them would be lost without a word: refuse them.
- */
+/** The database file `--db` names (see unusableDatabasePath for what is refused). */
 export function databasePath(db: string | undefined): string {
   if (db === undefined) return defaultDatabasePath();
-  if (db.trim() === '' || db.trim() === ':memory:')
-    throw new UsageError(
-      `--db ${JSON.stringify(db)} names no database file: SQLite would keep the runs in memory or in a temporary ` +
-        'file deleted when the command ends, so they would be lost; give a file path, e.g. --db runs.db',
-    );
+  const unusable = unusableDatabasePath(db);
+  if (unusable) throw new UsageError(unusable);
   return db;
 }
 

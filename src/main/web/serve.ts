@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { createFileLogger, defaultLogPath } from '../log/logger.ts';
 import { installProcessHandlers } from '../log/process-handlers.ts';
 import { runBrowserMode, DEFAULT_PORT, type BrowserMode } from './browser-mode.ts';
+import { unusableDatabasePath } from '../paths.ts';
 
 export { runBrowserMode, type BrowserMode, type BrowserModeOptions } from './browser-mode.ts';
 
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  const unusableDb = values.db === undefined ? null : unusableDatabasePath(values.db);
+  if (unusableDb) usageError(unusableDb);
   // A fault nobody caught goes to the log file with its stack; the server keeps serving (see process-handlers.ts).
   const log = createFileLogger({ file: defaultLogPath() });
   installProcessHandlers(log, 'server');
