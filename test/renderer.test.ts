@@ -384,6 +384,10 @@ test('config form: text parses to values that validation explains, values format
   assert.deepEqual(parseFieldInput(hidden, '512, 256'), [512, 256]);
   assert.deepEqual(parseFieldInput(hidden, '512 256'), [512, 256]);
   assert.equal(parseFieldInput(hidden, '512, x'), '512, x', 'unparseable text is kept for validation to flag');
+  // Decimal only, as --set: hex, binary and overflowing exponents are typos, not 16, 1 or Infinity.
+  for (const typo of ['0x10', '0b1', '1e400', 'Infinity']) assert.ok(Number.isNaN(parseFieldInput(epochs, typo)), typo);
+  assert.equal(parseFieldInput(hidden, '0x10, 4'), '0x10, 4');
+  assert.equal(parseFieldInput(fieldSpec('optim.learningRate')!, '1e-3'), 0.001);
   assert.equal(formatFieldValue(hidden, [1, 2]), '1, 2');
   assert.equal(formatFieldValue(epochs, NaN), '');
 

@@ -11,6 +11,7 @@ import {
   type FieldSpec,
 } from '../../../shared/config.ts';
 import type { DatasetSummary } from '../../../shared/contract.ts';
+import { parseDecimal } from '../../../shared/validate.ts';
 import type { AppError, FieldError } from '../../../shared/result.ts';
 import { formatNumber } from './format.ts';
 
@@ -28,10 +29,11 @@ export function parseFieldInput(spec: FieldSpec, text: string): unknown {
   switch (spec.kind) {
     case 'number':
     case 'integer':
-      return text.trim() === '' ? NaN : Number(text.trim());
+      // Decimal only, as the CLI's --set: '0x10' or '1e400' are typos here, not 16 or Infinity.
+      return parseDecimal(text.trim()) ?? NaN;
     case 'intList': {
       const parts = text.split(/[\s,]+/).filter(Boolean);
-      const values = parts.map(Number);
+      const values = parts.map((p) => parseDecimal(p) ?? NaN);
       return values.every((v) => Number.isInteger(v)) ? values : text;
     }
     case 'enum':
