@@ -35,7 +35,14 @@ if (files.some((f) => f.includes('e2e'))) {
   );
   if (warm.status !== 0) process.exit(warm.status ?? 1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-});
+// --test-force-exit: once a file's tests have finished, a handle a failed test left open (a server, a
+// socket) must not keep that file's process, and so the whole run, waiting forever. Tests that care
+// about leaks (worker threads, tensors) count them and assert.
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', '--test-concurrency=2', ...files],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(r.status ?? 1);

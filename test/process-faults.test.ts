@@ -55,13 +55,13 @@ test('the server keeps serving after one of its runs fails on a full disk', asyn
   mkdirSync(staticDir);
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>stand-in</title>');
   const core = createAppCore({ databasePath: join(dir, 'w.db'), shell: 'browser' });
+  // Each part is closed even when a later one fails to open: a server left listening would keep this
+  // test file's process alive.
+  t.after(() => core.close());
   const server = await startServer({ core, staticDir });
+  t.after(() => server.close());
   const rpc = await openRpc(`ws://127.0.0.1:${server.port}${server.basePath}/ws?token=${server.token}`);
-  t.after(async () => {
-    await rpc.close();
-    await server.close();
-    await core.close();
-  });
+  t.after(() => rpc.close());
   const training = (match: (e: TrainingEvent) => boolean) => (w: WorkbenchEvent) => w.type === 'training' && w.events.some(match);
 
   const config = presetConfig('quick', { 'data.limit': 400, 'optim.epochs': 60, 'optim.batchSize': 16 });
