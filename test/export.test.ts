@@ -20,6 +20,7 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import Database from 'better-sqlite3';
 import { openDatabase, type Store } from '../src/main/store/index.ts';
 import { RunService } from '../src/main/runs/service.ts';
 import { exportRun, importRun } from '../src/main/export/index.ts';
@@ -421,6 +422,25 @@ test('a broken export folder is refused with the file at fault, and nothing is i
   for (const table of ['step_metrics', 'epoch_metrics', 'images', 'checkpoints']) {
     assert.equal(target.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get(), 0, table);
   }
+});
+
+test('an import that cannot take the write lock fails naming the database, and imports nothing', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'locked.db');
+  const target = openDatabase(file, { busyTimeoutMs: 50 });
+  t.after(() => target.close());
+  const other = new Database(file);
+  t.after(() => other.close());
+  other.exec('BEGIN IMMEDIATE');
+  await assert.rejects(importRun(target, mlpDir), (e: unknown) => {
+    assert.ok(e instanceof AppFailure);
+    assert.equal(e.appError.code, 'store-error');
+    assert.ok(e.appError.message.includes(file), e.appError.message);
+    assert.match(e.appError.message, /SQLITE_BUSY/);
+    return true;
+  });
+  other.exec('ROLLBACK');
+  assert.equal(target.runs.list().length, 0);
 });
 
 test('an export never overwrites, leaves no partial folder, and refuses runs it cannot export', async (t) => {

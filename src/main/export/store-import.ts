@@ -2,7 +2,7 @@
 // the database is locked past its timeout) leaves no partial run behind.
 
 import type { RunRecord } from '../../shared/training.ts';
-import type { Store } from '../store/index.ts';
+import { databaseFailure, type Store } from '../store/index.ts';
 import { lossFromJson } from './manifest.ts';
 import type { ImportPayload } from './read-export.ts';
 
@@ -51,6 +51,13 @@ export function storeImport(store: Store, payload: ImportPayload): RunRecord {
     history.run(m.backend, ms(m.run.startedAt), ms(m.run.finishedAt), m.run.totalSteps, m.run.step, m.run.epoch, run.id);
     return run.id;
   });
-  const id = write.immediate();
+  // Taking the write lock (or committing) can fail in SQLite itself, past the repositories that name
+  // the file: say which database, like every other store error.
+  let id: number;
+  try {
+    id = write.immediate();
+  } catch (e) {
+    throw databaseFailure(e, store.file);
+  }
   return store.runs.get(id)!;
 }
