@@ -10,11 +10,10 @@
 //   VAE_DEV_DRY_RUN=1          decide, print the plan, then exit (builds and starts nothing)
 
 import { spawn } from 'node:child_process';
-import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareElectronSqlite } from './electron-sqlite.mjs';
-import { decideShell, electronVersion, fallbackMessage, hasDisplay, obtainElectron } from './start.mjs';
+import { decideShell, electronVersion, fallbackMessage, hasDisplay, isEntryModule, obtainElectron } from './start.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ELECTRON_VITE = join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js');
@@ -125,15 +124,7 @@ async function main(argv = process.argv.slice(2), env = process.env) {
   await browserDev(display);
 }
 
-function isEntry() {
-  try {
-    return Boolean(process.argv[1]) && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) {
+if (isEntryModule(import.meta.url)) {
   main().catch((e) => {
     process.stderr.write(`npm run dev failed: ${e?.stack ?? e}\n`);
     process.exit(1);

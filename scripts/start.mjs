@@ -235,15 +235,16 @@ async function main(argv = process.argv.slice(2), env = process.env) {
   });
 }
 
-function isEntry() {
+/** True when the module at `moduleUrl` is the script node was asked to run (not imported by a test or dev.mjs). */
+export function isEntryModule(moduleUrl) {
   try {
-    return Boolean(process.argv[1]) && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+    return Boolean(process.argv[1]) && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(moduleUrl));
   } catch {
     return false;
   }
 }
 
-if (isEntry()) {
+if (isEntryModule(import.meta.url)) {
   main().catch((e) => {
     process.stderr.write(`npm start failed: ${e?.stack ?? e}\n`);
     process.exit(1);
