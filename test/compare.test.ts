@@ -63,6 +63,8 @@ function record(id: number, config: ExperimentConfig, overrides: Partial<RunReco
     finalHeldOut: null,
     imagesPerSec: null,
     owner: null,
+    sweepId: null,
+    sweepIndex: null,
     ...overrides,
   };
 }

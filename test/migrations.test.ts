@@ -138,6 +138,62 @@ test('003 logs run changes by trigger, prunes the log, and names run owners from
   assert.equal(max - min + 1, count, 'what is kept is contiguous: a gap means pruning');
 });
 
+test('004 adds sweeps, places runs in them, allows pruned, and keeps every run, child row, trigger and id', (t) => {
+  const db = rawDb(t);
+  migrate(db, MIGRATIONS.slice(0, 3));
+  db.prepare("INSERT INTO processes (pid, kind, started_at) VALUES (4242, 'cli', 0)").run();
+  const insertRun = db.prepare(
+    "INSERT INTO runs (name, preset, config, status, created_at, owner_pid, heartbeat_at) VALUES (?, 'p', '{}', 'running', 0, 4242, 9)",
+  );
+  const kept = Number(insertRun.run('kept').lastInsertRowid);
+  const gone = Number(insertRun.run('gone').lastInsertRowid);
+  db.prepare('INSERT INTO step_metrics VALUES (?, 3, 1, 1, 1, 2, 10, 30)').run(kept);
+  db.prepare('INSERT INTO epoch_metrics VALUES (?, 1, 3, 1, 1, 2, NULL, NULL, NULL, 10, 30)').run(kept);
+  db.prepare('DELETE FROM runs WHERE id = ?').run(gone);
+
+  assert.deepEqual(migrate(db, MIGRATIONS.slice(0, 4)), [4]);
+  assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'enforcement is back on after the rebuild');
+  assert.ok(tables(db).includes('sweeps'));
+  assert.deepEqual(
+    indexes(db).filter((i) => String(i).startsWith('runs_')),
+    ['runs_created', 'runs_live'],
+  );
+  const row = db.prepare('SELECT name, status, owner_kind, heartbeat_at, sweep_id FROM runs WHERE id = ?').raw().get(kept);
+  assert.deepEqual(row, ['kept', 'running', 'cli', 9, null]);
+  assert.equal(
+    db.prepare('SELECT COUNT(*) FROM step_metrics WHERE run_id = ?').pluck().get(kept),
+    1,
+    'children survive the rebuild',
+  );
+
+  // The id of the run deleted before the migration is still never reused.
+  const next = Number(insertRun.run('next').lastInsertRowid);
+  assert.equal(next, gone + 1);
+  // Triggers came back: the change log sees the new run, and owner_kind is still filled in.
+  const lastChange = db.prepare('SELECT run_id, kind FROM changes ORDER BY seq DESC LIMIT 1').raw().get();
+  assert.deepEqual(lastChange, [next, 'insert']);
+  assert.equal(db.prepare('SELECT owner_kind FROM runs WHERE id = ?').pluck().get(next), 'cli');
+
+  const sweepId = Number(
+    db.prepare("INSERT INTO sweeps (name, definition, status, created_at) VALUES ('s', '{}', 'running', 0)").run()
+      .lastInsertRowid,
+  );
+  const inSweep = db.prepare(
+    "INSERT INTO runs (name, preset, config, status, created_at, sweep_id, sweep_index) VALUES ('x', 'p', '{}', 'queued', 0, ?, ?)",
+  );
+  const member = Number(inSweep.run(sweepId, 0).lastInsertRowid);
+  assert.throws(() => inSweep.run(sweepId, 0), /UNIQUE constraint/, 'a sweep point is created once');
+  assert.throws(() => inSweep.run(sweepId + 1, 1), /FOREIGN KEY constraint/);
+  db.prepare("UPDATE runs SET status = 'pruned' WHERE id = ?").run(member);
+  assert.throws(() => db.prepare("UPDATE runs SET status = 'exploded' WHERE id = ?").run(member), /CHECK constraint/);
+  assert.throws(
+    () => db.prepare("INSERT INTO sweeps (name, definition, status, created_at) VALUES ('s', '{}', 'lost', 0)").run(),
+    /CHECK constraint/,
+  );
+  db.prepare('DELETE FROM sweeps WHERE id = ?').run(sweepId);
+  assert.equal(db.prepare('SELECT sweep_id FROM runs WHERE id = ?').pluck().get(member), null, 'runs outlive their sweep');
+});
+
 test('an empty file is brought to the latest version', (t) => {
   const file = tempFile(t);
   const store = openDatabase(file);

@@ -67,6 +67,8 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     finalHeldOut: null,
     imagesPerSec: null,
     owner: null,
+    sweepId: null,
+    sweepIndex: null,
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@
 
 import { METHOD_NAMES, type MethodArgs, type MethodName } from './contract.ts';
 import type { AppError, Result } from './result.ts';
+import { expandSweep } from './sweep.ts';
 import { validateConfig } from './validate.ts';
 
 type Check = (payload: unknown) => AppError | null;
@@ -85,6 +86,11 @@ const noArgs: Check = (p) => (p === undefined || p === null ? null : bad('this m
 const runIdOnly: Check = (p) => {
   const o = object(p, ['runId']);
   return isAppError(o) ? o : intField(o, 'runId', 1, MAX_ID);
+};
+
+const sweepIdOnly: Check = (p) => {
+  const o = object(p, ['sweepId']);
+  return isAppError(o) ? o : intField(o, 'sweepId', 1, MAX_ID);
 };
 
 const CHECKS: Record<MethodName, Check> = {
@@ -177,6 +183,17 @@ const CHECKS: Record<MethodName, Check> = {
       return bad('includeImages must be true or false', 'includeImages');
     return null;
   },
+  createSweep: (p) => {
+    const o = object(p, ['definition']);
+    if (isAppError(o)) return o;
+    const r = expandSweep(o.definition);
+    return r.ok ? null : r.error;
+  },
+  listSweeps: noArgs,
+  getSweep: sweepIdOnly,
+  pauseSweep: sweepIdOnly,
+  resumeSweep: sweepIdOnly,
+  cancelSweep: sweepIdOnly,
 };
 
 export function isMethodName(name: unknown): name is MethodName {

@@ -6,6 +6,7 @@
 import type { ExperimentConfig, DataConfig } from './config.ts';
 import type { Preset } from './presets.ts';
 import type { Result } from './result.ts';
+import type { SweepRecord } from './sweep.ts';
 import type { EpochMetric, ImageGrid, ImageKind, RunRecord, StepMetric, TrainingEvent } from './training.ts';
 
 export interface AppInfo {
@@ -23,6 +24,8 @@ export interface AppInfo {
    * by another process sharing the database (the CLI, another window), which this one cannot pause.
    */
   pid: number;
+  /** Logical cores of the machine that trains: a sweep's default parallelism is cores - 1. */
+  cores: number;
 }
 
 export interface DatasetSummary {
@@ -145,6 +148,21 @@ export interface WorkbenchMethods {
    * must still have the fingerprint the source run recorded.
    */
   encodeImages: [{ runId: number; step?: number; count: number; sourceRunId?: number; includeImages?: boolean }, LatentEncoding];
+  /**
+   * Checks a sweep definition completely (every axis and every run's config), stores the sweep with
+   * all its runs queued, and starts training them `parallel` at a time. `definition` is untrusted
+   * and checked by expandSweep (src/shared/sweep.ts).
+   */
+  createSweep: [{ definition: unknown }, SweepRecord];
+  /** Newest first. */
+  listSweeps: [void, SweepRecord[]];
+  getSweep: [{ sweepId: number }, SweepRecord];
+  /** Lets running runs finish their current epoch-end checkpoint and stop; starts nothing new. */
+  pauseSweep: [{ sweepId: number }, SweepRecord];
+  /** Continues a paused, cancelled or orphaned sweep: interrupted runs resume, queued ones start. */
+  resumeSweep: [{ sweepId: number }, SweepRecord];
+  /** Stops the sweep's live runs (resumable) and marks the sweep cancelled; queued runs stay queued. */
+  cancelSweep: [{ sweepId: number }, SweepRecord];
 }
 
 export type MethodName = keyof WorkbenchMethods;
@@ -169,6 +187,12 @@ export const METHOD_NAMES = [
   'importRun',
   'decodeLatents',
   'encodeImages',
+  'createSweep',
+  'listSweeps',
+  'getSweep',
+  'pauseSweep',
+  'resumeSweep',
+  'cancelSweep',
 ] as const satisfies readonly MethodName[];
 
 /** Events pushed from main. Training events arrive in batches, at most ~20 a second per client. */
@@ -181,6 +205,8 @@ export type WorkbenchEvent =
    * deleted), as they are now; their training progress arrives as ordinary training events.
    */
   | { type: 'runs-updated'; runs: RunRecord[]; deleted: number[] }
+  /** A sweep was created or changed status (its runs' changes arrive as run events). */
+  | { type: 'sweeps-changed'; sweeps: SweepRecord[] }
   /**
    * Never sent by main: a client whose transport dropped and came back (the browser mode's
    * WebSocket) says so, since events sent meanwhile are lost and views must re-read what they show.

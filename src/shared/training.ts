@@ -3,8 +3,9 @@
 
 import type { ExperimentConfig } from './config.ts';
 
-export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'interrupted';
-export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused', 'completed', 'failed', 'interrupted'];
+/** `pruned`: stopped early by its sweep's successive halving, at a rung where it ranked low. */
+export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'interrupted' | 'pruned';
+export const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused', 'completed', 'failed', 'interrupted', 'pruned'];
 /** Statuses in which some process is (supposed to be) working on the run. */
 export const LIVE_STATUSES: readonly RunStatus[] = ['queued', 'running', 'paused'];
 
@@ -64,6 +65,9 @@ export interface RunRecord {
   imagesPerSec: number | null;
   /** Who is training (or has queued) the run; null once it finished or before anyone claimed it. */
   owner: RunOwnerProcess | null;
+  /** The sweep the run belongs to, and its position in the sweep's expansion; null for a lone run. */
+  sweepId: number | null;
+  sweepIndex: number | null;
 }
 
 export interface StepMetric {

@@ -7,7 +7,8 @@ import { modelSizeErrors } from './model-size.ts';
 import { DEFAULT_CONFIG, PRESETS } from './presets.ts';
 import type { FieldError, Result } from './result.ts';
 
-function checkField(spec: FieldSpec, value: unknown): string | null {
+/** What is wrong with `value` for the setting `spec` ("must be at most 512"), or null when it is fine. */
+export function checkFieldValue(spec: FieldSpec, value: unknown): string | null {
   switch (spec.kind) {
     case 'number':
     case 'integer': {
@@ -101,7 +102,7 @@ export function validateConfig(input: unknown, base: ExperimentConfig = DEFAULT_
     else merged = { ...merged, preset };
   }
   for (const spec of FIELDS) {
-    const problem = checkField(spec, getPath(merged, spec.path));
+    const problem = checkFieldValue(spec, getPath(merged, spec.path));
     if (problem) errors.push({ field: spec.path, message: problem });
   }
   if (errors.length === 0) errors.push(...crossFieldErrors(merged));

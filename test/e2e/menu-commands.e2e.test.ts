@@ -19,6 +19,7 @@ const APP_INFO: AppInfo = {
   presets: PRESETS,
   maxConcurrent: 2,
   pid: 4242,
+  cores: 2,
 };
 /** What the stub's native file dialog answers. */
 const PICKED = '/home/me/data/mnist_train.csv';

@@ -129,6 +129,7 @@ export function stubAppInfo(shell: AppInfo['shell']): AppInfo {
     presets: PRESETS,
     maxConcurrent: 2,
     pid: 4242,
+    cores: 2,
   };
 }
 
@@ -158,6 +159,8 @@ export function stubRun(id: number, overrides: Partial<RunRecord> = {}): RunReco
     finalHeldOut: loss(101 + id * 1.7),
     imagesPerSec: 3800,
     owner: null,
+    sweepId: null,
+    sweepIndex: null,
     ...overrides,
   };
 }

@@ -1,6 +1,7 @@
 // The contract's methods, implemented on the run service and the store. Arguments arrive already
 // validated (dispatch.ts); failures are thrown as AppFailure and enveloped by dispatch.
 
+import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import type { LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
 import { PRESETS } from '../../shared/presets.ts';
@@ -83,6 +84,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       presets: PRESETS,
       maxConcurrent: deps.maxConcurrent,
       pid: deps.pid,
+      cores: availableParallelism(),
     }),
 
     inspectDataset: ({ data }) => inspectDatasetInWorker(data),
@@ -188,5 +190,20 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
 
     encodeImages: ({ runId, step, count, sourceRunId, includeImages }) =>
       deps.latent.encode(requireRun(runId), step, requireRun(sourceRunId ?? runId), count, includeImages ?? false),
+
+    // PHASE-0 PLACEHOLDERS: the sweep service replaces these (issue 9); they refuse rather than pretend.
+    createSweep: () => sweepsNotWired(),
+    listSweeps: () => [],
+    getSweep: ({ sweepId }) => sweepsNotWired(sweepId),
+    pauseSweep: ({ sweepId }) => sweepsNotWired(sweepId),
+    resumeSweep: ({ sweepId }) => sweepsNotWired(sweepId),
+    cancelSweep: ({ sweepId }) => sweepsNotWired(sweepId),
   };
+}
+
+function sweepsNotWired(sweepId?: number): never {
+  throw new AppFailure({
+    code: 'internal',
+    message: `Sweeps are not available in this build${sweepId ? ` (sweep ${sweepId})` : ''}.`,
+  });
 }

@@ -10,6 +10,18 @@ export interface Migration {
   version: number;
   name: string;
   up(db: Db): void;
+  /**
+   * Runs with foreign-key enforcement off, as SQLite's documented way of rebuilding a table requires
+   * (dropping a parent table would otherwise cascade into its children). Every reference is checked
+   * before the migration commits, and enforcement is turned back on whatever happens.
+   */
+  foreignKeysOff?: boolean;
+}
+
+function checkForeignKeys(db: Db): void {
+  const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+  const first = broken[0];
+  if (first) throw new Error(`${broken.length} row(s) of ${first.table} point at missing ${first.parent} rows`);
 }
 
 export function schemaVersion(db: Db): number {
@@ -52,14 +64,20 @@ export function migrate(db: Db, migrations: readonly Migration[], file = 'the da
     const step = db.transaction(() => {
       if (schemaVersion(db) >= m.version) return false;
       m.up(db);
+      if (m.foreignKeysOff) checkForeignKeys(db);
       setSchemaVersion(db, m.version);
       return true;
     });
+    // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched around it.
+    const enforcing = db.pragma('foreign_keys', { simple: true }) === 1;
+    if (m.foreignKeysOff && enforcing) db.pragma('foreign_keys = OFF');
     try {
       if (step.immediate()) applied.push(m.version);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       throw storeError(`Upgrading ${file} to schema version ${m.version} (${m.name}) failed: ${why}`);
+    } finally {
+      if (m.foreignKeysOff && enforcing) db.pragma('foreign_keys = ON');
     }
   }
   return applied;

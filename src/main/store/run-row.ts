@@ -32,6 +32,9 @@ export interface RunRow {
   held_out_kl: number | null;
   held_out_total: number | null;
   images_per_sec: number | null;
+  /** Migration 004. */
+  sweep_id: number | null;
+  sweep_index: number | null;
 }
 
 /** SQLite turns NaN into NULL; a loss that diverged must come back as NaN, not as a missing value. */
@@ -73,6 +76,8 @@ export function toRunRecord(row: RunRow): RunRecord {
     finalHeldOut: lossFromColumns(row.held_out_recon, row.held_out_kl, row.held_out_total),
     imagesPerSec: row.images_per_sec,
     owner: row.owner_pid === null ? null : { pid: row.owner_pid, kind: row.owner_kind ?? null },
+    sweepId: row.sweep_id,
+    sweepIndex: row.sweep_id === null ? null : row.sweep_index,
   };
 }
 

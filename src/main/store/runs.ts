@@ -7,8 +7,8 @@ import { invalidArgument, notFound } from './errors.ts';
 import type { Db } from './migrate.ts';
 import { lossToColumns, normaliseTags, toRunRecord, type RunRow } from './run-row.ts';
 
-export type FinishedStatus = 'completed' | 'failed' | 'interrupted';
-const FINISHED_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'interrupted'];
+export type FinishedStatus = 'completed' | 'failed' | 'interrupted' | 'pruned';
+const FINISHED_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'interrupted', 'pruned'];
 const MAX_NAME_LENGTH = 200;
 
 export interface NewRun {
@@ -25,6 +25,9 @@ export interface NewRun {
   /** The process that will train it, when it claims the run at creation (e.g. the CLI). */
   ownerPid?: number | null;
   createdAt?: number;
+  /** The sweep the run belongs to and its position there; (sweepId, sweepIndex) is unique. */
+  sweepId?: number | null;
+  sweepIndex?: number | null;
 }
 
 export interface RunStart {
@@ -137,9 +140,9 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
   const s = {
     insert: db.prepare(`
       INSERT INTO runs (name, preset, config, status, created_at, dataset_name, dataset_fingerprint, notes, tags,
-                        owner_pid, heartbeat_at)
+                        owner_pid, heartbeat_at, sweep_id, sweep_index)
       VALUES (@name, @preset, @config, @status, @createdAt, @datasetName, @datasetFingerprint, @notes, @tags,
-              @ownerPid, @heartbeatAt)`),
+              @ownerPid, @heartbeatAt, @sweepId, @sweepIndex)`),
     get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
     list: db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY created_at DESC, id DESC'),
     owner: db.prepare<[number], { status: RunStatus; owner_pid: number | null; heartbeat_at: number | null }>(
@@ -238,12 +241,12 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     } else if (current.status === 'completed') {
       throw new AppFailure({
         code: 'conflict',
-        message: `Run ${id} is completed; only interrupted or failed runs can be resumed.`,
+        message: `Run ${id} is completed; only interrupted, failed or pruned runs can be resumed.`,
       });
     }
     // A live status whose owner is gone is an orphan recovery has not marked yet: it resumes as interrupted.
     const previous: ResumeClaim = {
-      status: current.status === 'failed' ? 'failed' : 'interrupted',
+      status: current.status === 'failed' || current.status === 'pruned' ? current.status : 'interrupted',
       message: s.message.get(id) ?? '',
     };
     s.claim.run({ id, ownerPid, now: deps.now() });
@@ -308,6 +311,8 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
         tags: JSON.stringify(checkTags(input.tags ?? [])),
         ownerPid,
         heartbeatAt: ownerPid === null ? null : createdAt,
+        sweepId: input.sweepId ?? null,
+        sweepIndex: input.sweepId == null ? null : (input.sweepIndex ?? null),
       });
       return fetch(Number(lastInsertRowid));
     },
