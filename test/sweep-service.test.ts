@@ -2,6 +2,7 @@
 // `parallel` at once and all complete; pause, resume and cancel; repeated and raced calls.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type Store } from '../src/main/store/index.ts';
 import { RunService } from '../src/main/runs/service.ts';
@@ -205,6 +206,13 @@ test('a bad definition or data file is refused before anything is stored', async
   assert.deepEqual(sweeps.list(), []);
   assert.deepEqual(store.runs.list(), []);
   await assert.rejects(sweeps.resume(42), (e: AppFailure) => e.appError.code === 'not-found');
+  // The run service trains a queued run only once this process has claimed it.
+  const unclaimed = store.runs.create({ config: presetConfig('quick'), status: 'queued' });
+  assert.throws(
+    () => runs.startQueued(unclaimed.id),
+    (e: AppFailure) => e.appError.code === 'conflict' && /not claimed by any process/.test(e.message),
+  );
+  assert.deepEqual(runs.activeRunIds(), []);
 });
 
 test('the pruner hears every epoch and every end of the sweep runs it drives', async (t) => {
@@ -234,4 +242,32 @@ test('the pruner hears every epoch and every end of the sweep runs it drives', a
     .sort((x, y) => x - y);
   assert.deepEqual(epochs.sort(), ids.map((id) => `${sweep.id}/${id}/1`).sort(), 'one epoch per sweep run, none of the lone run');
   assert.deepEqual(ends.sort(), ids.map((id) => `${sweep.id}/${id}/completed`).sort());
+});
+
+test('a run whose data fails to load ends failed, alone: the sweep goes on and completes', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'digits.csv');
+  const rows = Array.from({ length: 200 }, (_, i) =>
+    [i % 10, ...Array.from({ length: 784 }, (_, p) => (i * 37 + p * 11) % 256)].join(','),
+  );
+  writeFileSync(file, rows.join('\n') + '\n');
+  const store = openDatabase(join(dir, 'w.db'));
+  const runs = new RunService(store, { maxConcurrent: 2 });
+  const sweeps = new SweepService(store, runs);
+  t.after(async () => {
+    await sweeps.shutdown();
+    await runs.shutdown();
+    store.close();
+  });
+  const base = { ...TINY_BASE, data: { ...TINY_BASE.data, source: 'csv', path: file } };
+  const sweep = await sweeps.create(
+    tinySweep({ base, axes: [{ path: 'loss.beta', values: [0.5, 1, 2] }], seeds: 0, parallel: 1 }),
+  );
+  await nextEvent(runs, (e) => e.type === 'started');
+  // The first run has its data; the next two find the file gone when their turn comes.
+  rmSync(file);
+  const done = await sweeps.waitFor(sweep.id);
+  assert.equal(done.status, 'completed');
+  assert.deepEqual([done.counts.completed, done.counts.failed], [1, 2]);
+  for (const run of store.runs.list().filter((r) => r.status === 'failed')) assert.match(run.statusMessage, /digits\.csv/);
 });
