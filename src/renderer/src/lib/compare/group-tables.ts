@@ -5,7 +5,7 @@
 
 import { summarize, type Summary } from '../../../../shared/run-groups.ts';
 import type { RunRecord } from '../../../../shared/training.ts';
-import { formatDuration, formatLoss, formatRate } from '../format.ts';
+import { formatCount, formatDuration, formatLoss } from '../format.ts';
 import type { HyperparamRow } from './hyperparams.ts';
 import { markBest, type Better } from './metrics.ts';
 
@@ -31,6 +31,8 @@ interface GroupRowSpec {
   title: string;
   better: Better;
   format: (v: number) => string;
+  /** Said once after "mean ± std", not after each. */
+  unit?: string;
 }
 
 const GROUP_ROWS: readonly GroupRowSpec[] = [
@@ -67,7 +69,8 @@ const GROUP_ROWS: readonly GroupRowSpec[] = [
     label: 'Speed',
     title: 'Training images per second: mean ± sample std over the group (higher is better)',
     better: 'higher',
-    format: formatRate,
+    format: (v) => (v >= 100 ? formatCount(v) : String(Number(v.toFixed(1)))),
+    unit: ' img/s',
   },
   {
     key: 'durationSec',
@@ -79,9 +82,9 @@ const GROUP_ROWS: readonly GroupRowSpec[] = [
 ];
 
 /** "mean ± std", the std left out when one run makes no spread. */
-export function meanText(s: Summary | null, format: (v: number) => string): string {
+export function meanText(s: Summary | null, format: (v: number) => string, unit = ''): string {
   if (!s) return '—';
-  return Number.isFinite(s.std) ? `${format(s.mean)} ± ${format(s.std)}` : format(s.mean);
+  return (Number.isFinite(s.std) ? `${format(s.mean)} ± ${format(s.std)}` : format(s.mean)) + unit;
 }
 
 export function groupMetricRows(groups: readonly { runs: readonly RunRecord[] }[]): GroupMetricRow[] {
@@ -96,7 +99,7 @@ export function groupMetricRows(groups: readonly { runs: readonly RunRecord[] }[
       label: spec.label,
       title: spec.title,
       cells: summaries.map((s, i) => ({
-        text: meanText(s, spec.format),
+        text: meanText(s, spec.format, spec.unit),
         note: `n = ${s?.n ?? 0}${s && s.n < (groups[i]?.runs.length ?? 0) ? ` of ${groups[i]?.runs.length}` : ''}`,
         best: best[i] ?? false,
         summary: s,
