@@ -12,6 +12,8 @@ import { assignSlots, PALETTE_SIZE } from '../src/renderer/src/lib/compare/color
 import { bandEdges, commonGrid, groupSeries, valueAt } from '../src/renderer/src/lib/compare/group-series.ts';
 import { groupHyperparamRows, groupMetricRows, meanText } from '../src/renderer/src/lib/compare/group-tables.ts';
 import { hyperparamRows } from '../src/renderer/src/lib/compare/hyperparams.ts';
+import { KeyedLoader, type LoadRequest } from '../src/renderer/src/lib/compare/keyed-loader.ts';
+import { ok, type Result } from '../src/shared/result.ts';
 
 function record(id: number, config: ExperimentConfig, overrides: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -180,4 +182,42 @@ test('colours: ten, then reused in turn, so fifty runs do not all share one', ()
     ids.slice(0, 12).map((id) => slots.get(id)),
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1],
   );
+});
+
+test('loader: at most `concurrency` requests in flight, every run loaded, a run gone before its turn never asked', async () => {
+  const loader = new KeyedLoader<number>(3);
+  let inFlight = 0;
+  let most = 0;
+  const asked: number[] = [];
+  const pending: (() => void)[] = [];
+  const request = (id: number): LoadRequest<number> => ({
+    key: 'k',
+    load: () => {
+      asked.push(id);
+      inFlight++;
+      most = Math.max(most, inFlight);
+      return new Promise<Result<number>>((resolve) =>
+        pending.push(() => {
+          inFlight--;
+          resolve(ok(id * 10));
+        }),
+      );
+    },
+  });
+  const ids = Array.from({ length: 10 }, (_, i) => i + 1);
+  const done = loader.sync(new Map(ids.map((id) => [id, request(id)])));
+  // Run 10 leaves the comparison while it still waits for a slot.
+  void loader.sync(new Map(ids.slice(0, 9).map((id) => [id, request(id)])));
+  while (asked.length < 9 || pending.length > 0) {
+    await new Promise((r) => setImmediate(r));
+    pending.shift()?.();
+  }
+  await done;
+  assert.equal(most, 3);
+  assert.deepEqual(asked, ids.slice(0, 9));
+  assert.deepEqual(
+    ids.slice(0, 9).map((id) => loader.value(id)),
+    ids.slice(0, 9).map((id) => id * 10),
+  );
+  assert.equal(loader.value(10), null);
 });
