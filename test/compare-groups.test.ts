@@ -144,7 +144,10 @@ test('grouped results: mean ± sample std with n, the best mean marked, runs wit
     ],
   );
   const kl = rows.find((r) => r.key === 'heldOut.kl')!;
-  assert.ok(kl.cells.every((c) => !c.best), 'KL has no better direction');
+  assert.ok(
+    kl.cells.every((c) => !c.best),
+    'KL has no better direction',
+  );
   const speed = rows.find((r) => r.key === 'imagesPerSec')!;
   assert.equal(speed.cells[0]!.text, '20 ± 14.1 img/s');
   assert.equal(speed.cells[1]!.text, '—');

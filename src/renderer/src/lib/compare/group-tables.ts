@@ -39,7 +39,8 @@ const GROUP_ROWS: readonly GroupRowSpec[] = [
   {
     key: 'heldOut.total',
     label: 'Held-out −ELBO',
-    title: 'Negative ELBO on held-out images after the last epoch, nats per image: mean ± sample std over the group (lower is better)',
+    title:
+      'Negative ELBO on held-out images after the last epoch, nats per image: mean ± sample std over the group (lower is better)',
     better: 'lower',
     format: formatLoss,
   },
@@ -53,7 +54,8 @@ const GROUP_ROWS: readonly GroupRowSpec[] = [
   {
     key: 'heldOut.kl',
     label: 'Held-out KL',
-    title: 'KL term of the held-out loss: mean ± sample std. Neither direction is better: a low KL can mean collapsed latent dimensions',
+    title:
+      'KL term of the held-out loss: mean ± sample std. Neither direction is better: a low KL can mean collapsed latent dimensions',
     better: null,
     format: formatLoss,
   },
