@@ -136,6 +136,10 @@ describe('UI compare: fifty runs, grouped by all but the seed', () => {
     assert.equal(await compare.attr('image-runs', 'data-pages'), '9');
     assert.match(await compare.byTestId('image-runs-page').innerText(), /Runs 1–6 of 50/);
     assert.equal(await compare.attr('compare-group-by', 'data-keys'), '');
+    await compare.hoverChart(0.3);
+    assert.equal(await compare.tooltip.locator('.tip-row').count(), 12, 'the hover box lists twelve runs, not fifty');
+    assert.match(await compare.tooltip.innerText(), /and 38 more runs/);
+    await compare.page.mouse.move(0, 0);
   });
 
   step('all but the seed: ten groups of five, each a mean over a band, the legend counting them', async () => {
