@@ -13,6 +13,8 @@ import { bandEdges, commonGrid, groupSeries, valueAt } from '../src/renderer/src
 import { groupHyperparamRows, groupMetricRows, meanText } from '../src/renderer/src/lib/compare/group-tables.ts';
 import { hyperparamRows } from '../src/renderer/src/lib/compare/hyperparams.ts';
 import { KeyedLoader, type LoadRequest } from '../src/renderer/src/lib/compare/keyed-loader.ts';
+import type { CompareGroup, CompareRun } from '../src/renderer/src/lib/compare/compare-run.ts';
+import { historyPoints, imagePages } from '../src/renderer/src/lib/compare/image-runs.ts';
 import { ok, type Result } from '../src/shared/result.ts';
 
 function record(id: number, config: ExperimentConfig, overrides: Partial<RunRecord> = {}): RunRecord {
@@ -223,4 +225,38 @@ test('loader: at most `concurrency` requests in flight, every run loaded, a run 
     ids.slice(0, 9).map((id) => id * 10),
   );
   assert.equal(loader.value(10), null);
+});
+
+test('image panels: a page of six runs at a time, or one run per group; the history budget shared by many runs', () => {
+  const cfg = presetConfig('quick');
+  const runs: CompareRun[] = Array.from({ length: 14 }, (_, i) => ({
+    id: i + 1,
+    run: record(i + 1, cfg),
+    slot: i % PALETTE_SIZE,
+    detail: { state: 'loading' },
+  }));
+  const pages = imagePages(runs, null);
+  assert.deepEqual(
+    pages.map((p) => [p.label, p.runs.map((r) => r.id)]),
+    [
+      ['Runs 1–6 of 14', [1, 2, 3, 4, 5, 6]],
+      ['Runs 7–12 of 14', [7, 8, 9, 10, 11, 12]],
+      ['Runs 13–14 of 14', [13, 14]],
+    ],
+  );
+  assert.deepEqual(
+    imagePages(runs.slice(0, 3), null).map((p) => p.label),
+    ['All 3 runs'],
+  );
+  const groups: CompareGroup[] = [
+    { id: 'a', label: 'A', slot: 0, runs: runs.slice(0, 5) },
+    { id: 'b', label: 'B', slot: 1, runs: runs.slice(5, 14) },
+  ];
+  assert.deepEqual(
+    imagePages(runs, groups).map((p) => [p.label, p.runs.map((r) => r.id)]),
+    [['All 2 groups', [1, 6]]],
+  );
+  assert.equal(historyPoints(3), 2000);
+  assert.equal(historyPoints(50), 800);
+  assert.equal(historyPoints(1000), 150);
 });
