@@ -116,9 +116,9 @@ describe('UI compare: fifty runs, grouped by all but the seed', () => {
     compare = new ComparePage(opened.page);
     await compare.waitForAttr('compare-chart', 'data-datasets', '3');
     assert.equal(await compare.imageRuns.count(), 0, 'three runs need no picker for the images');
-    await compare.shoot('compare-groups-three-1280');
+    await compare.shoot('compare-groups-three-1280', true);
     await compare.page.setViewportSize(SMALL);
-    await compare.shoot('compare-groups-three-1024');
+    await compare.shoot('compare-groups-three-1024', true);
     await compare.page.setViewportSize(LARGE);
   });
 
