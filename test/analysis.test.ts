@@ -62,12 +62,19 @@ test('scales: linear and log positions and their inverse; categories evenly spac
     [0, 0.5, 1],
   );
   assert.equal(position(cat, 'lbfgs'), null);
+  // A setting's few values (a sweep's) are ticked themselves; a metric gets round values.
   assert.deepEqual(
     ticks(log).map((t) => t.label),
+    ['1', '10', '100'],
+  );
+  const logMetric = buildAxis('heldOut.kl', [1, 10, 100], true)!;
+  assert.deepEqual(
+    ticks(logMetric).map((t) => t.label),
     ['1', '2', '5', '10', '20', '50', '100'],
   );
+  const linMetric = buildAxis('heldOut.total', [2, 4, 10], true)!;
   assert.deepEqual(
-    ticks(lin).map((t) => t.label),
+    ticks(linMetric).map((t) => t.label),
     ['2', '4', '6', '8', '10'],
   );
 });

@@ -21,7 +21,12 @@ export interface Axis {
   categories: string[];
   /** True for a metric (held-out −ELBO, …), false for a setting. */
   metric: boolean;
+  /** A setting's few distinct values (a sweep's), ticked instead of round numbers; else empty. */
+  marks: number[];
 }
+
+/** Up to this many distinct values of a setting are each ticked. */
+export const MAX_MARKS = 10;
 
 /** The metrics every plot shows an axis for, when some run has them. */
 export const AXIS_METRICS = ['heldOut.total', 'heldOut.recon', 'heldOut.kl'] as const;
@@ -56,7 +61,9 @@ export function buildAxis(key: string, values: readonly RunValue[], metric: bool
     const hi = Math.max(...nums);
     const positive = lo > 0;
     const log = positive && (forceLog || hi / lo > 10);
-    return { key, label, kind: log ? 'log' : 'linear', lo, hi, categories: [], metric };
+    const distinct = [...new Set(nums)].sort((a, b) => a - b);
+    const marks = !metric && distinct.length <= MAX_MARKS ? distinct : [];
+    return { key, label, kind: log ? 'log' : 'linear', lo, hi, categories: [], metric, marks };
   }
   const seen = [...new Set(present.map(String))];
   const spec = fieldSpec(key);
@@ -67,7 +74,7 @@ export function buildAxis(key: string, values: readonly RunValue[], metric: bool
     if (ia !== -1 && ib !== -1) return ia - ib;
     return a.localeCompare(b, undefined, { numeric: true });
   });
-  return { key, label, kind: 'category', lo: 0, hi: 0, categories: seen, metric };
+  return { key, label, kind: 'category', lo: 0, hi: 0, categories: seen, metric, marks: [] };
 }
 
 /** The keys that get an axis: varying settings, then the held-out metrics. */
@@ -188,6 +195,7 @@ export function niceStep(span: number, count: number): number {
 export function ticks(axis: Axis, count = 5): Tick[] {
   if (axis.kind === 'category') return axis.categories.map((c) => ({ t: position(axis, c) ?? 0, label: c }));
   if (axis.hi === axis.lo) return [{ t: 0.5, label: formatValue(axis.lo) }];
+  if (axis.marks.length > 0) return axis.marks.map((v) => ({ t: position(axis, v) ?? 0, label: formatValue(v) }));
   const values: number[] = [];
   if (axis.kind === 'log') {
     const d0 = Math.floor(Math.log10(axis.lo));

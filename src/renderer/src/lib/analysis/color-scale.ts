@@ -69,7 +69,7 @@ export function coloring(values: readonly (string | number | null)[], maxSwatche
   const numeric = present.every((v) => typeof v === 'number');
   const distinct = [...new Set(present)];
   if (numeric && distinct.length > maxSwatches) {
-    const domain = colorDomain(present as number[]);
+    const domain = colorDomain(present);
     return { at: (v) => (typeof v === 'number' && domain ? colorPosition(domain, v) : null), swatches: null, domain };
   }
   const sorted = numeric

@@ -113,14 +113,18 @@ export function isoElboLines(box: Box, count = 5): IsoLine[] {
   return out;
 }
 
-/** The box around the points (with their error bars), padded, never below zero (both are ≥ 0). */
-export function rdBox(points: readonly RdPoint[], pad = 0.08): Box | null {
+/**
+ * The box around the points (with their error bars), padded and widened to round values so the
+ * axes end on a tick, never below zero (rate and distortion are both ≥ 0).
+ */
+export function rdBox(points: readonly RdPoint[], pad = 0.05): Box | null {
   if (points.length === 0) return null;
   const xs = points.flatMap((p) => [p.kl - p.klErr, p.kl + p.klErr]);
   const ys = points.flatMap((p) => [p.recon - p.reconErr, p.recon + p.reconErr]);
   const widen = (lo: number, hi: number): [number, number] => {
     const span = hi - lo || Math.max(1, Math.abs(hi) * 0.1);
-    return [Math.max(0, lo - span * pad), hi + span * pad];
+    const step = niceStep(span * (1 + 2 * pad), 6);
+    return [Math.max(0, Math.floor((lo - span * pad) / step) * step), Math.ceil((hi + span * pad) / step) * step];
   };
   const [x0, x1] = widen(Math.min(...xs), Math.max(...xs));
   const [y0, y1] = widen(Math.min(...ys), Math.max(...ys));

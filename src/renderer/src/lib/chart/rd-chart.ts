@@ -26,7 +26,7 @@ const isoLines: Plugin<'scatter'> = {
     const { x, y } = chart.scales;
     if (!x || !y) return;
     const opts = (chart.options.plugins as { rdIso?: RdPluginOptions }).rdIso ?? {};
-    const lines = isoElboLines({ x0: x.min, x1: x.max, y0: y.min, y1: y.max }, 5);
+    const lines = isoElboLines({ x0: x.min, x1: x.max, y0: y.min, y1: y.max }, 8);
     const ctx = chart.ctx;
     ctx.save();
     ctx.strokeStyle = opts.color ?? '#999';
@@ -43,10 +43,18 @@ const isoLines: Plugin<'scatter'> = {
       ctx.moveTo(x0, y0);
       ctx.lineTo(x1, y1);
       ctx.stroke();
-      // Labelled at its upper-left end (inside the plot), where the points rarely are.
-      ctx.textAlign = 'left';
-      ctx.textBaseline = 'top';
-      ctx.fillText(`−ELBO ${formatValue(line.c)}`, x0 + 4, y0 + 3);
+      // Labelled where points rarely are: the trade-off curve bows towards the lower left, so the
+      // end on the right edge (else the one on the top edge) is clear of them.
+      const label = `−ELBO ${formatValue(line.c)}`;
+      if (line.to.x >= x.max - 1e-9) {
+        ctx.textAlign = 'right';
+        ctx.textBaseline = 'bottom';
+        ctx.fillText(label, x1 - 4, y1 - 3);
+      } else if (line.from.y >= y.max - 1e-9) {
+        ctx.textAlign = 'left';
+        ctx.textBaseline = 'top';
+        ctx.fillText(label, x0 + 6, y0 + 3);
+      }
     }
     ctx.restore();
   },
