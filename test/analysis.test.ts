@@ -18,7 +18,7 @@ import {
 } from '../src/renderer/src/lib/analysis/axes.ts';
 import { colorDomain } from '../src/renderer/src/lib/analysis/color-scale.ts';
 import { layoutKey, loadLayout, moveKey, parseLayout, saveLayout } from '../src/renderer/src/lib/analysis/layout.ts';
-import { BUCKETS, drawLines, project, work, type LineContext } from '../src/renderer/src/lib/analysis/lines.ts';
+import { BUCKETS, drawLines, nearestRow, project, work, type LineContext } from '../src/renderer/src/lib/analysis/lines.ts';
 import { isoElboLines, rdBox, rdPoints } from '../src/renderer/src/lib/analysis/rate-distortion.ts';
 import { settingsImportance } from '../src/renderer/src/lib/analysis/importance.ts';
 import { groupRow, keysConstantInGroups } from '../src/renderer/src/lib/analysis/rows.ts';
@@ -212,6 +212,26 @@ test('lines: 1,000 runs are projected once and stroked in a bounded number of ba
   drawLines(ctx, gap, order, geo, [true], null, null, style);
   assert.equal(ctx.calls.moveTo, 2);
   assert.equal(ctx.calls.lineTo, axes.length - 3);
+});
+
+test('hovering: the line nearest the pointer between two axes, only within a few pixels', () => {
+  const axes = [buildAxis('loss.beta', [0, 10], false)!, buildAxis('heldOut.total', [0, 10], true)!];
+  const row = (id: string, beta: number, total: number) => ({
+    id,
+    label: id,
+    values: { 'loss.beta': beta, 'heldOut.total': total },
+    runIds: [],
+  });
+  // a rises from 0 to 10, b falls from 10 to 0: they cross in the middle.
+  const p = project([row('a', 0, 10), row('b', 10, 0), row('c', 5, 5)], axes);
+  const geo = { xs: [0, 100], top: 0, bottom: 100 };
+  assert.equal(nearestRow(p, [0, 1], geo, 10, 89), 0, 'a is at y 90 at x 10');
+  assert.equal(nearestRow(p, [0, 1], geo, 10, 11), 1, 'b is at y 10 at x 10');
+  assert.equal(nearestRow(p, [0, 1], geo, 10, 52), 2, 'c is flat at y 50');
+  assert.equal(nearestRow(p, [0, 1], geo, 10, 30), -1, 'nothing within 6 px');
+  assert.equal(nearestRow(p, [0, 1], geo, 10, 89, 6, [false, true, true]), -1, 'a is excluded');
+  assert.equal(nearestRow(p, [0, 1], geo, 150, 50), -1, 'right of the last axis');
+  assert.equal(nearestRow(p, [1, 0], geo, 10, 11), 0, 'axes swapped: a now falls');
 });
 
 test('groups: a row per group with mean metrics; the seed is no axis once runs are grouped by the rest', () => {

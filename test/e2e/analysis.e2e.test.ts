@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { openDatabase } from '../../src/main/store/index.ts';
 import { pointConfig, pointName, syntheticGrid, syntheticHeldOut } from '../analysis-fixtures.ts';
-import { launchBrowser, openPage, startWorkbench, type Workbench } from './harness.ts';
+import { launchBrowser, openPage, shootSchemes, startWorkbench, type Workbench } from './harness.ts';
 import { AnalysisPanels } from './pages/analysis-panels.ts';
 import { AppShell } from './pages/app-shell.ts';
 import { waitUntil } from './pages/base-page.ts';
@@ -96,6 +96,26 @@ describe('UI analysis: parallel coordinates, rate–distortion and settings impo
       'data-order',
       'loss.beta,model.latentDim,run.seed,heldOut.total,heldOut.recon,heldOut.kl',
     );
+  });
+
+  step('hovering a line names its run; clicking it opens the run', async () => {
+    // β is first now; the z64 β4 runs leave its top level, towards the top of the latent-size axis.
+    await panels.hoverNear('loss.beta', 1);
+    await panels.tooltip.waitFor();
+    const tip = await panels.tooltip.innerText();
+    assert.match(tip, /z64 β4 seed[12]/);
+    const name = /z64 β4 seed[12]/.exec(tip)![0];
+    await shootSchemes(panels.page, 'analysis-parallel-hover-1280', { width: 1280, height: 800 }, false);
+    await panels.hoverNear('loss.beta', 1);
+    await panels.tooltip.waitFor();
+    await panels.page.mouse.down();
+    await panels.page.mouse.up();
+    await panels.page.waitForURL((url) => /^#\/runs\/\d+$/.test(url.hash));
+    const id = Number(new URL(panels.page.url()).hash.split('/')[2]);
+    assert.equal(id, ids[syntheticGrid().findIndex((p) => pointName(p) === name)]);
+    await panels.page.goBack();
+    await panels.waitForAttr('parallel-coords', 'data-lines', '31');
+    await panels.waitForAttr('parallel-coords', 'data-passing', '12');
   });
 
   step('the rate–distortion plane has a point per run with held-out metrics, and names the one left out', async () => {

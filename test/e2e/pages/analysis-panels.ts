@@ -29,6 +29,15 @@ export class AnalysisPanels extends BasePage {
     await this.page.mouse.up();
   }
 
+  readonly tooltip = this.byTestId('pc-tooltip');
+
+  /** Points just right of an axis, at a height on it (0 bottom, 1 top), where lines leave it. */
+  async hoverNear(key: string, t: number, dx = 20): Promise<void> {
+    const box = await this.byTestId(`pc-hit-${key}`).boundingBox();
+    if (!box) throw new Error(`axis ${key} has no box`);
+    await this.page.mouse.move(box.x + box.width / 2 + dx, box.y + 6 + (1 - t) * (box.height - 12));
+  }
+
   async clearBrush(key: string): Promise<void> {
     await this.byTestId(`pc-clear-${key}`).click();
   }

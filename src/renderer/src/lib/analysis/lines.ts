@@ -126,3 +126,42 @@ export function drawLines(
   });
   return stats;
 }
+
+/**
+ * The row whose line passes closest to (x, y), within `maxDist` pixels vertically, for hovering:
+ * each line is straight between two neighbouring axes, so its height at x is an interpolation.
+ * `only` limits the search (e.g. to rows inside the brushes). -1 when none is near.
+ */
+export function nearestRow(
+  p: Projection,
+  order: readonly number[],
+  geo: LineGeometry,
+  x: number,
+  y: number,
+  maxDist = 6,
+  only: readonly boolean[] | null = null,
+): number {
+  let i = 0;
+  while (i < geo.xs.length - 2 && x > geo.xs[i + 1]!) i++;
+  const xa = geo.xs[i];
+  const xb = geo.xs[i + 1];
+  const a = order[i];
+  const b = order[i + 1];
+  if (xa === undefined || xb === undefined || a === undefined || b === undefined || x < xa || x > xb) return -1;
+  const f = xb === xa ? 0 : (x - xa) / (xb - xa);
+  const height = geo.bottom - geo.top;
+  let best = -1;
+  let bestDist = maxDist;
+  for (let r = 0; r < p.rows; r++) {
+    if (only && !only[r]) continue;
+    const ta = p.t[r * p.axes + a]!;
+    const tb = p.t[r * p.axes + b]!;
+    if (Number.isNaN(ta) || Number.isNaN(tb)) continue;
+    const d = Math.abs(geo.bottom - (ta + (tb - ta) * f) * height - y);
+    if (d <= bestDist) {
+      best = r;
+      bestDist = d;
+    }
+  }
+  return best;
+}
