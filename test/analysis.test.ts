@@ -12,6 +12,7 @@ import {
   position,
   runRow,
   spanOfBrush,
+  sweepLogKeys,
   ticks,
   toggleCategory,
   valueAt,
@@ -44,6 +45,16 @@ test('axes: one per varying setting, then the held-out metrics; log where values
   assert.equal(buildAxis('loss.beta', [1, 2, 4], false, true)?.kind, 'log');
   assert.equal(buildAxis('loss.beta', [1, 2, 4], false)?.kind, 'linear');
   assert.equal(buildAxis('loss.beta', [0, 2, 40], false)?.kind, 'linear', 'zero rules a log axis out');
+  assert.deepEqual(
+    [
+      ...sweepLogKeys([
+        { path: 'loss.beta', range: { from: 1, to: 4, count: 3, scale: 'log' } },
+        { path: 'optim.learningRate', range: { from: 1e-3, to: 2e-3, count: 2, scale: 'linear' } },
+        { path: 'model.latentDim', values: [2, 8] },
+      ]),
+    ],
+    ['loss.beta'],
+  );
 });
 
 test('scales: linear and log positions and their inverse; categories evenly spaced in schema order', () => {

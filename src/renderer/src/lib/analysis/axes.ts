@@ -6,6 +6,7 @@
 import { fieldSpec } from '../../../../shared/config.ts';
 import { keyLabel, runValue, varyingSettings, type RunValue } from '../../../../shared/run-values.ts';
 import type { RunRecord } from '../../../../shared/training.ts';
+import type { SweepAxis } from '../../../../shared/sweep.ts';
 import type { BrushRange } from '../stores/brush.svelte.ts';
 
 export type AxisKind = 'linear' | 'log' | 'category';
@@ -211,4 +212,9 @@ export function ticks(axis: Axis, count = 5): Tick[] {
   // A log axis inside one decade may have no round value in it: show its ends instead.
   const shown = inside.length >= 2 ? inside : [axis.lo, axis.hi];
   return shown.map((v) => ({ t: position(axis, v) ?? 0, label: formatValue(v) }));
+}
+
+/** The settings a sweep ranged over in log steps: drawn on log axes even within a decade. */
+export function sweepLogKeys(axes: readonly SweepAxis[]): Set<string> {
+  return new Set(axes.flatMap((a) => ('range' in a && a.range.scale === 'log' ? [a.path] : [])));
 }
