@@ -25,9 +25,10 @@ import { FinalStatuses } from './final-status.ts';
 import { launchWorker, type LaunchedWorker } from './launch.ts';
 import { RunOutput } from './output.ts';
 import { ownedRun, type OwnedRun, type Outcome } from './owned-run.ts';
-import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type WorkerMessage } from './protocol.ts';
+import { CONTROL_PAUSE, CONTROL_RUN, type WorkerMessage } from './protocol.ts';
 import { QueueDataCheck } from './queue-check.ts';
 import { resumeBlobs, truncateAfterCheckpoint } from './resume-point.ts';
+import { answerGate, rungsFor, stopAtGate, type RungJudge } from './rung-gate.ts';
 import { namingDatabase } from './store-failure.ts';
 
 export interface RunServiceOptions {
@@ -39,6 +40,8 @@ export interface RunServiceOptions {
   ownerPid?: number;
   /** Where faults that end no caller's request go (a run's final status that could not be saved). */
   log?: Logger;
+  /** Decides at rung epochs whether a run goes on (successive halving); none: every run trains to the end. */
+  judge?: RungJudge;
 }
 
 export const DEFAULT_MAX_QUEUED = 100;
@@ -59,6 +62,7 @@ export class RunService {
   private readonly maxQueued: number;
   private readonly ownerPid: number;
   private readonly log: Logger;
+  private judge: RungJudge | null;
 
   constructor(
     private readonly store: Store,
@@ -68,12 +72,18 @@ export class RunService {
     this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.ownerPid = options.ownerPid ?? process.pid;
     this.log = options.log ?? stderrLogger;
+    this.judge = options.judge ?? null;
     this.finals = new FinalStatuses(store, this.ownerPid, this.log);
   }
 
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The judge of runs that start from now on (the sweep service, built after this service, sets it). */
+  setRungJudge(judge: RungJudge | null): void {
+    this.judge = judge;
   }
 
   /** Ids of runs this service is training or has queued. */
@@ -158,8 +168,7 @@ export class RunService {
   stop(runId: number): void {
     const run = this.requireOwned(runId);
     if (run.control) {
-      Atomics.store(run.control, 0, CONTROL_STOP);
-      Atomics.notify(run.control, 0);
+      stopAtGate(run.control);
       return;
     }
     this.finish(run, { status: 'interrupted', message: 'Stopped before it started.' });
@@ -317,7 +326,8 @@ export class RunService {
         datasetFingerprint: ready.datasetFingerprint,
       });
       run.output = new RunOutput(this.store, run.runId);
-      worker.postMessage({ type: 'begin', runId: run.runId });
+      const rungs = run.gated ? rungsFor(this.judge, run.record, this.log) : [];
+      worker.postMessage({ type: 'begin', runId: run.runId, rungs });
     } catch (e) {
       this.finish(run, 'failed', e);
       throw e;
@@ -344,9 +354,14 @@ export class RunService {
         case 'checkpoint':
           run.output!.checkpoint(m.blobs);
           return;
+        case 'gate':
+          // The judge reads the rung's metrics from the store: they must be there first.
+          run.output!.flush();
+          answerGate(this.judge, this.current(run), m.epoch, run.control!, this.log, (why) => (run.pruneMessage = why));
+          return;
         case 'finished':
           run.output!.final(m.final);
-          this.finish(run, { status: m.status, message: m.message });
+          this.finish(run, { status: m.status, message: m.status === 'pruned' ? (run.pruneMessage ?? m.message) : m.message });
           return;
         default:
           return;
