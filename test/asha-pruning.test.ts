@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { RunService } from '../src/main/runs/service.ts';
 import type { RungJudge, RungVerdict } from '../src/main/runs/rung-gate.ts';
 import { openDatabase, type Store } from '../src/main/store/index.ts';
-import { ashaJudge } from '../src/main/sweeps/asha-judge.ts';
+import { SweepService } from '../src/main/sweeps/service.ts';
 import { ashaDecide } from '../src/shared/asha.ts';
 import { ashaRungs } from '../src/shared/sweep.ts';
-import type { RunRecord } from '../src/shared/training.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 import { memoryLogger, nextEvent, waitUntil } from './run-helpers.ts';
 
@@ -27,37 +26,39 @@ const tiny = (overrides: Record<string, unknown> = {}) =>
 const STEPS_PER_EPOCH = 4;
 const REDUCTION = 3;
 
-function addSweep(store: Store): number {
-  const definition = JSON.stringify({ pruning: { kind: 'asha', reduction: REDUCTION } });
-  return Number(
-    store.db.prepare(`INSERT INTO sweeps (name, definition, status, created_at) VALUES ('lr', ?, 'running', 0)`).run(definition)
-      .lastInsertRowid,
-  );
-}
-
 function lastStep(store: Store, runId: number): number {
   return store.metrics.lastLogged(runId).step;
 }
 
 test('a sweep of learning rates: pruned runs stop at rungs, the best is never pruned, decisions follow ASHA', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
-  t.after(() => store.close());
-  const sweepId = addSweep(store);
-  // One at a time, so the order of arrival at each rung is the order below.
-  const service = new RunService(store, {
-    maxConcurrent: 1,
-    log: memoryLogger(),
-    judge: ashaJudge(store, (id) => (id === sweepId ? { kind: 'asha', reduction: REDUCTION } : null)),
+  const service = new RunService(store, { log: memoryLogger() });
+  const sweeps = new SweepService(store, service, { log: memoryLogger() });
+  t.after(async () => {
+    await sweeps.shutdown();
+    await service.shutdown();
+    store.close();
   });
   const rates = [3e-3, 1e-5, 1e-2, 3e-5, 1e-3, 1e-4];
-  // Interrupted before its first checkpoint: resuming trains it from the start, as a sweep's queued run.
-  const ids = rates.map(
-    (lr, i) =>
-      store.runs.create({ config: tiny({ 'optim.learningRate': lr }), status: 'interrupted', sweepId, sweepIndex: i }).id,
+  // One run at a time, so the order of arrival at each rung is the sweep's order.
+  const sweep = await sweeps.create({
+    preset: 'quick',
+    base: { data: { limit: 200, heldOutFraction: 0.2 }, optim: { batchSize: 50, epochs: 4 } },
+    axes: [{ path: 'optim.learningRate', values: rates }],
+    seeds: 0,
+    parallel: 1,
+    pruning: { kind: 'asha', reduction: REDUCTION },
+  });
+  const done = await sweeps.waitFor(sweep.id);
+  assert.equal(done.status, 'completed', done.statusMessage);
+  const runs = store.runs
+    .list()
+    .filter((r) => r.sweepId === sweep.id)
+    .sort((a, b) => a.sweepIndex! - b.sweepIndex!);
+  assert.deepEqual(
+    runs.map((r) => r.config.optim.learningRate),
+    rates,
   );
-  for (const id of ids) await service.resume(id);
-  const runs: RunRecord[] = [];
-  for (const id of ids) runs.push(await service.waitFor(id));
 
   const rungs = ashaRungs(4, REDUCTION);
   assert.deepEqual(rungs, [1, 3]);
@@ -103,6 +104,7 @@ test('a sweep of learning rates: pruned runs stop at rungs, the best is never pr
   }
   const pruned = runs.filter((r) => r.status === 'pruned').length;
   assert.ok(pruned >= 2 && pruned < runs.length, `some runs pruned, not all (${pruned} of ${runs.length})`);
+  assert.equal(done.counts.pruned, pruned);
 });
 
 /** A judge that holds each decision until the test gives it. */

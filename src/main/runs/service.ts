@@ -30,6 +30,7 @@ import { CONTROL_PAUSE, CONTROL_RUN, type WorkerMessage } from './protocol.ts';
 import { QueueDataCheck } from './queue-check.ts';
 import { resumeBlobs, truncateAfterCheckpoint } from './resume-point.ts';
 import { answerGate, rungsFor, stopAtGate, type RungJudge } from './rung-gate.ts';
+import { ashaJudge } from '../sweeps/asha-judge.ts';
 import { namingDatabase } from './store-failure.ts';
 
 export interface RunServiceOptions {
@@ -41,8 +42,11 @@ export interface RunServiceOptions {
   ownerPid?: number;
   /** Where faults that end no caller's request go (a run's final status that could not be saved). */
   log?: Logger;
-  /** Decides at rung epochs whether a run goes on (successive halving); none: every run trains to the end. */
-  judge?: RungJudge;
+  /**
+   * Decides at rung epochs whether a run goes on. Default: successive halving for the runs of sweeps
+   * that ask for it; null: every run trains to its end.
+   */
+  judge?: RungJudge | null;
 }
 
 export const DEFAULT_MAX_QUEUED = 100;
@@ -61,7 +65,7 @@ export class RunService {
   private readonly maxQueued: number;
   private readonly ownerPid: number;
   private readonly log: Logger;
-  private judge: RungJudge | null;
+  private readonly judge: RungJudge | null;
 
   constructor(
     private readonly store: Store,
@@ -71,18 +75,13 @@ export class RunService {
     this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.ownerPid = options.ownerPid ?? process.pid;
     this.log = options.log ?? stderrLogger;
-    this.judge = options.judge ?? null;
+    this.judge = options.judge === undefined ? ashaJudge(store) : options.judge;
     this.finals = new FinalStatuses(store, this.ownerPid, this.log);
     this.listeners = new TrainingListeners(this.log);
   }
 
   subscribe(listener: TrainingListener): () => void {
     return this.listeners.add(listener);
-  }
-
-  /** The judge of runs that start from now on (the sweep service, built after this service, sets it). */
-  setRungJudge(judge: RungJudge | null): void {
-    this.judge = judge;
   }
 
   /** Ids of runs this service is training or has queued. */

@@ -8,12 +8,14 @@ import { ashaRungs, type SweepPruning } from '../../shared/sweep.ts';
 import type { RungJudge } from '../runs/rung-gate.ts';
 import type { Store } from '../store/index.ts';
 
-/** `pruningOf`: the pruning a sweep asked for, or null when the sweep is gone. */
-export function ashaJudge(store: Store, pruningOf: (sweepId: number) => SweepPruning | null): RungJudge {
+export function ashaJudge(store: Store): RungJudge {
+  // A sweep's definition never changes once stored, so it is read once per sweep.
+  const pruning = new Map<number, SweepPruning | null>();
   const reductionFor = (sweepId: number | null): number | null => {
     if (sweepId === null) return null;
-    const pruning = pruningOf(sweepId);
-    return pruning?.kind === 'asha' ? pruning.reduction : null;
+    if (!pruning.has(sweepId)) pruning.set(sweepId, store.sweeps.get(sweepId)?.definition.pruning ?? null);
+    const p = pruning.get(sweepId);
+    return p?.kind === 'asha' ? p.reduction : null;
   };
   return {
     rungs(run) {
