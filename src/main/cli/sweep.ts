@@ -11,7 +11,7 @@ import { startHeartbeat } from '../runs/heartbeat.ts';
 import { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
 import { SweepService } from '../sweeps/service.ts';
-import { EXIT_FAILED, EXIT_STOPPED, UsageError, openStore, parse, runCli } from './common.ts';
+import { EXIT_FAILED, EXIT_STOPPED, UsageError, openStore, parse, parseId, runCli } from './common.ts';
 import { sweepFromFlags } from './sweep-args.ts';
 import { countsLine, runEndLine, runStartLine, summaryJson, summaryText, sweepHeader } from './sweep-report.ts';
 
@@ -72,13 +72,6 @@ const DEFINING = [
   'name',
 ] as const;
 
-function parseSweepId(text: string): number {
-  const id = Number(text);
-  if (!Number.isInteger(id) || id <= 0)
-    throw new UsageError(`--resume expects a sweep id (a positive whole number), got "${text}"`);
-  return id;
-}
-
 const sweepRuns = (store: Store, sweepId: number): RunRecord[] =>
   store.runs
     .list()
@@ -92,7 +85,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const json = values.json === true;
-  const resumeId = values.resume === undefined ? null : parseSweepId(values.resume);
+  const resumeId = values.resume === undefined ? null : parseId('sweep', values.resume);
   if (resumeId !== null) {
     const given = DEFINING.filter((k) => values[k] !== undefined);
     if (given.length > 0)
