@@ -143,7 +143,9 @@ export function createSweepsRepo(db: Db, deps: SweepsDeps): SweepsRepo {
     statusMessage: row.status_message,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
-    owner: row.owner_pid === null ? null : { pid: row.owner_pid, kind: row.owner_kind ?? null },
+    // A driver that died is no driver: the sweep reads as orphaned (running, no owner) until adopted.
+    owner:
+      row.owner_pid === null || !deps.isProcessAlive(row.owner_pid) ? null : { pid: row.owner_pid, kind: row.owner_kind ?? null },
     total: Object.values(counts).reduce((a, b) => a + b, 0),
     counts,
     bestRunId: best?.id ?? null,

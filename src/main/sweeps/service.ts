@@ -19,33 +19,17 @@
 //   saying so, rather than looping on it.
 
 import { AppFailure } from '../../shared/result.ts';
-import { expandSweep, sweepTitle, type SweepDefinition, type SweepRecord } from '../../shared/sweep.ts';
-import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
+import { expandSweep, sweepTitle, type SweepRecord } from '../../shared/sweep.ts';
+import type { TrainingEvent } from '../../shared/training.ts';
 import { stderrLogger, type Logger } from '../log/logger.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../runs/heartbeat.ts';
 import { QueueDataCheck } from '../runs/queue-check.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
 import { DEFAULT_STALE_AFTER_MS } from '../store/liveness.ts';
+import { SweepDriver, type DriverContext, type DrivenSweep, type SweepPruner } from './driver.ts';
 
-/** What a pruner is told about the sweep a run belongs to. */
-export interface DrivenSweep {
-  id: number;
-  definition: SweepDefinition;
-}
-
-export type EpochEvent = Extract<TrainingEvent, { type: 'epoch' }>;
-
-/**
- * Early stopping across a sweep (successive halving lives in its own module). Called for the runs
- * of sweeps this service drives, in this process; it may stop a run through the RunService.
- */
-export interface SweepPruner {
-  /** Each epoch a run of a driven sweep finished. */
-  onEpoch?(sweep: DrivenSweep, event: EpochEvent): void;
-  /** A run of a driven sweep ended, however (completed, failed, interrupted, pruned). */
-  onRunEnded?(sweep: DrivenSweep, run: RunRecord): void;
-}
+export type { DrivenSweep, EpochEvent, SweepPruner } from './driver.ts';
 
 export interface SweepServiceOptions {
   /** Identifies this process as the sweeps' driver; must be the RunService's ownerPid. */
@@ -60,23 +44,8 @@ export interface SweepServiceOptions {
 
 type SweepListener = (sweep: SweepRecord) => void;
 
-interface Driver {
-  sweep: DrivenSweep;
-  /** Runs of the sweep this process has started or resumed and that have not ended. */
-  live: Set<number>;
-  /** Runs started or resumed in this driving session: none is tried twice. */
-  attempted: Set<number>;
-  stopping: boolean;
-  /** The newest read of the sweep, for answering when the store cannot be read. */
-  last: SweepRecord;
-  done: Promise<SweepRecord>;
-  resolveDone: (sweep: SweepRecord) => void;
-}
-
 export class SweepService {
-  private readonly drivers = new Map<number, Driver>();
-  /** Live runs of driven sweeps, to their sweep. */
-  private readonly runSweeps = new Map<number, number>();
+  private readonly drivers = new Map<number, SweepDriver>();
   private readonly listeners = new Set<SweepListener>();
   private readonly ops = new Map<number, Promise<unknown>>();
   private readonly dataCheck = new QueueDataCheck();
@@ -84,19 +53,29 @@ export class SweepService {
   private readonly log: Logger;
   private readonly staleAfterMs: number;
   private readonly pruner: SweepPruner | undefined;
+  private readonly context: DriverContext;
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private closing = false;
 
   constructor(
     private readonly store: Store,
-    private readonly runs: RunService,
+    runs: RunService,
     options: SweepServiceOptions = {},
   ) {
     this.ownerPid = options.ownerPid ?? process.pid;
     this.log = options.log ?? stderrLogger;
     this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
     this.pruner = options.pruner;
+    this.context = {
+      store,
+      runs,
+      ownerPid: this.ownerPid,
+      log: this.log,
+      pruner: this.pruner,
+      changed: (id) => this.notifyQuietly(id),
+      ended: (driver) => this.endDriver(driver),
+    };
     this.unsubscribe = runs.subscribe((event) => this.onRunEvent(event));
     this.timer = setInterval(() => this.tick(), options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS);
     this.timer.unref();
@@ -135,18 +114,18 @@ export class SweepService {
 
   /** The driven sweep a live run of this process belongs to, if any. */
   sweepOf(runId: number): DrivenSweep | null {
-    const id = this.runSweeps.get(runId);
-    return id === undefined ? null : (this.drivers.get(id)?.sweep ?? null);
+    for (const driver of this.drivers.values()) if (driver.live.has(runId)) return driver.sweep;
+    return null;
   }
 
   /** Stops the sweep's live runs (each checkpoints, resumable) and starts no more until resumed. */
   pause(id: number): Promise<SweepRecord> {
-    return this.serial(id, () => this.halt(id, 'paused', 'Paused.'));
+    return this.serial(id, () => this.halt(id, 'paused'));
   }
 
   /** Like pause, as the user's "stop this sweep": its queued runs stay queued, and resume still continues it. */
   cancel(id: number): Promise<SweepRecord> {
-    return this.serial(id, () => this.halt(id, 'cancelled', 'Cancelled.'));
+    return this.serial(id, () => this.halt(id, 'cancelled'));
   }
 
   /** Continues a paused, cancelled or orphaned sweep: interrupted runs resume from their checkpoints, queued ones start. */
@@ -206,7 +185,7 @@ export class SweepService {
     clearInterval(this.timer);
     await Promise.all(
       [...this.drivers.values()].map(async (driver) => {
-        await this.stopRuns(driver);
+        await driver.stopRuns();
         try {
           this.store.sweeps.release(driver.sweep.id, this.ownerPid);
         } catch (e) {
@@ -226,158 +205,46 @@ export class SweepService {
   private serial<T>(id: number, fn: () => Promise<T>): Promise<T> {
     const turn = (this.ops.get(id) ?? Promise.resolve()).catch(() => {}).then(fn);
     this.ops.set(id, turn);
-    void turn.finally(() => {
-      if (this.ops.get(id) === turn) this.ops.delete(id);
-    });
+    void turn
+      .finally(() => {
+        if (this.ops.get(id) === turn) this.ops.delete(id);
+      })
+      .catch(() => {});
     return turn;
   }
 
-  private async halt(id: number, status: 'paused' | 'cancelled', message: string): Promise<SweepRecord> {
+  private async halt(id: number, status: 'paused' | 'cancelled'): Promise<SweepRecord> {
+    const message = status === 'paused' ? 'Paused.' : 'Cancelled.';
     const driver = this.drivers.get(id);
     if (driver) {
       driver.stopping = true;
       // The status first: from here on no process starts another run of it.
       this.store.sweeps.finishOwned(id, this.ownerPid, status, message);
-      await this.stopRuns(driver);
+      await driver.stopRuns();
       this.endDriver(driver);
       return this.get(id);
     }
     const sweep = this.get(id);
     if (sweep.status === status) return sweep;
-    if (sweep.status === 'completed')
-      throw new AppFailure({
-        code: 'conflict',
-        message: `Sweep ${id} is completed; there is nothing to ${status === 'paused' ? 'pause' : 'cancel'}.`,
-      });
-    // Driven elsewhere (its driver stops its runs at its next heartbeat), orphaned, or paused being cancelled.
-    const by = sweep.status === 'running' && sweep.owner ? ` (by pid ${this.ownerPid})` : '';
+    if (sweep.status === 'completed') {
+      const verb = status === 'paused' ? 'pause' : 'cancel';
+      throw new AppFailure({ code: 'conflict', message: `Sweep ${id} is completed; there is nothing to ${verb}.` });
+    }
+    // Driven by another live process, which stops its runs at its next heartbeat; or orphaned; or paused, now cancelled.
+    const by = sweep.owner ? ` from pid ${this.ownerPid}; pid ${sweep.owner.pid} stops its runs` : '';
     this.store.sweeps.setStatus(id, status, `${message.slice(0, -1)}${by}.`);
     return this.notify(id);
   }
 
   private startDriving(record: SweepRecord): void {
-    let resolveDone!: (sweep: SweepRecord) => void;
-    const done = new Promise<SweepRecord>((r) => (resolveDone = r));
-    const driver: Driver = {
-      sweep: { id: record.id, definition: record.definition },
-      live: new Set(),
-      attempted: new Set(),
-      stopping: false,
-      last: record,
-      done,
-      resolveDone,
-    };
+    const driver = new SweepDriver(this.context, record);
     this.drivers.set(record.id, driver);
-    this.drive(driver);
+    driver.drive();
   }
 
-  /** Fills the sweep's free slots; once nothing is live or left to start, settles its status. */
-  private drive(driver: Driver): void {
-    if (driver.stopping || this.closing) return;
-    const id = driver.sweep.id;
-    try {
-      while (driver.live.size < driver.sweep.definition.parallel) {
-        const interrupted = this.store.sweeps.runIds(id, 'interrupted').find((r) => !driver.attempted.has(r));
-        if (interrupted !== undefined) {
-          this.resumeRun(driver, interrupted);
-          continue;
-        }
-        const queued = this.store.sweeps.claimNextQueued(id, this.ownerPid);
-        if (!queued || !this.startRun(driver, queued.id)) break;
-      }
-      if (driver.live.size === 0) this.settle(driver);
-    } catch (e) {
-      // A busy or failing store: the next heartbeat tick tries again.
-      this.log.warn(`Sweep ${id} could not start its next run`, e);
-    }
-  }
-
-  private track(driver: Driver, runId: number): void {
-    driver.attempted.add(runId);
-    driver.live.add(runId);
-    this.runSweeps.set(runId, driver.sweep.id);
-  }
-
-  private resumeRun(driver: Driver, runId: number): void {
-    this.track(driver, runId);
-    // A refused resume (another process took the run) ends at once: waitFor answers for a run not owned here.
-    this.runs.resume(runId).then(
-      () => this.watch(driver, runId),
-      (e: unknown) => {
-        this.log.warn(`Run ${runId} of sweep ${driver.sweep.id} could not be resumed`, e);
-        this.watch(driver, runId);
-      },
-    );
-  }
-
-  private startRun(driver: Driver, runId: number): boolean {
-    this.track(driver, runId);
-    try {
-      this.runs.startQueued(runId);
-    } catch (e) {
-      driver.live.delete(runId);
-      this.runSweeps.delete(runId);
-      this.store.sweeps.unclaimQueued(runId, this.ownerPid);
-      this.log.warn(`Run ${runId} of sweep ${driver.sweep.id} could not start`, e);
-      return false;
-    }
-    this.watch(driver, runId);
-    return true;
-  }
-
-  private watch(driver: Driver, runId: number): void {
-    void this.runs.waitFor(runId).then(
-      (run) => this.ended(driver, run),
-      (e: unknown) => {
-        this.log.warn(`Run ${runId} of sweep ${driver.sweep.id} could not be read`, e);
-        this.ended(driver, null, runId);
-      },
-    );
-  }
-
-  private ended(driver: Driver, run: RunRecord | null, runId = run?.id ?? -1): void {
-    driver.live.delete(runId);
-    this.runSweeps.delete(runId);
-    if (run) this.callPruner(() => this.pruner?.onRunEnded?.(driver.sweep, run));
-    this.notifyQuietly(driver.sweep.id);
-    this.drive(driver);
-  }
-
-  /** Nothing live here and nothing left to start: the sweep is done, or waits for runs live elsewhere. */
-  private settle(driver: Driver): void {
-    const { id } = driver.sweep;
-    const { counts } = this.get(id);
-    if (counts.queued + counts.running + counts.paused > 0) return; // the heartbeat tick looks again
-    const stopped = counts.interrupted;
-    const [status, message] =
-      stopped > 0
-        ? ([
-            'paused',
-            `${stopped} run${stopped === 1 ? ' was' : 's were'} stopped before finishing; resume the sweep to continue.`,
-          ] as const)
-        : (['completed', ''] as const);
-    this.store.sweeps.finishOwned(id, this.ownerPid, status, message);
-    this.endDriver(driver);
-  }
-
-  private async stopRuns(driver: Driver): Promise<void> {
-    driver.stopping = true;
-    const waits = [...driver.live].map((runId) => {
-      try {
-        this.runs.stop(runId);
-      } catch {
-        // Not training here (any more): nothing to stop.
-      }
-      return this.runs.waitFor(runId).catch(() => null);
-    });
-    await Promise.all(waits);
-  }
-
-  private endDriver(driver: Driver): void {
-    if (this.drivers.get(driver.sweep.id) !== driver) return;
-    driver.stopping = true;
-    this.drivers.delete(driver.sweep.id);
-    driver.resolveDone(this.notifyQuietly(driver.sweep.id) ?? driver.last);
+  private endDriver(driver: SweepDriver): void {
+    if (this.drivers.get(driver.sweep.id) === driver) this.drivers.delete(driver.sweep.id);
+    driver.finish(this.notifyQuietly(driver.sweep.id));
   }
 
   /** Heartbeats driven sweeps; one paused or cancelled elsewhere (or taken over) stops here. */
@@ -386,13 +253,13 @@ export class SweepService {
       if (driver.stopping) continue;
       try {
         if (!this.store.sweeps.heartbeat(driver.sweep.id, this.ownerPid)) {
-          void this.stopRuns(driver).then(() => this.endDriver(driver));
+          void driver.stopRuns().then(() => this.endDriver(driver));
           continue;
         }
         if (driver.live.size === 0) {
           // Waiting on runs live in other processes: one that died is interrupted, then resumed here.
           this.store.runs.interruptOrphans();
-          this.drive(driver);
+          driver.drive();
         }
       } catch (e) {
         this.log.warn(`Sweep ${driver.sweep.id}'s heartbeat failed; trying again`, e);
@@ -401,20 +268,18 @@ export class SweepService {
   }
 
   private onRunEvent(event: TrainingEvent): void {
-    const sweepId = this.runSweeps.get(event.runId);
-    if (sweepId === undefined) return;
-    const driver = this.drivers.get(sweepId);
-    if (event.type === 'epoch' && driver) this.callPruner(() => this.pruner?.onEpoch?.(driver.sweep, event));
-    // A run starting changes the sweep's counts; its end is reported by `ended`.
-    if (event.type === 'started') this.notifyQuietly(sweepId);
-  }
-
-  private callPruner(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.log.error('The sweep pruner failed', e);
+    if (event.type !== 'epoch' && event.type !== 'started') return;
+    const sweep = this.sweepOf(event.runId);
+    if (!sweep) return;
+    if (event.type === 'epoch' && this.pruner?.onEpoch) {
+      try {
+        this.pruner.onEpoch(sweep, event);
+      } catch (e) {
+        this.log.error('The sweep pruner failed', e);
+      }
     }
+    // A run starting changes the sweep's counts; its end is reported by the driver.
+    if (event.type === 'started') this.notifyQuietly(sweep.id);
   }
 
   /** notify for background paths (timers, run ends), where a store failure is logged, not thrown. */
