@@ -246,3 +246,43 @@ test('a sweep killed mid-sweep and resumed trains every point once, as an uninte
   const shown = cliSync('runs', ['show', String(members[0].id), '--db', reference]);
   assert.match(shown.stdout, /sweep {7}1, run \d of it/);
 });
+
+test('Ctrl-C pauses the sweep: the training run checkpoints where it stopped, and --resume finishes it', async (t) => {
+  const db = join(tempDir(t), 'w.db');
+  const first = cli(['--db', db, ...SWEEP]);
+  t.after(() => first.child.kill('SIGKILL'));
+  // Interrupted once its first run trains past a checkpoint.
+  const deadline = Date.now() + HANG_MS;
+  let signalled = false;
+  while (!signalled && Date.now() < deadline && first.child.exitCode === null) {
+    await sleep(50);
+    try {
+      const peek = new Database(db, { readonly: true, fileMustExist: true });
+      const step = peek.prepare(`SELECT MAX(step) FROM checkpoints`).pluck().get() as number | null;
+      peek.close();
+      if (step !== null && step > 0) signalled = first.child.kill('SIGINT');
+    } catch {
+      // not created yet
+    }
+  }
+  assert.ok(signalled, 'Ctrl-C reached the sweep while a run trained');
+  const paused = await first.exited;
+  assert.equal(paused.code, 130, paused.stderr);
+  assert.match(paused.stdout, /Sweep 1 "grid z × 2 seeds" paused/);
+  assert.match(paused.stdout, /Continue with: npm run sweep -- --resume 1 --db /);
+  const store = openDatabase(db);
+  assert.equal(store.sweeps.get(1)!.status, 'paused');
+  const stopped = store.runs.list().filter((r) => r.status === 'interrupted');
+  assert.equal(stopped.length, 1, 'the run that was training');
+  assert.equal(store.checkpoints.latest(stopped[0]!.id)!.step, stopped[0]!.step, 'checkpointed where it stopped');
+  store.close();
+
+  const resumed = cliSync('sweep', ['--db', db, '--resume', '1', '--json']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const out = JSON.parse(resumed.stdout);
+  assert.equal(out.sweepId, 1);
+  assert.deepEqual(
+    out.runs.map((r: { status: string }) => r.status),
+    ['completed', 'completed', 'completed', 'completed'],
+  );
+});
