@@ -11,6 +11,7 @@ import { formatCount, formatDuration } from '../format.ts';
 import type { XY } from '../loss-series.ts';
 // Importing the run view's chart module registers the line chart's controllers and scales.
 import { FAST_LINE_OPTIONS, withAlpha, yScale, type ChartColors } from './loss-chart.ts';
+import { keepZoom, zoomOptions } from './zoom.ts';
 
 export interface PlottedRun {
   runId: number;
@@ -120,6 +121,7 @@ export function createCompareChart(canvas: HTMLCanvasElement): Chart<'line', XY[
         decimation: { enabled: true, algorithm: 'lttb' },
         legend: { display: false },
         tooltip: { enabled: false },
+        zoom: zoomOptions('xy'),
       },
     },
   });
@@ -136,5 +138,6 @@ export function updateCompareChart(
   let maxX = 0;
   for (const run of runs) maxX = Math.max(maxX, run.raw[run.raw.length - 1]?.x ?? 0);
   chart.options.scales = { x: xScale(view.xAxis, colors, maxX), y: yScale(colors, view.logScale) };
+  keepZoom(chart);
   chart.update();
 }

@@ -16,6 +16,7 @@ import {
 } from 'chart.js';
 import { formatLoss } from '../format.ts';
 import { LOSS_PARTS, type LossPart, type LossSeries, type XY } from '../loss-series.ts';
+import { keepZoom, zoomOptions } from './zoom.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Tooltip);
 
@@ -143,6 +144,7 @@ export function createLossChart(canvas: HTMLCanvasElement, colors: ChartColors):
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb' },
         legend: { display: false },
+        zoom: zoomOptions('xy'),
         tooltip: {
           // The faint raw curve under a smoothed one would double every tooltip line.
           filter: (item) => {
@@ -175,6 +177,7 @@ export function updateLossChart(chart: Chart<'line', XY[]>, series: LossSeries, 
   x.ticks.color = colors.muted;
   x.title.color = colors.muted;
   scales.y = yScale(colors, view.logScale);
+  keepZoom(chart);
   // chart.js keeps point options shared between points and refreshes them only in a non-direct
   // update: a plain update (still without animation) when the look changed, the cheap direct
   // one when only points arrived.
