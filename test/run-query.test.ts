@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunRecord } from '../src/shared/training.ts';
-import { filterRuns, matchesRun, parseRunQuery, type RunQuery } from '../src/shared/run-query.ts';
+import { filterRuns, matchesRun, parseRunQuery, tagQuery, type RunQuery } from '../src/shared/run-query.ts';
 import { completeQuery } from '../src/shared/run-query-complete.ts';
 import { presetConfig } from './helpers.ts';
 
@@ -203,4 +203,14 @@ test('each completion says which characters it replaces', () => {
   assert.deepEqual([pruned?.insert, pruned?.from, pruned?.to], ['pruned', 17, 19]);
   const [phrase] = completeQuery('tag:', 4, [record(9, { tags: ['two words'] })]);
   assert.equal(phrase?.insert, '"two words"');
+});
+
+test('a clicked tag becomes a term that finds exactly its runs', () => {
+  assert.equal(tagQuery('baseline'), 'tag:baseline');
+  assert.equal(tagQuery('two words'), 'tag:"two words"');
+  const runs = [record(1, { tags: ['two words'] }), record(2, { tags: ['two'] })];
+  assert.deepEqual(
+    filterRuns(runs, tagQuery('two words')).runs.map((r) => r.id),
+    [1],
+  );
 });

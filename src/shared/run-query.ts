@@ -288,6 +288,11 @@ export function parseRunQuery(text: string): ParsedQuery {
   }
 }
 
+/** The term that keeps runs with this tag: what clicking a tag in the Runs table puts in the filter. */
+export function tagQuery(tag: string): string {
+  return /[\s()"]/.test(tag) || tag === '' ? `tag:"${tag.replace(/"/g, '')}"` : `tag:${tag}`;
+}
+
 // Settings hold decimals typed by people (0.001) and computed by sweeps (10 ** -3): equal within
 // rounding, since `lr=0.001` must find both.
 function sameNumber(a: number, b: number): boolean {

@@ -167,13 +167,19 @@ describe('UI filter language, new experiment from a run, chart tools', () => {
     const rebuilt = validateConfig(json, findPreset('quick')!.config);
     assert.ok(rebuilt.ok);
     assert.deepEqual(rebuilt.value, configs.b);
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      await view.shoot(`run-copy-settings-${size.width}`);
+    }
     await view.copySettingsButton.click();
+    await view.settingsCli.waitFor({ state: 'detached' });
   });
 
   step('the loss chart zooms, resets, and saves its data as CSV and itself as PNG', async () => {
     await view.waitForChartPoints(1);
     await view.zoomLossChart();
     await view.resetZoomButton.waitFor();
+    await view.shoot('run-chart-zoomed-1024');
     await view.resetZoomButton.click();
     await view.resetZoomButton.waitFor({ state: 'detached' });
 

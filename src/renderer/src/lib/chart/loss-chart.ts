@@ -109,9 +109,15 @@ export function yScale(colors: ChartColors, logScale: boolean): ScaleOptionsByTy
     grid: { color: colors.grid },
     border: { color: colors.border },
     // A log axis keeps chart.js' own ticks, which label only the round 1-2-5 values.
+    // includeBounds off: a zoomed axis has fractional ends (565.46), which would be labelled too.
     ticks: logScale
-      ? { color: colors.muted, autoSkip: true }
-      : { color: colors.muted, maxTicksLimit: 8, callback: (v: number | string) => tickFormat.format(Number(v)) },
+      ? { color: colors.muted, autoSkip: true, includeBounds: false }
+      : {
+          color: colors.muted,
+          maxTicksLimit: 8,
+          includeBounds: false,
+          callback: (v: number | string) => tickFormat.format(Number(v)),
+        },
     title: { display: true, text: 'nats per image', color: colors.muted },
   } as unknown as ScaleOptionsByType<'linear' | 'logarithmic'>;
 }
@@ -136,7 +142,7 @@ export function createLossChart(canvas: HTMLCanvasElement, colors: ChartColors):
           min: 0,
           grid: { color: colors.grid },
           border: { color: colors.border },
-          ticks: { color: colors.muted, maxTicksLimit: 10, precision: 0 },
+          ticks: { color: colors.muted, maxTicksLimit: 10, precision: 0, includeBounds: false },
           title: { display: true, text: 'step', color: colors.muted },
         },
         y: yScale(colors, false),
