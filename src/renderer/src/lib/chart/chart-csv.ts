@@ -14,7 +14,7 @@ export interface ChartTable {
 
 /** The chart.js data this reads: line datasets of {x, y}, or bar datasets of numbers over labels. */
 export interface ChartDataLike {
-  labels?: readonly (string | number)[];
+  labels?: readonly unknown[];
   datasets: readonly {
     label?: string;
     hidden?: boolean;
@@ -36,7 +36,10 @@ export function tableFromChart(data: ChartDataLike, xLabel: string, hiddenAt?: (
     const raw = ds._data ?? ds.data;
     const points = raw.flatMap((v, j): ChartSeries['points'][number][] => {
       if (isPoint(v)) return [{ x: v.x, y: v.y }];
-      if (typeof v === 'number' || v === null) return [{ x: String(data.labels?.[j] ?? j), y: v }];
+      if (typeof v === 'number' || v === null) {
+        const label = data.labels?.[j];
+        return [{ x: typeof label === 'string' || typeof label === 'number' ? String(label) : String(j), y: v }];
+      }
       return [];
     });
     series.push({ label: ds.label ?? `series ${i + 1}`, points });

@@ -2,9 +2,7 @@
 // colour shows through), so the image is composed over the theme's surface colour, or it would be
 // dark lines on nothing in a dark-themed viewer.
 
-import type { Chart } from 'chart.js';
-
-export function chartPng(chart: Chart): Promise<Blob> {
+export function chartPng(chart: { canvas: HTMLCanvasElement }): Promise<Blob> {
   const source = chart.canvas;
   const out = document.createElement('canvas');
   out.width = source.width;

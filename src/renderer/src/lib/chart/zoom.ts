@@ -44,6 +44,6 @@ export function keepZoom(chart: Chart): void {
   }
 }
 
-export function isZoomed(chart: Chart): boolean {
+export function isZoomed(chart: Pick<Chart, 'isZoomedOrPanned'>): boolean {
   return chart.isZoomedOrPanned();
 }
