@@ -110,12 +110,18 @@ export function sortRuns(runs: readonly RunRecord[], key: RunSortKey, direction:
     .map((x) => x.run);
 }
 
-/** Every whitespace-separated term must appear in the name, preset, a tag, the status or the id. */
+/**
+ * Every whitespace-separated term must appear in the name, preset, a tag, the status or the id.
+ * "tag:x" matches a tag exactly as clicking a tag writes it. A stand-in until the filter language
+ * (src/shared/run-query.ts) takes its place in RunsView.
+ */
 export function filterRuns(runs: readonly RunRecord[], query: string): RunRecord[] {
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (terms.length === 0) return [...runs];
   return runs.filter((run) => {
-    const haystack = [run.name, run.preset, run.status, `#${run.id}`, ...run.tags].join('\n').toLowerCase();
+    const haystack = [run.name, run.preset, run.status, `#${run.id}`, ...run.tags, ...run.tags.map((t) => `tag:${t}\n`)]
+      .join('\n')
+      .toLowerCase();
     return terms.every((t) => haystack.includes(t));
   });
 }
