@@ -35,7 +35,9 @@ export interface FillOptions {
 
 /** Writes `count` completed runs into the database at `dbPath` (created when missing); returns their ids in creation order. */
 export function fillRuns(dbPath: string, options: FillOptions): number[] {
-  const store = openDatabase(dbPath);
+  // The store stamps start and finish times from its clock: set per run, so durations look real.
+  let clock = Date.UTC(2026, 10, 1);
+  const store = openDatabase(dbPath, { now: () => clock });
   const ids: number[] = [];
   const configs = new Map<string, ExperimentConfig>();
   const t0 = Date.UTC(2026, 10, 1);
@@ -58,6 +60,7 @@ export function fillRuns(dbPath: string, options: FillOptions): number[] {
           configs.set(key, config);
         }
         const createdAt = t0 + i * 60_000;
+        clock = createdAt + 2_000;
         const run = store.runs.create({
           config: { ...config, run: { ...config.run, name } },
           name,
@@ -75,6 +78,7 @@ export function fillRuns(dbPath: string, options: FillOptions): number[] {
           heldOut: { recon, kl, total: recon + kl },
           imagesPerSec: 900 + 100 * jitter(i + 3),
         });
+        clock = createdAt + 2_000 + Math.round(40_000 + 8_000 * p.latent ** 0.5 + 5_000 * jitter(i + 11));
         store.runs.markFinished(run.id, 'completed', '');
         ids.push(run.id);
       }

@@ -71,7 +71,7 @@ export function columnChoices(): { group: string; keys: string[] }[] {
 export function columnSpec(key: string): ColumnSpec {
   const fact = RUN_FACTS[key];
   if (fact) {
-    const width = key === 'model' ? '150px' : key === 'created' ? '118px' : '84px';
+    const width = key === 'model' ? '150px' : key === 'created' ? '136px' : '84px';
     return { key, ...fact, numeric: false, metric: false, width };
   }
   const metric = metricSpec(key);
