@@ -14,7 +14,7 @@ export interface RunsTablePrefs {
   groupBy: string[];
 }
 
-const DEFAULT_SORT = { key: 'created', direction: 'desc' as SortDirection };
+const DEFAULT_SORT: RunsTablePrefs['sort'] = { key: 'created', direction: 'desc' };
 
 function isSortKey(key: string): boolean {
   return key === 'status' || key === 'name' || key === KEY_METRIC || isColumnKey(key);
@@ -27,7 +27,7 @@ export function validatePrefs(raw: unknown): RunsTablePrefs {
   const cols = strings(o.columns);
   const columns = cols ? [...new Set(cols.filter((k) => isColumnKey(k) && k !== KEY_METRIC))] : [...DEFAULT_COLUMNS];
   const s = (o.sort ?? {}) as Record<string, unknown>;
-  const sort =
+  const sort: RunsTablePrefs['sort'] =
     typeof s.key === 'string' && isSortKey(s.key) && (s.direction === 'asc' || s.direction === 'desc')
       ? { key: s.key, direction: s.direction }
       : DEFAULT_SORT;
