@@ -71,7 +71,7 @@ export function columnChoices(): { group: string; keys: string[] }[] {
 export function columnSpec(key: string): ColumnSpec {
   const fact = RUN_FACTS[key];
   if (fact) {
-    const width = key === 'model' ? '150px' : key === 'created' ? '128px' : '84px';
+    const width = key === 'model' ? '150px' : key === 'created' ? '118px' : '84px';
     return { key, ...fact, numeric: false, metric: false, width };
   }
   const metric = metricSpec(key);
@@ -81,7 +81,7 @@ export function columnSpec(key: string): ColumnSpec {
   const numeric = field?.kind === 'number' || field?.kind === 'integer';
   const label = keyLabel(key);
   const short = SHORT[key] ?? label;
-  return { key, short, label, title: field?.help ?? label, numeric, metric: false, width: numeric ? '60px' : '104px' };
+  return { key, short, label, title: field?.help ?? label, numeric, metric: false, width: numeric ? '64px' : '104px' };
 }
 
 /** The value a column shows and sorts by; null when the run has none. */
