@@ -11,7 +11,8 @@ import { Ema, emaSmooth } from '../src/renderer/src/lib/ema.ts';
 import { gridToRgba } from '../src/renderer/src/lib/grid-rgba.ts';
 import { applyEvent, createAggregate, mergeHistory, resetAggregate } from '../src/renderer/src/lib/run-aggregate.ts';
 import { LossSeries } from '../src/renderer/src/lib/loss-series.ts';
-import { architecture, filterRuns, parseTags, runDuration, sortRuns } from '../src/renderer/src/lib/runs-table.ts';
+import { architecture, parseTags, runDuration, sortRuns } from '../src/renderer/src/lib/runs-table.ts';
+import { filterRuns } from '../src/shared/run-query.ts';
 import {
   errorsByField,
   fieldErrorsOf,
@@ -356,19 +357,19 @@ test('runs table: sort by any column with missing values last, filter by name, p
   );
 
   assert.deepEqual(
-    filterRuns(runs, 'notebook').map((r) => r.id),
+    filterRuns(runs, 'notebook').runs.map((r) => r.id),
     [2],
   );
   assert.deepEqual(
-    filterRuns(runs, 'BASELINE').map((r) => r.id),
+    filterRuns(runs, 'BASELINE').runs.map((r) => r.id),
     [1],
   );
   assert.deepEqual(
-    filterRuns(runs, 'quick running').map((r) => r.id),
+    filterRuns(runs, 'quick status:running').runs.map((r) => r.id),
     [3],
     'every term must match',
   );
-  assert.equal(filterRuns(runs, '  ').length, 3);
+  assert.equal(filterRuns(runs, '  ').runs.length, 3);
 
   assert.equal(runDuration(a, 99_000), 10_000);
   assert.equal(runDuration(c, 7_000), 5_000, 'a live run counts up to now');
@@ -450,7 +451,19 @@ test('routes round-trip through the address hash; anything unknown opens the for
   assert.deepEqual(parseRoute('#/runs/7/latent'), { view: 'latent', runId: 7 });
   assert.deepEqual(parseRoute('#/runs/7/other'), { view: 'new' });
   assert.deepEqual(parseRoute('#/compare/3,5,3,9'), { view: 'compare', runIds: [3, 5, 9] });
-  assert.deepEqual(parseRoute('#/compare/1,2,3,4,5,6,7,8'), { view: 'compare', runIds: [1, 2, 3, 4, 5, 6] });
+  const many = Array.from({ length: 1200 }, (_, i) => i + 1);
+  assert.deepEqual(
+    parseRoute(`#/compare/${many.join(',')}`),
+    { view: 'compare', runIds: many.slice(0, 1000) },
+    'at most 1,000 ids',
+  );
+  assert.deepEqual(parseRoute('#/compare/1,2?group=model.latentDim,loss.beta'), {
+    view: 'compare',
+    runIds: [1, 2],
+    groupBy: ['model.latentDim', 'loss.beta'],
+  });
+  assert.deepEqual(parseRoute('#/compare/1,2?group=<script>'), { view: 'compare', runIds: [1, 2] }, 'a bad group key is dropped');
+  assert.deepEqual(parseRoute('#/sweeps/x'), { view: 'new' });
   assert.deepEqual(parseRoute('#/compare/1,x'), { view: 'compare', runIds: [] });
   const all: Route[] = [
     { view: 'new' },
@@ -459,6 +472,9 @@ test('routes round-trip through the address hash; anything unknown opens the for
     { view: 'latent', runId: 4 },
     { view: 'compare', runIds: [2, 8] },
     { view: 'compare', runIds: [] },
+    { view: 'compare', runIds: [3, 4, 5], groupBy: ['loss.beta'] },
+    { view: 'sweeps' },
+    { view: 'sweep', sweepId: 7 },
   ];
   for (const r of all) assert.deepEqual(parseRoute(routeHash(r)), r);
 });

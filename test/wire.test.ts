@@ -21,3 +21,11 @@ test('malformed base64 is refused with a SyntaxError', () => {
     assert.throws(() => decodeWire(JSON.stringify({ pixels: { $u8: bad } })), SyntaxError, bad);
   }
 });
+
+test('text with nothing to revive parses plainly; an escaped key or tag still goes through the reviver', () => {
+  const plain = '{"runs":[{"id":1,"name":"z8 β4","config":{"loss":{"beta":4}},"tags":["a"]}]}';
+  assert.deepEqual(decodeWire(plain), JSON.parse(plain));
+  const escapedProto = '{"a":{"\\u005f_proto__":{"polluted":true},"b":1}}';
+  assert.deepEqual(decodeWire(escapedProto), { a: { b: 1 } });
+  assert.ok(Number.isNaN((decodeWire('{"x":{"\\u0024num":"NaN"}}') as { x: number }).x));
+});

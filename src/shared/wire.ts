@@ -95,8 +95,18 @@ function soleKey(value: Record<string, unknown>): string | null {
   return only;
 }
 
+/**
+ * Text the reviver would change nothing in: no tagged value and no forbidden key. Those can only be
+ * spelled literally or through a \u escape (JSON's other escapes make quotes, slashes and control
+ * characters, which none of them contain), so text without any of these substrings parses the same
+ * with or without the reviver. A reviver makes JSON.parse several times slower: listing 10,000 runs
+ * (11 MB) took ~700 ms with it and ~120 ms without.
+ */
+const NEEDS_REVIVER = ['"$u8"', '"$num"', '__proto__', '"constructor"', '"prototype"', '\\u'];
+
 /** Parses wire text; throws a SyntaxError on malformed input (bad JSON or bad base64). */
 export function decodeWire(text: string): unknown {
+  if (!NEEDS_REVIVER.some((s) => text.includes(s))) return JSON.parse(text) as unknown;
   return JSON.parse(text, (key, value: unknown) => {
     if (FORBIDDEN_KEYS.has(key)) return undefined;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;

@@ -124,7 +124,7 @@ describe('UI with a stub backend', () => {
     step('the table offers Resume for an interrupted run and sorts by held-out loss', async () => {
       table = await app.openRuns();
       await table.row(3).getByTestId('resume-3').waitFor();
-      await table.sortBy('heldOut');
+      await table.sortBy('heldOut.total');
       assert.equal(await table.firstRow.getAttribute('data-testid'), 'run-row-1', 'lowest held-out loss first');
     });
 

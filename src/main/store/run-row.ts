@@ -54,11 +54,47 @@ export function lossToColumns(loss: LossParts | null): [number | null, number | 
 }
 
 export function toRunRecord(row: RunRow): RunRecord {
+  return toRunRecordWith(row, JSON.parse(row.config) as ExperimentConfig);
+}
+
+/** Every column of `runs` except config, for listing with configs parsed once (config-cache.ts). */
+export const RUN_COLUMNS_BUT_CONFIG = [
+  'id',
+  'name',
+  'preset',
+  'status',
+  'status_message',
+  'backend',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'dataset_name',
+  'dataset_fingerprint',
+  'notes',
+  'tags',
+  'owner_pid',
+  'owner_kind',
+  'heartbeat_at',
+  'step',
+  'epoch',
+  'total_steps',
+  'train_recon',
+  'train_kl',
+  'train_total',
+  'held_out_recon',
+  'held_out_kl',
+  'held_out_total',
+  'images_per_sec',
+  'sweep_id',
+  'sweep_index',
+] as const satisfies readonly Exclude<keyof RunRow, 'config'>[];
+
+export function toRunRecordWith(row: Omit<RunRow, 'config'>, config: ExperimentConfig): RunRecord {
   return {
     id: row.id,
     name: row.name,
     preset: row.preset,
-    config: JSON.parse(row.config) as ExperimentConfig,
+    config,
     status: row.status,
     statusMessage: row.status_message,
     backend: row.backend,

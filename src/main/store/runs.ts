@@ -5,7 +5,8 @@ import { AppFailure } from '../../shared/result.ts';
 import { LIVE_STATUSES, RUN_STATUSES, type LossParts, type RunRecord, type RunStatus } from '../../shared/training.ts';
 import { invalidArgument, notFound } from './errors.ts';
 import type { Db } from './migrate.ts';
-import { lossToColumns, normaliseTags, toRunRecord, type RunRow } from './run-row.ts';
+import { createConfigCache } from './config-cache.ts';
+import { lossToColumns, normaliseTags, RUN_COLUMNS_BUT_CONFIG, toRunRecord, toRunRecordWith, type RunRow } from './run-row.ts';
 
 export type FinishedStatus = 'completed' | 'failed' | 'interrupted' | 'pruned';
 const FINISHED_STATUSES: readonly RunStatus[] = ['completed', 'failed', 'interrupted', 'pruned'];
@@ -137,6 +138,7 @@ function defaultName(preset: string, createdAt: number): string {
 }
 
 export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
+  const configs = createConfigCache(db);
   const s = {
     insert: db.prepare(`
       INSERT INTO runs (name, preset, config, status, created_at, dataset_name, dataset_fingerprint, notes, tags,
@@ -144,7 +146,10 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
       VALUES (@name, @preset, @config, @status, @createdAt, @datasetName, @datasetFingerprint, @notes, @tags,
               @ownerPid, @heartbeatAt, @sweepId, @sweepIndex)`),
     get: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
-    list: db.prepare<[], RunRow>('SELECT * FROM runs ORDER BY created_at DESC, id DESC'),
+    // Every column but config, which configs.configsOf reads only for runs it has not seen.
+    list: db.prepare<[], Omit<RunRow, 'config'>>(
+      `SELECT ${RUN_COLUMNS_BUT_CONFIG.join(', ')} FROM runs ORDER BY created_at DESC, id DESC`,
+    ),
     owner: db.prepare<[number], { status: RunStatus; owner_pid: number | null; heartbeat_at: number | null }>(
       'SELECT status, owner_pid, heartbeat_at FROM runs WHERE id = ?',
     ),
@@ -323,7 +328,15 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     },
 
     list() {
-      return s.list.all().map(toRunRecord);
+      const rows = s.list.all();
+      const parsed = configs.configsOf(rows.map((r) => r.id));
+      return rows
+        .map((row) => {
+          const config = parsed.get(row.id);
+          // Only a run deleted between the two reads has none; it is gone, so it is not listed.
+          return config === undefined ? null : toRunRecordWith(row, config);
+        })
+        .filter((r) => r !== null);
     },
 
     setStatus(id, status, message = '') {

@@ -110,16 +110,6 @@ export function sortRuns(runs: readonly RunRecord[], key: RunSortKey, direction:
     .map((x) => x.run);
 }
 
-/** Every whitespace-separated term must appear in the name, preset, a tag, the status or the id. */
-export function filterRuns(runs: readonly RunRecord[], query: string): RunRecord[] {
-  const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
-  if (terms.length === 0) return [...runs];
-  return runs.filter((run) => {
-    const haystack = [run.name, run.preset, run.status, `#${run.id}`, ...run.tags].join('\n').toLowerCase();
-    return terms.every((t) => haystack.includes(t));
-  });
-}
-
 /** Tags typed as "a, b c" become ["a", "b c"]: commas separate, blanks and repeats are dropped. */
 export function parseTags(text: string): string[] {
   return [

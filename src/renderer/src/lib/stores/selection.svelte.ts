@@ -25,6 +25,24 @@ class Selection {
     else this.ids.delete(id);
   }
 
+  /** The run last ticked or unticked by a click: one end of a shift-click range. */
+  private anchor: number | null = null;
+
+  /**
+   * A click on a run's box: with shift, every run listed between the last clicked one and this one
+   * (in `order`, the table's order) takes this box's state; without, only this run does.
+   */
+  click(id: number, on: boolean, shift: boolean, order: readonly number[]): void {
+    const from = shift && this.anchor !== null ? order.indexOf(this.anchor) : -1;
+    const to = order.indexOf(id);
+    if (from >= 0 && to >= 0) {
+      for (let i = Math.min(from, to); i <= Math.max(from, to); i++) this.set(order[i]!, on);
+    } else {
+      this.set(id, on);
+    }
+    this.anchor = id;
+  }
+
   /** Makes the selection exactly `ids`, in that order (touching nothing when it already is). */
   replace(ids: readonly number[]): void {
     const current = this.list;

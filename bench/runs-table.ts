@@ -1,0 +1,163 @@
+/// <reference lib="dom" />
+// `npm run bench:runs [-- --runs N] [--json]`: the Runs table with 10,000 runs (default). Fills a
+// fresh SQLite file with finished runs spread like a sweep (test/e2e/many-runs.ts), then reports:
+//   - listRuns in main: the store's list (first call parses every config; later calls reuse them,
+//     see src/main/store/config-cache.ts), and the whole request over the real server's socket,
+//   - the renderer: listRuns from request to store update, and the Runs table's first rows
+//     (from navigation start, and after the list arrived), in headless Chromium,
+//   - scrolling: the table scrolled a fixed distance every animation frame, frame times p50/p95/max
+//     and dropped frames (a frame over 1.5 x the display's interval), and the rows in the DOM.
+// Targets (issue 9): the list loads in under 300 ms; scrolling drops no frames. Prints numbers;
+// asserts nothing.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../src/main/store/index.ts';
+import { launchBrowser, openPage, startWorkbench } from '../test/e2e/harness.ts';
+import { fillRuns } from '../test/e2e/many-runs.ts';
+import { AppShell } from '../test/e2e/pages/app-shell.ts';
+import { openRpc } from '../test/e2e/ws-rpc.ts';
+
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '10000' }, frames: { type: 'string', default: '600' }, json: { type: 'boolean' } },
+});
+const count = Number(values.runs);
+const frames = Number(values.frames);
+const median = (xs: number[]) => pct(xs, 0.5);
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
+
+const dir = mkdtempSync(join(tmpdir(), 'vae-bench-runs-'));
+const dbPath = join(dir, 'runs.db');
+try {
+  let t = performance.now();
+  fillRuns(dbPath, { count, tags: (i) => (i % 97 === 0 ? ['baseline'] : []) });
+  const fillMs = performance.now() - t;
+
+  // The store alone, in this process.
+  const store = openDatabase(dbPath);
+  t = performance.now();
+  const list = store.runs.list();
+  const storeFirstMs = performance.now() - t;
+  const warm: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    t = performance.now();
+    store.runs.list();
+    warm.push(performance.now() - t);
+  }
+  t = performance.now();
+  const wireBytes = JSON.stringify({ ok: true, value: list }).length;
+  const stringifyMs = performance.now() - t;
+  store.close();
+
+  const workbench = await startWorkbench({ dbPath });
+  const browser = await launchBrowser();
+  try {
+    // The request over the real server's socket, as a client sees it (server list + JSON + transport + parse).
+    const rpc = await openRpc(workbench.wsUrl);
+    const overSocket: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      t = performance.now();
+      const r = await rpc.call('listRuns');
+      if (!r.ok) throw new Error(r.error.message);
+      overSocket.push(performance.now() - t);
+    }
+    await rpc.close();
+
+    // The renderer: a fresh page straight onto the Runs view.
+    const { page } = await openPage(browser, { width: 1280, height: 800 });
+    const app = await new AppShell(page).open(workbench.url);
+    await page.evaluate(() => {
+      performance.clearMarks();
+      performance.clearMeasures();
+    });
+    await page.reload();
+    await app.appInfo.waitFor();
+    await page.getByTestId('nav-runs').click();
+    await page.locator('[data-testid^="run-row-"]').first().waitFor({ timeout: 120_000 });
+    const renderer = await page.evaluate(() => {
+      const list = performance.getEntriesByName('runs:list')[0];
+      const rows = performance.getEntriesByName('runs-table:first-rows')[0];
+      return {
+        listMs: list?.duration ?? NaN,
+        firstRowsAfterListMs: rows && list ? rows.startTime - (list.startTime + list.duration) : NaN,
+        firstRowsFromNavigationMs: rows?.startTime ?? NaN,
+      };
+    });
+
+    // Scrolling: a fixed step every animation frame, like a steady flick.
+    // A string, not a function: tsx would wrap the inner functions in a helper the page lacks.
+    const scroll = (await page.evaluate(`(async (n) => {
+      const grid = document.querySelector('[data-testid="runs-table"]');
+      const longTasks = [];
+      const observer = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
+      observer.observe({ type: 'longtask' });
+      const deltas = [];
+      const domRows = [];
+      await new Promise((done) => {
+        let last = 0;
+        let i = 0;
+        const step = (time) => {
+          if (last > 0) deltas.push(time - last);
+          last = time;
+          domRows.push(grid.querySelectorAll('[data-testid^="run-row-"]').length);
+          if (i++ >= n) return done();
+          grid.scrollTop += 90;
+          requestAnimationFrame(step);
+        };
+        requestAnimationFrame(step);
+      });
+      observer.disconnect();
+      return { deltas, longTasks, maxDomRows: Math.max(...domRows), scrolledPx: grid.scrollTop };
+    })(${frames})`)) as { deltas: number[]; longTasks: number[]; maxDomRows: number; scrolledPx: number };
+    const interval = median(scroll.deltas);
+    const dropped = scroll.deltas.filter((d) => d > interval * 1.5).length;
+
+    const result = {
+      runs: count,
+      fillMs,
+      main: {
+        storeFirstMs,
+        storeWarmMedianMs: median(warm),
+        wireBytes,
+        stringifyMs,
+        overSocketMedianMs: median(overSocket),
+        overSocket,
+      },
+      renderer,
+      scroll: {
+        frames: scroll.deltas.length,
+        scrolledPx: scroll.scrolledPx,
+        frameP50Ms: interval,
+        frameP95Ms: pct(scroll.deltas, 0.95),
+        frameMaxMs: Math.max(...scroll.deltas),
+        dropped,
+        longTasks: scroll.longTasks.length,
+        longestTaskMs: Math.max(0, ...scroll.longTasks),
+        maxDomRows: scroll.maxDomRows,
+      },
+    };
+    if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else {
+      const ms = (v: number) => `${v.toFixed(0)} ms`;
+      const { main: m, renderer: r, scroll: s } = result;
+      process.stdout.write(
+        `${count} runs (filled in ${ms(fillMs)})\n` +
+          `main: store list ${ms(m.storeFirstMs)} first (configs parsed), ${ms(m.storeWarmMedianMs)} after (median of 5); ` +
+          `${(m.wireBytes / 1e6).toFixed(1)} MB of JSON, stringified in ${ms(m.stringifyMs)}\n` +
+          `listRuns over the socket: ${ms(m.overSocketMedianMs)} median (${m.overSocket.map((v) => v.toFixed(0)).join(', ')})\n` +
+          `renderer: listRuns request to store update ${ms(r.listMs)}; first rows ${ms(r.firstRowsAfterListMs)} after that, ` +
+          `${ms(r.firstRowsFromNavigationMs)} from page load (target: list under 300 ms)\n` +
+          `scroll ${s.frames} frames over ${s.scrolledPx} px: frame p50 ${s.frameP50Ms.toFixed(1)} ms, p95 ${s.frameP95Ms.toFixed(1)} ms, ` +
+          `max ${s.frameMaxMs.toFixed(1)} ms, ${s.dropped} dropped (> 1.5 x p50), ${s.longTasks} long tasks (longest ${ms(s.longestTaskMs)}), ` +
+          `at most ${s.maxDomRows} rows in the DOM\n`,
+      );
+    }
+  } finally {
+    await browser.close();
+    await workbench.close();
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

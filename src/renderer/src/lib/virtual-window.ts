@@ -1,0 +1,32 @@
+// Which rows of a long list to put in the DOM: those in the viewport plus a few either side. Rows
+// have one fixed height, so this is arithmetic on the scroll offset. Written by hand because it is
+// this small; a virtualisation library (e.g. @tanstack/virtual-core) would add measuring of
+// variable rows that the table, with its one-line rows, does not need.
+
+export interface WindowRange {
+  /** First row index in the DOM. */
+  start: number;
+  /** One past the last. */
+  end: number;
+}
+
+export function visibleRange(
+  scrollTop: number,
+  viewportHeight: number,
+  rowHeight: number,
+  count: number,
+  overscan = 8,
+): WindowRange {
+  if (count === 0 || rowHeight <= 0) return { start: 0, end: 0 };
+  const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
+  const last = Math.ceil((Math.max(0, scrollTop) + Math.max(0, viewportHeight)) / rowHeight);
+  return { start: Math.max(0, Math.min(count, first - overscan)), end: Math.min(count, last + overscan) };
+}
+
+/** The scroll offset that brings row `index` fully into view, or null when it already is. */
+export function scrollToShow(index: number, scrollTop: number, viewportHeight: number, rowHeight: number): number | null {
+  const top = index * rowHeight;
+  if (top < scrollTop) return top;
+  if (top + rowHeight > scrollTop + viewportHeight) return top + rowHeight - viewportHeight;
+  return null;
+}
