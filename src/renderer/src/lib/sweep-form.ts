@@ -204,7 +204,11 @@ export function previewSweep(form: SweepFormState, presetId: string, config: Exp
   const otherErrors: FieldError[] = [];
   for (const e of expanded.error.fields ?? [{ field: '', message: expanded.error.message }]) {
     const m = AXIS_FIELD.exec(e.field);
-    if (m) axisErrors[Number(m[1])] ??= e.message;
+    // The axis shows its setting's name beside the message: "loss.beta: " would say it twice.
+    const axis = m ? definition.axes[Number(m[1])] : undefined;
+    if (m)
+      axisErrors[Number(m[1])] ??=
+        axis && e.message.startsWith(`${axis.path}: `) ? e.message.slice(axis.path.length + 2) : e.message;
     else otherErrors.push(e);
   }
   return { definition, count, names: [], axisErrors, otherErrors, ok: false };
