@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { expandSweep } from '../../src/shared/sweep.ts';
 import { launchBrowser, openPage, startWorkbench, type Workbench } from './harness.ts';
 import { AppShell } from './pages/app-shell.ts';
+import { RunViewPage } from './pages/run-view-page.ts';
 import { SweepFormPage } from './pages/sweep-form-page.ts';
 import type { SweepViewPage } from './pages/sweep-view-page.ts';
 import { steps } from './steps.ts';
@@ -135,6 +136,17 @@ describe('a sweep launched from the form (stub backend)', () => {
     assert.match(href, /^#\/compare\/[\d,]+\?group=model\.latentDim,loss\.beta$/);
     assert.equal(href.split('/')[2]!.split('?')[0]!.split(',').length, 12);
     assert.match(await view.definition.innerText(), /Latent size\s+2, 8, 16/);
+  });
+
+  step("a run of the sweep links back to it from the run's page", async () => {
+    const bestId = Number(await view.best.getAttribute('data-run-id'));
+    await view.bestLink.click();
+    const runPage = new RunViewPage(view.page);
+    await runPage.root(bestId).waitFor();
+    const link = runPage.byTestId('run-sweep-link');
+    assert.equal(await link.innerText(), 'Sweep 1');
+    await link.click();
+    await view.root(1).waitFor();
   });
 
   step('screenshots of the sweep view', async () => {
