@@ -3,7 +3,9 @@
 // transport (and, in Electron, native dialogs).
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { WorkbenchEvent, WorkbenchHandlers } from '../shared/contract.ts';
+import { defaultParallel, type SweepRecord } from '../shared/sweep.ts';
 import { createHandlers } from './api/handlers.ts';
 import { dispatch } from './api/dispatch.ts';
 import { EventCoalescer } from './api/events.ts';
@@ -13,11 +15,14 @@ import { startHeartbeat } from './runs/heartbeat.ts';
 import type { Logger } from './log/logger.ts';
 import { RunService } from './runs/service.ts';
 import { openDatabase, type OpenOptions, type Store } from './store/index.ts';
+import { createSweepWatcher } from './sweeps/follow.ts';
+import { SweepService } from './sweeps/service.ts';
 import type { Result } from '../shared/result.ts';
 
 export interface AppCoreOptions {
   databasePath: string;
   shell: 'electron' | 'browser';
+  /** Runs training at once; default: every core but one, at least one. */
   maxConcurrent?: number;
   pickDataFile?: () => Promise<string | null>;
   pickExportFolder?: (suggestedName: string) => Promise<string | null>;
@@ -31,6 +36,7 @@ export interface AppCoreOptions {
 export interface AppCore {
   store: Store;
   service: RunService;
+  sweeps: SweepService;
   /** Runs other processes sharing the database create, change, train and delete. */
   follower: RunFollower;
   handlers: WorkbenchHandlers;
@@ -38,7 +44,7 @@ export interface AppCore {
   call(method: unknown, payload: unknown): Promise<Result<unknown>>;
   /** A client's coalesced event stream; call the result to disconnect. */
   connect(send: (event: WorkbenchEvent) => void): () => void;
-  /** Stops every run (each checkpoints first), then closes the store. */
+  /** Stops every run (each checkpoints first; sweeps are left for the next opening to continue), then closes the store. */
   close(): Promise<void>;
 }
 
@@ -52,12 +58,13 @@ export function appVersion(): string {
 }
 
 export function createAppCore(options: AppCoreOptions): AppCore {
-  const maxConcurrent = options.maxConcurrent ?? 2;
+  const maxConcurrent = options.maxConcurrent ?? defaultParallel(availableParallelism());
   const store = openDatabase(options.databasePath, {
     processKind: options.shell === 'electron' ? 'app' : 'server',
     ...options.storeOptions,
   });
   const service = new RunService(store, { maxConcurrent, log: options.log });
+  const sweeps = new SweepService(store, service, { log: options.log });
   const stopHeartbeat = startHeartbeat(store, () => service.activeRunIds());
   const follower = new RunFollower(store, {
     isOwn: (runId) => service.activeRunIds().includes(runId),
@@ -70,6 +77,7 @@ export function createAppCore(options: AppCoreOptions): AppCore {
   const handlers = createHandlers({
     store,
     service,
+    sweeps,
     latent,
     version: appVersion(),
     shell: options.shell,
@@ -81,17 +89,40 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     runsChanged: () => clients.forEach((c) => c.markRunsChanged()),
   });
   service.subscribe((event) => clients.forEach((c) => c.push(event)));
-  follower.subscribe((update) =>
+  sweeps.subscribe((sweep) => clients.forEach((c) => c.pushSweeps([sweep])));
+  // Sweeps another process writes: their runs arrive through the follower, their own rows through the watcher.
+  const sweepWatcher = createSweepWatcher(store.db);
+  const sendSweeps = (ids: Iterable<number>) => {
+    const changed = [...new Set(ids)].map((id) => store.sweeps.get(id)).filter((s): s is SweepRecord => s !== null);
+    if (changed.length > 0) clients.forEach((c) => c.pushSweeps(changed));
+  };
+  follower.subscribe((update) => {
     clients.forEach((c) => {
       for (const event of update.events) c.pushFollowed(event);
       c.pushRuns(update.runs, update.deleted);
       if (update.reset) c.markRunsChanged();
-    }),
-  );
+    });
+    sendSweeps(update.runs.flatMap((run) => (run.sweepId === null ? [] : [run.sweepId])));
+  });
   follower.start();
+  const sweepPoll = setInterval(() => {
+    try {
+      sendSweeps(sweepWatcher.poll());
+    } catch (e) {
+      options.log?.warn('Reading the sweeps other processes changed failed', e);
+    }
+  }, options.followPollMs ?? 250);
+  sweepPoll.unref();
+  // A sweep whose process was killed or closed continues here.
+  try {
+    sweeps.adoptOrphans();
+  } catch (e) {
+    options.log?.error('Sweeps left running by a process that is gone could not be taken over', e);
+  }
   return {
     store,
     service,
+    sweeps,
     follower,
     handlers,
     call: (method, payload) => dispatch(handlers, method, payload),
@@ -105,6 +136,8 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     },
     async close() {
       follower.close();
+      clearInterval(sweepPoll);
+      await sweeps.shutdown();
       await service.shutdown();
       stopHeartbeat();
       await latent.close();

@@ -7,6 +7,7 @@
 // list every run again.
 
 import type { WorkbenchEvent } from '../../shared/contract.ts';
+import type { SweepRecord } from '../../shared/sweep.ts';
 import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 
 type ImageEvent = Extract<TrainingEvent, { type: 'image' }>;
@@ -19,6 +20,7 @@ export class EventCoalescer {
   private runsChanged = false;
   private readonly updatedRuns = new Map<number, RunRecord>();
   private readonly deletedRuns = new Set<number>();
+  private readonly sweeps = new Map<number, SweepRecord>();
 
   constructor(
     private readonly send: (event: WorkbenchEvent) => void,
@@ -50,6 +52,13 @@ export class EventCoalescer {
       this.updatedRuns.delete(id);
       this.deletedRuns.add(id);
     }
+    this.schedule();
+  }
+
+  /** Sweeps as they are now (the newest read of each wins), sent after the run events of the same batch. */
+  pushSweeps(sweeps: readonly SweepRecord[]): void {
+    if (sweeps.length === 0) return;
+    for (const sweep of sweeps) this.sweeps.set(sweep.id, sweep);
     this.schedule();
   }
 
@@ -86,6 +95,10 @@ export class EventCoalescer {
       this.runsChanged = false;
       this.send({ type: 'runs-changed' });
     }
+    if (this.sweeps.size > 0) {
+      this.send({ type: 'sweeps-changed', sweeps: [...this.sweeps.values()] });
+      this.sweeps.clear();
+    }
     // Images held back for their interval go out with a later batch.
     if (this.images.size > 0) this.schedule();
   }
@@ -97,5 +110,6 @@ export class EventCoalescer {
     this.images.clear();
     this.updatedRuns.clear();
     this.deletedRuns.clear();
+    this.sweeps.clear();
   }
 }

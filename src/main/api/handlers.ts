@@ -12,10 +12,12 @@ import type { Store } from '../store/index.ts';
 import { inspectDatasetInWorker } from '../data/inspect.ts';
 import { exportRun, importRun } from '../export/index.ts';
 import type { LatentService } from '../latent/index.ts';
+import type { SweepService } from '../sweeps/service.ts';
 
 export interface HandlerDeps {
   store: Store;
   service: RunService;
+  sweeps: SweepService;
   latent: LatentService;
   version: string;
   shell: 'electron' | 'browser';
@@ -191,19 +193,15 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     encodeImages: ({ runId, step, count, sourceRunId, includeImages }) =>
       deps.latent.encode(requireRun(runId), step, requireRun(sourceRunId ?? runId), count, includeImages ?? false),
 
-    // PHASE-0 PLACEHOLDERS: the sweep service replaces these (issue 9); they refuse rather than pretend.
-    createSweep: () => sweepsNotWired(),
-    listSweeps: () => [],
-    getSweep: ({ sweepId }) => sweepsNotWired(sweepId),
-    pauseSweep: ({ sweepId }) => sweepsNotWired(sweepId),
-    resumeSweep: ({ sweepId }) => sweepsNotWired(sweepId),
-    cancelSweep: ({ sweepId }) => sweepsNotWired(sweepId),
+    createSweep: async ({ definition }) => {
+      const sweep = await deps.sweeps.create(definition);
+      deps.runsChanged();
+      return sweep;
+    },
+    listSweeps: () => deps.sweeps.list(),
+    getSweep: ({ sweepId }) => deps.sweeps.get(sweepId),
+    pauseSweep: ({ sweepId }) => deps.sweeps.pause(sweepId),
+    resumeSweep: ({ sweepId }) => deps.sweeps.resume(sweepId),
+    cancelSweep: ({ sweepId }) => deps.sweeps.cancel(sweepId),
   };
-}
-
-function sweepsNotWired(sweepId?: number): never {
-  throw new AppFailure({
-    code: 'internal',
-    message: `Sweeps are not available in this build${sweepId ? ` (sweep ${sweepId})` : ''}.`,
-  });
 }

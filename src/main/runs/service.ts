@@ -17,12 +17,13 @@
 import type { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
-import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
+import type { RunRecord } from '../../shared/training.ts';
 import { validateConfig } from '../../shared/validate.ts';
 import { stderrLogger, type Logger } from '../log/logger.ts';
 import type { FinishedStatus, Store } from '../store/index.ts';
 import { FinalStatuses } from './final-status.ts';
 import { launchWorker, type LaunchedWorker } from './launch.ts';
+import { TrainingListeners, type TrainingListener } from './listeners.ts';
 import { RunOutput } from './output.ts';
 import { ownedRun, type OwnedRun, type Outcome } from './owned-run.ts';
 import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type WorkerMessage } from './protocol.ts';
@@ -43,12 +44,10 @@ export interface RunServiceOptions {
 
 export const DEFAULT_MAX_QUEUED = 100;
 
-type Listener = (event: TrainingEvent) => void;
-
 export class RunService {
   private readonly owned = new Map<number, OwnedRun>();
   private readonly queue: OwnedRun[] = [];
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners: TrainingListeners;
   /** New runs whose worker is loading data before they have a record (and so an id). */
   private readonly loadingNew = new Set<Worker>();
   private reservedSlots = 0;
@@ -69,11 +68,11 @@ export class RunService {
     this.ownerPid = options.ownerPid ?? process.pid;
     this.log = options.log ?? stderrLogger;
     this.finals = new FinalStatuses(store, this.ownerPid, this.log);
+    this.listeners = new TrainingListeners(this.log);
   }
 
-  subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  subscribe(listener: TrainingListener): () => void {
+    return this.listeners.add(listener);
   }
 
   /** Ids of runs this service is training or has queued. */
@@ -143,6 +142,29 @@ export class RunService {
       this.queue.push(run);
       this.pump();
     }
+    return this.current(run);
+  }
+
+  /**
+   * Trains a queued run that this process has already claimed (store.sweeps.claimNextQueued): at once
+   * when a slot is free, else after the runs ahead of it. Its data is loaded only then, and a data
+   * failure ends that run as failed. Returns once the run is this service's; `waitFor` gives its end.
+   */
+  startQueued(runId: number): RunRecord {
+    const mine = this.owned.get(runId);
+    if (mine) return this.current(mine);
+    this.refuseWhileClosing();
+    const record = this.requireRun(runId);
+    if (record.status !== 'queued' || record.owner?.pid !== this.ownerPid) {
+      const holder = record.owner ? `claimed by pid ${record.owner.pid}` : 'not claimed by any process';
+      throw new AppFailure({
+        code: 'conflict',
+        message: `Run ${runId} cannot start here: it is ${record.status}, ${holder}, not queued for this process.`,
+      });
+    }
+    const run = this.own(record, { fromCheckpoint: false, setupFailure: 'failed' });
+    this.queue.push(run);
+    this.pump();
     return this.current(run);
   }
 
@@ -339,7 +361,7 @@ export class RunService {
       switch (m.type) {
         case 'event':
           run.output!.event(m.event);
-          this.emit(m.event);
+          this.listeners.emit(m.event);
           return;
         case 'checkpoint':
           run.output!.checkpoint(m.blobs);
@@ -354,16 +376,6 @@ export class RunService {
     } catch (e) {
       const why = namingDatabase(e, this.store.file);
       this.finish(run, { status: 'failed', message: `The run stopped because its output could not be saved: ${why}` });
-    }
-  }
-
-  private emit(event: TrainingEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (e) {
-        this.log.error(`A listener of run ${event.runId}'s events failed`, e);
-      }
     }
   }
 
@@ -388,7 +400,7 @@ export class RunService {
       if (end.status === 'completed') end = { status: 'failed', message: namingDatabase(e, this.store.file) };
     }
     const record = this.finals.record(run.record, end);
-    this.emit({ type: 'status', runId: run.runId, status: end.status, message: end.message });
+    this.listeners.emit({ type: 'status', runId: run.runId, status: end.status, message: end.message });
     run.resolveDone(record);
     this.pump();
   }

@@ -15,6 +15,7 @@ import { MIGRATIONS } from './migrations/index.ts';
 import { createProcessRegistry, type ProcessRegistry } from './processes.ts';
 import { defaultIsProcessAlive, recoverInterrupted } from './recovery.ts';
 import { createRunsRepo, type RunsRepo } from './runs.ts';
+import { createSweepsRepo, type SweepsRepo } from './sweeps.ts';
 
 export interface OpenOptions {
   /** Path of a better_sqlite3.node built for another ABI (Electron's), so it need not replace Node's. */
@@ -37,6 +38,7 @@ export interface Store {
   readonly db: Db;
   readonly file: string;
   readonly runs: RunsRepo;
+  readonly sweeps: SweepsRepo;
   readonly metrics: MetricsRepo;
   readonly checkpoints: CheckpointsRepo;
   readonly images: ImagesRepo;
@@ -75,11 +77,13 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Store {
     migrate(db, MIGRATIONS, file);
     const metrics = createMetricsRepo(db, now);
     const processes = createProcessRegistry(db, { pid: process.pid, now, isProcessAlive });
+    const runs = createRunsRepo(db, { now, isProcessAlive });
     // Every repository (and every metric writer) names the file in its failures: see errors.ts.
     const store: Store = {
       db,
       file,
-      runs: namingFile(createRunsRepo(db, { now, isProcessAlive }), file),
+      runs: namingFile(runs, file),
+      sweeps: namingFile(createSweepsRepo(db, { now, isProcessAlive, runs }), file),
       metrics: namingFile({ ...metrics, writer: (runId, options) => namingFile(metrics.writer(runId, options), file) }, file),
       checkpoints: namingFile(createCheckpointsRepo(db, now), file),
       images: namingFile(createImagesRepo(db, now, opts.maxImagesPerKind), file),
