@@ -191,3 +191,69 @@ describe('a sweep launched from the form (stub backend)', () => {
     assert.deepEqual(problems, []);
   });
 });
+
+describe('a sweep of 12 real runs launched from the form (real server, real training)', () => {
+  const step = steps();
+  let workbench: Workbench;
+  let browser: Browser;
+  let app: AppShell;
+  let problems: string[];
+  let form: SweepFormPage;
+  let view: SweepViewPage;
+
+  before(async () => {
+    workbench = await startWorkbench();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await workbench?.close();
+  });
+
+  step('the form in Sweep mode counts 12 tiny runs', async () => {
+    const opened = await openPage(browser, SIZES[0]);
+    problems = opened.problems;
+    app = await new AppShell(opened.page).open(workbench.url);
+    form = new SweepFormPage(opened.page);
+    await app.openNewExperiment();
+    await form.useSweepMode();
+    await form.choosePreset('quick');
+    await form.fill({ 'data.limit': '200', 'optim.epochs': '1', 'optim.batchSize': '50' });
+    await form.addListAxis('model.latentDim', '2, 8, 16');
+    await form.addListAxis('loss.beta', '0.5, 4');
+    await form.setSeeds(2);
+    await form.waitForAttr('sweep-count', 'data-count', '12');
+  });
+
+  step('launch creates the sweep and its 12 runs in the database', async () => {
+    view = await form.launchSweep();
+    await view.waitForCounts('the 12 runs to be listed', (c) => c.total === 12);
+    assert.equal(await view.runRows().count(), 12);
+  });
+
+  // The bound only guards against a hang: 12 runs of 4 steps each on a loaded 2-core machine.
+  step('the view is watched to completion: every run completes, the best one is named', { timeout: 15 * 60_000 }, async () => {
+    await view.waitForStatus('completed', 14 * 60_000);
+    const end = await view.counts();
+    assert.deepEqual([end.finished, end.total, end.failed, end.training, end.queued], [12, 12, 0, 0, 0]);
+    await view.bestLink.waitFor();
+    const bestId = Number(await view.best.getAttribute('data-run-id'));
+    assert.ok(bestId > 0);
+    assert.equal(await view.pauseButton.isDisabled(), true);
+    assert.equal(await view.cancelButton.isDisabled(), true);
+    assert.equal(await app.liveSweeps(), 0);
+    assert.equal(await view.page.title(), 'VAE Workbench');
+    await view.shoot('sweep-real-view', true);
+  });
+
+  step("the sweep's runs are ordinary runs, named from their values", async () => {
+    const names = await view.runsTable.locator('tbody tr td:first-child').allInnerTexts();
+    assert.equal(names.length, 12);
+    assert.equal(names[0], 'z2 β0.5 seed1');
+    assert.equal(names[11], 'z16 β4 seed2');
+  });
+
+  step('no page errors', () => {
+    assert.deepEqual(problems, []);
+  });
+});
