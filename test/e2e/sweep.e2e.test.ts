@@ -92,7 +92,9 @@ describe('a sweep launched from the form (stub backend)', () => {
   });
 
   step('screenshots of the form in Sweep mode', async () => {
+    assert.match(await form.byTestId('base-note').innerText(), /Latent size, Beta take their values from the axes/);
     await shootSizes(form.page, 'sweep-form', (n) => form.shoot(n));
+    await form.shoot('sweep-form-full', true);
   });
 
   step('launch sends the definition of 12 runs and opens the sweep view', async () => {
