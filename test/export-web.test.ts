@@ -13,7 +13,7 @@ import { downloadName } from '../src/main/web/export-download.ts';
 import type { RunRecord } from '../src/shared/training.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 
-const exportTemps = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('vae-export-')));
+const exportTemps = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('vae-export-download-')));
 
 test(
   'GET <prefix>/export/<id>.zip: 200 zip with the models for a finished run, 401 without a session, 404 and 409',

@@ -29,7 +29,7 @@ function plain(res: ServerResponse, status: number, message: string): void {
 export async function sendExportZip(core: AppCore, res: ServerResponse, runId: number, headOnly: boolean): Promise<void> {
   let tmp: string | null = null;
   try {
-    tmp = await mkdtemp(join(tmpdir(), 'vae-export-'));
+    tmp = await mkdtemp(join(tmpdir(), 'vae-export-download-'));
     const dir = join(tmp, `run-${runId}`);
     const result = await core.call('exportRun', { runId, dir });
     if (!result.ok) return plain(res, STATUS[result.error.code] ?? 500, result.error.message);

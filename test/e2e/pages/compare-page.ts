@@ -18,6 +18,10 @@ export class ComparePage extends BasePage {
   readonly latentPoints = this.byTestId('compare-latent-points');
   readonly latentSkipped = this.byTestId('compare-latent-skipped');
   readonly addPicker = this.byTestId('compare-add');
+  readonly groupBy = this.byTestId('compare-group-by');
+  readonly legendItems = this.byTestId('compare-legend-item');
+  readonly loading = this.byTestId('compare-loading');
+  readonly imageRuns = this.byTestId('image-runs');
 
   chip(runId: number): Locator {
     return this.byTestId(`compare-run-${runId}`);
@@ -89,4 +93,74 @@ export class ComparePage extends BasePage {
   async scrollToLatentPoints(): Promise<void> {
     await this.latentPoints.evaluate((el) => el.closest('section')?.scrollIntoView({ block: 'start' }));
   }
+
+  /** Groups by every varying setting but the seed, and waits for the address to say so. */
+  async groupButSeed(): Promise<void> {
+    await this.byTestId('group-but-seed').click();
+    await this.page.waitForURL((url) => url.hash.includes('?group='));
+  }
+
+  async toggleGroupKey(key: string): Promise<void> {
+    await this.byTestId(`group-key-${key}`).click();
+  }
+
+  async bandMode(mode: 'std' | 'minmax'): Promise<void> {
+    await this.byTestId(`compare-band-${mode}`).click();
+    await this.waitForAttr('compare-chart', 'data-band-mode', mode);
+  }
+
+  /** Each legend entry's text and its n. */
+  async legend(): Promise<{ text: string; n: number; total: number }[]> {
+    return this.legendItems.evaluateAll((items) =>
+      items.map((el) => {
+        const e = el as unknown as { innerText: string; dataset: Record<string, string | undefined> };
+        return { text: e.innerText, n: Number(e.dataset.n), total: Number(e.dataset.total) };
+      }),
+    );
+  }
+
+  /**
+   * Scrolls the results table's own scroller until its last column heading is in view, and reports
+   * where that heading, the scroller and the pinned first column of the first row then are.
+   */
+  async scrollResultsToLastColumn(): Promise<{
+    scrollLeft: number;
+    scroller: Box;
+    last: Box;
+    pinned: Box;
+    pinnedOnTop: boolean;
+    pageScrollX: number;
+  }> {
+    const last = this.metrics.locator('thead th[scope="col"]').last();
+    await last.scrollIntoViewIfNeeded();
+    const box = async (l: Locator): Promise<Box> => {
+      const b = await l.boundingBox();
+      if (!b) throw new Error('an element of the results table has no box');
+      return b;
+    };
+    const scroller = this.metrics.locator('xpath=..');
+    return {
+      scrollLeft: await scroller.evaluate((el) => (el as unknown as { scrollLeft: number }).scrollLeft),
+      scroller: await box(scroller),
+      last: await box(last),
+      pinned: await box(this.metrics.locator('tbody th[scope="row"]').first()),
+      pinnedOnTop: await this.metrics
+        .locator('tbody th[scope="row"]')
+        .first()
+        .evaluate((el) => {
+          // What the user sees at the pinned cell's centre: the cell itself, not a value scrolled over it.
+          const r = (el as unknown as { getBoundingClientRect(): Box }).getBoundingClientRect();
+          const doc = (globalThis as unknown as { document: { elementFromPoint(x: number, y: number): unknown } }).document;
+          return doc.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === el;
+        }),
+      pageScrollX: await this.page.evaluate(() => (globalThis as unknown as { scrollX: number }).scrollX),
+    };
+  }
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }

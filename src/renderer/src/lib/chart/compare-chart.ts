@@ -1,16 +1,21 @@
 // chart.js setup for Compare's overlaid loss curves: one colour per run, the smoothed curve bold over
-// its faint raw one, held-out epochs as points. Same approach as the run view's chart (pre-parsed
+// its faint raw one, held-out epochs as points; or, when runs are grouped, one colour per group: its
+// mean curve over a shaded band (± std or min–max), its runs faint beneath on request. Same approach as the run view's chart (pre-parsed
 // sorted points, LTTB decimation, no animation); hovering is drawn by the component, since runs
 // log on different x grids and chart.js' own tooltip matches points by index.
 
-import { Chart, type ChartDataset, type ScaleOptionsByType } from 'chart.js';
+import { Chart, Filler, type ChartDataset, type ScaleOptionsByType } from 'chart.js';
 import type { XAxis } from '../compare/series.ts';
 import { durationTickStep } from '../compare/series.ts';
 import { PALETTE_SIZE } from '../compare/colors.ts';
+import { bandEdges, type BandMode, type BandPoint } from '../compare/group-series.ts';
 import { formatCount, formatDuration } from '../format.ts';
 import type { XY } from '../loss-series.ts';
 // Importing the run view's chart module registers the line chart's controllers and scales.
 import { FAST_LINE_OPTIONS, withAlpha, yScale, type ChartColors } from './loss-chart.ts';
+
+// The band is a fill between its lower and upper edge.
+Chart.register(Filler);
 
 export interface PlottedRun {
   runId: number;
@@ -22,9 +27,20 @@ export interface PlottedRun {
   markPoints: boolean;
 }
 
+/** A group as the chart draws it. */
+export interface PlottedGroup {
+  id: string;
+  slot: number;
+  band: BandPoint[];
+  /** Its runs' curves, drawn faint beneath the band; empty unless asked for. */
+  members: XY[][];
+  markPoints: boolean;
+}
+
 export interface CompareChartView {
   xAxis: XAxis;
   logScale: boolean;
+  bandMode: BandMode;
 }
 
 /** The run colours of the current scheme, as canvas needs them (#rrggbb, not var()). */
@@ -89,6 +105,67 @@ function datasetsFor(runs: readonly PlottedRun[], runColors: readonly string[], 
   return out;
 }
 
+function groupDatasets(
+  groups: readonly PlottedGroup[],
+  view: CompareChartView,
+  runColors: readonly string[],
+  colors: ChartColors,
+) {
+  const out: RunDataset[] = [];
+  for (const group of groups) {
+    const color = runColors[group.slot % PALETTE_SIZE] || colors.text;
+    for (const [i, points] of group.members.entries()) {
+      out.push({
+        label: `${group.id} run ${i}`,
+        data: points,
+        borderColor: withAlpha(color, 0.22),
+        borderWidth: 1,
+        pointRadius: 0,
+        tension: 0,
+        spanGaps: true,
+        fill: false,
+        order: 3,
+      });
+    }
+    const edges = group.band.map((p) => ({ x: p.x, ...bandEdges(p, view.bandMode, view.logScale) }));
+    // Lower edge, then the upper one filled down to it ('-1': the dataset just before).
+    out.push({
+      label: `${group.id} low`,
+      data: edges.map((e) => ({ x: e.x, y: e.lo })),
+      borderWidth: 0,
+      pointRadius: 0,
+      tension: 0,
+      fill: false,
+      order: 2,
+    });
+    out.push({
+      label: `${group.id} high`,
+      data: edges.map((e) => ({ x: e.x, y: e.hi })),
+      borderWidth: 0,
+      pointRadius: 0,
+      tension: 0,
+      backgroundColor: withAlpha(color, 0.2),
+      fill: '-1',
+      order: 2,
+    });
+    out.push({
+      label: `${group.id} mean`,
+      data: group.band.map((p) => ({ x: p.x, y: p.mean })),
+      borderColor: color,
+      backgroundColor: color,
+      borderWidth: 2.25,
+      pointRadius: group.markPoints ? 3 : 0,
+      pointBackgroundColor: colors.surface,
+      pointBorderColor: color,
+      pointBorderWidth: 2,
+      tension: 0,
+      fill: false,
+      order: 1,
+    });
+  }
+  return out;
+}
+
 function xScale(axis: XAxis, colors: ChartColors, maxX: number): ScaleOptionsByType<'linear'> {
   return {
     type: 'linear',
@@ -131,10 +208,12 @@ export function updateCompareChart(
   view: CompareChartView,
   colors: ChartColors,
   runColors: readonly string[],
+  groups: readonly PlottedGroup[] = [],
 ): void {
-  chart.data.datasets = datasetsFor(runs, runColors, colors);
+  chart.data.datasets = [...datasetsFor(runs, runColors, colors), ...groupDatasets(groups, view, runColors, colors)];
   let maxX = 0;
   for (const run of runs) maxX = Math.max(maxX, run.raw[run.raw.length - 1]?.x ?? 0);
+  for (const group of groups) maxX = Math.max(maxX, group.band[group.band.length - 1]?.x ?? 0);
   chart.options.scales = { x: xScale(view.xAxis, colors, maxX), y: yScale(colors, view.logScale) };
   chart.update();
 }

@@ -1,10 +1,10 @@
-// One colour per compared run, from a fixed palette of six (MAX_COMPARE): the same run wears the same
-// colour in the chips, the chart, the tables and the image rows. The colours themselves are CSS
-// variables (--run-0 … --run-5 in app.css), so each scheme gets shades that read on its background.
+// One colour per compared run (or per group, when Compare groups runs), from a fixed palette of ten:
+// the same run wears the same colour in the chips, the chart, the tables and the image rows. Beyond
+// ten runs colours repeat (fifty runs cannot get fifty tellable hues; grouping is the answer there).
+// The colours themselves are CSS variables (--run-0 … --run-9 in app.css), so each scheme gets
+// shades that read on its background.
 
-import { MAX_COMPARE } from '../route.ts';
-
-export const PALETTE_SIZE = MAX_COMPARE;
+export const PALETTE_SIZE = 10;
 
 /** The CSS colour of a palette slot, for inline styles. */
 export function slotColor(slot: number): string {
@@ -13,14 +13,15 @@ export function slotColor(slot: number): string {
 
 /**
  * Palette slots for the runs, in order. A run that was already shown keeps its slot, so removing
- * one run does not repaint the others; a new run takes the lowest free slot.
+ * one run does not repaint the others; a new run takes the lowest free slot (once all are taken,
+ * slots are reused in turn).
  */
 export function assignSlots(runIds: readonly number[], previous: ReadonlyMap<number, number> = new Map()): Map<number, number> {
   const slots = new Map<number, number>();
   const taken = new Set<number>();
   for (const id of runIds) {
     const slot = previous.get(id);
-    if (slot !== undefined && !taken.has(slot)) {
+    if (slot !== undefined && slot < PALETTE_SIZE && !taken.has(slot)) {
       slots.set(id, slot);
       taken.add(slot);
     }
@@ -31,6 +32,7 @@ export function assignSlots(runIds: readonly number[], previous: ReadonlyMap<num
     while (taken.has(next % PALETTE_SIZE) && taken.size < PALETTE_SIZE) next++;
     slots.set(id, next % PALETTE_SIZE);
     taken.add(next % PALETTE_SIZE);
+    next++;
   }
   return slots;
 }

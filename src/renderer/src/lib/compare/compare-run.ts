@@ -35,3 +35,12 @@ export function modelReadiness(r: CompareRun): ModelReadiness {
         : 'No checkpoint: the run stopped before saving weights.';
   return { ready: false, message, error: false };
 }
+
+/** Runs grouped by shared settings, as Compare's panels take them: one colour per group. */
+export interface CompareGroup {
+  id: string;
+  /** "Latent size 8, β 4": the grouping settings and their values. */
+  label: string;
+  slot: number;
+  runs: CompareRun[];
+}

@@ -2,7 +2,9 @@
 // decoded points): each run's request carries a key saying what it depends on (the run's status and
 // epoch, the latent points asked for, the checkpoint). A run is fetched again only when its key
 // changes; an answer to an outdated request is dropped; a refetch keeps showing the previous value
-// until the new one arrives, so a live run's panels do not blink on every epoch.
+// until the new one arrives, so a live run's panels do not blink on every epoch. At most
+// `concurrency` requests are in flight: fifty runs' histories load a few at a time, so the first
+// ones show while the rest are on the way and the backend is not asked for all fifty at once.
 
 import { untrack } from 'svelte';
 import { SvelteMap } from 'svelte/reactivity';
@@ -21,6 +23,12 @@ export class KeyedLoader<T> {
   private readonly keys = new Map<number, string>();
   private readonly tickets = new Map<number, number>();
   private nextTicket = 1;
+  private active = 0;
+  // A hand-written queue rather than p-limit: that is only a transitive dependency here, and a
+  // request must also be able to give up its place when its run leaves before it starts.
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly concurrency = Infinity) {}
 
   get(id: number): Loadable<T> {
     return this.entries.get(id) ?? { state: 'loading' };
@@ -63,11 +71,18 @@ export class KeyedLoader<T> {
     this.tickets.set(id, ticket);
     const previous = this.entries.get(id);
     this.entries.set(id, previous?.state === 'ready' ? { ...previous, refreshing: true } : { state: 'loading' });
+    // With a slot free the request starts now, in the same tick as sync().
+    if (this.active < this.concurrency) this.active++;
+    else await this.queued();
     let result: Result<T>;
     try {
+      // Outdated (or its run gone) while it waited for a slot: nothing to ask.
+      if (this.tickets.get(id) !== ticket) return;
       result = await request.load();
     } catch (e) {
       result = { ok: false, error: { code: 'internal', message: e instanceof Error ? e.message : String(e) } };
+    } finally {
+      this.release();
     }
     if (this.tickets.get(id) !== ticket) return;
     if (result.ok) {
@@ -75,5 +90,16 @@ export class KeyedLoader<T> {
     } else {
       this.entries.set(id, { state: 'error', message: result.error.message });
     }
+  }
+
+  /** Waits for a slot, handed over by release() (which then leaves `active` as it is). */
+  private queued(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
   }
 }
