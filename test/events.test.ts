@@ -4,6 +4,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventCoalescer } from '../src/main/api/events.ts';
 import type { WorkbenchEvent } from '../src/shared/contract.ts';
+import type { SweepRecord } from '../src/shared/sweep.ts';
 import type { TrainingEvent } from '../src/shared/training.ts';
 
 const step = (runId: number, n: number): TrainingEvent => ({
@@ -97,4 +98,24 @@ test('image grids go out at most twice a second per run and kind, and the newest
     assert.ok(mine.length >= 3 && mine.length <= 5, `run ${runId}: ${mine.length} images in 900 ms`);
     assert.equal(mine[mine.length - 1]!.e.step, 30, 'the newest grid is delivered last');
   }
+});
+
+test('sweeps go out after the run events of their batch, the newest read of each sweep only', (t) => {
+  mockClock(t);
+  const sent: WorkbenchEvent[] = [];
+  const c = new EventCoalescer((e) => sent.push(e), 10);
+  const sweep = (id: number, completed: number) => ({ id, counts: { completed } }) as unknown as SweepRecord;
+  c.pushSweeps([sweep(1, 0)]);
+  c.push({ type: 'status', runId: 3, status: 'completed', message: '' });
+  c.pushSweeps([sweep(1, 1), sweep(2, 0)]);
+  t.mock.timers.tick(10);
+  assert.deepEqual(
+    sent.map((e) => e.type),
+    ['training', 'runs-changed', 'sweeps-changed'],
+  );
+  assert.deepEqual(sent[2], { type: 'sweeps-changed', sweeps: [sweep(1, 1), sweep(2, 0)] });
+  c.pushSweeps([]);
+  t.mock.timers.tick(100);
+  assert.equal(sent.length, 3, 'nothing to send, nothing sent');
+  c.dispose();
 });

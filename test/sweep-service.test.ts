@@ -2,15 +2,18 @@
 // `parallel` at once and all complete; pause, resume and cancel; repeated and raced calls.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../src/main/store/index.ts';
+import { openDatabase, type Store } from '../src/main/store/index.ts';
 import { RunService } from '../src/main/runs/service.ts';
 import { SweepService } from '../src/main/sweeps/service.ts';
+import { AppFailure } from '../src/shared/result.ts';
 import type { SweepRecord } from '../src/shared/sweep.ts';
-import { tempDir } from './helpers.ts';
+import { presetConfig, tempDir } from './helpers.ts';
+import { nextEvent } from './run-helpers.ts';
 
 /** Tiny real training: 180 training images, batch 50, one epoch. */
-export const TINY_BASE = {
+const TINY_BASE = {
   data: { limit: 200, heldOutFraction: 0.1 },
   optim: { batchSize: 50, epochs: 1 },
 };
@@ -30,13 +33,9 @@ test('a 4-run sweep with parallel 2 trains every run, never more than 2 at once'
   const store = openDatabase(join(tempDir(t), 'w.db'));
   const runs = new RunService(store, { maxConcurrent: 3 });
   const sweeps = new SweepService(store, runs);
-  const running = new Set<number>();
+  // Live = taken on by the run service (loading its data or training); sampled at every event.
   let most = 0;
-  runs.subscribe((e) => {
-    if (e.type === 'started') running.add(e.runId);
-    if (e.type === 'status' && e.status !== 'running') running.delete(e.runId);
-    most = Math.max(most, running.size);
-  });
+  runs.subscribe(() => (most = Math.max(most, runs.activeRunIds().length)));
   const updates: SweepRecord[] = [];
   sweeps.subscribe((s) => updates.push(s));
   const created = await sweeps.create(tinySweep());
@@ -44,7 +43,7 @@ test('a 4-run sweep with parallel 2 trains every run, never more than 2 at once'
   const done = await sweeps.waitFor(created.id);
   assert.equal(done.status, 'completed');
   assert.equal(done.counts.completed, 4);
-  assert.equal(most, 2, 'two runs trained at once, never three');
+  assert.equal(most, 2, 'two runs live at once, never three');
   const members = store.runs.list().filter((r) => r.sweepId === created.id);
   assert.deepEqual(members.map((r) => r.sweepIndex).sort(), [0, 1, 2, 3]);
   assert.ok(members.every((r) => r.tags.includes(`sweep-${created.id}`)));
@@ -57,4 +56,218 @@ test('a 4-run sweep with parallel 2 trains every run, never more than 2 at once'
   await sweeps.shutdown();
   await runs.shutdown();
   store.close();
+});
+
+// 72 steps a run (360 images, batch 10, 2 epochs), a checkpoint every 6: long enough to pause mid-run.
+const LONGER_BASE = {
+  data: { limit: 400, heldOutFraction: 0.1 },
+  optim: { batchSize: 10, epochs: 2 },
+  run: { checkpointEvery: 6 },
+};
+
+/** Every run of the sweep completed once per position, each step logged exactly once. */
+function assertAllCompletedOnce(store: Store, sweepId: number, total: number): void {
+  const members = store.runs.list().filter((r) => r.sweepId === sweepId);
+  assert.deepEqual(
+    members.map((r) => r.sweepIndex).sort(),
+    Array.from({ length: total }, (_, i) => i),
+  );
+  for (const run of members) {
+    assert.equal(run.status, 'completed', `run ${run.id}: ${run.statusMessage}`);
+    const steps = store.metrics.listSteps(run.id).map((s) => s.step);
+    assert.deepEqual(
+      steps,
+      Array.from({ length: run.totalSteps }, (_, i) => i + 1),
+      `run ${run.id}: no step twice, none missing`,
+    );
+  }
+}
+
+test('pause, resume and cancel a sweep, each repeated and raced; it still ends with every run completed once', async (t) => {
+  const store = openDatabase(join(tempDir(t), 'w.db'));
+  const runs = new RunService(store, { maxConcurrent: 2 });
+  const sweeps = new SweepService(store, runs);
+  t.after(async () => {
+    await sweeps.shutdown();
+    await runs.shutdown();
+    store.close();
+  });
+  const sweep = await sweeps.create(tinySweep({ base: LONGER_BASE }));
+  await nextEvent(runs, (e) => e.type === 'step' && e.step >= 8);
+
+  const [paused, again] = await Promise.all([sweeps.pause(sweep.id), sweeps.pause(sweep.id)]);
+  for (const s of [paused, again]) {
+    assert.equal(s.status, 'paused');
+    assert.equal(s.owner, null);
+  }
+  assert.equal(paused.counts.running + paused.counts.paused, 0, 'no run of it trains');
+  assert.ok(paused.counts.interrupted >= 1, 'the live runs stopped at a checkpoint');
+  assert.deepEqual(sweeps.driving(), []);
+  assert.deepEqual(runs.activeRunIds(), []);
+  const waiting = store.runs.list().filter((r) => r.sweepId === sweep.id && r.status === 'queued');
+  assert.ok(
+    waiting.every((r) => r.owner === null),
+    'queued runs are left unclaimed',
+  );
+  assert.equal((await sweeps.waitFor(sweep.id)).status, 'paused');
+
+  const resumed = await Promise.all([sweeps.resume(sweep.id), sweeps.resume(sweep.id)]);
+  assert.deepEqual(
+    resumed.map((s) => s.status),
+    ['running', 'running'],
+  );
+  assert.deepEqual(sweeps.driving(), [sweep.id], 'one driver');
+  await nextEvent(runs, (e) => e.type === 'step');
+
+  const cancelled = await sweeps.cancel(sweep.id);
+  assert.equal(cancelled.status, 'cancelled');
+  assert.equal((await sweeps.cancel(sweep.id)).status, 'cancelled', 'cancelling twice is cancelling once');
+  assert.equal(cancelled.counts.running, 0);
+
+  await sweeps.resume(sweep.id);
+  const done = await sweeps.waitFor(sweep.id);
+  assert.equal(done.status, 'completed');
+  assert.equal(done.counts.completed, 4);
+  assertAllCompletedOnce(store, sweep.id, 4);
+  await assert.rejects(sweeps.pause(sweep.id), (e: AppFailure) => e.appError.code === 'conflict' && /completed/.test(e.message));
+  assert.equal((await sweeps.resume(sweep.id)).status, 'completed', 'resuming a completed sweep changes nothing');
+});
+
+test('a run stopped by hand is not restarted in the same session: the sweep ends paused, and resume finishes it', async (t) => {
+  const store = openDatabase(join(tempDir(t), 'w.db'));
+  const runs = new RunService(store, { maxConcurrent: 2 });
+  const sweeps = new SweepService(store, runs);
+  t.after(async () => {
+    await sweeps.shutdown();
+    await runs.shutdown();
+    store.close();
+  });
+  const sweep = await sweeps.create(tinySweep({ base: LONGER_BASE, parallel: 1 }));
+  const first = await nextEvent(runs, (e) => e.type === 'step' && e.step >= 7);
+  runs.stop(first.runId);
+  const ended = await sweeps.waitFor(sweep.id);
+  assert.equal(ended.status, 'paused');
+  assert.match(ended.statusMessage, /1 run was stopped before finishing; resume the sweep to continue/);
+  assert.deepEqual([ended.counts.completed, ended.counts.interrupted], [3, 1]);
+  await sweeps.resume(sweep.id);
+  assert.equal((await sweeps.waitFor(sweep.id)).status, 'completed');
+  assertAllCompletedOnce(store, sweep.id, 4);
+});
+
+test('two processes resuming one sweep: one drives it, the other is told it is driven elsewhere', async (t) => {
+  const OTHER = 999_983;
+  const file = join(tempDir(t), 'w.db');
+  const alive = (pid: number) => pid === OTHER || pid === process.pid;
+  const storeA = openDatabase(file, { isProcessAlive: alive });
+  const storeB = openDatabase(file, { isProcessAlive: alive });
+  const runsA = new RunService(storeA, { maxConcurrent: 2 });
+  const runsB = new RunService(storeB, { maxConcurrent: 2, ownerPid: OTHER });
+  const a = new SweepService(storeA, runsA);
+  const b = new SweepService(storeB, runsB, { ownerPid: OTHER });
+  t.after(async () => {
+    await Promise.all([a.shutdown(), b.shutdown()]);
+    await Promise.all([runsA.shutdown(), runsB.shutdown()]);
+    storeA.close();
+    storeB.close();
+  });
+  const sweep = await a.create(tinySweep());
+  await a.pause(sweep.id);
+  const outcomes = await Promise.allSettled([a.resume(sweep.id), b.resume(sweep.id)]);
+  const won = outcomes.filter((o) => o.status === 'fulfilled');
+  const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+  assert.equal(won.length, 1);
+  assert.equal(lost.length, 1);
+  assert.equal((lost[0]!.reason as AppFailure).appError.code, 'conflict');
+  assert.match((lost[0]!.reason as Error).message, /Sweep \d+ is already being driven by another process \(pid \d+\)/);
+  const driver = a.driving().length === 1 ? a : b;
+  assert.equal((driver === a ? b : a).driving().length, 0);
+  assert.equal((await driver.waitFor(sweep.id)).status, 'completed');
+  assertAllCompletedOnce(storeA, sweep.id, 4);
+});
+
+test('a bad definition or data file is refused before anything is stored', async (t) => {
+  const dir = tempDir(t);
+  const store = openDatabase(join(dir, 'w.db'));
+  const runs = new RunService(store);
+  const sweeps = new SweepService(store, runs);
+  t.after(async () => {
+    await sweeps.shutdown();
+    await runs.shutdown();
+    store.close();
+  });
+  await assert.rejects(
+    sweeps.create(tinySweep({ axes: [{ path: 'loss.beta', values: [2, -1] }] })),
+    (e: AppFailure) => e.appError.code === 'invalid-config' && e.appError.field === 'axes[0]' && /loss\.beta: -1/.test(e.message),
+  );
+  const missing = join(dir, 'nope.csv');
+  await assert.rejects(sweeps.create(tinySweep({ base: { ...TINY_BASE, data: { source: 'csv', path: missing } } })), (e: Error) =>
+    e.message.includes('nope.csv'),
+  );
+  assert.deepEqual(sweeps.list(), []);
+  assert.deepEqual(store.runs.list(), []);
+  await assert.rejects(sweeps.resume(42), (e: AppFailure) => e.appError.code === 'not-found');
+  // The run service trains a queued run only once this process has claimed it.
+  const unclaimed = store.runs.create({ config: presetConfig('quick'), status: 'queued' });
+  assert.throws(
+    () => runs.startQueued(unclaimed.id),
+    (e: AppFailure) => e.appError.code === 'conflict' && /not claimed by any process/.test(e.message),
+  );
+  assert.deepEqual(runs.activeRunIds(), []);
+});
+
+test('the pruner hears every epoch and every end of the sweep runs it drives', async (t) => {
+  const store = openDatabase(join(tempDir(t), 'w.db'));
+  const runs = new RunService(store, { maxConcurrent: 2 });
+  const epochs: string[] = [];
+  const ends: string[] = [];
+  const sweeps = new SweepService(store, runs, {
+    pruner: {
+      onEpoch: (sweep, e) => epochs.push(`${sweep.id}/${e.runId}/${e.metric.epoch}`),
+      onRunEnded: (sweep, run) => ends.push(`${sweep.id}/${run.id}/${run.status}`),
+    },
+  });
+  t.after(async () => {
+    await sweeps.shutdown();
+    await runs.shutdown();
+    store.close();
+  });
+  const lone = await runs.start(presetConfig('quick', { 'data.limit': 200, 'optim.epochs': 1, 'optim.batchSize': 50 }));
+  const sweep = await sweeps.create(tinySweep());
+  await sweeps.waitFor(sweep.id);
+  await runs.waitFor(lone.id);
+  const ids = store.runs
+    .list()
+    .filter((r) => r.sweepId === sweep.id)
+    .map((r) => r.id)
+    .sort((x, y) => x - y);
+  assert.deepEqual(epochs.sort(), ids.map((id) => `${sweep.id}/${id}/1`).sort(), 'one epoch per sweep run, none of the lone run');
+  assert.deepEqual(ends.sort(), ids.map((id) => `${sweep.id}/${id}/completed`).sort());
+});
+
+test('a run whose data fails to load ends failed, alone: the sweep goes on and completes', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'digits.csv');
+  const rows = Array.from({ length: 200 }, (_, i) =>
+    [i % 10, ...Array.from({ length: 784 }, (_, p) => (i * 37 + p * 11) % 256)].join(','),
+  );
+  writeFileSync(file, rows.join('\n') + '\n');
+  const store = openDatabase(join(dir, 'w.db'));
+  const runs = new RunService(store, { maxConcurrent: 2 });
+  const sweeps = new SweepService(store, runs);
+  t.after(async () => {
+    await sweeps.shutdown();
+    await runs.shutdown();
+    store.close();
+  });
+  const base = { ...TINY_BASE, data: { ...TINY_BASE.data, source: 'csv', path: file } };
+  const sweep = await sweeps.create(
+    tinySweep({ base, axes: [{ path: 'loss.beta', values: [0.5, 1, 2] }], seeds: 0, parallel: 1 }),
+  );
+  await nextEvent(runs, (e) => e.type === 'started');
+  // The first run has its data; the next two find the file gone when their turn comes.
+  rmSync(file);
+  const done = await sweeps.waitFor(sweep.id);
+  assert.equal(done.status, 'completed');
+  assert.deepEqual([done.counts.completed, done.counts.failed], [1, 2]);
+  for (const run of store.runs.list().filter((r) => r.status === 'failed')) assert.match(run.statusMessage, /digits\.csv/);
 });
