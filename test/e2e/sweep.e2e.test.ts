@@ -8,6 +8,8 @@ import type { Browser, Page } from 'playwright-core';
 import { expandSweep } from '../../src/shared/sweep.ts';
 import { launchBrowser, openPage, startWorkbench, type Workbench } from './harness.ts';
 import { AppShell } from './pages/app-shell.ts';
+import { waitUntil } from './pages/base-page.ts';
+import { ComparePage } from './pages/compare-page.ts';
 import { RunViewPage } from './pages/run-view-page.ts';
 import { SweepFormPage } from './pages/sweep-form-page.ts';
 import type { SweepViewPage } from './pages/sweep-view-page.ts';
@@ -253,6 +255,22 @@ describe('a sweep of 12 real runs launched from the form (real server, real trai
     assert.equal(names.length, 12);
     assert.equal(names[0], 'z2 β0.5 seed1');
     assert.equal(names[11], 'z16 β4 seed2');
+  });
+
+  step('Compare groups opens Compare with the 12 runs as 6 groups of 2 seeds', async () => {
+    await view.compareLink.click();
+    const compare = new ComparePage(view.page);
+    await compare.view.waitFor();
+    await waitUntil(
+      '6 group legend items',
+      () => compare.legendItems.count(),
+      (n) => n === 6,
+      60_000,
+    );
+    assert.deepEqual(
+      await compare.legendItems.evaluateAll((els) => els.map((e) => e.getAttribute('data-total'))),
+      Array(6).fill('2'),
+    );
   });
 
   step('no page errors', () => {
