@@ -1,0 +1,98 @@
+// What the parallel-coordinates plot remembers between visits: the axis order and the brushes, per
+// set of axes (the same sweep or selection of runs finds its layout again; a different set starts
+// fresh). Stored as versioned JSON; anything unreadable, from an older version or naming other axes
+// is ignored field by field rather than trusted.
+
+import type { BrushRange } from '../stores/brush.svelte.ts';
+
+export const LAYOUT_VERSION = 1;
+
+export interface PlotLayout {
+  order: string[];
+  brushes: Record<string, BrushRange>;
+}
+
+/** The storage key for a set of axes (order-independent). */
+export function layoutKey(keys: readonly string[]): string {
+  return `vae-workbench.parallel.v${LAYOUT_VERSION}:${[...keys].sort().join('|')}`;
+}
+
+export function serializeLayout(layout: PlotLayout): string {
+  return JSON.stringify({ version: LAYOUT_VERSION, order: layout.order, brushes: layout.brushes });
+}
+
+function validBrush(v: unknown): BrushRange | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const b = v as Record<string, unknown>;
+  if (b.kind === 'range') {
+    const { lo, hi } = b;
+    if (typeof lo === 'number' && typeof hi === 'number' && Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)
+      return { kind: 'range', lo, hi };
+    return null;
+  }
+  if (b.kind === 'values' && Array.isArray(b.values) && b.values.length > 0 && b.values.every((x) => typeof x === 'string'))
+    return { kind: 'values', values: [...b.values] };
+  return null;
+}
+
+/**
+ * The saved layout for these axes, or null when there is none or it is not ours to read. The order
+ * keeps only known axes (new ones go at the end); brushes only on known axes with a valid shape.
+ */
+export function parseLayout(raw: string | null, keys: readonly string[]): PlotLayout | null {
+  if (raw === null) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (typeof data !== 'object' || data === null) return null;
+  const d = data as Record<string, unknown>;
+  if (d.version !== LAYOUT_VERSION) return null;
+  const known = new Set(keys);
+  const saved = Array.isArray(d.order) ? d.order.filter((k): k is string => typeof k === 'string' && known.has(k)) : [];
+  const order = [...new Set(saved)];
+  for (const k of keys) if (!order.includes(k)) order.push(k);
+  const brushes: Record<string, BrushRange> = {};
+  if (typeof d.brushes === 'object' && d.brushes !== null)
+    for (const [k, v] of Object.entries(d.brushes as Record<string, unknown>)) {
+      const b = known.has(k) ? validBrush(v) : null;
+      if (b) brushes[k] = b;
+    }
+  return { order, brushes };
+}
+
+/** The order with `key` moved by `delta` places (clamped at the ends). */
+export function moveKey(order: readonly string[], key: string, delta: number): string[] {
+  const from = order.indexOf(key);
+  if (from === -1) return [...order];
+  const to = Math.max(0, Math.min(order.length - 1, from + delta));
+  const next = [...order];
+  next.splice(from, 1);
+  next.splice(to, 0, key);
+  return next;
+}
+
+/** The smallest interface of Web Storage used, so tests can pass a Map-backed one. */
+export interface LayoutStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+
+export function loadLayout(storage: LayoutStorage | null, keys: readonly string[]): PlotLayout | null {
+  try {
+    return parseLayout(storage?.getItem(layoutKey(keys)) ?? null, keys);
+  } catch {
+    // Storage can be disabled or throw (private mode); the plot then simply does not remember.
+    return null;
+  }
+}
+
+export function saveLayout(storage: LayoutStorage | null, keys: readonly string[], layout: PlotLayout): void {
+  try {
+    storage?.setItem(layoutKey(keys), serializeLayout(layout));
+  } catch {
+    // Full or disabled storage: not remembering is the only consequence.
+  }
+}
