@@ -271,3 +271,34 @@ test('a run whose data fails to load ends failed, alone: the sweep goes on and c
   assert.deepEqual([done.counts.completed, done.counts.failed], [1, 2]);
   for (const run of store.runs.list().filter((r) => r.status === 'failed')) assert.match(run.statusMessage, /digits\.csv/);
 });
+
+test('pausing a sweep another process drives: that process stops its runs at its next heartbeat', async (t) => {
+  const OTHER = 999_961;
+  const file = join(tempDir(t), 'w.db');
+  const alive = (pid: number) => pid === OTHER || pid === process.pid;
+  const storeA = openDatabase(file, { isProcessAlive: alive });
+  const storeB = openDatabase(file, { isProcessAlive: alive });
+  const runsA = new RunService(storeA, { maxConcurrent: 2 });
+  const runsB = new RunService(storeB, { maxConcurrent: 2, ownerPid: OTHER });
+  const a = new SweepService(storeA, runsA);
+  const b = new SweepService(storeB, runsB, { ownerPid: OTHER, heartbeatMs: 50 });
+  t.after(async () => {
+    await Promise.all([a.shutdown(), b.shutdown()]);
+    await Promise.all([runsA.shutdown(), runsB.shutdown()]);
+    storeA.close();
+    storeB.close();
+  });
+  const sweep = await b.create(tinySweep({ base: LONGER_BASE }));
+  await nextEvent(runsB, (e) => e.type === 'step');
+  const told = await a.pause(sweep.id);
+  assert.equal(told.status, 'paused');
+  assert.match(told.statusMessage, new RegExp(`pid ${OTHER} stops its runs`));
+  const seen = await b.waitFor(sweep.id);
+  assert.equal(seen.status, 'paused');
+  assert.deepEqual(runsB.activeRunIds(), [], 'the driving process stopped its runs');
+  assert.equal(seen.counts.running, 0);
+
+  await a.resume(sweep.id);
+  assert.equal((await a.waitFor(sweep.id)).status, 'completed');
+  assertAllCompletedOnce(storeA, sweep.id, 4);
+});

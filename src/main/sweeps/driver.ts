@@ -67,6 +67,10 @@ export class SweepDriver {
     const { store, ownerPid } = this.ctx;
     const id = this.sweep.id;
     try {
+      // Paused or cancelled from another process, or taken over: start nothing more; the heartbeat
+      // tick notices too and stops the live runs.
+      const owner = store.sweeps.owner(id);
+      if (owner?.status !== 'running' || owner.ownerPid !== ownerPid) return;
       while (this.live.size < this.sweep.definition.parallel) {
         const interrupted = store.sweeps.runIds(id, 'interrupted').find((r) => !this.attempted.has(r));
         if (interrupted !== undefined) {
