@@ -43,11 +43,15 @@ export async function withStore<T>(db: string | undefined, use: (store: Store) =
   }
 }
 
-export function parseRunId(text: string | undefined): number {
+export function parseId(what: 'run' | 'sweep', text: string | undefined): number {
   const id = Number(text);
   if (!text || !Number.isInteger(id) || id <= 0)
-    throw new UsageError(`expected a run id (a positive whole number), got "${text ?? ''}"`);
+    throw new UsageError(`expected a ${what} id (a positive whole number), got "${text ?? ''}"`);
   return id;
+}
+
+export function parseRunId(text: string | undefined): number {
+  return parseId('run', text);
 }
 
 /** Runs a command; prints errors as `error: ...` and sets the exit code. */

@@ -123,6 +123,10 @@ export function runDetails(run: RunRecord): string {
     `  duration    ${runDuration(run)}`,
     `  created     ${new Date(run.createdAt).toISOString()}`,
   ];
+  if (run.sweepId !== null)
+    lines.push(
+      `  sweep       ${run.sweepId}, run ${(run.sweepIndex ?? 0) + 1} of it (npm run runs -- list --sweep ${run.sweepId})`,
+    );
   if (run.tags.length) lines.push(`  tags        ${run.tags.map(t).join(', ')}`);
   if (run.notes) lines.push(`  notes       ${t(run.notes)}`);
   return lines.join('\n');

@@ -1,6 +1,6 @@
 // `npm run runs -- list | show ID | export ID --out DIR | import DIR`: reads and writes the run database.
 
-import { parse, parseRunId, runCli, UsageError, withStore } from './common.ts';
+import { parse, parseId, parseRunId, runCli, UsageError, withStore } from './common.ts';
 import { runDetails, runsTable, terminalText } from './format.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { appVersion } from '../app-core.ts';
@@ -9,7 +9,7 @@ import { exportRun, importRun } from '../export/index.ts';
 const USAGE = `Usage: npm run runs -- <command> [options]
 
 Commands:
-  list                 every run, newest first
+  list [--sweep ID]    every run (or a sweep's), newest first
   show ID              one run: settings, progress and final metrics, with its epoch history
   export ID --out DIR  write a finished run to the new folder DIR: encoder and decoder in the
                        TensorFlow.js Layers format, manifest.json, metrics CSVs, image PNGs
@@ -17,6 +17,7 @@ Commands:
 
 Options:
   --db PATH            database file (default: the app's, in its user-data folder)
+  --sweep ID           list only the runs of this sweep
   --out DIR            the folder export creates (it must not exist, or be empty)
   --json               print JSON instead of text
   -h, --help           show this help`;
@@ -25,6 +26,7 @@ const OPTIONS = {
   options: {
     db: { type: 'string' },
     out: { type: 'string' },
+    sweep: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -38,11 +40,15 @@ async function main(): Promise<number> {
     return values.help ? 0 : 2;
   }
   const [command, ...rest] = positionals;
+  if (values.sweep !== undefined && command !== 'list') throw new UsageError('--sweep is for list');
   const out = (text: string) => process.stdout.write(`${text}\n`);
   if (command === 'list') {
     if (rest.length) throw new UsageError(`list takes no arguments, got "${rest.join(' ')}"`);
+    const sweepId = values.sweep === undefined ? null : parseId('sweep', values.sweep);
     await withStore(values.db, (store) => {
-      const runs = store.runs.list();
+      if (sweepId !== null && !store.sweeps.get(sweepId))
+        throw new AppFailure({ code: 'not-found', message: `sweep ${sweepId} does not exist in ${store.file}` });
+      const runs = sweepId === null ? store.runs.list() : store.runs.list().filter((r) => r.sweepId === sweepId);
       out(values.json ? JSON.stringify(runs) : runsTable(runs));
     });
     return 0;

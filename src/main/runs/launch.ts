@@ -7,7 +7,7 @@ import type { ExperimentConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
 import type { CheckpointBlobs } from '../engine/trainer.ts';
 import { spawnWorker } from '../worker-threads.ts';
-import type { DataReady, WorkerInput, WorkerMessage } from './protocol.ts';
+import { CONTROL_WORDS, type DataReady, type WorkerInput, type WorkerMessage } from './protocol.ts';
 
 export interface LaunchedWorker {
   worker: Worker;
@@ -24,7 +24,7 @@ export interface LaunchRequest {
 }
 
 export function launchWorker(request: LaunchRequest): Promise<LaunchedWorker> {
-  const controlBuffer = new SharedArrayBuffer(4);
+  const controlBuffer = new SharedArrayBuffer(CONTROL_WORDS * Int32Array.BYTES_PER_ELEMENT);
   const input: WorkerInput = {
     config: request.config,
     control: controlBuffer,

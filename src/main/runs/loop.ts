@@ -13,10 +13,15 @@ export interface LoopIo {
   control(): number;
   /** Blocks until the control flag is no longer PAUSE. */
   waitWhilePaused(): void;
+  /**
+   * Blocks at the end of a rung epoch, its metrics and checkpoint already out, until the run may go
+   * on; `stop` when it was stopped while waiting. Only called for the epochs in `rungs`.
+   */
+  awaitRung?(epoch: number): 'continue' | 'prune' | 'stop';
 }
 
 export interface LoopResult {
-  status: 'completed' | 'failed' | 'interrupted';
+  status: 'completed' | 'failed' | 'interrupted' | 'pruned';
   message: string;
   final: FinalMetrics;
 }
@@ -34,7 +39,8 @@ class Rate {
   }
 }
 
-export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Promise<LoopResult> {
+/** `rungs`: epochs (1-based, as completed) at whose end successive halving decides whether the run goes on. */
+export async function runLoop(runId: number, trainer: Trainer, io: LoopIo, rungs: readonly number[] = []): Promise<LoopResult> {
   const { config } = trainer;
   const { batchSize } = config.optim;
   const { previewEvery, checkpointEvery, logEvery } = config.run;
@@ -76,18 +82,33 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
     imagesPerSec: trainSeconds > 0 ? imagesSeen / trainSeconds : 0,
   });
 
+  const stoppedAt = (): LoopResult => ({
+    status: 'interrupted',
+    message: `Stopped by the user at step ${pos.step}; resume continues from here.`,
+    final: final(),
+  });
+  // The gate comes after the epoch's checkpoint, so a run killed while it waits resumes at the rung
+  // and asks again; nothing it logged is past the rung, so a pruned run ends exactly there.
+  const passRung = (): LoopResult | null => {
+    if (!rungs.includes(pos.epoch) || pos.stepInEpoch !== 0 || trainer.done || !io.awaitRung) return null;
+    const decision = io.awaitRung(pos.epoch);
+    if (decision === 'prune') return { status: 'pruned', message: `Pruned at epoch ${pos.epoch}.`, final: final() };
+    return decision === 'stop' ? stoppedAt() : null;
+  };
+
   // A resumed run's previews at its checkpoint's step were stored before that checkpoint was; the run
   // service drops step 0's when a run starts over.
   if (pos.step === 0) previews();
+  // Resumed at a rung's checkpoint: the decision there may never have been made (killed while waiting).
+  else {
+    const ended = passRung();
+    if (ended) return ended;
+  }
   while (!trainer.done) {
     const control = io.control();
     if (control === CONTROL_STOP) {
       await saveCheckpoint();
-      return {
-        status: 'interrupted',
-        message: `Stopped by the user at step ${pos.step}; resume continues from here.`,
-        final: final(),
-      };
+      return stoppedAt();
     }
     if (control === CONTROL_PAUSE) {
       // A checkpoint on pause means quitting the app while paused loses nothing.
@@ -148,6 +169,8 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo): Prom
       epochSeconds = 0;
       previews();
       await saveCheckpoint();
+      const ended = passRung();
+      if (ended) return ended;
     } else {
       if (previewEvery > 0 && pos.step % previewEvery === 0) previews();
       if (checkpointEvery > 0 && pos.step % checkpointEvery === 0) await saveCheckpoint();

@@ -81,6 +81,11 @@ export class RunOutput {
       this.store.runs.setFinal(this.runId, { train: final.train, heldOut: final.heldOut, imagesPerSec: final.imagesPerSec });
   }
 
+  /** Writes the buffered steps now, so other readers of the store see them. */
+  flush(): void {
+    this.writer.flush();
+  }
+
   /** Writes what is still buffered. */
   close(): void {
     this.writer.close();

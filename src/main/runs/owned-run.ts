@@ -29,6 +29,10 @@ export interface OwnedRun {
   /** Set once it trains: only then can it be paused or asked to checkpoint and stop. */
   control: Int32Array | null;
   output: RunOutput | null;
+  /** Whether successive halving may prune it: not once a person resumed it after it was pruned. */
+  gated: boolean;
+  /** Why it was pruned, once the judge said so at a rung. */
+  pruneMessage: string | null;
   finished: boolean;
   done: Promise<RunRecord>;
   resolveDone: (run: RunRecord) => void;
@@ -48,6 +52,9 @@ export function ownedRun(record: RunRecord, how: { fromCheckpoint: boolean; setu
     worker: null,
     control: null,
     output: null,
+    // Resumed by hand after it was pruned: the person overrode the pruning, so it trains to its end.
+    gated: how.setupFailure !== 'pruned',
+    pruneMessage: null,
     finished: false,
     done,
     resolveDone,

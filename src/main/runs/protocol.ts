@@ -11,9 +11,21 @@ export const CONTROL_RUN = 0;
 export const CONTROL_PAUSE = 1;
 export const CONTROL_STOP = 2;
 
+// The control buffer's second word is the rung gate (successive halving): at the end of a rung epoch
+// the worker sets it to WAITING, posts `gate` and blocks on it until the parent writes a decision. A
+// stop that arrives meanwhile turns WAITING into WAKE, so the blocked worker cannot miss it.
+export const CONTROL_WORDS = 2;
+export const WORD_CONTROL = 0;
+export const WORD_GATE = 1;
+export const GATE_IDLE = 0;
+export const GATE_WAITING = 1;
+export const GATE_CONTINUE = 2;
+export const GATE_PRUNE = 3;
+export const GATE_WAKE = 4;
+
 export interface WorkerInput {
   config: ExperimentConfig;
-  /** Int32Array(1) view: CONTROL_RUN / CONTROL_PAUSE / CONTROL_STOP. */
+  /** Int32Array(CONTROL_WORDS) view: CONTROL_RUN / PAUSE / STOP, then the rung gate. */
   control: SharedArrayBuffer;
   /** Present when resuming: the checkpoint to continue from. */
   resume: CheckpointBlobs | null;
@@ -25,6 +37,8 @@ export interface WorkerInput {
 export interface BeginMessage {
   type: 'begin';
   runId: number;
+  /** Epochs at whose end the run waits for a continue-or-prune decision; empty when nothing prunes it. */
+  rungs: number[];
 }
 
 export interface DataReady {
@@ -49,9 +63,12 @@ export type WorkerMessage =
   | DataReady
   | { type: 'event'; event: TrainingEvent }
   | { type: 'checkpoint'; blobs: CheckpointBlobs }
+  /** The run finished a rung epoch (its metrics and checkpoint already posted) and waits for a decision. */
+  | { type: 'gate'; epoch: number }
   | {
       type: 'finished';
-      status: 'completed' | 'failed' | 'interrupted';
+      /** `pruned`: the parent decided so at a rung; it holds the message saying why. */
+      status: 'completed' | 'failed' | 'interrupted' | 'pruned';
       message: string;
       final: FinalMetrics;
     }

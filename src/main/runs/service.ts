@@ -26,9 +26,11 @@ import { launchWorker, type LaunchedWorker } from './launch.ts';
 import { TrainingListeners, type TrainingListener } from './listeners.ts';
 import { RunOutput } from './output.ts';
 import { ownedRun, type OwnedRun, type Outcome } from './owned-run.ts';
-import { CONTROL_PAUSE, CONTROL_RUN, CONTROL_STOP, type WorkerMessage } from './protocol.ts';
+import { CONTROL_PAUSE, CONTROL_RUN, type WorkerMessage } from './protocol.ts';
 import { QueueDataCheck } from './queue-check.ts';
 import { resumeBlobs, truncateAfterCheckpoint } from './resume-point.ts';
+import { answerGate, rungsFor, stopAtGate, type RungJudge } from './rung-gate.ts';
+import { ashaJudge } from '../sweeps/asha-judge.ts';
 import { namingDatabase } from './store-failure.ts';
 
 export interface RunServiceOptions {
@@ -40,6 +42,11 @@ export interface RunServiceOptions {
   ownerPid?: number;
   /** Where faults that end no caller's request go (a run's final status that could not be saved). */
   log?: Logger;
+  /**
+   * Decides at rung epochs whether a run goes on. Default: successive halving for the runs of sweeps
+   * that ask for it; null: every run trains to its end.
+   */
+  judge?: RungJudge | null;
 }
 
 export const DEFAULT_MAX_QUEUED = 100;
@@ -58,6 +65,7 @@ export class RunService {
   private readonly maxQueued: number;
   private readonly ownerPid: number;
   private readonly log: Logger;
+  private readonly judge: RungJudge | null;
 
   constructor(
     private readonly store: Store,
@@ -67,6 +75,7 @@ export class RunService {
     this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.ownerPid = options.ownerPid ?? process.pid;
     this.log = options.log ?? stderrLogger;
+    this.judge = options.judge === undefined ? ashaJudge(store) : options.judge;
     this.finals = new FinalStatuses(store, this.ownerPid, this.log);
     this.listeners = new TrainingListeners(this.log);
   }
@@ -180,8 +189,7 @@ export class RunService {
   stop(runId: number): void {
     const run = this.requireOwned(runId);
     if (run.control) {
-      Atomics.store(run.control, 0, CONTROL_STOP);
-      Atomics.notify(run.control, 0);
+      stopAtGate(run.control);
       return;
     }
     this.finish(run, { status: 'interrupted', message: 'Stopped before it started.' });
@@ -339,7 +347,8 @@ export class RunService {
         datasetFingerprint: ready.datasetFingerprint,
       });
       run.output = new RunOutput(this.store, run.runId);
-      worker.postMessage({ type: 'begin', runId: run.runId });
+      const rungs = run.gated ? rungsFor(this.judge, run.record, this.log) : [];
+      worker.postMessage({ type: 'begin', runId: run.runId, rungs });
     } catch (e) {
       this.finish(run, 'failed', e);
       throw e;
@@ -366,9 +375,14 @@ export class RunService {
         case 'checkpoint':
           run.output!.checkpoint(m.blobs);
           return;
+        case 'gate':
+          // The judge reads the rung's metrics from the store: they must be there first.
+          run.output!.flush();
+          answerGate(this.judge, this.current(run), m.epoch, run.control!, this.log, (why) => (run.pruneMessage = why));
+          return;
         case 'finished':
           run.output!.final(m.final);
-          this.finish(run, { status: m.status, message: m.message });
+          this.finish(run, { status: m.status, message: m.status === 'pruned' ? (run.pruneMessage ?? m.message) : m.message });
           return;
         default:
           return;

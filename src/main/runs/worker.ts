@@ -9,7 +9,19 @@ import { initBackend } from '../engine/backend.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { loadDataset, prepareSplit } from '../data/index.ts';
 import { runLoop } from './loop.ts';
-import { CONTROL_PAUSE, type BeginMessage, type WorkerInput, type WorkerMessage } from './protocol.ts';
+import {
+  CONTROL_PAUSE,
+  CONTROL_STOP,
+  GATE_CONTINUE,
+  GATE_IDLE,
+  GATE_PRUNE,
+  GATE_WAITING,
+  WORD_CONTROL,
+  WORD_GATE,
+  type BeginMessage,
+  type WorkerInput,
+  type WorkerMessage,
+} from './protocol.ts';
 
 const port = parentPort!;
 const input = workerData as WorkerInput;
@@ -17,6 +29,24 @@ const control = new Int32Array(input.control);
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
+}
+
+/** Waits at a rung for the parent's decision; a stop meanwhile wakes it (see GATE_WAKE). */
+function awaitRung(epoch: number): 'continue' | 'prune' | 'stop' {
+  Atomics.store(control, WORD_GATE, GATE_WAITING);
+  post({ type: 'gate', epoch });
+  for (;;) {
+    const gate = Atomics.load(control, WORD_GATE);
+    if (gate === GATE_CONTINUE || gate === GATE_PRUNE) {
+      Atomics.store(control, WORD_GATE, GATE_IDLE);
+      return gate === GATE_PRUNE ? 'prune' : 'continue';
+    }
+    if (Atomics.load(control, WORD_CONTROL) === CONTROL_STOP) {
+      Atomics.store(control, WORD_GATE, GATE_IDLE);
+      return 'stop';
+    }
+    Atomics.wait(control, WORD_GATE, gate);
+  }
 }
 
 async function main(): Promise<void> {
@@ -50,7 +80,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  const { runId } = await new Promise<BeginMessage>((resolve) => port.once('message', resolve));
+  const { runId, rungs } = await new Promise<BeginMessage>((resolve) => port.once('message', resolve));
   post({
     type: 'event',
     event: {
@@ -66,22 +96,28 @@ async function main(): Promise<void> {
     },
   });
   try {
-    const result = await runLoop(runId, trainer, {
-      emit: (event) => {
-        if (event.type === 'image') post({ type: 'event', event }, [event.grid.pixels.buffer as ArrayBuffer]);
-        else post({ type: 'event', event });
+    const result = await runLoop(
+      runId,
+      trainer,
+      {
+        emit: (event) => {
+          if (event.type === 'image') post({ type: 'event', event }, [event.grid.pixels.buffer as ArrayBuffer]);
+          else post({ type: 'event', event });
+        },
+        checkpoint: (blobs) =>
+          post({ type: 'checkpoint', blobs }, [
+            blobs.encoder.buffer,
+            blobs.decoder.buffer,
+            blobs.optimizer.buffer,
+          ] as ArrayBuffer[]),
+        control: () => Atomics.load(control, WORD_CONTROL),
+        waitWhilePaused: () => {
+          while (Atomics.load(control, WORD_CONTROL) === CONTROL_PAUSE) Atomics.wait(control, WORD_CONTROL, CONTROL_PAUSE);
+        },
+        awaitRung,
       },
-      checkpoint: (blobs) =>
-        post({ type: 'checkpoint', blobs }, [
-          blobs.encoder.buffer,
-          blobs.decoder.buffer,
-          blobs.optimizer.buffer,
-        ] as ArrayBuffer[]),
-      control: () => Atomics.load(control, 0),
-      waitWhilePaused: () => {
-        while (Atomics.load(control, 0) === CONTROL_PAUSE) Atomics.wait(control, 0, CONTROL_PAUSE);
-      },
-    });
+      rungs,
+    );
     post({ type: 'finished', ...result });
   } catch (e) {
     post({

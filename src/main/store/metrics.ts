@@ -56,6 +56,8 @@ export interface MetricsRepo {
    * of the abandoned attempt would otherwise linger beyond where the new attempt has reached.
    */
   truncateAfter(runId: number, step: number): void;
+  /** The held-out negative ELBO at `epoch` of every run of a sweep that logged that epoch (NaN: no held-out set). */
+  sweepHeldOutAt(sweepId: number, epoch: number): { runId: number; total: number }[];
   /** Flushes and closes every writer still open (the store calls this before closing). */
   closeAll(): void;
 }
@@ -152,6 +154,10 @@ export function createMetricsRepo(db: Db, now: () => number): MetricsRepo {
     lastEpoch: db.prepare<[number], number | null>('SELECT MAX(epoch) FROM epoch_metrics WHERE run_id = ?').pluck(),
     truncateSteps: db.prepare('DELETE FROM step_metrics WHERE run_id = ? AND step > ?'),
     truncateEpochs: db.prepare('DELETE FROM epoch_metrics WHERE run_id = ? AND step > ?'),
+    sweepHeldOutAt: db.prepare<[number, number], { runId: number; total: number | null }>(`
+      SELECT e.run_id AS runId, e.held_out_total AS total
+      FROM epoch_metrics e JOIN runs r ON r.id = e.run_id
+      WHERE r.sweep_id = ? AND e.epoch = ? ORDER BY e.run_id`),
   };
 
   const writeSteps = db.transaction((runId: number, rows: readonly StepMetric[]) => {
@@ -249,6 +255,9 @@ export function createMetricsRepo(db: Db, now: () => number): MetricsRepo {
       s.truncateSteps.run(runId, step);
       s.truncateEpochs.run(runId, step);
     }),
+    sweepHeldOutAt(sweepId, epoch) {
+      return s.sweepHeldOutAt.all(sweepId, epoch).map((r) => ({ runId: r.runId, total: nanFromNull(r.total) }));
+    },
     closeAll() {
       // One writer failing (its run was deleted) must not cost the others their buffered rows.
       const failures: unknown[] = [];

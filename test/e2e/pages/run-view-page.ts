@@ -18,6 +18,23 @@ export class RunViewPage extends BasePage {
   readonly klToggle = this.byTestId('toggle-kl');
   readonly tags = this.byTestId('run-tags');
   readonly notes = this.byTestId('run-notes');
+  readonly newFromRunButton = this.byTestId('new-from-run');
+  readonly copySettingsButton = this.byTestId('copy-settings');
+  readonly settingsCli = this.byTestId('settings-cli');
+  readonly settingsJson = this.byTestId('settings-json');
+  readonly resetZoomButton = this.byTestId('loss-chart-reset-zoom');
+  readonly savePngButton = this.byTestId('loss-chart-save-png');
+  readonly saveCsvButton = this.byTestId('loss-chart-save-csv');
+
+  /** Ctrl + wheel over the loss chart's middle: what zooms it. */
+  async zoomLossChart(): Promise<void> {
+    const box = await this.lossChart.boundingBox();
+    if (!box) throw new Error('the loss chart is not on screen');
+    await this.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await this.page.keyboard.down('Control');
+    await this.page.mouse.wheel(0, -400);
+    await this.page.keyboard.up('Control');
+  }
 
   /** The view, of one run when `runId` is given. */
   root(runId?: number): Locator {

@@ -3,18 +3,26 @@
 import type { Locator } from 'playwright-core';
 import { BasePage } from './base-page.ts';
 import { ComparePage } from './compare-page.ts';
+import { FilterBox } from './filter-box.ts';
 import { RunViewPage } from './run-view-page.ts';
 
 export class RunsPage extends BasePage {
   readonly table = this.byTestId('runs-table');
   readonly empty = this.byTestId('runs-empty');
   readonly filterInput = this.byTestId('runs-filter');
+  readonly filterBox = new FilterBox(this.page);
   readonly compareButton = this.byTestId('compare-selected');
   readonly deleteSelectedButton = this.byTestId('delete-selected');
   readonly confirmDeleteButton = this.byTestId('confirm-delete');
   readonly cancelDeleteButton = this.byTestId('cancel-delete');
   readonly rows = this.page.locator('[data-testid^="run-row-"]');
   readonly firstRow = this.page.locator('[data-testid="runs-table"] tbody tr').first();
+
+  /** The ids of the rows shown, top to bottom. */
+  async shownIds(): Promise<number[]> {
+    const ids = await this.rows.evaluateAll((rows) => rows.map((r) => r.getAttribute('data-testid') ?? ''));
+    return ids.map((id) => Number(id.replace('run-row-', '')));
+  }
 
   row(runId: number): Locator {
     return this.byTestId(`run-row-${runId}`);

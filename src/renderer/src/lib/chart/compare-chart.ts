@@ -13,6 +13,7 @@ import { formatCount, formatDuration } from '../format.ts';
 import type { XY } from '../loss-series.ts';
 // Importing the run view's chart module registers the line chart's controllers and scales.
 import { FAST_LINE_OPTIONS, withAlpha, yScale, type ChartColors } from './loss-chart.ts';
+import { keepZoom, zoomOptions } from './zoom.ts';
 
 // The band is a fill between its lower and upper edge.
 Chart.register(Filler);
@@ -197,6 +198,7 @@ export function createCompareChart(canvas: HTMLCanvasElement): Chart<'line', XY[
         decimation: { enabled: true, algorithm: 'lttb' },
         legend: { display: false },
         tooltip: { enabled: false },
+        zoom: zoomOptions('xy'),
       },
     },
   });
@@ -215,5 +217,6 @@ export function updateCompareChart(
   for (const run of runs) maxX = Math.max(maxX, run.raw[run.raw.length - 1]?.x ?? 0);
   for (const group of groups) maxX = Math.max(maxX, group.band[group.band.length - 1]?.x ?? 0);
   chart.options.scales = { x: xScale(view.xAxis, colors, maxX), y: yScale(colors, view.logScale) };
+  keepZoom(chart);
   chart.update();
 }

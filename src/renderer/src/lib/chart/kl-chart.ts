@@ -5,6 +5,7 @@
 import { BarController, BarElement, CategoryScale, Chart, type ChartDataset, type Plugin } from 'chart.js';
 import { ACTIVE_KL, isActive } from '../latent/active-dims.ts';
 import { withAlpha, type ChartColors } from './loss-chart.ts';
+import { keepZoom, zoomOptions } from './zoom.ts';
 
 Chart.register(BarController, BarElement, CategoryScale);
 
@@ -67,7 +68,7 @@ export function createKlChart(canvas: HTMLCanvasElement): Chart<'bar', number[],
       // Room for the threshold's labels beside the plot.
       layout: { padding: { right: 56 } },
       scales: {},
-      plugins: { legend: { display: false } },
+      plugins: { legend: { display: false }, zoom: zoomOptions('x') },
     },
     plugins: [thresholdLine],
   });
@@ -119,6 +120,7 @@ export function updateKlChart(
     },
   };
   (chart.options.plugins as Record<string, unknown>).klThreshold = { color: colors.muted };
+  keepZoom(chart);
   chart.options.plugins!.tooltip = {
     callbacks: {
       title: (items) => (items[0] ? (ranked ? `rank ${items[0].label}` : `dimension ${items[0].label}`) : ''),

@@ -16,6 +16,7 @@ import {
 } from 'chart.js';
 import { formatLoss } from '../format.ts';
 import { LOSS_PARTS, type LossPart, type LossSeries, type XY } from '../loss-series.ts';
+import { keepZoom, zoomOptions } from './zoom.ts';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Decimation, Tooltip);
 
@@ -108,9 +109,15 @@ export function yScale(colors: ChartColors, logScale: boolean): ScaleOptionsByTy
     grid: { color: colors.grid },
     border: { color: colors.border },
     // A log axis keeps chart.js' own ticks, which label only the round 1-2-5 values.
+    // includeBounds off: a zoomed axis has fractional ends (565.46), which would be labelled too.
     ticks: logScale
-      ? { color: colors.muted, autoSkip: true }
-      : { color: colors.muted, maxTicksLimit: 8, callback: (v: number | string) => tickFormat.format(Number(v)) },
+      ? { color: colors.muted, autoSkip: true, includeBounds: false }
+      : {
+          color: colors.muted,
+          maxTicksLimit: 8,
+          includeBounds: false,
+          callback: (v: number | string) => tickFormat.format(Number(v)),
+        },
     title: { display: true, text: 'nats per image', color: colors.muted },
   } as unknown as ScaleOptionsByType<'linear' | 'logarithmic'>;
 }
@@ -135,7 +142,7 @@ export function createLossChart(canvas: HTMLCanvasElement, colors: ChartColors):
           min: 0,
           grid: { color: colors.grid },
           border: { color: colors.border },
-          ticks: { color: colors.muted, maxTicksLimit: 10, precision: 0 },
+          ticks: { color: colors.muted, maxTicksLimit: 10, precision: 0, includeBounds: false },
           title: { display: true, text: 'step', color: colors.muted },
         },
         y: yScale(colors, false),
@@ -143,6 +150,7 @@ export function createLossChart(canvas: HTMLCanvasElement, colors: ChartColors):
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb' },
         legend: { display: false },
+        zoom: zoomOptions('xy'),
         tooltip: {
           // The faint raw curve under a smoothed one would double every tooltip line.
           filter: (item) => {
@@ -175,6 +183,7 @@ export function updateLossChart(chart: Chart<'line', XY[]>, series: LossSeries, 
   x.ticks.color = colors.muted;
   x.title.color = colors.muted;
   scales.y = yScale(colors, view.logScale);
+  keepZoom(chart);
   // chart.js keeps point options shared between points and refreshes them only in a non-direct
   // update: a plain update (still without animation) when the look changed, the cheap direct
   // one when only points arrived.

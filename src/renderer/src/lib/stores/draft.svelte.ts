@@ -37,6 +37,15 @@ class Draft {
     this.serverErrors = [];
   }
 
+  /** Starts from another run's settings ("New experiment from this run"), under a name of its own. */
+  useConfig(config: ExperimentConfig, name: string): void {
+    const next = setPath(config, 'run.name', name);
+    this.presetId = config.preset;
+    this.config = next;
+    this.texts = textsOf(next);
+    this.serverErrors = [];
+  }
+
   setText(path: string, text: string): void {
     const spec = fieldSpec(path);
     if (!spec) return;
