@@ -250,7 +250,7 @@ describe('security rules', () => {
     assert.deepEqual(opened, ['https://example.com/paper', 'https://github.com/']);
   });
 
-  test('the session grants no permissions and sends the CSP with app pages only', () => {
+  test('the session grants notifications only, and sends the CSP with app pages only', () => {
     let requestHandler: ((wc: unknown, permission: string, cb: (granted: boolean) => void) => void) | null = null;
     let checkHandler: ((...args: unknown[]) => boolean) | null = null;
     let headersHandler: ((details: unknown, cb: (r: unknown) => void) => void) | null = null;
@@ -265,9 +265,10 @@ describe('security rules', () => {
     for (const permission of ['media', 'notifications', 'geolocation', 'clipboard-read', 'openExternal']) {
       let granted: boolean | null = null;
       requestHandler!(null, permission, (g) => (granted = g));
-      assert.equal(granted, false, permission);
+      assert.equal(granted, permission === 'notifications', permission);
     }
     assert.equal(checkHandler!(null, 'media', 'http://localhost:5173'), false);
+    assert.equal(checkHandler!(null, 'notifications', 'http://localhost:5173'), true);
 
     let response: { responseHeaders?: Record<string, string[]> } = {};
     headersHandler!(

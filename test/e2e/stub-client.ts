@@ -4,6 +4,7 @@
 // training (a 100,000-step run, a failed or queued run, the Electron-only Browse button) and for
 // measuring the renderer alone.
 import type { AppInfo } from '../../src/shared/contract.ts';
+import type { SweepRecord } from '../../src/shared/sweep.ts';
 import { PRESETS, findPreset } from '../../src/shared/presets.ts';
 import type { RunRecord } from '../../src/shared/training.ts';
 
@@ -14,6 +15,14 @@ export interface StubOptions {
   historySteps: Record<number, number>;
   /** After getRun of this run, stream step batches at this rate. */
   stream?: { runId: number; perBatch: number; perSecond: number; batches: number };
+  /** Sweeps that exist at load (their runs go in `runs`, with sweepId and sweepIndex). */
+  sweeps?: SweepRecord[];
+  /**
+   * How a created sweep's runs move: every `everyMs`, the running ones finish (sweep indexes in
+   * `fail` fail; with pruning on, every third is pruned) and queued ones start, up to `parallel` at
+   * once; after `maxTicks` ticks it holds still (for a screenshot mid-sweep).
+   */
+  sweepTicks?: { everyMs: number; maxTicks: number; fail?: number[] };
 }
 
 // Plain JavaScript in a string: it runs in the page, where nothing of this module exists.
@@ -70,11 +79,77 @@ const STUB_BODY = String.raw`
       }
       if (++sent % 10 === 0) events.push({ type: 'image', runId: s.runId, epoch: 10, step, kind: 'samples', grid: grid(4, 8, sent) });
       window.__stubBatchesSent = sent;
-      for (const l of listeners) l({ type: 'training', events });
+      emit({ type: 'training', events });
       if (sent >= s.batches) clearInterval(timer);
     }, 1000 / s.perSecond);
   };
   const find = (id) => runs.find((r) => r.id === id);
+  const emit = (event) => { for (const l of listeners) l(event); };
+
+  // Sweeps: enough of the real thing to drive the views (a grid of list and range axes times seeds;
+  // random search draws uniformly). The definitions received are kept for the test to check with
+  // the real expandSweep.
+  let sweeps = (o.sweeps || []).slice();
+  window.__stubSweepDefinitions = [];
+  const SHORT = { 'model.latentDim': 'z', 'loss.beta': 'β', 'optim.learningRate': 'lr', 'run.seed': 'seed' };
+  const axisVals = (a) => {
+    if (!a.range) return a.values;
+    const { from, to, count, scale } = a.range, out = [];
+    for (let i = 0; i < count; i++) {
+      const t = count === 1 ? 0 : i / (count - 1);
+      const v = scale === 'log' ? Math.exp(Math.log(from) + t * (Math.log(to) - Math.log(from))) : from + t * (to - from);
+      out.push(Number(v.toPrecision(10)));
+    }
+    return out;
+  };
+  const pointNameOf = (values) => Object.entries(values).map(([p, v]) => (SHORT[p] ? SHORT[p] + v : p.split('.').pop() + '=' + v)).join(' ');
+  const withRuns = (s) => {
+    const own = runs.filter((r) => r.sweepId === s.id);
+    const counts = { queued: 0, running: 0, paused: 0, completed: 0, failed: 0, interrupted: 0, pruned: 0 };
+    for (const r of own) counts[r.status]++;
+    const done = own.filter((r) => r.status === 'completed' && r.finalHeldOut).sort((a, b) => a.finalHeldOut.total - b.finalHeldOut.total);
+    return { ...s, total: own.length, counts, bestRunId: done[0] ? done[0].id : null, bestHeldOut: done[0] ? done[0].finalHeldOut.total : null };
+  };
+  const findSweep = (id) => sweeps.find((s) => s.id === id);
+  const sweepChanged = (s) => emit({ type: 'sweeps-changed', sweeps: [structuredClone(withRuns(s))] });
+  const setStatus = (run, status) => {
+    run.status = status;
+    emit({ type: 'training', events: [{ type: 'status', runId: run.id, status, message: '' }] });
+  };
+  const tick = (s) => {
+    if (s.status !== 'running') return;
+    const own = runs.filter((r) => r.sweepId === s.id).sort((a, b) => a.sweepIndex - b.sweepIndex);
+    for (const r of own.filter((r) => r.status === 'running')) {
+      const total = 100 + ((r.sweepIndex * 7) % 13) + r.config.model.latentDim / 4;
+      const loss = { recon: total * 0.88, kl: total * 0.12, total };
+      if ((o.sweepTicks.fail || []).includes(r.sweepIndex)) { r.statusMessage = 'loss became NaN at step 3'; setStatus(r, 'failed'); }
+      else if (s.definition.pruning.kind === 'asha' && r.sweepIndex % 3 === 2) { r.finalHeldOut = loss; setStatus(r, 'pruned'); }
+      else { r.finalHeldOut = loss; r.finalTrain = loss; r.finishedAt = Date.now(); setStatus(r, 'completed'); }
+    }
+    let free = s.definition.parallel - own.filter((r) => r.status === 'running').length;
+    for (const r of own) if (free > 0 && r.status === 'queued') { r.startedAt = Date.now(); setStatus(r, 'running'); free--; }
+    emit({ type: 'runs-changed' });
+    if (own.every((r) => ['completed', 'failed', 'pruned'].includes(r.status))) {
+      s.status = 'completed';
+      s.finishedAt = Date.now();
+      sweepChanged(s);
+    }
+  };
+  const drive = (s) => {
+    if (!o.sweepTicks) return;
+    let n = 0;
+    const timer = setInterval(() => {
+      tick(s);
+      if (++n >= o.sweepTicks.maxTicks || s.status === 'completed') clearInterval(timer);
+    }, o.sweepTicks.everyMs);
+  };
+  const sweepAnswer = (id, change) => {
+    const s = findSweep(id);
+    if (!s) return fail('not-found', 'Sweep ' + id + ' does not exist.');
+    if (change) { change(s); sweepChanged(s); }
+    return ok(withRuns(s));
+  };
+
   window.workbench = {
     getAppInfo: () => ok(o.appInfo),
     inspectDataset: () => ok({ name: 'stub data', fingerprint: 'stub', count: 60000, height: 28, width: 28, labelCounts: [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949] }),
@@ -105,6 +180,37 @@ const STUB_BODY = String.raw`
       runs = runs.filter((r) => !runIds.includes(r.id));
       return ok({ deleted: runIds });
     },
+    createSweep: ({ definition }) => {
+      window.__stubSweepDefinitions.push(definition);
+      const id = Math.max(0, ...sweeps.map((s) => s.id)) + 1;
+      let settings = [{}];
+      if (definition.method === 'grid') {
+        for (const a of definition.axes) settings = settings.flatMap((st) => axisVals(a).map((v) => ({ ...st, [a.path]: v })));
+      } else {
+        settings = Array.from({ length: definition.draws }, (_, d) => Object.fromEntries(definition.axes.map((a, k) => { const vs = axisVals(a); return [a.path, vs[(d * 7 + k * 3) % vs.length]]; })));
+      }
+      const points = settings.flatMap((st) => (definition.seeds > 0 ? Array.from({ length: definition.seeds }, (_, k) => ({ ...st, 'run.seed': k + 1 })) : [st]));
+      const base = runs[0] || o.runs[0];
+      let nextId = Math.max(0, ...runs.map((r) => r.id)) + 1;
+      const created = points.map((values, index) => {
+        const config = structuredClone(base.config);
+        for (const [path, v] of Object.entries(values)) { const [sec, key] = path.split('.'); config[sec][key] = v; }
+        const name = (definition.name ? definition.name + ' ' : '') + pointNameOf(values);
+        config.run.name = name;
+        return { ...base, id: nextId++, name, config, status: 'queued', statusMessage: '', createdAt: Date.now(), startedAt: null, finishedAt: null, finalTrain: null, finalHeldOut: null, sweepId: id, sweepIndex: index };
+      });
+      runs = [...created.reverse(), ...runs];
+      const s = { id, name: definition.name, definition, status: 'running', statusMessage: '', createdAt: Date.now(), finishedAt: null, owner: null };
+      sweeps = [s, ...sweeps];
+      emit({ type: 'runs-changed' });
+      drive(s);
+      return ok(withRuns(s));
+    },
+    listSweeps: () => ok(sweeps.map(withRuns)),
+    getSweep: ({ sweepId }) => sweepAnswer(sweepId),
+    pauseSweep: ({ sweepId }) => sweepAnswer(sweepId, (s) => { s.status = 'paused'; }),
+    resumeSweep: ({ sweepId }) => sweepAnswer(sweepId, (s) => { s.status = 'running'; drive(s); }),
+    cancelSweep: ({ sweepId }) => sweepAnswer(sweepId, (s) => { s.status = 'cancelled'; }),
     onEvent: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,5 +1,5 @@
 // The window may show only the app's own pages. Everything that could take it elsewhere (links,
-// redirects, window.open, <webview>) is refused, and the session grants no permissions. The pure
+// redirects, window.open, <webview>) is refused, and the session grants no permission but notifications. The pure
 // URL rules are exported so they can be tested without Electron.
 
 import type { Session, WebContents } from 'electron';
@@ -84,13 +84,21 @@ type PolicySession = {
 };
 
 /**
- * No camera, notifications, clipboard reads or anything else a page might ask for: the workbench
- * needs none. The CSP header covers pages served over http (the dev server); file: responses have
- * no headers, so the built page relies on the same policy in its <meta> tag.
+ * The one permission the workbench uses: desktop notifications, when a run or sweep finishes while
+ * the window is elsewhere. No camera, clipboard reads or anything else a page might ask for.
+ */
+export function isGrantedPermission(permission: string): boolean {
+  return permission === 'notifications';
+}
+
+/**
+ * Only the permissions isGrantedPermission names. The CSP header covers pages served over http (the
+ * dev server); file: responses have no headers, so the built page relies on the same policy in its
+ * <meta> tag.
  */
 export function installSessionPolicy(session: PolicySession, appRoot: string): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+  session.setPermissionRequestHandler((_contents, permission, callback) => callback(isGrantedPermission(permission)));
+  session.setPermissionCheckHandler((_contents, permission) => isGrantedPermission(permission));
   session.webRequest.onHeadersReceived((details, callback) => {
     if (!isAppUrl(details.url, appRoot)) return callback({});
     callback({

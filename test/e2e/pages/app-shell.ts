@@ -7,6 +7,7 @@ import { LatentExplorerPage } from './latent-explorer-page.ts';
 import { NewExperimentPage } from './new-experiment-page.ts';
 import { RunViewPage } from './run-view-page.ts';
 import { RunsPage } from './runs-page.ts';
+import { SweepsPage } from './sweeps-page.ts';
 
 export class AppShell extends BasePage {
   readonly appInfo = this.byTestId('app-info');
@@ -36,6 +37,19 @@ export class AppShell extends BasePage {
   async openRuns(): Promise<RunsPage> {
     await this.byTestId('nav-runs').click();
     return new RunsPage(this.page);
+  }
+
+  async openSweeps(): Promise<SweepsPage> {
+    await this.byTestId('nav-sweeps').click();
+    const page = new SweepsPage(this.page);
+    await page.root.waitFor();
+    return page;
+  }
+
+  /** The Sweeps entry's count of live (running or paused) sweeps, or 0 when it shows none. */
+  async liveSweeps(): Promise<number> {
+    const badge = this.byTestId('nav-sweeps-live');
+    return (await badge.count()) === 0 ? 0 : parseInt(await badge.innerText(), 10);
   }
 
   async openCompare(): Promise<ComparePage> {

@@ -211,7 +211,10 @@ export function ticks(axis: Axis, count = 5): Tick[] {
   const inside = values.filter((v) => v >= axis.lo - eps && v <= axis.hi + eps);
   // A log axis inside one decade may have no round value in it: show its ends instead.
   const shown = inside.length >= 2 ? inside : [axis.lo, axis.hi];
-  return shown.map((v) => ({ t: position(axis, v) ?? 0, label: formatValue(v) }));
+  // A span narrower than the label's precision (runs a few ms long) rounds two ticks to one label:
+  // show it once (the labels also key the ticks in the view).
+  const out = shown.map((v) => ({ t: position(axis, v) ?? 0, label: formatValue(v) }));
+  return out.filter((tick, i) => out.findIndex((o) => o.label === tick.label) === i);
 }
 
 /** The settings a sweep ranged over in log steps: drawn on log axes even within a decade. */

@@ -4,12 +4,14 @@
 import { getClient } from '../client/index.ts';
 import { runAppCommand, type CommandTargets } from '../commands.ts';
 import { app } from './app.svelte.ts';
+import { attention } from './attention.svelte.ts';
 import { draft } from './draft.svelte.ts';
 import { live } from './live.svelte.ts';
 import { notices } from './notices.svelte.ts';
 import { router } from './router.svelte.ts';
 import { runs } from './runs.svelte.ts';
 import { selection } from './selection.svelte.ts';
+import { sweeps } from './sweeps.svelte.ts';
 
 const commandTargets: CommandTargets = {
   showNewExperiment: () => router.go({ view: 'new' }),
@@ -36,14 +38,20 @@ export function connectStores(): () => void {
         live.forget(event.deleted);
         selection.retain(new Set(runs.list.map((r) => r.id)));
       }
+    } else if (event.type === 'sweeps-changed') {
+      sweeps.apply(event.sweeps);
     } else if (event.type === 'reconnected') {
       void runs.refresh();
+      void sweeps.refresh();
       void live.resync();
     }
   });
   void app.load();
   void runs.refresh();
+  void sweeps.refresh();
+  const stopAttention = attention.start();
   return () => {
+    stopAttention();
     stopEvents();
     stopCommands?.();
   };
