@@ -56,6 +56,8 @@ export class ComparePage extends BasePage {
 
   /** Moves the pointer to a point inside the chart, as fractions of its box. */
   async hoverChart(fx = 0.45, fy = 0.5): Promise<void> {
+    // The box is in viewport coordinates: a chart scrolled out of view would never be hovered.
+    await this.chart.scrollIntoViewIfNeeded();
     const box = await this.chart.boundingBox();
     if (!box) throw new Error('the compare chart has no box');
     await this.page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
