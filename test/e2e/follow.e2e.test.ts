@@ -83,10 +83,10 @@ test('the open app follows runs the CLI trains in the same database', { timeout:
     runId = await rowIdByName(page, 'trained by the CLI');
     await page.getByTestId(`nav-run-${runId}`).waitFor({ timeout: WAIT });
     assert.equal(await page.getByTestId(`owner-${runId}`).innerText(), 'CLI');
-    assert.ok(
-      await page.getByTestId(`run-row-${runId}`).getByTestId('delete').isDisabled(),
-      'no deleting a run another process trains',
-    );
+    await page.getByTestId(`menu-${runId}`).click();
+    assert.ok(await page.getByTestId('row-menu').getByTestId('delete').isDisabled(), 'no deleting a run another process trains');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('row-menu').waitFor({ state: 'detached' });
   });
 
   await t.test('its run view names the CLI process instead of offering Pause and Stop', async () => {
