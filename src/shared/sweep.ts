@@ -234,7 +234,7 @@ export function expandSweep(input: unknown): Result<{ definition: SweepDefinitio
   const known = Object.keys(DEFAULT_SWEEP);
   const unknown = Object.keys(raw).filter((k) => !known.includes(k));
   if (unknown.length > 0) return fail(unknown.map((k) => ({ field: k, message: 'is not a sweep setting' })));
-  const def = { ...DEFAULT_SWEEP, ...raw } as SweepDefinition;
+  const def = { ...DEFAULT_SWEEP, ...raw };
   const errors: FieldError[] = [];
   if (typeof def.name !== 'string' || def.name.length > 200)
     errors.push({ field: 'name', message: 'must be text of at most 200 characters' });
