@@ -75,6 +75,11 @@ describe('UI analysis: parallel coordinates, rate–distortion and settings impo
     await panels.brush('loss.beta', 0.6, 1);
     await panels.waitForAttr('parallel-coords', 'data-passing', '12');
     assert.match(await panels.count.innerText(), /12 of 31 runs inside the brushes/);
+    // The brush narrows Compare's own curves and tables too, and says so.
+    const notice = panels.page.getByTestId('brush-notice');
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /12 of 31 runs are inside the parallel-coordinates brushes/);
+    await panels.waitForAttr('metrics-table', 'data-columns', '12');
   });
 
   step('a brush on a metric axis narrows it further; clearing it brings them back', async () => {
@@ -156,6 +161,17 @@ describe('UI analysis: parallel coordinates, rate–distortion and settings impo
     await panels.byTestId('pc-clear-loss.beta').waitFor();
   });
 
+  step('the brushes filter the Runs table too, which says so; clearing them brings every run back', async () => {
+    await panels.page.getByTestId('nav-runs').click();
+    const notice = panels.page.getByTestId('brush-notice');
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /12 of 31 runs are inside/);
+    await shootSchemes(panels.page, 'analysis-runs-brushed-1024', { width: 1024, height: 640 }, false);
+    await panels.page.setViewportSize({ width: 1280, height: 800 });
+    await panels.page.getByTestId('brush-clear').click();
+    await notice.waitFor({ state: 'detached' });
+  });
+
   step('grouped by all settings but the seed: one line and one point per group', async () => {
     await app.goto(`#/compare/${ids.join(',')}?group=model.latentDim,loss.beta`);
     // 15 groups of two seeds, and the failed run's own group.
@@ -165,7 +181,7 @@ describe('UI analysis: parallel coordinates, rate–distortion and settings impo
     await panels.page.setViewportSize({ width: 1280, height: 800 });
     await panels.shootPanel('parallel-coords', 'analysis-parallel-groups-1280');
     await panels.shootPanel('rd-plane', 'analysis-rd-groups-1280');
-    await panels.byTestId('pc-clear-all').click();
+    // The brushes were cleared from the Runs table: they stay cleared here.
     await panels.waitForAttr('parallel-coords', 'data-passing', '16');
   });
 

@@ -10,8 +10,35 @@ import type { RunRecord } from '../../../../shared/training.ts';
 /** An inclusive range on a numeric key, or the set of text values kept on a categorical one. */
 export type BrushRange = { kind: 'range'; lo: number; hi: number } | { kind: 'values'; values: string[] };
 
+const STORAGE_KEY = 'vae-workbench.brushes.v1';
+
+/** Brushes as stored, checked field by field: storage is written by older builds and by hand. */
+function readStored(): [string, BrushRange][] {
+  try {
+    const parsed: unknown = JSON.parse(globalThis.localStorage?.getItem(STORAGE_KEY) ?? '[]');
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter((entry): entry is [string, BrushRange] => {
+      if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') return false;
+      const r = entry[1] as Partial<BrushRange> | null;
+      if (r?.kind === 'range') return Number.isFinite(r.lo) && Number.isFinite(r.hi);
+      return r?.kind === 'values' && Array.isArray(r.values) && r.values.every((v) => typeof v === 'string');
+    });
+  } catch {
+    return [];
+  }
+}
+
 class Brush {
-  readonly ranges = new SvelteMap<string, BrushRange>();
+  /** Remembered across reloads, so a brushed view comes back as it was left. */
+  readonly ranges = new SvelteMap<string, BrushRange>(readStored());
+
+  private save(): void {
+    try {
+      globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify([...this.ranges]));
+    } catch {
+      // Storage full or disabled: the brushes still work for this page's life.
+    }
+  }
 
   get active(): boolean {
     return this.ranges.size > 0;
@@ -20,10 +47,12 @@ class Brush {
   set(key: string, range: BrushRange | null): void {
     if (range === null) this.ranges.delete(key);
     else this.ranges.set(key, range);
+    this.save();
   }
 
   clear(): void {
     this.ranges.clear();
+    this.save();
   }
 
   /** True when the run is inside every brush; a run without a value for a brushed key is outside. */
