@@ -3,6 +3,7 @@
 // seed (beyond a small, seeded wobble), so "which settings matter" has a known answer.
 import type { LossParts, RunRecord } from '../src/shared/training.ts';
 import { presetConfig } from './helpers.ts';
+import { runRecord } from './run-record.ts';
 
 export interface SyntheticPoint {
   latent: number;
@@ -36,29 +37,20 @@ export function pointName(p: SyntheticPoint): string {
 
 /** A finished run record in memory (no store), for unit tests. */
 export function syntheticRun(id: number, p: SyntheticPoint, heldOut: LossParts | null = syntheticHeldOut(p)): RunRecord {
-  return {
+  return runRecord({
     id,
     name: pointName(p),
-    preset: 'quick',
     config: pointConfig(p),
-    status: 'completed',
-    statusMessage: '',
     backend: 'cpu',
     createdAt: 0,
     startedAt: 0,
     finishedAt: 1000,
-    datasetName: 'mnist',
     datasetFingerprint: '',
-    notes: '',
-    tags: [],
     step: 10,
     epoch: 1,
     totalSteps: 10,
     finalTrain: heldOut,
     finalHeldOut: heldOut,
     imagesPerSec: 100,
-    owner: null,
-    sweepId: null,
-    sweepIndex: null,
-  };
+  });
 }

@@ -19,6 +19,7 @@ import {
 } from '../src/renderer/src/lib/analysis/axes.ts';
 import { colorDomain } from '../src/renderer/src/lib/analysis/color-scale.ts';
 import { layoutKey, loadLayout, moveKey, parseLayout, saveLayout } from '../src/renderer/src/lib/analysis/layout.ts';
+import { parseBrushes, serializeBrushes } from '../src/renderer/src/lib/brush-range.ts';
 import { BUCKETS, drawLines, nearestRow, project, work, type LineContext } from '../src/renderer/src/lib/analysis/lines.ts';
 import { isoElboLines, rdBox, rdPoints } from '../src/renderer/src/lib/analysis/rate-distortion.ts';
 import { settingsImportance } from '../src/renderer/src/lib/analysis/importance.ts';
@@ -120,29 +121,29 @@ test('layout: remembered per set of axes, versioned and validated field by field
   const order = moveKey(keys, 'heldOut.total', -5);
   assert.deepEqual(order, ['heldOut.total', 'loss.beta', 'model.latentDim']);
   assert.deepEqual(moveKey(order, 'loss.beta', 1), ['heldOut.total', 'model.latentDim', 'loss.beta']);
-  saveLayout(storage, keys, { order, brushes: { 'loss.beta': { kind: 'range', lo: 0.5, hi: 2 } } });
-  assert.deepEqual(loadLayout(storage, keys), { order, brushes: { 'loss.beta': { kind: 'range', lo: 0.5, hi: 2 } } });
+  saveLayout(storage, keys, { order });
+  assert.deepEqual(loadLayout(storage, keys), { order });
   assert.equal(loadLayout(storage, ['loss.beta']), null, 'another set of axes starts fresh');
 
   assert.equal(parseLayout('not json', keys), null);
-  assert.equal(parseLayout(JSON.stringify({ version: 99, order: keys, brushes: {} }), keys), null);
-  const messy = parseLayout(
-    JSON.stringify({
-      version: 1,
-      order: ['gone', 'model.latentDim', 7, 'model.latentDim'],
-      brushes: {
-        'loss.beta': { kind: 'range', lo: 3, hi: 1 },
-        'model.latentDim': { kind: 'values', values: ['8', 3] },
-        'heldOut.total': { kind: 'range', lo: 90, hi: 120 },
-        gone: { kind: 'range', lo: 0, hi: 1 },
-      },
-    }),
-    keys,
-  );
-  assert.deepEqual(messy, {
-    order: ['model.latentDim', 'loss.beta', 'heldOut.total'],
-    brushes: { 'heldOut.total': { kind: 'range', lo: 90, hi: 120 } },
-  });
+  assert.equal(parseLayout(JSON.stringify({ version: 99, order: keys }), keys), null);
+  const messy = parseLayout(JSON.stringify({ version: 1, order: ['gone', 'model.latentDim', 7, 'model.latentDim'] }), keys);
+  assert.deepEqual(messy, { order: ['model.latentDim', 'loss.beta', 'heldOut.total'] });
+
+  // Brushes are remembered by the brush store; what it reads back is checked entry by entry.
+  const stored = serializeBrushes([
+    ['loss.beta', { kind: 'range', lo: 3, hi: 1 }],
+    ['model.latentDim', { kind: 'values', values: ['8', 3 as unknown as string] }],
+    ['heldOut.total', { kind: 'range', lo: 90, hi: 120 }],
+    ['model.encoder', { kind: 'values', values: ['mlp'] }],
+  ]);
+  assert.deepEqual(parseBrushes(stored), [
+    ['heldOut.total', { kind: 'range', lo: 90, hi: 120 }],
+    ['model.encoder', { kind: 'values', values: ['mlp'] }],
+  ]);
+  assert.deepEqual(parseBrushes('not json'), []);
+  assert.deepEqual(parseBrushes('{"loss.beta": {"kind": "range", "lo": 0, "hi": 1}}'), [], 'not the stored shape');
+  assert.deepEqual(parseBrushes(null), []);
   const throwing = {
     getItem: (): string | null => {
       throw new Error('denied');
@@ -152,7 +153,7 @@ test('layout: remembered per set of axes, versioned and validated field by field
     },
   };
   assert.equal(loadLayout(throwing, keys), null);
-  saveLayout(throwing, keys, { order: keys, brushes: {} });
+  saveLayout(throwing, keys, { order: keys });
 });
 
 function countingContext(): LineContext & { calls: Record<string, number> } {

@@ -16,34 +16,10 @@ import { KeyedLoader, type LoadRequest } from '../src/renderer/src/lib/compare/k
 import type { CompareGroup, CompareRun } from '../src/renderer/src/lib/compare/compare-run.ts';
 import { historyPoints, imagePages } from '../src/renderer/src/lib/compare/image-runs.ts';
 import { ok, type Result } from '../src/shared/result.ts';
+import { runRecord } from './run-record.ts';
 
 function record(id: number, config: ExperimentConfig, overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id,
-    name: `run ${id}`,
-    preset: config.preset,
-    config,
-    status: 'completed',
-    statusMessage: '',
-    backend: 'wasm',
-    createdAt: 0,
-    startedAt: 1_000,
-    finishedAt: 61_000,
-    datasetName: 'MNIST',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
-    step: 0,
-    epoch: 0,
-    totalSteps: 0,
-    finalTrain: null,
-    finalHeldOut: null,
-    imagesPerSec: null,
-    owner: null,
-    sweepId: null,
-    sweepIndex: null,
-    ...overrides,
-  };
+  return runRecord({ id, config, createdAt: 0, startedAt: 1_000, finishedAt: 61_000, totalSteps: 0, ...overrides });
 }
 
 const close = (actual: number, expected: number, what: string) =>

@@ -29,6 +29,7 @@ import { KeyedLoader } from '../src/renderer/src/lib/compare/keyed-loader.ts';
 import { latestCheckpoint, modelReadiness, type CompareRun } from '../src/renderer/src/lib/compare/compare-run.ts';
 import { reconstruct, type LatentClient } from '../src/renderer/src/lib/compare/requests.ts';
 import { selection } from '../src/renderer/src/lib/stores/selection.svelte.ts';
+import { runRecord } from './run-record.ts';
 
 const loss = (total: number) => ({ recon: total * 0.8, kl: total * 0.2, total });
 
@@ -41,32 +42,7 @@ function epochMetric(epoch: number, step: number, heldOut: number | null, wallMs
 }
 
 function record(id: number, config: ExperimentConfig, overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id,
-    name: `run ${id}`,
-    preset: config.preset,
-    config,
-    status: 'completed',
-    statusMessage: '',
-    backend: 'wasm',
-    createdAt: 0,
-    startedAt: 1_000,
-    finishedAt: 61_000,
-    datasetName: 'MNIST',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
-    step: 0,
-    epoch: 0,
-    totalSteps: 0,
-    finalTrain: null,
-    finalHeldOut: null,
-    imagesPerSec: null,
-    owner: null,
-    sweepId: null,
-    sweepIndex: null,
-    ...overrides,
-  };
+  return runRecord({ id, config, createdAt: 0, startedAt: 1_000, finishedAt: 61_000, totalSteps: 0, ...overrides });
 }
 
 const OPTIONS: CurveOptions = { part: 'total', split: 'train', xAxis: 'step', smoothing: 0, logScale: false };

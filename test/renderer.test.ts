@@ -11,7 +11,8 @@ import { Ema, emaSmooth } from '../src/renderer/src/lib/ema.ts';
 import { gridToRgba } from '../src/renderer/src/lib/grid-rgba.ts';
 import { applyEvent, createAggregate, mergeHistory, resetAggregate } from '../src/renderer/src/lib/run-aggregate.ts';
 import { LossSeries } from '../src/renderer/src/lib/loss-series.ts';
-import { architecture, parseTags, runDuration, sortRuns } from '../src/renderer/src/lib/runs-table.ts';
+import { architecture, parseTags, runDuration } from '../src/renderer/src/lib/runs-table.ts';
+import { sortByColumn } from '../src/renderer/src/lib/run-columns.ts';
 import { filterRuns } from '../src/shared/run-query.ts';
 import {
   errorsByField,
@@ -23,6 +24,7 @@ import {
 } from '../src/renderer/src/lib/config-form.ts';
 import { parseRoute, routeHash, type Route } from '../src/renderer/src/lib/route.ts';
 import { formatDuration, formatLoss, formatNumber } from '../src/renderer/src/lib/format.ts';
+import { runRecord } from './run-record.ts';
 
 const quick = findPreset('quick')!.config;
 const loss = (total: number) => ({ recon: total * 0.9, kl: total * 0.1, total });
@@ -46,32 +48,7 @@ function epochMetric(epoch: number, step: number, heldOut: number | null): Epoch
 }
 
 function record(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id: 1,
-    name: 'run',
-    preset: 'quick',
-    config: quick,
-    status: 'completed',
-    statusMessage: '',
-    backend: 'wasm',
-    createdAt: 1_000,
-    startedAt: 2_000,
-    finishedAt: 12_000,
-    datasetName: 'MNIST',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
-    step: 0,
-    epoch: 0,
-    totalSteps: 100,
-    finalTrain: null,
-    finalHeldOut: null,
-    imagesPerSec: null,
-    owner: null,
-    sweepId: null,
-    sweepIndex: null,
-    ...overrides,
-  };
+  return runRecord({ name: 'run', config: quick, ...overrides });
 }
 
 function detail(run: RunRecord, steps: number[], epochs: EpochMetric[] = []): RunDetail {
@@ -333,26 +310,26 @@ test('runs table: sort by any column with missing values last, filter by name, p
   });
   const runs = [a, b, c];
   assert.deepEqual(
-    sortRuns(runs, 'heldOut', 'asc').map((r) => r.id),
+    sortByColumn(runs, 'heldOut.total', 'asc').map((r) => r.id),
     [2, 1, 3],
   );
   assert.deepEqual(
-    sortRuns(runs, 'heldOut', 'desc').map((r) => r.id),
+    sortByColumn(runs, 'heldOut.total', 'desc').map((r) => r.id),
     [1, 2, 3],
     'a run without a loss stays last',
   );
   assert.deepEqual(
-    sortRuns(runs, 'name', 'asc').map((r) => r.name),
+    sortByColumn(runs, 'name', 'asc').map((r) => r.name),
     ['Alpha', 'beta', 'Gamma'],
     'names sort without regard to case',
   );
   assert.deepEqual(
-    sortRuns(runs, 'createdAt', 'desc').map((r) => r.id),
+    sortByColumn(runs, 'created', 'desc').map((r) => r.id),
     [1, 2, 3],
   );
   const withLr = [record({ id: 4, config: { ...quick, optim: { ...quick.optim, learningRate: 0.1 } } }), record({ id: 5 })];
   assert.deepEqual(
-    sortRuns(withLr, 'learningRate', 'desc').map((r) => r.id),
+    sortByColumn(withLr, 'optim.learningRate', 'desc').map((r) => r.id),
     [4, 5],
   );
 

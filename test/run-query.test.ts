@@ -6,34 +6,10 @@ import type { RunRecord } from '../src/shared/training.ts';
 import { filterRuns, matchesRun, parseRunQuery, tagQuery, type RunQuery } from '../src/shared/run-query.ts';
 import { completeQuery } from '../src/shared/run-query-complete.ts';
 import { presetConfig } from './helpers.ts';
+import { runRecord } from './run-record.ts';
 
 function record(id: number, overrides: Partial<RunRecord> = {}, settings: Record<string, unknown> = {}): RunRecord {
-  return {
-    id,
-    name: `run ${id}`,
-    preset: 'quick',
-    config: presetConfig('quick', settings),
-    status: 'completed',
-    statusMessage: '',
-    backend: 'wasm',
-    createdAt: 1_000,
-    startedAt: 2_000,
-    finishedAt: 12_000,
-    datasetName: 'MNIST',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
-    step: 0,
-    epoch: 0,
-    totalSteps: 100,
-    finalTrain: null,
-    finalHeldOut: null,
-    imagesPerSec: null,
-    owner: null,
-    sweepId: null,
-    sweepIndex: null,
-    ...overrides,
-  };
+  return runRecord({ id, config: presetConfig('quick', settings), ...overrides });
 }
 
 const loss = (total: number) => ({ total, recon: total - 10, kl: 10 });

@@ -10,35 +10,24 @@ import { buildRows, listedRunIds, meanStd, summaryTitle } from '../src/renderer/
 import { scrollToShow, visibleRange } from '../src/renderer/src/lib/virtual-window.ts';
 import { validatePrefs } from '../src/renderer/src/lib/runs-table-layout.ts';
 import { selection } from '../src/renderer/src/lib/stores/selection.svelte.ts';
+import { runRecord } from './run-record.ts';
 
 const quick = findPreset('quick')!.config;
 
 function run(id: number, latent: number, seed: number, total: number | null): RunRecord {
-  return {
+  return runRecord({
     id,
-    name: `run ${id}`,
-    preset: 'quick',
     config: { ...quick, model: { ...quick.model, latentDim: latent }, run: { ...quick.run, seed } },
-    status: 'completed',
-    statusMessage: '',
     backend: 'cpu',
     createdAt: id * 1000,
     startedAt: id * 1000,
     finishedAt: id * 1000 + 5000,
-    datasetName: 'mnist',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
     step: 10,
     epoch: 1,
     totalSteps: 10,
-    finalTrain: null,
     finalHeldOut: total === null ? null : { recon: total - 5, kl: 5, total },
     imagesPerSec: 100,
-    owner: null,
-    sweepId: null,
-    sweepIndex: null,
-  };
+  });
 }
 
 test('the window holds the rows in view plus the overscan, clamped to the list', () => {

@@ -29,6 +29,7 @@ import {
   sweepProgress,
 } from '../src/renderer/src/lib/sweep-view.ts';
 import { routeHash } from '../src/renderer/src/lib/route.ts';
+import { runRecord } from './run-record.ts';
 
 const quick = findPreset('quick')!.config;
 const spec = (path: string) => fieldSpec(path) as SweepableField;
@@ -136,31 +137,18 @@ test('random search counts draws times seeds', () => {
 const T0 = Date.UTC(2026, 10, 20);
 function run(id: number, status: RunStatus, heldOut: number | null, sweepIndex: number, config = quick): RunRecord {
   const loss = (t: number) => ({ recon: t * 0.9, kl: t * 0.1, total: t });
-  return {
+  return runRecord({
     id,
-    name: `run ${id}`,
-    preset: 'quick',
     config,
     status,
-    statusMessage: '',
-    backend: 'wasm',
     createdAt: T0 + id,
     startedAt: T0 + id,
     finishedAt: null,
-    datasetName: 'mnist',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
-    step: 0,
-    epoch: 0,
     totalSteps: 10,
-    finalTrain: null,
     finalHeldOut: heldOut === null ? null : loss(heldOut),
-    imagesPerSec: null,
-    owner: null,
     sweepId: 3,
     sweepIndex,
-  };
+  });
 }
 
 function sweep(status: SweepRecord['status'], total: number): SweepRecord {

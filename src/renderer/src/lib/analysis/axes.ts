@@ -7,7 +7,7 @@ import { fieldSpec } from '../../../../shared/config.ts';
 import { keyLabel, runValue, varyingSettings, type RunValue } from '../../../../shared/run-values.ts';
 import type { RunRecord } from '../../../../shared/training.ts';
 import type { SweepAxis } from '../../../../shared/sweep.ts';
-import type { BrushRange } from '../stores/brush.svelte.ts';
+import type { BrushRange } from '../brush-range.ts';
 
 export type AxisKind = 'linear' | 'log' | 'category';
 

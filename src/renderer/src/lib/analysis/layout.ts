@@ -1,15 +1,12 @@
-// What the parallel-coordinates plot remembers between visits: the axis order and the brushes, per
-// set of axes (the same sweep or selection of runs finds its layout again; a different set starts
+// What the parallel-coordinates plot remembers between visits: the axis order, per set of axes (the same sweep or selection of runs finds its layout again; a different set starts
 // fresh). Stored as versioned JSON; anything unreadable, from an older version or naming other axes
-// is ignored field by field rather than trusted.
-
-import type { BrushRange } from '../stores/brush.svelte.ts';
+// is ignored field by field rather than trusted. (Brushes are remembered by the brush store, which
+// every view shares.)
 
 export const LAYOUT_VERSION = 1;
 
 export interface PlotLayout {
   order: string[];
-  brushes: Record<string, BrushRange>;
 }
 
 /** The storage key for a set of axes (order-independent). */
@@ -18,26 +15,12 @@ export function layoutKey(keys: readonly string[]): string {
 }
 
 export function serializeLayout(layout: PlotLayout): string {
-  return JSON.stringify({ version: LAYOUT_VERSION, order: layout.order, brushes: layout.brushes });
-}
-
-function validBrush(v: unknown): BrushRange | null {
-  if (typeof v !== 'object' || v === null) return null;
-  const b = v as Record<string, unknown>;
-  if (b.kind === 'range') {
-    const { lo, hi } = b;
-    if (typeof lo === 'number' && typeof hi === 'number' && Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)
-      return { kind: 'range', lo, hi };
-    return null;
-  }
-  if (b.kind === 'values' && Array.isArray(b.values) && b.values.length > 0 && b.values.every((x) => typeof x === 'string'))
-    return { kind: 'values', values: [...b.values] };
-  return null;
+  return JSON.stringify({ version: LAYOUT_VERSION, order: layout.order });
 }
 
 /**
  * The saved layout for these axes, or null when there is none or it is not ours to read. The order
- * keeps only known axes (new ones go at the end); brushes only on known axes with a valid shape.
+ * keeps only known axes (new ones go at the end).
  */
 export function parseLayout(raw: string | null, keys: readonly string[]): PlotLayout | null {
   if (raw === null) return null;
@@ -54,13 +37,7 @@ export function parseLayout(raw: string | null, keys: readonly string[]): PlotLa
   const saved = Array.isArray(d.order) ? d.order.filter((k): k is string => typeof k === 'string' && known.has(k)) : [];
   const order = [...new Set(saved)];
   for (const k of keys) if (!order.includes(k)) order.push(k);
-  const brushes: Record<string, BrushRange> = {};
-  if (typeof d.brushes === 'object' && d.brushes !== null)
-    for (const [k, v] of Object.entries(d.brushes as Record<string, unknown>)) {
-      const b = known.has(k) ? validBrush(v) : null;
-      if (b) brushes[k] = b;
-    }
-  return { order, brushes };
+  return { order };
 }
 
 /** The order with `key` moved by `delta` places (clamped at the ends). */

@@ -6,24 +6,17 @@
 import { SvelteMap } from 'svelte/reactivity';
 import { runValue } from '../../../../shared/run-values.ts';
 import type { RunRecord } from '../../../../shared/training.ts';
+import { parseBrushes, serializeBrushes, type BrushRange } from '../brush-range.ts';
 
-/** An inclusive range on a numeric key, or the set of text values kept on a categorical one. */
-export type BrushRange = { kind: 'range'; lo: number; hi: number } | { kind: 'values'; values: string[] };
+export type { BrushRange };
 
 const STORAGE_KEY = 'vae-workbench.brushes.v1';
 
-/** Brushes as stored, checked field by field: storage is written by older builds and by hand. */
 function readStored(): [string, BrushRange][] {
   try {
-    const parsed: unknown = JSON.parse(globalThis.localStorage?.getItem(STORAGE_KEY) ?? '[]');
-    if (!Array.isArray(parsed)) return [];
-    return parsed.filter((entry): entry is [string, BrushRange] => {
-      if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') return false;
-      const r = entry[1] as Partial<BrushRange> | null;
-      if (r?.kind === 'range') return Number.isFinite(r.lo) && Number.isFinite(r.hi);
-      return r?.kind === 'values' && Array.isArray(r.values) && r.values.every((v) => typeof v === 'string');
-    });
+    return parseBrushes(globalThis.localStorage?.getItem(STORAGE_KEY) ?? null);
   } catch {
+    // Storage disabled: nothing is remembered.
     return [];
   }
 }
@@ -34,7 +27,7 @@ class Brush {
 
   private save(): void {
     try {
-      globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify([...this.ranges]));
+      globalThis.localStorage?.setItem(STORAGE_KEY, serializeBrushes(this.ranges));
     } catch {
       // Storage full or disabled: the brushes still work for this page's life.
     }
