@@ -15,7 +15,7 @@ export function validBrush(v: unknown): BrushRange | null {
     return null;
   }
   if (b.kind === 'values' && Array.isArray(b.values) && b.values.length > 0 && b.values.every((x) => typeof x === 'string'))
-    return { kind: 'values', values: [...(b.values)] };
+    return { kind: 'values', values: [...b.values] };
   return null;
 }
 
