@@ -101,7 +101,7 @@ test('latest wins: a request during a fit ends that worker; a stale reply is dro
   assert.equal(workers[0]!.terminated, true, 'the superseded fit is stopped, not left holding a core');
   // The first worker's answer, had it already been on its way, changes nothing.
   workers[0]!.answer('anyway');
-  assert.deepEqual(seen.results, []);
+  assert.equal(seen.results.length, 0);
   assert.equal(seen.progress, 0);
   workers[1]!.answer();
   assert.equal(seen.results.length, 1);
