@@ -37,6 +37,17 @@ class InProcessWorker implements WorkerLike {
   }
 }
 
+/** A fitter whose workers run in this process; `workers` lists them in the order they were started. */
+function fitterOnInProcessWorkers() {
+  const workers: InProcessWorker[] = [];
+  const fitter = new ImportanceFitter(() => {
+    const w = new InProcessWorker();
+    workers.push(w);
+    return w;
+  });
+  return { fitter, workers };
+}
+
 function recorder() {
   const seen: { progress: number; results: ImportanceResult[]; errors: string[] } = { progress: 0, results: [], errors: [] };
   return {
@@ -88,12 +99,7 @@ test('a bad request is answered with an error that says what is wrong, not a cra
 });
 
 test('latest wins: a request during a fit ends that worker; a stale reply is dropped; an idle worker is reused', () => {
-  const workers: InProcessWorker[] = [];
-  const fitter = new ImportanceFitter(() => {
-    const w = new InProcessWorker();
-    workers.push(w);
-    return w;
-  });
+  const { fitter, workers } = fitterOnInProcessWorkers();
   const { seen, handlers } = recorder();
   fitter.fit(importanceInput(runs, 'heldOut.total'), handlers);
   fitter.fit(importanceInput(runs, 'heldOut.kl'), handlers);
@@ -121,12 +127,7 @@ test('latest wins: a request during a fit ends that worker; a stale reply is dro
 });
 
 test('a worker that fails to load is reported, and the next request starts another', () => {
-  const workers: InProcessWorker[] = [];
-  const fitter = new ImportanceFitter(() => {
-    const w = new InProcessWorker();
-    workers.push(w);
-    return w;
-  });
+  const { fitter, workers } = fitterOnInProcessWorkers();
   const { seen, handlers } = recorder();
   fitter.fit(importanceInput(runs), handlers);
   // What a module worker whose script is refused (a CSP, a 404) fires: a bare, cancelable Event.
