@@ -215,35 +215,6 @@ test('a bad definition or data file is refused before anything is stored', async
   assert.deepEqual(runs.activeRunIds(), []);
 });
 
-test('the pruner hears every epoch and every end of the sweep runs it drives', async (t) => {
-  const store = openDatabase(join(tempDir(t), 'w.db'));
-  const runs = new RunService(store, { maxConcurrent: 2 });
-  const epochs: string[] = [];
-  const ends: string[] = [];
-  const sweeps = new SweepService(store, runs, {
-    pruner: {
-      onEpoch: (sweep, e) => epochs.push(`${sweep.id}/${e.runId}/${e.metric.epoch}`),
-      onRunEnded: (sweep, run) => ends.push(`${sweep.id}/${run.id}/${run.status}`),
-    },
-  });
-  t.after(async () => {
-    await sweeps.shutdown();
-    await runs.shutdown();
-    store.close();
-  });
-  const lone = await runs.start(presetConfig('quick', { 'data.limit': 200, 'optim.epochs': 1, 'optim.batchSize': 50 }));
-  const sweep = await sweeps.create(tinySweep());
-  await sweeps.waitFor(sweep.id);
-  await runs.waitFor(lone.id);
-  const ids = store.runs
-    .list()
-    .filter((r) => r.sweepId === sweep.id)
-    .map((r) => r.id)
-    .sort((x, y) => x - y);
-  assert.deepEqual(epochs.sort(), ids.map((id) => `${sweep.id}/${id}/1`).sort(), 'one epoch per sweep run, none of the lone run');
-  assert.deepEqual(ends.sort(), ids.map((id) => `${sweep.id}/${id}/completed`).sort());
-});
-
 test('a run whose data fails to load ends failed, alone: the sweep goes on and completes', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'digits.csv');

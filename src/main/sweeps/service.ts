@@ -27,9 +27,7 @@ import { QueueDataCheck } from '../runs/queue-check.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
 import { DEFAULT_STALE_AFTER_MS } from '../store/liveness.ts';
-import { SweepDriver, type DriverContext, type DrivenSweep, type SweepPruner } from './driver.ts';
-
-export type { DrivenSweep, EpochEvent, SweepPruner } from './driver.ts';
+import { SweepDriver, type DriverContext, type DrivenSweep } from './driver.ts';
 
 export interface SweepServiceOptions {
   /** Identifies this process as the sweeps' driver; must be the RunService's ownerPid. */
@@ -39,7 +37,6 @@ export interface SweepServiceOptions {
   heartbeatMs?: number;
   /** A driver not heard from for this long is taken for dead, whatever its pid says. */
   staleAfterMs?: number;
-  pruner?: SweepPruner;
 }
 
 type SweepListener = (sweep: SweepRecord) => void;
@@ -52,7 +49,6 @@ export class SweepService {
   private readonly ownerPid: number;
   private readonly log: Logger;
   private readonly staleAfterMs: number;
-  private readonly pruner: SweepPruner | undefined;
   private readonly context: DriverContext;
   private readonly timer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
@@ -66,13 +62,11 @@ export class SweepService {
     this.ownerPid = options.ownerPid ?? process.pid;
     this.log = options.log ?? stderrLogger;
     this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-    this.pruner = options.pruner;
     this.context = {
       store,
       runs,
       ownerPid: this.ownerPid,
       log: this.log,
-      pruner: this.pruner,
       changed: (id) => this.notifyQuietly(id),
       ended: (driver) => this.endDriver(driver),
     };
@@ -110,12 +104,6 @@ export class SweepService {
   /** Ids of the sweeps this process drives. */
   driving(): number[] {
     return [...this.drivers.keys()];
-  }
-
-  /** The driven sweep a live run of this process belongs to, if any. */
-  sweepOf(runId: number): DrivenSweep | null {
-    for (const driver of this.drivers.values()) if (driver.live.has(runId)) return driver.sweep;
-    return null;
   }
 
   /** Stops the sweep's live runs (each checkpoints, resumable) and starts no more until resumed. */
@@ -267,19 +255,17 @@ export class SweepService {
     }
   }
 
+  /** The driven sweep a live run of this process belongs to, if any. */
+  private sweepOf(runId: number): DrivenSweep | null {
+    for (const driver of this.drivers.values()) if (driver.live.has(runId)) return driver.sweep;
+    return null;
+  }
+
+  /** A run starting changes its sweep's counts; its end is reported by the driver. */
   private onRunEvent(event: TrainingEvent): void {
-    if (event.type !== 'epoch' && event.type !== 'started') return;
+    if (event.type !== 'started') return;
     const sweep = this.sweepOf(event.runId);
-    if (!sweep) return;
-    if (event.type === 'epoch' && this.pruner?.onEpoch) {
-      try {
-        this.pruner.onEpoch(sweep, event);
-      } catch (e) {
-        this.log.error('The sweep pruner failed', e);
-      }
-    }
-    // A run starting changes the sweep's counts; its end is reported by the driver.
-    if (event.type === 'started') this.notifyQuietly(sweep.id);
+    if (sweep) this.notifyQuietly(sweep.id);
   }
 
   /** notify for background paths (timers, run ends), where a store failure is logged, not thrown. */
