@@ -9,7 +9,10 @@
 //   an interrupted run continues from its checkpoint.
 // - One driver per sweep: a process claims the sweep (store.sweeps.claim) before it drives it, and
 //   heartbeats it; a second process's resume gets 'conflict'. A sweep whose driver died (killed,
-//   closed) is taken over by adoptOrphans, which the app calls when it opens.
+//   closed) is taken over by adoptOrphans, which the app calls when it opens and, with
+//   `adoptOrphans: true`, at every heartbeat while it stays open: a driver whose pid is gone is
+//   noticed within one heartbeat, one that is alive but silent within `staleAfterMs`. Of two processes
+//   that see the same orphan, the claim (one IMMEDIATE transaction) lets exactly one adopt it.
 // - pause / cancel stop the sweep's live runs (each checkpoints and becomes interrupted) and release
 //   the sweep; resume claims it again and continues. Each is idempotent, and calls on one sweep are
 //   handled one after another. Pausing or cancelling a sweep that another live process drives writes
@@ -26,7 +29,8 @@ import { HEARTBEAT_INTERVAL_MS } from '../runs/heartbeat.ts';
 import { QueueDataCheck } from '../runs/queue-check.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
-import { DEFAULT_STALE_AFTER_MS } from '../store/liveness.ts';
+import { DEFAULT_STALE_AFTER_MS, staleCutoff } from '../store/liveness.ts';
+import { PerKey } from './serial.ts';
 import { SweepDriver, type DriverContext, type DrivenSweep } from './driver.ts';
 
 export interface SweepServiceOptions {
@@ -37,6 +41,11 @@ export interface SweepServiceOptions {
   heartbeatMs?: number;
   /** A driver not heard from for this long is taken for dead, whatever its pid says. */
   staleAfterMs?: number;
+  /**
+   * Takes over, at every heartbeat, the sweeps whose driver dies while this process runs: the app's
+   * choice (a killed `npm run sweep` beside it). Off by default: the CLI drives the sweep it was given.
+   */
+  adoptOrphans?: boolean;
 }
 
 type SweepListener = (sweep: SweepRecord) => void;
@@ -44,13 +53,16 @@ type SweepListener = (sweep: SweepRecord) => void;
 export class SweepService {
   private readonly drivers = new Map<number, SweepDriver>();
   private readonly listeners = new Set<SweepListener>();
-  private readonly ops = new Map<number, Promise<unknown>>();
+  /** Calls on one sweep run one after another, so a pause and a resume cannot interleave. */
+  private readonly serial = new PerKey();
   private readonly dataCheck = new QueueDataCheck();
   private readonly ownerPid: number;
   private readonly log: Logger;
   private readonly staleAfterMs: number;
   private readonly context: DriverContext;
   private readonly timer: NodeJS.Timeout;
+  /** When this process adopts orphans at each tick: the heartbeat age that means a driver is gone. */
+  private readonly adoptCutoff: (() => number | undefined) | null;
   private readonly unsubscribe: () => void;
   private closing = false;
 
@@ -62,6 +74,7 @@ export class SweepService {
     this.ownerPid = options.ownerPid ?? process.pid;
     this.log = options.log ?? stderrLogger;
     this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+    this.adoptCutoff = options.adoptOrphans ? staleCutoff(this.staleAfterMs) : null;
     this.context = {
       store,
       runs,
@@ -108,17 +121,17 @@ export class SweepService {
 
   /** Stops the sweep's live runs (each checkpoints, resumable) and starts no more until resumed. */
   pause(id: number): Promise<SweepRecord> {
-    return this.serial(id, () => this.halt(id, 'paused'));
+    return this.serial.run(id, () => this.halt(id, 'paused'));
   }
 
   /** Like pause, as the user's "stop this sweep": its queued runs stay queued, and resume still continues it. */
   cancel(id: number): Promise<SweepRecord> {
-    return this.serial(id, () => this.halt(id, 'cancelled'));
+    return this.serial.run(id, () => this.halt(id, 'cancelled'));
   }
 
   /** Continues a paused, cancelled or orphaned sweep: interrupted runs resume from their checkpoints, queued ones start. */
   resume(id: number): Promise<SweepRecord> {
-    return this.serial(id, async () => {
+    return this.serial.run(id, async () => {
       const driver = this.drivers.get(id);
       if (driver && !driver.stopping) return this.get(id);
       if (driver) await driver.done;
@@ -135,22 +148,7 @@ export class SweepService {
 
   /** Takes over running sweeps whose driver is gone (killed, or closed without finishing) and continues them; returns their ids. */
   adoptOrphans(): number[] {
-    if (this.closing) return [];
-    this.store.runs.interruptOrphans();
-    const staleBefore = Date.now() - this.staleAfterMs;
-    const adopted: number[] = [];
-    for (const id of this.store.sweeps.orphans(staleBefore)) {
-      if (this.drivers.has(id)) continue;
-      try {
-        this.startDriving(this.store.sweeps.claim(id, this.ownerPid, staleBefore));
-        adopted.push(id);
-        this.notifyQuietly(id);
-      } catch (e) {
-        // Another process adopted it first.
-        if (!(e instanceof AppFailure && e.appError.code === 'conflict')) throw e;
-      }
-    }
-    return adopted;
+    return this.adopt(Date.now() - this.staleAfterMs);
   }
 
   /** Resolves once the sweep stops being driven here (completed, paused, cancelled); at once when it is not. */
@@ -189,18 +187,6 @@ export class SweepService {
     if (this.closing) throw new AppFailure({ code: 'conflict', message: 'The workbench is shutting down; no sweep can start.' });
   }
 
-  /** Calls on one sweep run one after another, so a pause and a resume cannot interleave. */
-  private serial<T>(id: number, fn: () => Promise<T>): Promise<T> {
-    const turn = (this.ops.get(id) ?? Promise.resolve()).catch(() => {}).then(fn);
-    this.ops.set(id, turn);
-    void turn
-      .finally(() => {
-        if (this.ops.get(id) === turn) this.ops.delete(id);
-      })
-      .catch(() => {});
-    return turn;
-  }
-
   private async halt(id: number, status: 'paused' | 'cancelled'): Promise<SweepRecord> {
     const message = status === 'paused' ? 'Paused.' : 'Cancelled.';
     const driver = this.drivers.get(id);
@@ -224,6 +210,27 @@ export class SweepService {
     return this.notify(id);
   }
 
+  /** adoptOrphans, with drivers not heard from since `staleBefore` taken for dead (undefined: only dead pids). */
+  private adopt(staleBefore: number | undefined): number[] {
+    if (this.closing) return [];
+    const orphans = this.store.sweeps.orphans(staleBefore).filter((id) => !this.drivers.has(id));
+    if (orphans.length === 0) return [];
+    // Runs whose process died become interrupted, so the adopted sweeps resume them.
+    this.store.runs.interruptOrphans();
+    const adopted: number[] = [];
+    for (const id of orphans) {
+      try {
+        this.startDriving(this.store.sweeps.claim(id, this.ownerPid, staleBefore));
+        adopted.push(id);
+        this.notifyQuietly(id);
+      } catch (e) {
+        // Another process adopted it first.
+        if (!(e instanceof AppFailure && e.appError.code === 'conflict')) throw e;
+      }
+    }
+    return adopted;
+  }
+
   private startDriving(record: SweepRecord): void {
     const driver = new SweepDriver(this.context, record);
     this.drivers.set(record.id, driver);
@@ -235,7 +242,7 @@ export class SweepService {
     driver.finish(this.notifyQuietly(driver.sweep.id));
   }
 
-  /** Heartbeats driven sweeps; one paused or cancelled elsewhere (or taken over) stops here. */
+  /** Heartbeats driven sweeps (one paused or cancelled elsewhere, or taken over, stops here), then adopts orphans. */
   private tick(): void {
     for (const driver of [...this.drivers.values()]) {
       if (driver.stopping) continue;
@@ -252,6 +259,12 @@ export class SweepService {
       } catch (e) {
         this.log.warn(`Sweep ${driver.sweep.id}'s heartbeat failed; trying again`, e);
       }
+    }
+    if (!this.adoptCutoff) return;
+    try {
+      this.adopt(this.adoptCutoff());
+    } catch (e) {
+      this.log.warn('Sweeps whose driver is gone could not be taken over; trying again', e);
     }
   }
 
