@@ -222,7 +222,11 @@ test('a sweep killed mid-sweep and resumed trains every point once, as an uninte
       db.close();
     }
   }
-  assert.ok(killedRun !== null, 'the sweep was killed with one run completed and another mid-run');
+  const early = first.child.exitCode === null ? null : await first.exited;
+  assert.ok(
+    killedRun !== null,
+    `the sweep was killed with one run completed and another mid-run${early ? `; it ended first (${early.code}):\n${early.stderr}` : ''}`,
+  );
 
   const resumed = cli(['--db', killed, '--resume', '1']);
   const [wholeExit, resumedExit] = await Promise.all([whole.exited, resumed.exited]);
