@@ -5,14 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { createAppCore } from '../src/main/app-core.ts';
 import { RunService } from '../src/main/runs/service.ts';
-import { openDatabase, type Store } from '../src/main/store/index.ts';
+import { openDatabase } from '../src/main/store/index.ts';
 import { SweepService } from '../src/main/sweeps/service.ts';
 import { expandSweep } from '../src/shared/sweep.ts';
 import { tempDir } from './helpers.ts';
 import { memoryLogger, waitUntil } from './run-helpers.ts';
+import { assertAllCompletedOnce, peek } from './sweep-helpers.ts';
 
 // Batch 10 over 180 training images, 1 epoch: 18 steps per run, a checkpoint every 6.
 const DEFINITION = {
@@ -22,46 +22,6 @@ const DEFINITION = {
   seeds: 0,
   parallel: 1,
 };
-
-/** Every run of the sweep completed, one per position, each step logged exactly once. */
-function assertEachPointOnce(store: Store, sweepId: number, points: number): void {
-  const members = store.runs.list().filter((r) => r.sweepId === sweepId);
-  assert.deepEqual(
-    members.map((r) => r.sweepIndex).sort(),
-    Array.from({ length: points }, (_, i) => i),
-    'one run per position',
-  );
-  for (const run of members) {
-    assert.equal(run.status, 'completed', `run ${run.id}: ${run.statusMessage}`);
-    const steps = store.metrics.listSteps(run.id).map((s) => s.step);
-    assert.deepEqual(
-      steps,
-      Array.from({ length: run.totalSteps }, (_, i) => i + 1),
-      `run ${run.id}: every step logged once`,
-    );
-  }
-}
-
-/** Whether some run of the file's database has a checkpoint short of its end, read with a separate connection. */
-function cutOffRunExists(file: string): boolean {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      const n = db
-        .prepare(
-          `SELECT count(*) FROM runs r JOIN checkpoints c ON c.run_id = r.id
-           WHERE r.status = 'running' AND c.step > 0 AND c.step < r.total_steps`,
-        )
-        .pluck()
-        .get() as number;
-      return n > 0;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return false; // not created yet, or its schema is being written
-  }
-}
 
 test('an open app takes over a sweep whose driving process is killed, and finishes it', async (t) => {
   const file = join(tempDir(t), 'w.db');
@@ -77,7 +37,7 @@ test('an open app takes over a sweep whose driving process is killed, and finish
   let exited = false;
   child.once('exit', () => (exited = true));
 
-  await waitUntil(() => exited || cutOffRunExists(file), 'a run of the sweep past a checkpoint');
+  await waitUntil(() => exited || (peek(file)?.cutOff ?? 0) > 0, 'a run of the sweep past a checkpoint');
   assert.ok(!exited, `the sweep's process ended before it could be killed:\n${output}`);
   const sweepId = Number(/sweep (\d+)/.exec(output)?.[1]);
   assert.ok(sweepId > 0, output);
@@ -89,7 +49,7 @@ test('an open app takes over a sweep whose driving process is killed, and finish
   const done = await core.sweeps.waitFor(sweepId);
   assert.equal(done.status, 'completed', done.statusMessage);
   assert.equal(done.counts.completed, 2);
-  assertEachPointOnce(core.store, sweepId, 2);
+  assertAllCompletedOnce(core.store, sweepId, 2);
 });
 
 test('two open apps and a dead driver: exactly one takes the sweep over', async (t) => {
@@ -128,5 +88,5 @@ test('two open apps and a dead driver: exactly one takes the sweep over', async 
     [[], []],
     'neither drives it once it completed',
   );
-  assertEachPointOnce(apps[0]!.store, orphan.id, 2);
+  assertAllCompletedOnce(apps[0]!.store, orphan.id, 2);
 });

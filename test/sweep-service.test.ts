@@ -4,13 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type Store } from '../src/main/store/index.ts';
+import { openDatabase } from '../src/main/store/index.ts';
 import { RunService } from '../src/main/runs/service.ts';
 import { SweepService } from '../src/main/sweeps/service.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import type { SweepRecord } from '../src/shared/sweep.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 import { nextEvent } from './run-helpers.ts';
+import { assertAllCompletedOnce } from './sweep-helpers.ts';
 
 /** Tiny real training: 180 training images, batch 50, one epoch. */
 const TINY_BASE = {
@@ -64,24 +65,6 @@ const LONGER_BASE = {
   optim: { batchSize: 10, epochs: 2 },
   run: { checkpointEvery: 6 },
 };
-
-/** Every run of the sweep completed once per position, each step logged exactly once. */
-function assertAllCompletedOnce(store: Store, sweepId: number, total: number): void {
-  const members = store.runs.list().filter((r) => r.sweepId === sweepId);
-  assert.deepEqual(
-    members.map((r) => r.sweepIndex).sort(),
-    Array.from({ length: total }, (_, i) => i),
-  );
-  for (const run of members) {
-    assert.equal(run.status, 'completed', `run ${run.id}: ${run.statusMessage}`);
-    const steps = store.metrics.listSteps(run.id).map((s) => s.step);
-    assert.deepEqual(
-      steps,
-      Array.from({ length: run.totalSteps }, (_, i) => i + 1),
-      `run ${run.id}: no step twice, none missing`,
-    );
-  }
-}
 
 test('pause, resume and cancel a sweep, each repeated and raced; it still ends with every run completed once', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
