@@ -7,7 +7,8 @@
 // wall time is recorded (node_modules/.cache/vae-workbench/test-timings.json) and the next run starts
 // the slowest files first, so the two lanes finish together; the end of the run lists files by time.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -59,14 +60,34 @@ if (files.some((f) => f.includes('e2e'))) {
 const concurrency = Math.max(1, Number(process.env.TEST_CONCURRENCY) || 2);
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
+// Wall time says how long a file holds its lane, but on a shared machine it mostly measures the
+// load. CPU time (user + system, of the file's process and every child it waited for: the server, the
+// CLI, the browser) moves much less with it, so it is what to compare across runs. GNU time reports
+// it where it is installed; elsewhere the column is left out.
+const GNU_TIME = '/usr/bin/time';
+const cpuTimes = existsSync(GNU_TIME) ? mkdtempSync(join(tmpdir(), 'vae-test-cpu-')) : null;
+
+function readCpuMs(path) {
+  try {
+    // The last line is ours; GNU time puts "Command exited with non-zero status" lines before it.
+    const [user, system] = readFileSync(path, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+    return Number.isFinite(user + system) ? (user + system) * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
 // One file in its own process. Its output is held and printed whole when it ends, so two files'
 // lines never interleave. --test-force-exit: once a file's tests have finished, a handle a failed test
 // left open (a server, a socket) must not keep that file's process, and so the whole run, waiting
 // forever. Tests that care about leaks (worker threads, tensors) count them and assert.
-function runFile(file) {
+function runFile(file, index) {
   return new Promise((resolve) => {
     const start = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test-reporter=spec', '--test-force-exit', file], {
+    const node = [process.execPath, '--import', 'tsx', '--test-reporter=spec', '--test-force-exit', file];
+    const cpuFile = cpuTimes && join(cpuTimes, `${index}.txt`);
+    const [command, ...args] = cpuFile ? [GNU_TIME, '-f', '%U %S', '-o', cpuFile, ...node] : node;
+    const child = spawn(command, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: process.stdout.isTTY ? { ...process.env, FORCE_COLOR: '1' } : process.env,
     });
@@ -75,32 +96,39 @@ function runFile(file) {
     child.stderr.on('data', (b) => out.push(b));
     child.on('close', (code, signal) => {
       const ms = performance.now() - start;
+      const cpuMs = cpuFile ? readCpuMs(cpuFile) : null;
       const ok = code === 0;
-      process.stdout.write(`\n${ok ? '✔' : '✖'} ${file} (${seconds(ms)})${signal ? ` killed by ${signal}` : ''}\n`);
+      const cpu = cpuMs === null ? '' : `, ${seconds(cpuMs)} CPU`;
+      process.stdout.write(`\n${ok ? '✔' : '✖'} ${file} (${seconds(ms)}${cpu})${signal ? ` killed by ${signal}` : ''}\n`);
       process.stdout.write(Buffer.concat(out));
-      resolve({ file, ms, ok });
+      resolve({ file, ms, cpuMs, ok });
     });
   });
 }
 
 const started = performance.now();
 console.log(`${files.length} test files, ${concurrency} at a time`);
-const queue = [...files];
+let next = 0;
 const results = [];
 await Promise.all(
   Array.from({ length: Math.min(concurrency, files.length) }, async () => {
-    while (queue.length > 0) results.push(await runFile(queue.shift()));
+    while (next < files.length) {
+      const index = next++;
+      results.push(await runFile(files[index], index));
+    }
   }),
 );
+if (cpuTimes) rmSync(cpuTimes, { recursive: true, force: true });
 
 const timings = { ...past };
 for (const r of results) timings[r.file] = Math.round(r.ms);
 mkdirSync(dirname(timingsPath), { recursive: true });
 writeFileSync(timingsPath, `${JSON.stringify(timings, null, 2)}\n`);
 
-console.log(`\nTime per file (${concurrency} at a time):`);
+console.log(`\nTime per file (${concurrency} at a time), wall${cpuTimes ? ' and CPU' : ''}:`);
 for (const r of [...results].sort((a, b) => b.ms - a.ms)) {
-  console.log(`${seconds(r.ms).padStart(9)}  ${r.ok ? ' ' : '✖'} ${r.file}`);
+  const cpu = r.cpuMs === null ? '' : seconds(r.cpuMs).padStart(9);
+  console.log(`${seconds(r.ms).padStart(9)}${cpu}  ${r.ok ? ' ' : '✖'} ${r.file}`);
 }
 const failed = results.filter((r) => !r.ok);
 console.log(`\n${results.length - failed.length} of ${results.length} files passed in ${seconds(performance.now() - started)}`);

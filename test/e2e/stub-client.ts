@@ -7,6 +7,7 @@ import type { AppInfo } from '../../src/shared/contract.ts';
 import type { SweepRecord } from '../../src/shared/sweep.ts';
 import { PRESETS, findPreset } from '../../src/shared/presets.ts';
 import type { RunRecord } from '../../src/shared/training.ts';
+import { runRecord } from '../run-record.ts';
 
 export interface StubOptions {
   appInfo: AppInfo;
@@ -243,32 +244,21 @@ export function stubAppInfo(shell: AppInfo['shell']): AppInfo {
 export function stubRun(id: number, overrides: Partial<RunRecord> = {}): RunRecord {
   const preset = overrides.preset ?? 'quick';
   const loss = (total: number) => ({ recon: total * 0.88, kl: total * 0.12, total });
-  return {
+  return runRecord({
     id,
     name: `${preset} run ${id}`,
     preset,
     config: findPreset(preset)!.config,
-    status: 'completed',
-    statusMessage: '',
-    backend: 'wasm',
     createdAt: T0 + id * HOUR,
     startedAt: T0 + id * HOUR + 1000,
     finishedAt: T0 + id * HOUR + 95_000,
     datasetName: 'MNIST (built-in)',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
-    step: 0,
-    epoch: 0,
     totalSteps: 423,
     finalTrain: loss(104 + id),
     finalHeldOut: loss(101 + id * 1.7),
     imagesPerSec: 3800,
-    owner: null,
-    sweepId: null,
-    sweepIndex: null,
     ...overrides,
-  };
+  });
 }
 
 /** A run of 100,000 logged steps that goes on streaming 50 steps 20 times a second for 3 s. */
