@@ -21,7 +21,8 @@ export interface StubOptions {
   /**
    * How a created sweep's runs move: every `everyMs`, the running ones finish (sweep indexes in
    * `fail` fail; with pruning on, every third is pruned) and queued ones start, up to `parallel` at
-   * once; after `maxTicks` ticks it holds still (for a screenshot mid-sweep).
+   * once; after `maxTicks` ticks it holds still (for a screenshot mid-sweep). While the page's
+   * `window.__stubHoldSweeps` is true, no sweep moves.
    */
   sweepTicks?: { everyMs: number; maxTicks: number; fail?: number[] };
 }
@@ -140,6 +141,8 @@ const STUB_BODY = String.raw`
     if (!o.sweepTicks) return;
     let n = 0;
     const timer = setInterval(() => {
+      // Held by the test (window.__stubHoldSweeps = true): no tick happens, and none is used up.
+      if (window.__stubHoldSweeps) return;
       tick(s);
       if (++n >= o.sweepTicks.maxTicks || s.status === 'completed') clearInterval(timer);
     }, o.sweepTicks.everyMs);

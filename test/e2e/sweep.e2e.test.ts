@@ -183,9 +183,15 @@ describe('a sweep launched from the form (stub backend)', () => {
 
   step('a sweep that finishes while the user is elsewhere says so in a notice', async () => {
     const again = await (await app.openSweeps()).open(1);
+    // Held until the user is elsewhere: on a busy machine the sweep could otherwise finish while its
+    // own view is still open, and rightly say nothing.
+    const hold = (held: boolean) =>
+      again.page.evaluate((h) => ((globalThis as unknown as { __stubHoldSweeps: boolean }).__stubHoldSweeps = h), held);
+    await hold(true);
     await again.resumeButton.click();
     await again.waitForStatus('running');
     await app.openRuns();
+    await hold(false);
     const notice = app.page.locator('[data-testid^="notice-"]', { hasText: /Sweep 1 .* (finished|failed): \d+ completed/ });
     await notice.waitFor();
     assert.match(await notice.innerText(), /1 failed/);
