@@ -6,7 +6,6 @@
 import type { AppInfo } from '../../src/shared/contract.ts';
 import type { SweepRecord } from '../../src/shared/sweep.ts';
 import { PRESETS, findPreset } from '../../src/shared/presets.ts';
-import { packRunList } from '../../src/shared/run-list.ts';
 import type { RunRecord } from '../../src/shared/training.ts';
 import { runRecord } from '../run-record.ts';
 
@@ -86,6 +85,21 @@ const STUB_BODY = String.raw`
       if (sent >= s.batches) clearInterval(timer);
     }, 1000 / s.perSecond);
   };
+  // listRuns answers in the packed form (src/shared/run-list.ts), written out here because the page
+  // has none of this module's imports: the plainest packing the format allows, every column as plain
+  // values and every config its own base.
+  const COLUMNS = ['id', 'name', 'preset', 'status', 'statusMessage', 'backend', 'createdAt', 'startedAt', 'finishedAt', 'datasetName', 'datasetFingerprint', 'notes', 'tags', 'step', 'epoch', 'totalSteps', 'imagesPerSec', 'owner', 'sweepId', 'sweepIndex'];
+  const triple = (l) => (l ? [l.recon, l.kl, l.total] : null);
+  const packRunList = (list) => ({
+    format: 'runs/1',
+    count: list.length,
+    columns: Object.fromEntries(COLUMNS.map((k) => [k, { values: list.map((r) => r[k]) }])),
+    finalTrain: list.map((r) => triple(r.finalTrain)),
+    finalHeldOut: list.map((r) => triple(r.finalHeldOut)),
+    configBases: list.map((r) => r.config),
+    configPaths: [],
+    configs: list.map((_, i) => ({ base: i })),
+  });
   const find = (id) => runs.find((r) => r.id === id);
   const emit = (event) => { for (const l of listeners) l(event); };
 
