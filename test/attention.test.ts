@@ -2,7 +2,6 @@
 // says, and the window title while something trains. Pure logic: no DOM, no clock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findPreset } from '../src/shared/presets.ts';
 import { expandSweep, type SweepRecord } from '../src/shared/sweep.ts';
 import type { RunRecord, RunStatus } from '../src/shared/training.ts';
 import {
@@ -14,35 +13,17 @@ import {
   statusMap,
   type Whereabouts,
 } from '../src/renderer/src/lib/attention.ts';
-
-const quick = findPreset('quick')!.config;
+import { runRecord } from './run-record.ts';
 
 function run(id: number, status: RunStatus, sweepId: number | null = null, heldOut: number | null = null): RunRecord {
-  return {
+  return runRecord({
     id,
-    name: `run ${id}`,
-    preset: 'quick',
-    config: quick,
     status,
     statusMessage: status === 'failed' ? 'loss became NaN' : '',
-    backend: 'wasm',
-    createdAt: id,
-    startedAt: id,
-    finishedAt: null,
-    datasetName: 'mnist',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
-    step: 0,
-    epoch: 0,
-    totalSteps: 10,
-    finalTrain: null,
     finalHeldOut: heldOut === null ? null : { recon: heldOut, kl: 0, total: heldOut },
-    imagesPerSec: null,
-    owner: null,
     sweepId,
     sweepIndex: sweepId === null ? null : id,
-  };
+  });
 }
 
 function sweep(id: number, status: SweepRecord['status']): SweepRecord {

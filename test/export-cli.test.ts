@@ -1,8 +1,9 @@
 // `npm run runs -- export` and `import` as a user runs them: child processes, real files.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from './helpers.ts';
 
@@ -15,13 +16,17 @@ function cli(script: 'train' | 'runs', args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('runs export then import into another database, with --json and text output', (t) => {
-  const dir = tempDir(t);
-  const source = join(dir, 'source.db');
-  const target = join(dir, 'target.db');
-  const trained = cli('train', [
+// One run trained by the CLI serves every test: training is most of this file's time, and no test
+// changes that database (the failed imports into it must add nothing, and one test says so).
+const shared = mkdtempSync(join(tmpdir(), 'vae-test-'));
+after(() => rmSync(shared, { recursive: true, force: true }));
+let trainedRun: { db: string; runId: number } | undefined;
+function trained(): { db: string; runId: number } {
+  if (trainedRun) return trainedRun;
+  const db = join(shared, 'source.db');
+  const r = cli('train', [
     '--db',
-    source,
+    db,
     '--json',
     '--set',
     'data.limit=300',
@@ -30,8 +35,15 @@ test('runs export then import into another database, with --json and text output
     '--set',
     'run.name=to export',
   ]);
-  assert.equal(trained.code, 0, trained.stderr);
-  const runId = JSON.parse(trained.stdout).runId;
+  assert.equal(r.code, 0, r.stderr);
+  trainedRun = { db, runId: JSON.parse(r.stdout).runId };
+  return trainedRun;
+}
+
+test('runs export then import into another database, with --json and text output', (t) => {
+  const dir = tempDir(t);
+  const { db: source, runId } = trained();
+  const target = join(dir, 'target.db');
 
   const out = join(dir, 'export');
   const exported = cli('runs', ['export', String(runId), '--out', out, '--db', source, '--json']);
@@ -75,9 +87,8 @@ test('runs export then import into another database, with --json and text output
 
 test('export and import errors are one line and a non-zero exit', (t) => {
   const dir = tempDir(t);
-  const db = join(dir, 'w.db');
-  const trained = cli('train', ['--db', db, '--json', '--set', 'data.limit=300', '--set', 'optim.epochs=1']);
-  assert.equal(trained.code, 0, trained.stderr);
+  const { db, runId } = trained();
+  assert.equal(runId, 1);
   const out = join(dir, 'export');
   assert.equal(cli('runs', ['export', '1', '--out', out, '--db', db]).code, 0);
   rmSync(join(out, 'decoder', 'weights.bin'));

@@ -21,8 +21,9 @@ import { openRpc, runFinished, type RpcSocket } from './ws-rpc.ts';
 // Training waits: generous, since other tests (and other work) share the machine's two cores.
 const TRAINING = 240_000;
 
-// Small and quick: ~57 steps an epoch, two epochs. Runs beyond the concurrency limit queue.
-const BASE = { 'data.limit': 1000, 'optim.epochs': 2, 'optim.batchSize': 16, 'run.previewEvery': 0 };
+// Small and quick: 17 steps an epoch, two epochs (a curve of 34 points and two held-out ones). Runs
+// beyond the concurrency limit queue.
+const BASE = { 'data.limit': 300, 'optim.epochs': 2, 'optim.batchSize': 16, 'run.previewEvery': 0 };
 
 describe('UI compare: three real runs side by side, then one removed', () => {
   const step = steps();
@@ -194,10 +195,10 @@ describe('UI compare: three real runs side by side, then one removed', () => {
   });
 
   step('a live run added to the comparison shows its curve while it trains', { timeout: TRAINING }, async () => {
-    // Batch 8 on 2,000 images: ~450 steps, long enough to be added while it trains.
+    // Batch 8 on 1,200 images: ~270 steps, long enough to be added while it trains.
     const config = presetConfig('quick', {
       ...BASE,
-      'data.limit': 2000,
+      'data.limit': 1200,
       'optim.batchSize': 8,
       'run.name': 'live z2',
       'model.latentDim': 2,

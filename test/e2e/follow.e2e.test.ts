@@ -71,9 +71,9 @@ test('the open app follows runs the CLI trains in the same database', { timeout:
   });
 
   await t.test('a run the CLI starts appears in the runs table and the sidebar, owned by the CLI', async () => {
-    // 2,700 steps at batch 2, a preview every 100: long enough to watch it move, short enough on a busy machine.
+    // 1,080 steps at batch 2, a preview every 100: long enough to watch it move, short enough on a busy machine.
     cli = train(workbench.dbPath, 'trained by the CLI', [
-      'data.limit=3000',
+      'data.limit=1200',
       'optim.epochs=2',
       'optim.batchSize=2',
       'run.previewEvery=100',

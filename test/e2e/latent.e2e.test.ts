@@ -75,16 +75,16 @@ describe('Latent explorer: manifold, live sliders, scatter hover and click, inte
   });
 
   step('three runs train: 2-D and 8-D on digits, and 1-D on a CSV file that is then removed', { timeout: TRAINING }, async () => {
-    // 5,000 built-in digits, a fifth held out, for four epochs: four checkpoints to scrub through,
+    // 2,500 built-in digits, 40% held out, for four epochs: four checkpoints to scrub through,
     // 1,000 held-out images on the scatter, and a manifold that shows digits.
     run2 = await train(rpc, {
       'model.latentDim': 2,
-      'data.limit': 5000,
-      'data.heldOutFraction': 0.2,
+      'data.limit': 2500,
+      'data.heldOutFraction': 0.4,
       'optim.epochs': 4,
       'run.name': 'Digits in 2-D',
     });
-    run8 = await train(rpc, { 'model.latentDim': 8, 'data.limit': 2000, 'optim.epochs': 3, 'run.name': 'Digits in 8-D' });
+    run8 = await train(rpc, { 'model.latentDim': 8, 'data.limit': 1000, 'optim.epochs': 2, 'run.name': 'Digits in 8-D' });
     // Its encoder will have nothing to encode once the file is gone.
     const csv = join(dir, 'bars.csv');
     writeBarsCsv(csv, 400);

@@ -6,8 +6,8 @@
 import type { AppInfo } from '../../src/shared/contract.ts';
 import type { SweepRecord } from '../../src/shared/sweep.ts';
 import { PRESETS, findPreset } from '../../src/shared/presets.ts';
-import { packRunList } from '../../src/shared/run-list.ts';
 import type { RunRecord } from '../../src/shared/training.ts';
+import { runRecord } from '../run-record.ts';
 
 export interface StubOptions {
   appInfo: AppInfo;
@@ -21,7 +21,8 @@ export interface StubOptions {
   /**
    * How a created sweep's runs move: every `everyMs`, the running ones finish (sweep indexes in
    * `fail` fail; with pruning on, every third is pruned) and queued ones start, up to `parallel` at
-   * once; after `maxTicks` ticks it holds still (for a screenshot mid-sweep).
+   * once; after `maxTicks` ticks it holds still (for a screenshot mid-sweep). While the page's
+   * `window.__stubHoldSweeps` is true, no sweep moves.
    */
   sweepTicks?: { everyMs: number; maxTicks: number; fail?: number[] };
 }
@@ -84,6 +85,21 @@ const STUB_BODY = String.raw`
       if (sent >= s.batches) clearInterval(timer);
     }, 1000 / s.perSecond);
   };
+  // listRuns answers in the packed form (src/shared/run-list.ts), written out here because the page
+  // has none of this module's imports: the plainest packing the format allows, every column as plain
+  // values and every config its own base.
+  const COLUMNS = ['id', 'name', 'preset', 'status', 'statusMessage', 'backend', 'createdAt', 'startedAt', 'finishedAt', 'datasetName', 'datasetFingerprint', 'notes', 'tags', 'step', 'epoch', 'totalSteps', 'imagesPerSec', 'owner', 'sweepId', 'sweepIndex'];
+  const triple = (l) => (l ? [l.recon, l.kl, l.total] : null);
+  const packRunList = (list) => ({
+    format: 'runs/1',
+    count: list.length,
+    columns: Object.fromEntries(COLUMNS.map((k) => [k, { values: list.map((r) => r[k]) }])),
+    finalTrain: list.map((r) => triple(r.finalTrain)),
+    finalHeldOut: list.map((r) => triple(r.finalHeldOut)),
+    configBases: list.map((r) => r.config),
+    configPaths: [],
+    configs: list.map((_, i) => ({ base: i })),
+  });
   const find = (id) => runs.find((r) => r.id === id);
   const emit = (event) => { for (const l of listeners) l(event); };
 
@@ -140,6 +156,8 @@ const STUB_BODY = String.raw`
     if (!o.sweepTicks) return;
     let n = 0;
     const timer = setInterval(() => {
+      // Held by the test (window.__stubHoldSweeps = true): no tick happens, and none is used up.
+      if (window.__stubHoldSweeps) return;
       tick(s);
       if (++n >= o.sweepTicks.maxTicks || s.status === 'completed') clearInterval(timer);
     }, o.sweepTicks.everyMs);
@@ -244,32 +262,21 @@ export function stubAppInfo(shell: AppInfo['shell']): AppInfo {
 export function stubRun(id: number, overrides: Partial<RunRecord> = {}): RunRecord {
   const preset = overrides.preset ?? 'quick';
   const loss = (total: number) => ({ recon: total * 0.88, kl: total * 0.12, total });
-  return {
+  return runRecord({
     id,
     name: `${preset} run ${id}`,
     preset,
     config: findPreset(preset)!.config,
-    status: 'completed',
-    statusMessage: '',
-    backend: 'wasm',
     createdAt: T0 + id * HOUR,
     startedAt: T0 + id * HOUR + 1000,
     finishedAt: T0 + id * HOUR + 95_000,
     datasetName: 'MNIST (built-in)',
-    datasetFingerprint: 'f',
-    notes: '',
-    tags: [],
-    step: 0,
-    epoch: 0,
     totalSteps: 423,
     finalTrain: loss(104 + id),
     finalHeldOut: loss(101 + id * 1.7),
     imagesPerSec: 3800,
-    owner: null,
-    sweepId: null,
-    sweepIndex: null,
     ...overrides,
-  };
+  });
 }
 
 /** A run of 100,000 logged steps that goes on streaming 50 steps 20 times a second for 3 s. */
