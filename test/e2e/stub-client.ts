@@ -88,7 +88,7 @@ const STUB_BODY = String.raw`
   // listRuns answers in the packed form (src/shared/run-list.ts), written out here because the page
   // has none of this module's imports: the plainest packing the format allows, every column as plain
   // values and every config its own base.
-  const COLUMNS = ['id', 'name', 'preset', 'status', 'statusMessage', 'backend', 'createdAt', 'startedAt', 'finishedAt', 'datasetName', 'datasetFingerprint', 'notes', 'tags', 'step', 'epoch', 'totalSteps', 'imagesPerSec', 'owner', 'sweepId', 'sweepIndex'];
+  const COLUMNS = window.__stubPackedColumns;
   const triple = (l) => (l ? [l.recon, l.kl, l.total] : null);
   const packRunList = (list) => ({
     format: 'runs/1',
@@ -238,8 +238,11 @@ const STUB_BODY = String.raw`
 })();
 `;
 
+/** The fields packed as plain columns: every field of a run record but those packed their own way. */
+const PACKED_COLUMNS = Object.keys(runRecord()).filter((k) => !['config', 'finalTrain', 'finalHeldOut'].includes(k));
+
 export function stubClientScript(options: StubOptions): string {
-  return `window.__stubOptions = ${JSON.stringify(options)};\n${STUB_BODY}`;
+  return `window.__stubOptions = ${JSON.stringify(options)};\nwindow.__stubPackedColumns = ${JSON.stringify(PACKED_COLUMNS)};\n${STUB_BODY}`;
 }
 
 const HOUR = 3_600_000;
