@@ -24,6 +24,8 @@ function cfg(over: Partial<DataConfig> = {}): DataConfig {
     limit: 0,
     imageHeight: 28,
     imageWidth: 28,
+    testPath: '',
+    binarization: 'none',
     ...over,
   };
 }

@@ -14,6 +14,8 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     limit: 0,
     imageHeight: 28,
     imageWidth: 28,
+    testPath: '',
+    binarization: 'none',
   },
   model: {
     latentDim: 16,

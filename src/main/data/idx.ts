@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { badData, bytesToUnit, DEFAULT_DATA_LIMITS, type DataLimits, type Dataset } from './dataset.ts';
+import { badData, byteDataset, DEFAULT_DATA_LIMITS, type ByteDataset, type DataLimits } from './dataset.ts';
 import { displayName, readWholeFile, type ContentBound, type SourceInfo, type WholeFile } from './source-file.ts';
 
 const IMAGES_MAGIC = 0x00000803;
@@ -131,11 +131,11 @@ function labelsCount(file: WholeFile, imageCount: number, imagesPath: string): n
   return count;
 }
 
-function parseImages(file: WholeFile, height: number, width: number): { count: number; images: Float32Array } {
+function parseImages(file: WholeFile, height: number, width: number): { count: number; bytes: Uint8Array } {
   const { count, rows, cols } = imagesHeader(file, height, width);
   const end = IMAGES_HEADER + count * rows * cols;
   checkLength(file, file.bytes.length, end, `${count} images of ${rows}x${cols}`);
-  return { count, images: bytesToUnit(file.bytes.subarray(IMAGES_HEADER, end)) };
+  return { count, bytes: file.bytes.subarray(IMAGES_HEADER, end) };
 }
 
 function parseLabels(file: WholeFile, imageCount: number, imagesPath: string): Int32Array {
@@ -181,24 +181,16 @@ export async function loadIdx(
   height: number,
   width: number,
   limits: DataLimits = DEFAULT_DATA_LIMITS,
-): Promise<Dataset> {
+): Promise<ByteDataset> {
   // One hash over the images file's stored bytes, then the labels file's.
   const hash = createHash('sha256');
   const imagesFile = await readWholeFile(imagesPath, imagesBound(height, width, limits.idxBytes), hash);
-  const { count, images } = parseImages(imagesFile, height, width);
+  const { count, bytes } = parseImages(imagesFile, height, width);
   const resolvedLabels = labelsPath !== '' ? labelsPath : await findLabelsFile(imagesPath);
   let labels: Int32Array | null = null;
   if (resolvedLabels !== null) {
     const labelsFile = await readWholeFile(resolvedLabels, labelsBound(count, imagesPath), hash);
     labels = parseLabels(labelsFile, count, imagesPath);
   }
-  return {
-    name: displayName(imagesPath),
-    fingerprint: hash.digest('hex'),
-    count,
-    height,
-    width,
-    images,
-    labels,
-  };
+  return byteDataset({ name: displayName(imagesPath), fingerprint: hash.digest('hex'), count, height, width, labels }, bytes);
 }
