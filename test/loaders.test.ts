@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -386,39 +385,7 @@ describe('IDX', () => {
 });
 
 describe('built-in MNIST', () => {
-  test('10,000 labelled 28x28 digits in 0..1, same as the mnist package, stable fingerprint', async () => {
-    const ds = await loadDataset(cfg({ source: 'builtin-mnist' }));
-    assert.deepEqual([ds.name, ds.count, ds.height, ds.width], ['MNIST (built-in)', 10_000, 28, 28]);
-    assert.equal(ds.images.length, 10_000 * 784);
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of ds.images) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    assert.ok(min === 0 && max === 1, `range ${min}..${max}`);
-    const perLabel = new Array<number>(10).fill(0);
-    for (const l of ds.labels ?? []) perLabel[l]!++;
-    assert.equal(
-      perLabel.reduce((a, b) => a + b),
-      10_000,
-    );
-    assert.ok(
-      perLabel.every((n) => n > 800 && n < 1200),
-      String(perLabel),
-    );
-    // Classes are interleaved: image k is digit k % 10 while every class still has images.
-    assert.deepEqual(Array.from(ds.labels?.subarray(0, 12) ?? []), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
-    const mnist = createRequire(import.meta.url)('mnist') as { get(i: number): number[] }[];
-    for (const k of [0, 7, 4321]) {
-      const ref = mnist[k % 10]!.get(Math.floor(k / 10));
-      assert.deepEqual(Array.from(ds.images.subarray(k * 784, (k + 1) * 784)), ref.map(Math.fround), `image ${k}`);
-    }
-    const again = await loadDataset(cfg({ source: 'builtin-mnist' }));
-    assert.equal(again.fingerprint, ds.fingerprint);
-    assert.match(ds.fingerprint, /^[0-9a-f]{64}$/);
-  });
-
+  // The standard split's counts, labels and fingerprint: test/data-splits.test.ts.
   test('rejects a config image size other than 28x28', async () => {
     await rejectsBadData(() => loadDataset(cfg({ source: 'builtin-mnist', imageHeight: 32, imageWidth: 32 })), /28x28/, /32x32/);
   });

@@ -24,6 +24,15 @@ export function evaluationSplit(data: DataConfig): EvaluationSplit {
   return testPathOf(data) !== '' ? 'test' : 'held-out';
 }
 
+/**
+ * Whether a run with these settings evaluates nothing: no test split and no held-out share, or a
+ * limit whose held-out share (which sizes the test images under a limit) is 0.
+ */
+export function evaluatesNothing(data: DataConfig): boolean {
+  if (data.heldOutFraction > 0) return false;
+  return evaluationSplit(data) === 'held-out' || data.limit > 0;
+}
+
 /** How many images of each split a run uses: `limit` caps them together (see prepareSplit). */
 export interface SplitSizes {
   train: number;

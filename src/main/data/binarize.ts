@@ -4,7 +4,7 @@
 // training step for dynamic draws (so a resumed run draws exactly what an uninterrupted one would).
 
 import { deriveSeed } from '../../shared/random.ts';
-import { byteDataset, copyImages, type ByteDataset, type Dataset } from './dataset.ts';
+import { byteDataset, copyImages, type ByteDataset, type Dataset, type DatasetSplit } from './dataset.ts';
 
 /**
  * The seed of the evaluation images' one draw: fixed, not the run's, so runs with different seeds
@@ -32,6 +32,34 @@ export function binarizeInPlace(pixels: Float32Array, seed: number): void {
 /** The seed of the dynamic draw for the batch of training step `step` (0-based, global). */
 export function batchBinarizationSeed(runSeed: number, step: number): number {
   return deriveSeed(runSeed, `binarize-batch/${step}`);
+}
+
+/**
+ * The seed a training batch is drawn with at `step`, or null when the split's images are used as
+ * they are (binarization none, or static: already drawn). A function of (run seed, step) only, so a
+ * resumed run draws what the uninterrupted run drew, and an image drawn again in a later epoch is
+ * drawn anew.
+ */
+export function trainingBatchSeed(split: DatasetSplit, runSeed: number, step: number): number | null {
+  return split.binarization === 'dynamic' ? batchBinarizationSeed(runSeed, step) : null;
+}
+
+/**
+ * Images `order[start..end)` of `ds` (rows start..end when `order` is null) into `out` as 0..1
+ * floats, drawn as Bernoulli(pixel) from `seed` unless it is null. Returns the filled part of `out`.
+ */
+export function drawBatch(
+  ds: Dataset,
+  order: ArrayLike<number> | null,
+  start: number,
+  end: number,
+  out: Float32Array,
+  seed: number | null,
+): Float32Array {
+  const filled = out.subarray(0, (end - start) * ds.height * ds.width);
+  copyImages(ds, order, start, end, filled);
+  if (seed !== null) binarizeInPlace(filled, seed);
+  return filled;
 }
 
 /**

@@ -3,10 +3,10 @@
 
 export type { DataLimits, Dataset, DatasetSplit, SourceDataset } from './dataset.ts';
 export { copyImages, DEFAULT_DATA_LIMITS, isByteDataset } from './dataset.ts';
-export { batchBinarizationSeed, binarizeInPlace, EVALUATION_BINARIZATION_SEED } from './binarize.ts';
+export { drawBatch, EVALUATION_BINARIZATION_SEED, trainingBatchSeed } from './binarize.ts';
 export { prepareSplit, heldOutCount } from './split.ts';
 export { loadDataset } from './load.ts';
 export { BUILTIN_MNIST_NAME } from './mnist-builtin.ts';
 export { findLabelsFile, labelsFileCandidates } from './idx.ts';
-export { findTestFile, testFileCandidates } from './test-file.ts';
+export { findTestFile, findTestFileSync, testFileCandidates } from './test-file.ts';
 export { evaluationImages, loadRunSplit, type EvaluationImages, type RunSplit } from './run-data.ts';

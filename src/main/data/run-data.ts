@@ -48,7 +48,10 @@ export interface EvaluationImages {
  * static binarization. The same images the trainer's held-out metrics use. For the IWAE evaluation
  * of a stored run or checkpoint; a training worker already holds them as `trainer.data.heldOut`.
  */
-export async function evaluationImages(config: ExperimentConfig, expectFingerprint: string | null = null): Promise<EvaluationImages> {
+export async function evaluationImages(
+  config: ExperimentConfig,
+  expectFingerprint: string | null = null,
+): Promise<EvaluationImages> {
   const { source, split } = await loadRunSplit(config.data, config.run.seed, expectFingerprint);
   return { images: split.heldOut, split: split.evaluation, binarization: split.binarization, fingerprint: source.fingerprint };
 }

@@ -3,6 +3,7 @@
 // `t10k-images-idx3-ubyte`; EMNIST: `...-train-images-...` and `...-test-images-...`; Kaggle's
 // mnist-in-csv: `mnist_train.csv` and `mnist_test.csv`), gzipped or not.
 
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -29,6 +30,18 @@ export async function findTestFile(trainPath: string): Promise<string | null> {
   for (const candidate of testFileCandidates(trainPath)) {
     try {
       if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      // Not there: try the next name.
+    }
+  }
+  return null;
+}
+
+/** findTestFile for the CLI, which builds its config before anything async runs. */
+export function findTestFileSync(trainPath: string): string | null {
+  for (const candidate of testFileCandidates(trainPath)) {
+    try {
+      if (statSync(candidate).isFile()) return candidate;
     } catch {
       // Not there: try the next name.
     }
