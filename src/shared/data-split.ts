@@ -12,11 +12,13 @@ export type EvaluationSplit = 'test' | 'held-out';
  * no binarization), which is what these readers assume.
  */
 export function testPathOf(data: DataConfig): string {
-  return (data.testPath as string | undefined)?.trim() ?? '';
+  const stored: Partial<DataConfig> = data;
+  return stored.testPath?.trim() ?? '';
 }
 
 export function binarizationOf(data: DataConfig): BinarizationKind {
-  return (data.binarization as BinarizationKind | undefined) ?? 'none';
+  const stored: Partial<DataConfig> = data;
+  return stored.binarization ?? 'none';
 }
 
 export function evaluationSplit(data: DataConfig): EvaluationSplit {
