@@ -183,6 +183,14 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         help: 'IDX labels file; leave empty to find it beside the images file.',
       },
       {
+        path: 'data.testPath',
+        kind: 'string',
+        maxLength: 4096,
+        label: 'Test file',
+        visibleWhen: fileSource,
+        help: 'The test split, evaluated instead of a held-out share: a second CSV, or an IDX test images file (labels found beside it). Empty: none.',
+      },
+      {
         path: 'data.labels',
         kind: 'intList',
         min: 0,
@@ -210,14 +218,6 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
       },
       { path: 'data.imageHeight', kind: 'integer', min: 8, max: 256, label: 'Image height', help: 'Pixels.' },
       { path: 'data.imageWidth', kind: 'integer', min: 8, max: 256, label: 'Image width', help: 'Pixels.' },
-      {
-        path: 'data.testPath',
-        kind: 'string',
-        maxLength: 4096,
-        label: 'Test file',
-        visibleWhen: fileSource,
-        help: 'The test split, evaluated instead of a held-out share: a second CSV, or an IDX test images file (labels found beside it). Empty: none.',
-      },
       {
         path: 'data.binarization',
         kind: 'enum',

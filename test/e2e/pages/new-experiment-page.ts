@@ -54,7 +54,11 @@ export class NewExperimentPage extends BasePage {
   /** The Data section alone, light and dark, at each viewport: test-artifacts/NAME-WxH-SCHEME.png. */
   async shootDataSection(name: string, viewports: { width: number; height: number }[]): Promise<void> {
     for (const viewport of viewports) {
+      // Laid out at the viewport's width, then as tall as the form so the sticky Launch bar, at the
+      // window's bottom, covers none of the section.
       await this.page.setViewportSize(viewport);
+      const bottom = await this.page.locator('main').evaluate((el) => el.scrollHeight + el.getBoundingClientRect().top);
+      await this.page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, Math.ceil(bottom) + 200) });
       for (const colorScheme of ['light', 'dark'] as const) {
         await this.page.emulateMedia({ colorScheme });
         await this.dataSection.screenshot({ path: artifact(`${name}-${viewport.width}x${viewport.height}-${colorScheme}.png`) });

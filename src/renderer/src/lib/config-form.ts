@@ -66,7 +66,7 @@ export function fieldErrorsOf(error: AppError): FieldError[] {
 /** Readable names for enum options; the raw option is what the config stores. */
 export const OPTION_LABELS: Record<string, Record<string, string>> = {
   'data.source': { 'builtin-mnist': 'Built-in MNIST', csv: 'CSV file', idx: 'IDX files' },
-  'data.binarization': { none: 'None (pixels 0..1)', dynamic: 'Dynamic (redrawn each time)', static: 'Static (drawn once)' },
+  'data.binarization': { none: 'None (0..1)', dynamic: 'Dynamic', static: 'Static' },
   'model.encoder': { 'seed-conv': 'Seed conv (notebook)', mlp: 'MLP' },
   'model.decoder': { seed: 'Seed dense + LayerNorm', mlp: 'MLP', deconv: 'Transposed conv' },
   'model.sigma': { abs: '|h| (notebook)', softplus: 'softplus(h)', logvar: 'log-variance' },
