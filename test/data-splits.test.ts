@@ -23,6 +23,7 @@ import type { DataConfig } from '../src/shared/config.ts';
 import { findPreset } from '../src/shared/presets.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import { validateConfig } from '../src/shared/validate.ts';
+import { idxImagesFile, idxLabelsFile } from './fixtures/idx-files.ts';
 import { presetConfig } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vae-splits-'));
@@ -102,25 +103,8 @@ const W = 10;
 /** Image i's pixel p, 0..255; `shift` makes a test file's images differ from the training file's. */
 const pixel = (i: number, p: number, shift = 0) => (i * 37 + p * 11 + shift) % 256;
 
-function idxImages(count: number, shift = 0, h = H, w = W): Uint8Array {
-  const out = new Uint8Array(16 + count * h * w);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, 0x803);
-  v.setUint32(4, count);
-  v.setUint32(8, h);
-  v.setUint32(12, w);
-  for (let i = 0; i < count; i++) for (let p = 0; p < h * w; p++) out[16 + i * h * w + p] = pixel(i, p, shift);
-  return out;
-}
-
-function idxLabels(count: number): Uint8Array {
-  const out = new Uint8Array(8 + count);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, 0x801);
-  v.setUint32(4, count);
-  for (let i = 0; i < count; i++) out[8 + i] = i % 10;
-  return out;
-}
+const idxImages = (count: number, shift = 0, h = H, w = W) => idxImagesFile(count, h, w, (i, p) => pixel(i, p, shift));
+const idxLabels = (count: number) => idxLabelsFile(count, (i) => i % 10);
 
 function csvText(count: number, shift = 0, bad?: { row: number; pixel: number; value: string }): string {
   const rows = ['label,' + Array.from({ length: H * W }, (_, p) => `${Math.floor(p / W) + 1}x${(p % W) + 1}`).join(',')];

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import type { DataConfig } from '../src/shared/config.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import { makeRng, shuffleInPlace } from '../src/shared/random.ts';
+import { idxImagesFile, idxLabelsFile } from './fixtures/idx-files.ts';
 import { heldOutCount, labelsFileCandidates, loadDataset, prepareSplit, type Dataset } from '../src/main/data/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vae-'));
@@ -55,23 +56,11 @@ function csvHeader(h = 28, w = 28): string {
 }
 
 function idxImages(count: number, h: number, w: number): Uint8Array {
-  const out = new Uint8Array(16 + count * h * w);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, 0x803);
-  v.setUint32(4, count);
-  v.setUint32(8, h);
-  v.setUint32(12, w);
-  for (let i = 0; i < count; i++) for (let p = 0; p < h * w; p++) out[16 + i * h * w + p] = pixel(i, p);
-  return out;
+  return idxImagesFile(count, h, w, pixel);
 }
 
 function idxLabels(count: number): Uint8Array {
-  const out = new Uint8Array(8 + count);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, 0x801);
-  v.setUint32(4, count);
-  for (let i = 0; i < count; i++) out[8 + i] = (i * 3) % 10;
-  return out;
+  return idxLabelsFile(count, (i) => (i * 3) % 10);
 }
 
 function assertPixels(ds: Dataset, count: number): void {

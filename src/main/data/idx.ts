@@ -3,10 +3,9 @@
 // labels are [count] of u8. Either may be gzipped, which is detected from the content.
 
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { badData, byteDataset, DEFAULT_DATA_LIMITS, type ByteDataset, type DataLimits } from './dataset.ts';
-import { displayName, readWholeFile, type ContentBound, type SourceInfo, type WholeFile } from './source-file.ts';
+import { displayName, firstFile, readWholeFile, type ContentBound, type SourceInfo, type WholeFile } from './source-file.ts';
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
@@ -160,15 +159,8 @@ export function labelsFileCandidates(imagesPath: string): string[] {
   return [...new Set([swapped, stem, `${stem}.gz`])].map((b) => join(dirname(imagesPath), b));
 }
 
-export async function findLabelsFile(imagesPath: string): Promise<string | null> {
-  for (const candidate of labelsFileCandidates(imagesPath)) {
-    try {
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      // Not there: try the next name.
-    }
-  }
-  return null;
+export function findLabelsFile(imagesPath: string): Promise<string | null> {
+  return firstFile(labelsFileCandidates(imagesPath));
 }
 
 /**

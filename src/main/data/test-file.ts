@@ -4,8 +4,8 @@
 // mnist-in-csv: `mnist_train.csv` and `mnist_test.csv`), gzipped or not.
 
 import { statSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { firstFile } from './source-file.ts';
 
 function withCase(word: string, like: string): string {
   if (like === like.toUpperCase()) return word.toUpperCase();
@@ -26,15 +26,8 @@ export function testFileCandidates(trainPath: string): string[] {
 }
 
 /** The first candidate that is a file, or null. */
-export async function findTestFile(trainPath: string): Promise<string | null> {
-  for (const candidate of testFileCandidates(trainPath)) {
-    try {
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      // Not there: try the next name.
-    }
-  }
-  return null;
+export function findTestFile(trainPath: string): Promise<string | null> {
+  return firstFile(testFileCandidates(trainPath));
 }
 
 /** findTestFile for the CLI, which builds its config before anything async runs. */
