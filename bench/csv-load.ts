@@ -51,6 +51,8 @@ async function measure(file: string): Promise<void> {
     limit: 0,
     imageHeight: 28,
     imageWidth: 28,
+    testPath: '',
+    binarization: 'none',
   });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);

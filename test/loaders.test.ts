@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -9,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import type { DataConfig } from '../src/shared/config.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import { makeRng, shuffleInPlace } from '../src/shared/random.ts';
+import { idxImagesFile, idxLabelsFile } from './fixtures/idx-files.ts';
 import { heldOutCount, labelsFileCandidates, loadDataset, prepareSplit, type Dataset } from '../src/main/data/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vae-'));
@@ -24,6 +24,8 @@ function cfg(over: Partial<DataConfig> = {}): DataConfig {
     limit: 0,
     imageHeight: 28,
     imageWidth: 28,
+    testPath: '',
+    binarization: 'none',
     ...over,
   };
 }
@@ -54,23 +56,11 @@ function csvHeader(h = 28, w = 28): string {
 }
 
 function idxImages(count: number, h: number, w: number): Uint8Array {
-  const out = new Uint8Array(16 + count * h * w);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, 0x803);
-  v.setUint32(4, count);
-  v.setUint32(8, h);
-  v.setUint32(12, w);
-  for (let i = 0; i < count; i++) for (let p = 0; p < h * w; p++) out[16 + i * h * w + p] = pixel(i, p);
-  return out;
+  return idxImagesFile(count, h, w, pixel);
 }
 
 function idxLabels(count: number): Uint8Array {
-  const out = new Uint8Array(8 + count);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, 0x801);
-  v.setUint32(4, count);
-  for (let i = 0; i < count; i++) out[8 + i] = (i * 3) % 10;
-  return out;
+  return idxLabelsFile(count, (i) => (i * 3) % 10);
 }
 
 function assertPixels(ds: Dataset, count: number): void {
@@ -384,39 +374,7 @@ describe('IDX', () => {
 });
 
 describe('built-in MNIST', () => {
-  test('10,000 labelled 28x28 digits in 0..1, same as the mnist package, stable fingerprint', async () => {
-    const ds = await loadDataset(cfg({ source: 'builtin-mnist' }));
-    assert.deepEqual([ds.name, ds.count, ds.height, ds.width], ['MNIST (built-in)', 10_000, 28, 28]);
-    assert.equal(ds.images.length, 10_000 * 784);
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of ds.images) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    assert.ok(min === 0 && max === 1, `range ${min}..${max}`);
-    const perLabel = new Array<number>(10).fill(0);
-    for (const l of ds.labels ?? []) perLabel[l]!++;
-    assert.equal(
-      perLabel.reduce((a, b) => a + b),
-      10_000,
-    );
-    assert.ok(
-      perLabel.every((n) => n > 800 && n < 1200),
-      String(perLabel),
-    );
-    // Classes are interleaved: image k is digit k % 10 while every class still has images.
-    assert.deepEqual(Array.from(ds.labels?.subarray(0, 12) ?? []), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
-    const mnist = createRequire(import.meta.url)('mnist') as { get(i: number): number[] }[];
-    for (const k of [0, 7, 4321]) {
-      const ref = mnist[k % 10]!.get(Math.floor(k / 10));
-      assert.deepEqual(Array.from(ds.images.subarray(k * 784, (k + 1) * 784)), ref.map(Math.fround), `image ${k}`);
-    }
-    const again = await loadDataset(cfg({ source: 'builtin-mnist' }));
-    assert.equal(again.fingerprint, ds.fingerprint);
-    assert.match(ds.fingerprint, /^[0-9a-f]{64}$/);
-  });
-
+  // The standard split's counts, labels and fingerprint: test/data-splits.test.ts.
   test('rejects a config image size other than 28x28', async () => {
     await rejectsBadData(() => loadDataset(cfg({ source: 'builtin-mnist', imageHeight: 32, imageWidth: 32 })), /28x28/, /32x32/);
   });

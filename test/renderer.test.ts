@@ -16,12 +16,15 @@ import { sortByColumn } from '../src/renderer/src/lib/run-columns.ts';
 import { filterRuns } from '../src/shared/run-query.ts';
 import {
   errorsByField,
+  evaluationLabel,
+  evaluationText,
   fieldErrorsOf,
   formatFieldValue,
   parseFieldInput,
   plannedSplit,
   visibleFields,
 } from '../src/renderer/src/lib/config-form.ts';
+import { bernoulliWarning } from '../src/shared/data-split.ts';
 import { parseRoute, routeHash, type Route } from '../src/renderer/src/lib/route.ts';
 import { formatDuration, formatLoss, formatNumber } from '../src/renderer/src/lib/format.ts';
 import { runRecord } from './run-record.ts';
@@ -397,27 +400,52 @@ test('config form: text parses to values that validation explains, values format
 });
 
 test('planned split follows the loader: label filter, then limit, then held-out share', () => {
-  const summary = { name: 'm', fingerprint: 'f', count: 100, height: 28, width: 28, labelCounts: [30, 50, 20] };
-  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 0, heldOutFraction: 0.1 }), {
-    used: 100,
-    train: 90,
-    heldOut: 10,
-  });
-  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [1, 2], limit: 0, heldOutFraction: 0.1 }), {
-    used: 70,
-    train: 63,
-    heldOut: 7,
-  });
-  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 40, heldOutFraction: 0.25 }), {
-    used: 40,
-    train: 30,
-    heldOut: 10,
-  });
-  assert.deepEqual(plannedSplit(summary, { ...quick.data, labels: [], limit: 5, heldOutFraction: 0.01 }), {
-    used: 5,
-    train: 4,
-    heldOut: 1,
-  });
+  const summary = {
+    name: 'm',
+    fingerprint: 'f',
+    count: 100,
+    height: 28,
+    width: 28,
+    labelCounts: [30, 50, 20],
+    binary: false,
+    test: null,
+    testCandidate: null,
+  };
+  const data = { ...quick.data, source: 'csv' as const, path: 'm.csv' };
+  const heldOut = (train: number, held: number) => ({ used: train + held, train, heldOut: held, evaluation: 'held-out' });
+  assert.deepEqual(plannedSplit(summary, { ...data, labels: [], limit: 0, heldOutFraction: 0.1 }), heldOut(90, 10));
+  assert.deepEqual(plannedSplit(summary, { ...data, labels: [1, 2], limit: 0, heldOutFraction: 0.1 }), heldOut(63, 7));
+  assert.deepEqual(plannedSplit(summary, { ...data, labels: [], limit: 40, heldOutFraction: 0.25 }), heldOut(30, 10));
+  assert.deepEqual(plannedSplit(summary, { ...data, labels: [], limit: 5, heldOutFraction: 0.01 }), heldOut(4, 1));
+
+  // With a test split: all of both, or under a limit the held-out share of it taken from the test split.
+  const withTest = { ...summary, test: { name: 't', count: 20, labelCounts: [5, 10, 5] } };
+  const test = (train: number, held: number) => ({ used: train + held, train, heldOut: held, evaluation: 'test' });
+  assert.deepEqual(plannedSplit(withTest, { ...data, labels: [], limit: 0, heldOutFraction: 0.1 }), test(100, 20));
+  assert.deepEqual(plannedSplit(withTest, { ...data, labels: [1], limit: 0, heldOutFraction: 0.1 }), test(50, 10));
+  assert.deepEqual(plannedSplit(withTest, { ...data, labels: [], limit: 40, heldOutFraction: 0.25 }), test(30, 10));
+  assert.deepEqual(plannedSplit(withTest, { ...data, labels: [], limit: 200, heldOutFraction: 0.5 }), test(100, 20));
+});
+
+test('the form says what a run evaluates on, and warns of a Bernoulli likelihood on grey pixels', () => {
+  assert.match(evaluationText(quick.data), /standard test split/);
+  const csv = { ...quick.data, source: 'csv' as const, path: 'a.csv' };
+  assert.match(evaluationText(csv), /No test split: evaluated on a held-out 10% of the training images/);
+  assert.match(evaluationText({ ...csv, testPath: 'b.csv' }), /test file/);
+  assert.match(evaluationText({ ...csv, heldOutFraction: 0 }), /no evaluation/);
+  assert.equal(evaluationLabel(quick.data), 'MNIST test split');
+  assert.equal(evaluationLabel(csv), 'Held-out 10% of training');
+
+  assert.match(bernoulliWarning(quick.data, 'bernoulli', null) ?? '', /not a normalised log-likelihood/);
+  assert.equal(bernoulliWarning({ ...quick.data, binarization: 'dynamic' }, 'bernoulli', null), null);
+  assert.equal(bernoulliWarning(quick.data, 'gaussian', null), null);
+  // A file: only once a check has shown grey pixels; binary files need no binarizing.
+  assert.equal(bernoulliWarning(csv, 'bernoulli', null), null);
+  assert.equal(bernoulliWarning(csv, 'bernoulli', true), null);
+  assert.notEqual(bernoulliWarning(csv, 'bernoulli', false), null);
+  // A run stored before binarization existed reads as none.
+  const { binarization: _, ...old } = quick.data;
+  assert.notEqual(bernoulliWarning(old as typeof quick.data, 'bernoulli', null), null);
 });
 
 test('routes round-trip through the address hash; anything unknown opens the form', () => {

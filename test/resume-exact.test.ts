@@ -105,18 +105,20 @@ const comparable = (b: CheckpointBlobs) => ({
 /** The rows the store holds after a resume from `from`: the first attempt's up to it, then the second's. */
 const spliced = (first: Row[], from: number, second: Row[]) => [...first.filter((r) => r.step <= from), ...second];
 
+// 270 training images in batches of 16: 17 steps an epoch, the last one partial (14 images), so the
+// epoch average weights batches by their size. Logged every 2 steps, so some checkpoints fall
+// between logged steps.
+const tinyOverrides = {
+  'data.limit': 300,
+  'optim.batchSize': 16,
+  'optim.epochs': 3,
+  'run.checkpointEvery': 5,
+  'run.previewEvery': 4,
+  'run.logEvery': 2,
+};
+
 async function tinyRun() {
-  // 270 training images in batches of 16: 17 steps an epoch, the last one partial (14 images), so the
-  // epoch average weights batches by their size. Logged every 2 steps, so some checkpoints fall
-  // between logged steps.
-  const cfg = presetConfig('quick', {
-    'data.limit': 300,
-    'optim.batchSize': 16,
-    'optim.epochs': 3,
-    'run.checkpointEvery': 5,
-    'run.previewEvery': 4,
-    'run.logEvery': 2,
-  });
+  const cfg = presetConfig('quick', tinyOverrides);
   const data = prepareSplit(await loadDataset(cfg.data), cfg.data, cfg.run.seed);
   return { cfg, data };
 }
@@ -160,6 +162,24 @@ test('killed in-process at exact points and resumed, a run records exactly what 
       `${c.name}: final metrics`,
     );
   }
+});
+
+test('dynamic binarization: a run killed mid-epoch and resumed draws exactly what the uninterrupted run draws', async () => {
+  const base = await tinyRun();
+  const cfg = presetConfig('quick', { ...tinyOverrides, 'data.binarization': 'dynamic' });
+  const data = prepareSplit(await loadDataset(cfg.data), cfg.data, cfg.run.seed);
+  const steps = (rows: Row[]) => rows.filter((r) => r.kind === 'step').map((r) => JSON.stringify(r.data));
+  const whole = await attempt(cfg, data, null);
+  assert.equal(whole.result?.status, 'completed');
+  // The draws matter: the same run on the intensities logs other losses from its first step.
+  const plain = await attempt(base.cfg, base.data, null);
+  assert.notEqual(steps(whole.rows)[0], steps(plain.rows)[0]);
+  // Killed 3 steps after the checkpoint at step 25 (8 steps into epoch 2), resumed from it.
+  const first = await attempt(cfg, data, null, (r) => r.kind === 'step' && r.step === 28);
+  assert.equal(first.latest?.position.step, 25);
+  const second = await attempt(cfg, data, first.latest);
+  assert.equal(second.result?.status, 'completed');
+  assert.deepEqual(spliced(first.rows, 25, second.rows), whole.rows);
 });
 
 test('a checkpoint from before epoch sums and Adam powers were saved still resumes', async () => {

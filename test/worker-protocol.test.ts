@@ -24,6 +24,8 @@ const data = (path: string): DataConfig => ({
   limit: 0,
   imageHeight: 2,
   imageWidth: 2,
+  testPath: '',
+  binarization: 'none',
 });
 
 test('inspect worker: the summary of a real file comes back typed', async (t) => {

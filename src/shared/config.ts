@@ -9,6 +9,11 @@ export type LikelihoodKind = 'gaussian' | 'bernoulli';
 export type OptimizerKind = 'adam' | 'sgd' | 'rmsprop';
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type DataSource = 'builtin-mnist' | 'csv' | 'idx';
+/**
+ * How pixels in 0..1 become what the model sees: `none` keeps the intensities; `dynamic` draws each
+ * pixel as Bernoulli(intensity) every time an image is drawn for training; `static` draws once.
+ */
+export type BinarizationKind = 'none' | 'dynamic' | 'static';
 /** `torch` reproduces PyTorch's default Linear/Conv init (uniform ±1/sqrt(fan_in)); `glorot` is Keras'. */
 export type InitKind = 'torch' | 'glorot';
 
@@ -26,6 +31,13 @@ export interface DataConfig {
   limit: number;
   imageHeight: number;
   imageWidth: number;
+  /**
+   * The data set's own test split: a second CSV file, or an IDX test images file (its labels found
+   * beside it). Empty: none, so a share of the training images is held out. Unused for builtin-mnist,
+   * which always has its test split.
+   */
+  testPath: string;
+  binarization: BinarizationKind;
 }
 
 export interface ModelConfig {
@@ -152,7 +164,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         kind: 'enum',
         options: ['builtin-mnist', 'csv', 'idx'],
         label: 'Data set',
-        help: 'Built-in MNIST (10,000 digits), a Kaggle mnist-in-csv file, or IDX files (MNIST, Fashion-MNIST).',
+        help: 'Built-in MNIST (the standard split: 60,000 training and 10,000 test digits), a Kaggle mnist-in-csv file, or IDX files (MNIST, Fashion-MNIST).',
       },
       {
         path: 'data.path',
@@ -171,6 +183,14 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         help: 'IDX labels file; leave empty to find it beside the images file.',
       },
       {
+        path: 'data.testPath',
+        kind: 'string',
+        maxLength: 4096,
+        label: 'Test file',
+        visibleWhen: fileSource,
+        help: 'The test split, evaluated instead of a held-out share: a second CSV, or an IDX test images file (labels found beside it). Empty: none.',
+      },
+      {
         path: 'data.labels',
         kind: 'intList',
         min: 0,
@@ -186,7 +206,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         min: 0,
         max: 0.5,
         label: 'Held-out fraction',
-        help: 'Share of images kept out of training to measure generalisation.',
+        help: 'Share of images kept out of training to measure generalisation. With a test split, evaluation uses it instead, and this share only sizes it under a limit.',
       },
       {
         path: 'data.limit',
@@ -194,10 +214,17 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         min: 0,
         max: 10_000_000,
         label: 'Use at most',
-        help: 'Cap on images used, 0 for all.',
+        help: 'Cap on images used, training and evaluation together; 0 for all.',
       },
       { path: 'data.imageHeight', kind: 'integer', min: 8, max: 256, label: 'Image height', help: 'Pixels.' },
       { path: 'data.imageWidth', kind: 'integer', min: 8, max: 256, label: 'Image width', help: 'Pixels.' },
+      {
+        path: 'data.binarization',
+        kind: 'enum',
+        options: ['none', 'dynamic', 'static'],
+        label: 'Binarization',
+        help: 'none: pixels 0..1; dynamic: each pixel drawn as Bernoulli(intensity) every time an image is drawn; static: drawn once. Evaluation images are drawn once, with a fixed seed.',
+      },
     ],
   },
   model: {

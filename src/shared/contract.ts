@@ -37,6 +37,12 @@ export interface DatasetSummary {
   width: number;
   /** Images per label (index = label), or null when the data set has no labels. */
   labelCounts: number[] | null;
+  /** Every pixel 0 or 1 (so a Bernoulli likelihood is a log-likelihood without binarizing). */
+  binary: boolean;
+  /** The data set's own test split, which evaluation then uses; null without one. */
+  test: { name: string; count: number; labelCounts: number[] | null } | null;
+  /** A test file found beside the training file by the usual names, when none is set; else null. */
+  testCandidate: string | null;
 }
 
 export interface LoggedImage {

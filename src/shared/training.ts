@@ -2,6 +2,7 @@
 // Shared by the engine (in a worker), the run service, the store, the CLI and the renderer.
 
 import type { ExperimentConfig } from './config.ts';
+import type { EvaluationSplit } from './data-split.ts';
 
 /** `pruned`: stopped early by its sweep's successive halving, at a rung where it ranked low. */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'interrupted' | 'pruned';
@@ -101,7 +102,10 @@ export type TrainingEvent =
       backend: BackendName;
       backendNote: string;
       trainSize: number;
+      /** Images evaluated each epoch: the test split's or the held-out share's, as `evaluation` says. */
       heldOutSize: number;
+      /** Absent from runs started before test splits existed: they held out a share. */
+      evaluation?: EvaluationSplit;
       stepsPerEpoch: number;
       totalSteps: number;
       /** Step the run starts from (non-zero when resumed from a checkpoint). */

@@ -61,6 +61,11 @@ function crossFieldErrors(c: ExperimentConfig): FieldError[] {
   const out: FieldError[] = [];
   if (c.data.source !== 'builtin-mnist' && c.data.path.trim() === '')
     out.push({ field: 'data.path', message: `is required when the data set is ${c.data.source}` });
+  if (c.data.source !== 'builtin-mnist' && c.data.testPath.trim() !== '' && c.data.testPath.trim() === c.data.path.trim())
+    out.push({
+      field: 'data.testPath',
+      message: 'is the training file: evaluating on the images trained on measures no generalisation',
+    });
   if (c.data.source === 'builtin-mnist' && (c.data.imageHeight !== 28 || c.data.imageWidth !== 28))
     out.push({ field: 'data.imageHeight', message: 'built-in MNIST images are 28x28' });
   if (c.model.encoder === 'seed-conv') {

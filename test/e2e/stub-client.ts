@@ -171,7 +171,17 @@ const STUB_BODY = String.raw`
 
   window.workbench = {
     getAppInfo: () => ok(o.appInfo),
-    inspectDataset: () => ok({ name: 'stub data', fingerprint: 'stub', count: 60000, height: 28, width: 28, labelCounts: [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949] }),
+    // A training file with grey pixels; a test split when one is set (or built in), else one found beside it.
+    inspectDataset: ({ data }) => {
+      const hasTest = data.source === 'builtin-mnist' || data.testPath !== '';
+      return ok({
+        name: 'stub data', fingerprint: 'stub', count: 60000, height: 28, width: 28,
+        labelCounts: [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949],
+        binary: false,
+        test: hasTest ? { name: 'stub test', count: 10000, labelCounts: [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009] } : null,
+        testCandidate: hasTest ? null : '/home/me/data/mnist_test.csv',
+      });
+    },
     pickDataFile: () => ok({ path: '/home/me/data/mnist_train.csv' }),
     startRun: ({ config }) => {
       const run = { ...runs[0], id: Math.max(0, ...runs.map((r) => r.id)) + 1, config, status: 'queued', name: config.run.name || 'new run', createdAt: Date.now(), startedAt: null, finishedAt: null };

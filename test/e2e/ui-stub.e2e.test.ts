@@ -192,4 +192,59 @@ describe('UI with a stub backend', () => {
       assert.deepEqual(problems, []);
     });
   });
+
+  describe('the data section says what a run evaluates on, and warns of a Bernoulli likelihood on grey pixels', () => {
+    const step = steps();
+    const SIZES = [
+      { width: 1280, height: 800 },
+      { width: 1024, height: 640 },
+    ];
+    let form: NewExperimentPage;
+    let problems: string[];
+
+    step('built-in MNIST: its test split, and the warning for Bernoulli on grey pixels', async () => {
+      let app: AppShell;
+      ({ app, problems } = await openWithStub(
+        browser,
+        workbench,
+        { appInfo: stubAppInfo('browser'), runs: [], historySteps: {} },
+        '#/new',
+      ));
+      form = new NewExperimentPage(app.page);
+      await form.choosePreset('quick');
+      await form.evaluationSplit.getByText("Evaluated on MNIST's standard test split (10,000 digits).").waitFor();
+      await form.bernoulliWarning.getByText(/not a normalised log-likelihood/).waitFor();
+      await form.checkData();
+      await form.datasetSummary.getByText(/60,000 images of 28×28, 10 labels, and a test split of 10,000 images/).waitFor();
+      await form.evaluationSplit.getByText('This run: 60,000 to train on, evaluated on 10,000 test images.').waitFor();
+      await form.shootDataSection('data-form-builtin', SIZES);
+    });
+
+    step('dynamic binarization clears the warning', async () => {
+      await form.field('data.binarization').selectOption('dynamic');
+      await form.bernoulliWarning.waitFor({ state: 'detached' });
+    });
+
+    step('a CSV without a test file is held out from, and the test file found beside it is offered', async () => {
+      await form.field('data.source').selectOption('csv');
+      await form.fill({ 'data.path': '/home/me/data/mnist_train.csv' });
+      await form.evaluationSplit.getByText(/No test split: evaluated on a held-out 10% of the training images/).waitFor();
+      await form.checkData();
+      await form.evaluationSplit
+        .getByText('This run: 54,000 to train on, 6,000 held out for evaluation (no test split).')
+        .waitFor();
+      await form.testCandidate.getByText(/mnist_test\.csv/).waitFor();
+      await form.shootDataSection('data-form-csv-candidate', SIZES);
+      await form.useTestCandidate();
+      assert.equal(await form.field('data.testPath').inputValue(), '/home/me/data/mnist_test.csv');
+      await form.evaluationSplit.getByText('Evaluated on the test file.').waitFor();
+      await form.checkData();
+      await form.evaluationSplit.getByText('This run: 60,000 to train on, evaluated on 10,000 test images.').waitFor();
+      await form.shootDataSection('data-form-csv-test', SIZES);
+    });
+
+    step('no page errors', () => {
+      assert.deepEqual(problems, []);
+    });
+  });
 });

@@ -69,8 +69,11 @@ describe('UI: launch, watch, pause, resume, stop, list, resume to the end, reope
     // Batch 2 makes 450 steps an epoch: seconds of training, long enough to pause and stop mid-run.
     await form.fill({ 'optim.epochs': '2', 'data.limit': '1000', 'optim.batchSize': '2', 'run.name': 'e2e run' });
     await form.checkData();
-    await form.datasetSummary.getByText(/10,000 images of 28×28, 10 labels/).waitFor({ timeout: 60_000 });
-    assert.match(await form.datasetSummary.innerText(), /900 to train on, 100 held out/);
+    // Built-in MNIST is the standard split; under the limit, 10% of it comes from the test split.
+    await form.datasetSummary
+      .getByText(/60,000 images of 28×28, 10 labels, and a test split of 10,000 images/)
+      .waitFor({ timeout: 60_000 });
+    assert.match(await form.evaluationSplit.innerText(), /900 to train on, evaluated on 100 test images/);
     assert.ok(await form.launchButton.isEnabled());
     await form.shoot('ui-new');
   });

@@ -16,7 +16,16 @@ export interface ConfigInputs {
   sets: string[];
   data?: string;
   labels?: string;
+  /** The test split's file; '' for none (no test file found beside --data is used either). */
+  test?: string;
   backend?: string;
+}
+
+/** What buildConfig decided about the test split, for the CLI to say. */
+export interface BuiltConfig {
+  config: ExperimentConfig;
+  /** A test file found beside --data and used, so the person learns of it; null otherwise. */
+  foundTest: string | null;
 }
 
 function fail(error: AppError): never {
@@ -54,7 +63,16 @@ function readConfigFile(file: string): unknown {
   }
 }
 
+/** The config the CLI inputs describe (see buildConfigFinding for the test file found beside --data). */
 export function buildConfig(inputs: ConfigInputs): ExperimentConfig {
+  return buildConfigFinding(inputs, null).config;
+}
+
+/**
+ * As buildConfig, and an IDX `--data` file given without `--test` gets the test split found beside
+ * it by `findTest` (MNIST's `train-*` beside `t10k-*`), which the run then evaluates on.
+ */
+export function buildConfigFinding(inputs: ConfigInputs, findTest: ((path: string) => string | null) | null): BuiltConfig {
   const presetId = inputs.preset ?? 'quick';
   const preset = findPreset(presetId);
   if (!preset)
@@ -79,8 +97,14 @@ export function buildConfig(inputs: ConfigInputs): ExperimentConfig {
     overrides = setPath(setPath(overrides, 'data.source', dataSourceForFile(inputs.data)), 'data.path', inputs.data);
   }
   if (inputs.labels) overrides = setPath(overrides, 'data.labelsPath', inputs.labels);
+  let foundTest: string | null = null;
+  if (inputs.test !== undefined) overrides = setPath(overrides, 'data.testPath', inputs.test);
+  else if (inputs.data && findTest && dataSourceForFile(inputs.data) === 'idx') {
+    foundTest = findTest(inputs.data);
+    if (foundTest !== null) overrides = setPath(overrides, 'data.testPath', foundTest);
+  }
   if (inputs.backend) overrides = setPath(overrides, 'run.backend', inputs.backend as BackendChoice);
   const checked = validateConfig(overrides, config);
   if (!checked.ok) fail(checked.error);
-  return checked.value;
+  return { config: checked.value, foundTest };
 }

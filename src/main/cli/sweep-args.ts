@@ -3,6 +3,7 @@
 // that (an unknown setting, a value out of range) is expandSweep's to say, so the CLI, the form and a
 // config file get the same message naming the axis and the value.
 
+import { evaluatesNothing } from '../../shared/data-split.ts';
 import { readFileSync } from 'node:fs';
 import { fieldSpec } from '../../shared/config.ts';
 import {
@@ -152,7 +153,9 @@ export function sweepFromFlags(flags: SweepFlags, cores: number): { definition: 
   const expanded = expandSweep(input);
   if (!expanded.ok) throw new UsageError(`${source}${expanded.error.message}`);
   const { definition, points } = expanded.value;
-  if (definition.pruning.kind === 'asha' && points.some((p) => p.config.data.heldOutFraction === 0))
-    throw new UsageError('--prune asha ranks runs by held-out −ELBO, but data.heldOutFraction is 0: there is no held-out set');
+  if (definition.pruning.kind === 'asha' && points.some((p) => evaluatesNothing(p.config.data)))
+    throw new UsageError(
+      '--prune asha ranks runs by held-out −ELBO, but data.heldOutFraction is 0 (with no test split, or under data.limit): there is no held-out set',
+    );
   return expanded.value;
 }

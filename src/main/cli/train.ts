@@ -4,7 +4,9 @@
 import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 import { startHeartbeat } from '../runs/heartbeat.ts';
 import { RunService } from '../runs/service.ts';
-import { buildConfig } from './config-input.ts';
+import { evaluationSplit } from '../../shared/data-split.ts';
+import { findTestFileSync } from '../data/index.ts';
+import { buildConfigFinding } from './config-input.ts';
 import { EXIT_FAILED, EXIT_STOPPED, openStore, parse, parseRunId, runCli } from './common.ts';
 import { duration, lossText, progressLine, terminalText } from './format.ts';
 
@@ -18,6 +20,9 @@ Options:
   --set KEY=VALUE      one setting, e.g. --set optim.learningRate=0.001 --set data.labels=3,5 (repeatable)
   --data FILE          a Kaggle mnist-in-csv file (.csv), or an IDX images file (raw or .gz)
   --labels FILE        the IDX labels file (default: found beside the images file)
+  --test FILE          the data set's test split, evaluated instead of a held-out share: a second
+                       CSV, or an IDX test images file (default for an IDX train-* file: the t10k-*
+                       file beside it, if any; --test '' holds out a share instead)
   --backend NAME       auto (default), tensorflow, wasm or cpu
   --db PATH            database file (default: the app's, in its user-data folder)
   --resume ID          resume an interrupted or failed run from its latest checkpoint
@@ -31,6 +36,7 @@ const OPTIONS = {
     set: { type: 'string', multiple: true },
     data: { type: 'string' },
     labels: { type: 'string' },
+    test: { type: 'string' },
     backend: { type: 'string' },
     db: { type: 'string' },
     resume: { type: 'string' },
@@ -64,7 +70,12 @@ async function main(): Promise<number> {
   const json = values.json === true;
   const resumeId = values.resume === undefined ? null : parseRunId(values.resume);
   // Build the config before touching the database: a bad flag must not create or migrate anything.
-  const config = resumeId === null ? buildConfig({ ...values, configFile: values.config, sets: values.set ?? [] }) : null;
+  const built =
+    resumeId === null
+      ? buildConfigFinding({ ...values, configFile: values.config, sets: values.set ?? [] }, findTestFileSync)
+      : null;
+  const config = built?.config ?? null;
+  if (built?.foundTest && !json) process.stderr.write(`Test split: ${built.foundTest} (found beside ${values.data})\n`);
   // Registered as the CLI, so an app sharing the database can say who trains the run.
   const store = openStore(values.db, { processKind: 'cli' });
   const service = new RunService(store, { maxConcurrent: 1 });
@@ -72,11 +83,15 @@ async function main(): Promise<number> {
   const tty = process.stderr.isTTY === true && !json;
   let lastLine = 0;
   let epochs = config?.optim.epochs ?? 0;
+  // Held-out metrics come from the test split when the data set has one: say which.
+  let evaluatedOn = 'held-out';
   const onEvent = (e: TrainingEvent) => {
     if (json) return;
     if (e.type === 'started') {
+      if (e.evaluation === 'test') evaluatedOn = 'test';
+      const evaluated = e.evaluation === 'test' ? 'test' : 'held-out';
       process.stderr.write(
-        `Run ${e.runId}: ${e.trainSize} training and ${e.heldOutSize} held-out images, ${e.totalSteps} steps on ${e.backend}` +
+        `Run ${e.runId}: ${e.trainSize} training and ${e.heldOutSize} ${evaluated} images, ${e.totalSteps} steps on ${e.backend}` +
           `${e.fromStep ? `, resuming at step ${e.fromStep}` : ''}\n${e.backendNote ? `  (${e.backendNote})\n` : ''}`,
       );
     } else if (e.type === 'step' && tty) {
@@ -87,7 +102,7 @@ async function main(): Promise<number> {
     } else if (e.type === 'epoch') {
       if (tty) process.stderr.write('\r\x1b[2K');
       process.stderr.write(
-        `epoch ${e.metric.epoch}/${epochs}  train ${lossText(e.metric.train)}  held-out ${lossText(e.metric.heldOut)}  ${Math.round(e.metric.imagesPerSec)} img/s\n`,
+        `epoch ${e.metric.epoch}/${epochs}  train ${lossText(e.metric.train)}  ${evaluatedOn} ${lossText(e.metric.heldOut)}  ${Math.round(e.metric.imagesPerSec)} img/s\n`,
       );
     } else if (e.type === 'status' && e.status === 'paused') {
       process.stderr.write('\npaused\n');
@@ -118,7 +133,7 @@ async function main(): Promise<number> {
         `Run ${run.id} "${terminalText(run.name)}" ${run.status} in ${duration(seconds)} on ${run.backend}` +
           `${run.statusMessage ? `: ${terminalText(run.statusMessage)}` : ''}\n` +
           `  train     -ELBO ${lossText(run.finalTrain)}\n` +
-          `  held-out  -ELBO ${lossText(run.finalHeldOut)}\n` +
+          `  ${evaluationSplit(run.config.data) === 'test' ? 'test     ' : 'held-out '} -ELBO ${lossText(run.finalHeldOut)}\n` +
           `  ${run.imagesPerSec ? Math.round(run.imagesPerSec) : '-'} images/s\n` +
           (run.status === 'interrupted'
             ? `Resume with: npm run train -- --resume ${run.id}${values.db ? ` --db ${values.db}` : ''}\n`

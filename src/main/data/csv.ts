@@ -4,7 +4,7 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { badData, bytesToUnit, DEFAULT_DATA_LIMITS, type DataLimits, type Dataset } from './dataset.ts';
+import { badData, byteDataset, DEFAULT_DATA_LIMITS, withFields, type ByteDataset, type DataLimits } from './dataset.ts';
 import { displayName, gzipFailure, inflate, inflatesTooFar, inspectSource, isZlibError, type SourceInfo } from './source-file.ts';
 
 const COMMA = 44;
@@ -76,21 +76,17 @@ export class CsvImageParser {
     this.parse(chunk.subarray(nl + 1));
   }
 
-  finish(): Dataset & { labels: Int32Array } {
+  finish(): ByteDataset & { labels: Int32Array } {
     if (this.firstLine !== null) this.startWith(concat(this.firstLine));
     // The last row may lack its newline; a blank line is skipped, so this is harmless otherwise.
     this.parse(Uint8Array.of(NEWLINE));
     if (this.count === 0) throw badData(`${this.path}: no data rows${this.names ? ' (only a header)' : ''}`);
     const n = this.count;
-    return {
-      name: displayName(this.path),
-      fingerprint: '',
-      count: n,
-      height: this.height,
-      width: this.width,
-      images: bytesToUnit(this.pixels.subarray(0, n * this.pixelsPerImage)),
-      labels: this.labels.slice(0, n),
-    };
+    const used = n * this.pixelsPerImage;
+    // A gzipped file's buffer grows by doubling: give back what a large spare share would pin.
+    const bytes = this.pixels.length > used * 1.25 ? this.pixels.slice(0, used) : this.pixels.subarray(0, used);
+    const fields = { name: displayName(this.path), fingerprint: '', count: n, height: this.height, width: this.width };
+    return byteDataset({ ...fields, labels: this.labels.slice(0, n) }, bytes);
   }
 
   /** Decides from line 1 whether the file has a header: it does if its first field is not a number. */
@@ -310,7 +306,7 @@ export async function loadCsv(
   height: number,
   width: number,
   limits: DataLimits = DEFAULT_DATA_LIMITS,
-): Promise<Dataset> {
+): Promise<ByteDataset> {
   const info = await inspectSource(path);
   // Every field is at least one character and a separator, which bounds the row count from above;
   // for MNIST-like files it is within ~20% of the truth, so the arrays rarely need to grow.
@@ -318,5 +314,5 @@ export async function loadCsv(
   const parser = new CsvImageParser(path, height, width, maxRows);
   const hash = createHash('sha256');
   for await (const chunk of contentChunks(info, hash, limits.csvBytes)) parser.push(chunk);
-  return { ...parser.finish(), fingerprint: hash.digest('hex') };
+  return withFields(parser.finish(), { fingerprint: hash.digest('hex') });
 }

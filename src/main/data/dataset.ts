@@ -1,10 +1,9 @@
-// The in-memory data set every loader produces, and the deterministic filter/limit/split that turns
-// one into what training uses. Loaders never filter: the same file gives the same Dataset (and
-// fingerprint) whatever the experiment asks of it.
+// The in-memory data set every loader produces, its pixels kept as bytes until a split needs floats,
+// and the split a run makes of it (split.ts makes it).
 
-import type { DataConfig } from '../../shared/config.ts';
+import type { BinarizationKind } from '../../shared/config.ts';
+import type { EvaluationSplit } from '../../shared/data-split.ts';
 import { AppFailure } from '../../shared/result.ts';
-import { deriveSeed, makeRng, shuffleInPlace } from '../../shared/random.ts';
 
 export interface Dataset {
   /** For display, e.g. 'MNIST (built-in)' or the file's base name. */
@@ -24,10 +23,24 @@ export interface Dataset {
   labels: Int32Array | null;
 }
 
+/** What a loader reads: the training images and, when the source has one, its own test split. */
+export interface SourceDataset extends Dataset {
+  /** The test split (same image size; its fingerprint is the source's, which covers both). */
+  test: Dataset | null;
+}
+
 export interface DatasetSplit {
   train: Dataset;
+  /**
+   * The images evaluation uses (the trainer's held-out metrics): the source's test split when it has
+   * one, else a seeded share of the training images. Binarized once, with a fixed seed, unless the
+   * binarization is none.
+   */
   heldOut: Dataset;
-  /** Positions in the source Dataset, ascending, so a run can record exactly which images it used. */
+  evaluation: EvaluationSplit;
+  /** `dynamic`: `train` keeps its intensities, and the trainer draws each batch (binarize.ts). */
+  binarization: BinarizationKind;
+  /** Positions in the source's training (and, for `test`, test) images, ascending: exactly which images a run used. */
   trainIndices: Uint32Array;
   heldOutIndices: Uint32Array;
 }
@@ -65,64 +78,69 @@ export function bytesToUnit(bytes: Uint8Array): Float32Array {
   return out;
 }
 
-/** Copies the images at `indices` (in that order) into a new Dataset. */
-export function subset(ds: Dataset, indices: Uint32Array): Dataset {
-  const size = ds.height * ds.width;
-  const images = new Float32Array(indices.length * size);
-  const labels = ds.labels ? new Int32Array(indices.length) : null;
-  for (let k = 0; k < indices.length; k++) {
-    const i = indices[k]!;
-    images.set(ds.images.subarray(i * size, (i + 1) * size), k * size);
-    if (labels && ds.labels) labels[k] = ds.labels[i]!;
-  }
-  return { ...ds, count: indices.length, images, labels };
+/**
+ * A loader's Dataset, its pixels kept as the file's bytes (0..255). Float pixels take four times the
+ * memory, and allocating them costs a page fault per 4 KiB, which on some VMs takes seconds for
+ * 60,000 images; so they are made only for the images a split takes (see subset), or for all of
+ * them when `images` is first read. Build these with byteDataset and never spread one (spreading
+ * reads `images`, converting everything).
+ */
+export interface ByteDataset extends Dataset {
+  readonly bytes: Uint8Array;
 }
 
-/** How many of `n` images go to held-out: never all of them, and at least one if any are asked for. */
-export function heldOutCount(n: number, fraction: number): number {
-  if (n < 2 || !(fraction > 0)) return 0;
-  return Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
+type DatasetFields = Omit<Dataset, 'images'>;
+
+export function byteDataset<T extends DatasetFields>(fields: T, bytes: Uint8Array): T & ByteDataset {
+  let images: Float32Array | null = null;
+  const ds = { ...fields, bytes } as T & ByteDataset;
+  Object.defineProperty(ds, 'images', { enumerable: true, get: () => (images ??= bytesToUnit(bytes)) });
+  return ds;
 }
 
-function filterByLabel(ds: Dataset, wanted: number[]): Uint32Array {
-  if (wanted.length === 0) {
-    const all = new Uint32Array(ds.count);
-    for (let i = 0; i < all.length; i++) all[i] = i;
-    return all;
-  }
-  if (!ds.labels) {
-    throw badData(`${ds.name} has no labels, so it cannot be filtered to labels [${wanted.join(', ')}]; clear the label filter`);
-  }
-  const keep = new Set(wanted);
-  const out = new Uint32Array(ds.count);
-  let n = 0;
-  for (let i = 0; i < ds.count; i++) if (keep.has(ds.labels[i]!)) out[n++] = i;
-  if (n === 0) {
-    const present = [...new Set(ds.labels)].sort((a, b) => a - b);
-    throw badData(`no images in ${ds.name} have labels [${wanted.join(', ')}]; its labels are [${present.join(', ')}]`);
-  }
-  return out.slice(0, n);
+/** `ds` with some fields replaced, its pixels still unconverted. */
+export function withFields<T extends object>(ds: ByteDataset, over: T): ByteDataset & T {
+  const { name, fingerprint, count, height, width, labels } = ds;
+  return byteDataset({ name, fingerprint, count, height, width, labels, ...over }, ds.bytes);
+}
+
+export function isByteDataset(ds: Dataset): ds is ByteDataset {
+  return (ds as Partial<ByteDataset>).bytes instanceof Uint8Array;
 }
 
 /**
- * Label filter, then `cfg.limit`, then the held-out split, all from one seeded shuffle of the
- * filtered positions: the first `limit` of it are used and the first held-out share of those is held
- * out. Taking prefixes of one shuffle means a smaller limit picks a subset of a larger one's images.
+ * Copies images `order[start..end)` of `ds` (rows start..end when `order` is null) into `out` as
+ * 0..1 floats, from the bytes of a ByteDataset without converting the rest of it.
  */
-export function prepareSplit(ds: Dataset, cfg: DataConfig, seed: number): DatasetSplit {
-  if (ds.height !== cfg.imageHeight || ds.width !== cfg.imageWidth) {
-    throw badData(`${ds.name} has ${ds.height}x${ds.width} images, but the config expects ${cfg.imageHeight}x${cfg.imageWidth}`);
+export function copyImages(ds: Dataset, order: ArrayLike<number> | null, start: number, end: number, out: Float32Array): void {
+  const size = ds.height * ds.width;
+  const bytes = isByteDataset(ds) ? ds.bytes : null;
+  const lut = BYTE_TO_UNIT;
+  for (let k = 0; k < end - start; k++) {
+    const from = (order === null ? start + k : order[start + k]!) * size;
+    const to = k * size;
+    if (bytes) for (let p = 0; p < size; p++) out[to + p] = lut[bytes[from + p]!]!;
+    else out.set(ds.images.subarray(from, from + size), to);
   }
-  const order = shuffleInPlace(filterByLabel(ds, cfg.labels), makeRng(deriveSeed(seed, 'data-split')));
-  const used = cfg.limit > 0 && cfg.limit < order.length ? order.subarray(0, cfg.limit) : order;
-  const nHeld = heldOutCount(used.length, cfg.heldOutFraction);
-  // Source order within each part keeps subsets easy to inspect; training shuffles per epoch anyway.
-  const heldOutIndices = used.slice(0, nHeld).sort();
-  const trainIndices = used.slice(nHeld).sort();
-  return {
-    train: subset(ds, trainIndices),
-    heldOut: subset(ds, heldOutIndices),
-    trainIndices,
-    heldOutIndices,
-  };
+}
+
+/**
+ * The images at ascending `indices` as a Dataset of their own. All of them, in order, share the
+ * source's arrays (nothing writes to a data set's images; binarizing copies): the full standard
+ * split would otherwise be copied whole.
+ */
+export function subset(ds: Dataset, indices: Uint32Array): Dataset {
+  const base = { name: ds.name, fingerprint: ds.fingerprint, height: ds.height, width: ds.width };
+  if (indices.length === ds.count && (ds.count === 0 || indices[ds.count - 1] === ds.count - 1)) {
+    if (isByteDataset(ds)) return withFields(ds, {});
+    return { ...base, count: ds.count, images: ds.images, labels: ds.labels };
+  }
+  const images = new Float32Array(indices.length * ds.height * ds.width);
+  copyImages(ds, indices, 0, indices.length, images);
+  let labels: Int32Array | null = null;
+  if (ds.labels) {
+    labels = new Int32Array(indices.length);
+    for (let k = 0; k < indices.length; k++) labels[k] = ds.labels[indices[k]!]!;
+  }
+  return { ...base, count: indices.length, images, labels };
 }

@@ -3,10 +3,9 @@
 // labels are [count] of u8. Either may be gzipped, which is detected from the content.
 
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { badData, bytesToUnit, DEFAULT_DATA_LIMITS, type DataLimits, type Dataset } from './dataset.ts';
-import { displayName, readWholeFile, type ContentBound, type SourceInfo, type WholeFile } from './source-file.ts';
+import { badData, byteDataset, DEFAULT_DATA_LIMITS, type ByteDataset, type DataLimits } from './dataset.ts';
+import { displayName, firstFile, readWholeFile, type ContentBound, type SourceInfo, type WholeFile } from './source-file.ts';
 
 const IMAGES_MAGIC = 0x00000803;
 const LABELS_MAGIC = 0x00000801;
@@ -131,11 +130,11 @@ function labelsCount(file: WholeFile, imageCount: number, imagesPath: string): n
   return count;
 }
 
-function parseImages(file: WholeFile, height: number, width: number): { count: number; images: Float32Array } {
+function parseImages(file: WholeFile, height: number, width: number): { count: number; bytes: Uint8Array } {
   const { count, rows, cols } = imagesHeader(file, height, width);
   const end = IMAGES_HEADER + count * rows * cols;
   checkLength(file, file.bytes.length, end, `${count} images of ${rows}x${cols}`);
-  return { count, images: bytesToUnit(file.bytes.subarray(IMAGES_HEADER, end)) };
+  return { count, bytes: file.bytes.subarray(IMAGES_HEADER, end) };
 }
 
 function parseLabels(file: WholeFile, imageCount: number, imagesPath: string): Int32Array {
@@ -160,15 +159,8 @@ export function labelsFileCandidates(imagesPath: string): string[] {
   return [...new Set([swapped, stem, `${stem}.gz`])].map((b) => join(dirname(imagesPath), b));
 }
 
-export async function findLabelsFile(imagesPath: string): Promise<string | null> {
-  for (const candidate of labelsFileCandidates(imagesPath)) {
-    try {
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      // Not there: try the next name.
-    }
-  }
-  return null;
+export function findLabelsFile(imagesPath: string): Promise<string | null> {
+  return firstFile(labelsFileCandidates(imagesPath));
 }
 
 /**
@@ -181,24 +173,16 @@ export async function loadIdx(
   height: number,
   width: number,
   limits: DataLimits = DEFAULT_DATA_LIMITS,
-): Promise<Dataset> {
+): Promise<ByteDataset> {
   // One hash over the images file's stored bytes, then the labels file's.
   const hash = createHash('sha256');
   const imagesFile = await readWholeFile(imagesPath, imagesBound(height, width, limits.idxBytes), hash);
-  const { count, images } = parseImages(imagesFile, height, width);
+  const { count, bytes } = parseImages(imagesFile, height, width);
   const resolvedLabels = labelsPath !== '' ? labelsPath : await findLabelsFile(imagesPath);
   let labels: Int32Array | null = null;
   if (resolvedLabels !== null) {
     const labelsFile = await readWholeFile(resolvedLabels, labelsBound(count, imagesPath), hash);
     labels = parseLabels(labelsFile, count, imagesPath);
   }
-  return {
-    name: displayName(imagesPath),
-    fingerprint: hash.digest('hex'),
-    count,
-    height,
-    width,
-    images,
-    labels,
-  };
+  return byteDataset({ name: displayName(imagesPath), fingerprint: hash.digest('hex'), count, height, width, labels }, bytes);
 }

@@ -129,6 +129,18 @@ export function gzipFailure(path: string, e: Error): Error {
   return badData(`${path} looks gzip-compressed but is corrupt or truncated: ${e.message}`);
 }
 
+/** The first of `candidates` that is a file, or null: where a companion file (labels, test split) sits. */
+export async function firstFile(candidates: readonly string[]): Promise<string | null> {
+  for (const candidate of candidates) {
+    try {
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {
+      // Not there: try the next name.
+    }
+  }
+  return null;
+}
+
 export function displayName(path: string): string {
   return basename(path);
 }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import type { ImageGrid, LossParts } from '../../shared/training.ts';
 import { deriveSeed, makeRng, shuffleInPlace } from '../../shared/random.ts';
-import type { Dataset, DatasetSplit } from '../data/index.ts';
+import { drawBatch, isByteDataset, trainingBatchSeed, type Dataset, type DatasetSplit } from '../data/index.ts';
 import { buildDecoder, buildEncoder } from './model.ts';
 import { elbo } from './loss.ts';
 import { makeOptimizer, readOptimizerState, writeOptimizerState } from './optimizer.ts';
@@ -133,16 +133,22 @@ export class Trainer {
     return this.order;
   }
 
-  /** Batch rows `order[start..end)` of a data set, or rows start..end when `order` is null. */
-  private gather(ds: Dataset, order: ArrayLike<number> | null, start: number, end: number): tf.Tensor2D {
+  /**
+   * Batch rows `order[start..end)` of a data set, or rows start..end when `order` is null, drawn as
+   * Bernoulli(pixel) from `binarizeSeed` when one is given (dynamic binarization).
+   */
+  private gather(
+    ds: Dataset,
+    order: ArrayLike<number> | null,
+    start: number,
+    end: number,
+    binarizeSeed: number | null = null,
+  ): tf.Tensor2D {
     const count = end - start;
-    if (order === null) return tf.tensor2d(ds.images.subarray(start * this.pixels, end * this.pixels), [count, this.pixels]);
+    if (order === null && binarizeSeed === null && !isByteDataset(ds))
+      return tf.tensor2d(ds.images.subarray(start * this.pixels, end * this.pixels), [count, this.pixels]);
     const buf = count * this.pixels === this.batchBuffer.length ? this.batchBuffer : new Float32Array(count * this.pixels);
-    for (let i = 0; i < count; i++) {
-      const src = order[start + i]! * this.pixels;
-      buf.set(ds.images.subarray(src, src + this.pixels), i * this.pixels);
-    }
-    return tf.tensor2d(buf, [count, this.pixels]);
+    return tf.tensor2d(drawBatch(ds, order, start, end, buf, binarizeSeed), [count, this.pixels]);
   }
 
   private encode(x: tf.Tensor2D, training: boolean): [tf.Tensor2D, tf.Tensor2D] {
@@ -171,7 +177,7 @@ export class Trainer {
     const order = this.epochOrder(pos.epoch);
     const start = pos.stepInEpoch * batchSize;
     const end = Math.min(start + batchSize, order.length);
-    const x = this.gather(this.data.train, order, start, end);
+    const x = this.gather(this.data.train, order, start, end, trainingBatchSeed(this.data, this.config.run.seed, pos.step));
     const noiseSeed = deriveSeed(this.config.run.seed, `noise/${pos.step}`);
     let recon: tf.Scalar | undefined;
     let kl: tf.Scalar | undefined;

@@ -1,6 +1,7 @@
-// Rebuilds the images a run held out, in the latent worker: the data set is reloaded from the run's
-// config and split again with its seed, which gives exactly the run's split (prepareSplit is
-// deterministic). Loading a large file takes seconds, so the last data sets and splits are kept.
+// Rebuilds the images a run was evaluated on (its test split or held-out share), in the latent
+// worker: the data set is reloaded from the run's config and split again with its seed, which gives
+// exactly the run's split, binarized as it was (prepareSplit is deterministic). Loading a large file
+// takes seconds, so the last data sets and splits are kept.
 
 import { AppFailure } from '../../shared/result.ts';
 import { loadDataset, prepareSplit, type Dataset } from '../data/index.ts';

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
 import { Trainer } from '../engine/trainer.ts';
-import { loadDataset, prepareSplit } from '../data/index.ts';
+import { loadRunSplit } from '../data/index.ts';
 import { runLoop } from './loop.ts';
 import {
   CONTROL_PAUSE,
@@ -55,13 +55,7 @@ async function main(): Promise<void> {
   let backend: Awaited<ReturnType<typeof initBackend>>;
   try {
     backend = await initBackend(config.run.backend);
-    const dataset = await loadDataset(config.data);
-    if (input.expectFingerprint && input.expectFingerprint !== dataset.fingerprint) {
-      throw new Error(
-        `the data set ${dataset.name} differs from the one this run was trained on (fingerprint ${dataset.fingerprint.slice(0, 12)}, expected ${input.expectFingerprint.slice(0, 12)})`,
-      );
-    }
-    const split = prepareSplit(dataset, config.data, config.run.seed);
+    const { source: dataset, split } = await loadRunSplit(config.data, config.run.seed, input.expectFingerprint);
     trainer = new Trainer(config, split);
     if (input.resume) await trainer.restore(input.resume);
     post({
@@ -90,6 +84,7 @@ async function main(): Promise<void> {
       backendNote: backend.note,
       trainSize: trainer.data.train.count,
       heldOutSize: trainer.data.heldOut.count,
+      evaluation: trainer.data.evaluation,
       stepsPerEpoch: trainer.stepsPerEpoch,
       totalSteps: trainer.totalSteps,
       fromStep: trainer.position.step,

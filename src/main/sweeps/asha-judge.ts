@@ -3,6 +3,7 @@
 // holds no state to lose: a run killed while waiting at a rung is judged again when it resumes, against
 // the runs that have reached that rung by then (as Optuna's pruner, which also reads its storage).
 
+import { evaluatesNothing } from '../../shared/data-split.ts';
 import { ashaDecide } from '../../shared/asha.ts';
 import { ashaRungs, type SweepPruning } from '../../shared/sweep.ts';
 import type { RungJudge } from '../runs/rung-gate.ts';
@@ -21,7 +22,7 @@ export function ashaJudge(store: Store): RungJudge {
     rungs(run) {
       const reduction = reductionFor(run.sweepId);
       // Without a held-out set there is nothing fair to rank by, so such a run is never pruned.
-      if (reduction === null || run.config.data.heldOutFraction === 0) return [];
+      if (reduction === null || evaluatesNothing(run.config.data)) return [];
       return ashaRungs(run.config.optim.epochs, reduction);
     },
     decide(run, epoch) {

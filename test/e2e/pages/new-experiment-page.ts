@@ -1,13 +1,22 @@
 // New experiment: presets, the form generated from the config schema (each field by its config key,
 // its problem shown beside it), the data check and Launch.
 import type { Locator } from 'playwright-core';
-import { BasePage } from './base-page.ts';
+import { join } from 'node:path';
+import { ARTIFACTS } from '../harness.ts';
+import { BasePage, VIEWPORT } from './base-page.ts';
+
+const artifact = (file: string) => join(ARTIFACTS, file);
 import { RunViewPage } from './run-view-page.ts';
 
 export class NewExperimentPage extends BasePage {
   readonly launchButton = this.byTestId('launch');
   readonly datasetSummary = this.byTestId('dataset-summary');
   readonly browseButton = this.byTestId('browse-data');
+  /** What the run will evaluate on (test split or held-out share), and how many images. */
+  readonly evaluationSplit = this.byTestId('evaluation-split');
+  readonly bernoulliWarning = this.byTestId('bernoulli-warning');
+  readonly testCandidate = this.byTestId('test-candidate');
+  readonly dataSection = this.byTestId('group-data');
 
   /** The input of a setting, by its config key (`optim.epochs`). */
   field(key: string): Locator {
@@ -36,6 +45,27 @@ export class NewExperimentPage extends BasePage {
 
   async checkData(): Promise<void> {
     await this.byTestId('check-data').click();
+  }
+
+  async useTestCandidate(): Promise<void> {
+    await this.byTestId('use-test-candidate').click();
+  }
+
+  /** The Data section alone, light and dark, at each viewport: test-artifacts/NAME-WxH-SCHEME.png. */
+  async shootDataSection(name: string, viewports: { width: number; height: number }[]): Promise<void> {
+    for (const viewport of viewports) {
+      // Laid out at the viewport's width, then as tall as the form so the sticky Launch bar, at the
+      // window's bottom, covers none of the section.
+      await this.page.setViewportSize(viewport);
+      const bottom = await this.page.locator('main').evaluate((el) => el.scrollHeight + el.getBoundingClientRect().top);
+      await this.page.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, Math.ceil(bottom) + 200) });
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await this.page.emulateMedia({ colorScheme });
+        await this.dataSection.screenshot({ path: artifact(`${name}-${viewport.width}x${viewport.height}-${colorScheme}.png`) });
+      }
+    }
+    await this.page.emulateMedia({ colorScheme: 'light' });
+    await this.page.setViewportSize(VIEWPORT);
   }
 
   async launch(): Promise<RunViewPage> {

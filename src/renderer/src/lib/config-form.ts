@@ -11,6 +11,8 @@ import {
   type FieldSpec,
 } from '../../../shared/config.ts';
 import type { DatasetSummary } from '../../../shared/contract.ts';
+import { evaluationSplit, splitSizes, testPathOf, type EvaluationSplit } from '../../../shared/data-split.ts';
+import { DEFAULT_CONFIG } from '../../../shared/presets.ts';
 import { parseDecimal } from '../../../shared/validate.ts';
 import type { AppError, FieldError } from '../../../shared/result.ts';
 import { formatNumber } from './format.ts';
@@ -64,6 +66,7 @@ export function fieldErrorsOf(error: AppError): FieldError[] {
 /** Readable names for enum options; the raw option is what the config stores. */
 export const OPTION_LABELS: Record<string, Record<string, string>> = {
   'data.source': { 'builtin-mnist': 'Built-in MNIST', csv: 'CSV file', idx: 'IDX files' },
+  'data.binarization': { none: 'None (0..1)', dynamic: 'Dynamic', static: 'Static' },
   'model.encoder': { 'seed-conv': 'Seed conv (notebook)', mlp: 'MLP' },
   'model.decoder': { seed: 'Seed dense + LayerNorm', mlp: 'MLP', deconv: 'Transposed conv' },
   'model.sigma': { abs: '|h| (notebook)', softplus: 'softplus(h)', logvar: 'log-variance' },
@@ -84,7 +87,8 @@ function plainText(value: unknown): string {
 
 /** A setting as a reader sees it (option labels, 1e-3 rather than 0.001, "all" for no label filter). */
 export function settingText(config: ExperimentConfig, path: string): string {
-  const value = getPath(config, path);
+  // A run stored before a setting existed ran as its default says (new settings default to the old behaviour).
+  const value = getPath(config, path) ?? getPath(DEFAULT_CONFIG, path);
   const spec = fieldSpec(path);
   if (!spec) return value === undefined ? '—' : plainText(value);
   if (spec.kind === 'enum') return optionLabel(path, plainText(value));
@@ -96,25 +100,52 @@ export function settingText(config: ExperimentConfig, path: string): string {
 
 /** What identifies a data set to inspect: a summary stays valid while these are unchanged. */
 export function datasetKey(data: DataConfig): string {
-  return JSON.stringify([data.source, data.path, data.labelsPath, data.imageHeight, data.imageWidth]);
+  return JSON.stringify([data.source, data.path, data.labelsPath, testPathOf(data), data.imageHeight, data.imageWidth]);
 }
 
 export interface PlannedSplit {
   used: number;
   train: number;
+  /** Images evaluated: the test split's, or the held-out share's, as `evaluation` says. */
   heldOut: number;
+  evaluation: EvaluationSplit;
 }
 
-/** How many images a run with these settings would train on and hold out (mirrors the loader's rule). */
+/** Images of a split whose labels pass the filter (all of them when there is no filter or no labels). */
+function filteredCount(count: number, labelCounts: number[] | null, labels: number[]): number {
+  if (labels.length === 0 || !labelCounts) return count;
+  const wanted = new Set(labels);
+  return labelCounts.reduce((sum, n, label) => (wanted.has(label) ? sum + n : sum), 0);
+}
+
+/** How many images a run with these settings would train on and evaluate (the loader's rule, shared). */
 export function plannedSplit(summary: DatasetSummary, data: DataConfig): PlannedSplit {
-  let available = summary.count;
-  if (data.labels.length > 0 && summary.labelCounts) {
-    const wanted = new Set(data.labels);
-    available = summary.labelCounts.reduce((sum, n, label) => (wanted.has(label) ? sum + n : sum), 0);
+  const train = filteredCount(summary.count, summary.labelCounts, data.labels);
+  const test = summary.test ? filteredCount(summary.test.count, summary.test.labelCounts, data.labels) : null;
+  const sizes = splitSizes(data, train, test);
+  return {
+    used: sizes.train + sizes.evaluation,
+    train: sizes.train,
+    heldOut: sizes.evaluation,
+    evaluation: test === null ? 'held-out' : 'test',
+  };
+}
+
+/** The split a run's held-out metrics come from, in a few words (the run page). */
+export function evaluationLabel(data: DataConfig): string {
+  if (evaluationSplit(data) === 'test') return data.source === 'builtin-mnist' ? 'MNIST test split' : 'Test file';
+  return `Held-out ${formatNumber(Math.round(data.heldOutFraction * 1000) / 10)}% of training`;
+}
+
+/** What a run with these settings evaluates on, in words, before its data is checked. */
+export function evaluationText(data: DataConfig): string {
+  if (evaluationSplit(data) === 'test') {
+    return data.source === 'builtin-mnist'
+      ? "Evaluated on MNIST's standard test split (10,000 digits)."
+      : 'Evaluated on the test file.';
   }
-  const used = data.limit > 0 ? Math.min(data.limit, available) : available;
-  // The loader's rule: never all images, at least one when any are asked for.
-  const heldOut =
-    used < 2 || !(data.heldOutFraction > 0) ? 0 : Math.min(used - 1, Math.max(1, Math.round(used * data.heldOutFraction)));
-  return { used, train: used - heldOut, heldOut };
+  const share = `${formatNumber(Math.round(data.heldOutFraction * 1000) / 10)}%`;
+  return data.heldOutFraction > 0
+    ? `No test split: evaluated on a held-out ${share} of the training images.`
+    : 'No test split and nothing held out: no evaluation.';
 }

@@ -39,7 +39,9 @@ class Draft {
 
   /** Starts from another run's settings ("New experiment from this run"), under a name of its own. */
   useConfig(config: ExperimentConfig, name: string): void {
-    const next = setPath(config, 'run.name', name);
+    // A run stored before a setting existed lacks it: the defaults fill it in (they reproduce how it ran).
+    const checked = validateConfig(config);
+    const next = setPath(checked.ok ? checked.value : config, 'run.name', name);
     this.presetId = config.preset;
     this.config = next;
     this.texts = textsOf(next);

@@ -1,0 +1,65 @@
+// Reading a configured source (its training images and any test split) into a SourceDataset.
+
+import type { DataConfig } from '../../shared/config.ts';
+import { testPathOf } from '../../shared/data-split.ts';
+import { AppFailure } from '../../shared/result.ts';
+import { loadCsv } from './csv.ts';
+import { DEFAULT_DATA_LIMITS, withFields, type ByteDataset, type DataLimits, type SourceDataset } from './dataset.ts';
+import { loadIdx } from './idx.ts';
+import { combinedFingerprint, loadBuiltinMnist } from './mnist-builtin.ts';
+
+/**
+ * Reads the whole source (no label filter or limit: see prepareSplit), with its test split when it
+ * has one. Throws AppFailure 'bad-data' naming the file and the setting (data.path, data.labelsPath
+ * or data.testPath) at fault.
+ */
+export async function loadDataset(cfg: DataConfig, limits: DataLimits = DEFAULT_DATA_LIMITS): Promise<SourceDataset> {
+  const { imageHeight: h, imageWidth: w } = cfg;
+  if (cfg.source === 'builtin-mnist') return loadBuiltinMnist(h, w);
+  if (cfg.path.trim() === '') {
+    throw new AppFailure({
+      code: 'invalid-config',
+      message: `choose a ${cfg.source === 'csv' ? 'CSV' : 'IDX images'} file`,
+      field: 'data.path',
+    });
+  }
+  let train: ByteDataset;
+  try {
+    train = await loadFile(cfg.source, cfg.path, cfg.labelsPath.trim(), h, w, limits);
+  } catch (e) {
+    throw blameField(e, cfg);
+  }
+  const testPath = testPathOf(cfg);
+  if (testPath === '') return withFields(train, { test: null });
+  let test: ByteDataset;
+  try {
+    test = await loadFile(cfg.source, testPath, '', h, w, limits);
+  } catch (e) {
+    if (!(e instanceof AppFailure) || e.appError.field !== undefined) throw e;
+    throw new AppFailure({ ...e.appError, message: `test file: ${e.message}`, field: 'data.testPath' });
+  }
+  const fingerprint = combinedFingerprint(train.fingerprint, test.fingerprint);
+  return withFields(train, { fingerprint, test: withFields(test, { fingerprint }) });
+}
+
+function loadFile(
+  source: 'csv' | 'idx',
+  path: string,
+  labelsPath: string,
+  h: number,
+  w: number,
+  limits: DataLimits,
+): Promise<ByteDataset> {
+  return source === 'csv' ? loadCsv(path, h, w, limits) : loadIdx(path, labelsPath, h, w, limits);
+}
+
+/**
+ * Points a data error at the setting that names the offending file, so a form can show it beside
+ * that field: the labels file's own problems at data.labelsPath, everything else at data.path.
+ */
+function blameField(e: unknown, cfg: DataConfig): unknown {
+  if (!(e instanceof AppFailure) || e.appError.field !== undefined) return e;
+  const labels = cfg.labelsPath.trim();
+  const field = labels !== '' && e.message.includes(labels) ? 'data.labelsPath' : 'data.path';
+  return new AppFailure({ ...e.appError, field });
+}
