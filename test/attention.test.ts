@@ -42,6 +42,7 @@ function run(id: number, status: RunStatus, sweepId: number | null = null, heldO
     owner: null,
     sweepId,
     sweepIndex: sweepId === null ? null : id,
+    evaluation: null,
   };
 }
 

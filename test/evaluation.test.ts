@@ -175,7 +175,7 @@ test('NLL_1 equals the negative ELBO in expectation, and NLL_k falls with k', as
   assert.ok(Math.abs(one.nll - one.negElbo) < 1e-9);
 
   // Paired over images (same seed): each larger k must be lower by more than its noise.
-  const byK = [];
+  const byK: Awaited<ReturnType<typeof importanceWeightedNll>>[] = [];
   for (const k of [1, 10, 100]) byK.push(await importanceWeightedNll(model, data, { k, count: 40, seed: 4 }));
   for (let i = 1; i < byK.length; i++) {
     const d = Array.from(byK[i - 1]!.perImage, (v, n) => v - byK[i]!.perImage[n]!);

@@ -267,6 +267,7 @@ export function stubRun(id: number, overrides: Partial<RunRecord> = {}): RunReco
     owner: null,
     sweepId: null,
     sweepIndex: null,
+    evaluation: null,
     ...overrides,
   };
 }
