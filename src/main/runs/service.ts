@@ -375,6 +375,9 @@ export class RunService {
         case 'checkpoint':
           run.output!.checkpoint(m.blobs);
           return;
+        case 'evaluation':
+          this.store.evaluations.add(run.runId, m.result);
+          return;
         case 'gate':
           // The judge reads the rung's metrics from the store: they must be there first.
           run.output!.flush();
