@@ -44,7 +44,10 @@ test('a trained run is evaluated when it ends, and runs eval evaluates any check
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, new RegExp(`Evaluations:\\nNLL_30 \\d+\\.\\d\\d ± \\d+\\.\\d\\d nats \\(\\d\\.\\d{4} bits/dim\\)`));
   assert.match(show.stdout, new RegExp(`on 20 held-out images, binarization none, checkpoint at step ${run.steps}`));
-  assert.match(show.stdout, new RegExp(`NLL_60 [^\\n]+\\n  on 20 held-out images, binarization none, checkpoint at step ${firstEpoch}`));
+  assert.match(
+    show.stdout,
+    new RegExp(`NLL_60 [^\\n]+\\n  on 20 held-out images, binarization none, checkpoint at step ${firstEpoch}`),
+  );
   assert.match(show.stdout, /active units \d+\/16/);
 
   const missing = cli('runs', ['eval', String(run.runId), '--db', db, '--checkpoint', '9999']);

@@ -98,7 +98,7 @@ function naiveNll(model: EvalModel, x: Float32Array, eps: (i: number) => number[
     let logQz = 0;
     for (let d = 0; d < L; d++) {
       logPz += -0.5 * Math.log(2 * Math.PI) - 0.5 * z[d]! ** 2;
-      logQz += -0.5 * Math.log(2 * Math.PI) - 0.5 * logVar[d]! - 0.5 * ((z[d]! - mu[d]!) ** 2) / Math.exp(logVar[d]!);
+      logQz += -0.5 * Math.log(2 * Math.PI) - 0.5 * logVar[d]! - (0.5 * (z[d]! - mu[d]!) ** 2) / Math.exp(logVar[d]!);
     }
     logW.push(logPx + logPz - logQz);
   }
@@ -193,7 +193,13 @@ test('progress is reported per chunk and a cancel ends the computation', async (
   const model = tinyModel(2);
   const data = binaryImages(12, 13);
   const seen: number[] = [];
-  await importanceWeightedNll(model, data, { k: 4, count: 12, seed: 1, pointsPerCall: 16, onProgress: (done) => seen.push(done) });
+  await importanceWeightedNll(model, data, {
+    k: 4,
+    count: 12,
+    seed: 1,
+    pointsPerCall: 16,
+    onProgress: (done) => seen.push(done),
+  });
   assert.deepEqual(seen, [4, 8, 12]);
   let polls = 0;
   await assert.rejects(

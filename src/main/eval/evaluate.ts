@@ -16,7 +16,11 @@ export interface EvaluateRequest {
   cancelled?: IwaeOptions['cancelled'];
 }
 
-export async function evaluateCheckpoint(model: EvalModel, set: EvaluationImages, request: EvaluateRequest): Promise<EvaluationResult> {
+export async function evaluateCheckpoint(
+  model: EvalModel,
+  set: EvaluationImages,
+  request: EvaluateRequest,
+): Promise<EvaluationResult> {
   const started = performance.now();
   // The same images get the same draws at every checkpoint, so checkpoints compare without that noise.
   const seed = deriveSeed(model.config.run.seed, 'evaluation');

@@ -44,9 +44,11 @@ export class EvaluationService {
     if (this.jobs.has(run.id))
       throw new AppFailure({ code: 'conflict', message: `Run ${run.id} is being evaluated already; wait for it or cancel it.` });
     const k = options.k ?? (run.config.run.evalSamples || 100);
-    if (!Number.isInteger(k) || k < 1 || k > MAX_EVAL_K) throw invalid(`k must be a whole number from 1 to ${MAX_EVAL_K}, got ${k}`, 'k');
+    if (!Number.isInteger(k) || k < 1 || k > MAX_EVAL_K)
+      throw invalid(`k must be a whole number from 1 to ${MAX_EVAL_K}, got ${k}`, 'k');
     const images = options.images ?? run.config.run.evalImages ?? 1000;
-    if (!Number.isInteger(images) || images < 1) throw invalid(`images must be a whole number of at least 1, got ${images}`, 'images');
+    if (!Number.isInteger(images) || images < 1)
+      throw invalid(`images must be a whole number of at least 1, got ${images}`, 'images');
     const checkpoints = this.store.checkpoints.list(run.id);
     const meta = options.step === undefined ? checkpoints.at(-1) : checkpoints.find((c) => c.step === options.step);
     if (!meta) {
@@ -55,7 +57,8 @@ export class EvaluationService {
       throw new AppFailure({ code: 'not-found', message: `Run ${run.id} has ${what}; ${have}.`, field: 'step' });
     }
     const checkpoint = this.store.checkpoints.load(meta.id);
-    if (!checkpoint) throw new AppFailure({ code: 'not-found', message: `The checkpoint of run ${run.id} at step ${meta.step} was removed.` });
+    if (!checkpoint)
+      throw new AppFailure({ code: 'not-found', message: `The checkpoint of run ${run.id} at step ${meta.step} was removed.` });
     const job: EvalJob = {
       config: run.config,
       fingerprint: run.datasetFingerprint,
@@ -100,9 +103,14 @@ export class EvaluationService {
           }
         }
       });
-      worker.on('error', (e) => end('failed', new AppFailure({ code: 'internal', message: `the evaluation worker failed: ${e.message}` })));
+      worker.on('error', (e) =>
+        end('failed', new AppFailure({ code: 'internal', message: `the evaluation worker failed: ${e.message}` })),
+      );
       worker.on('exit', (code) =>
-        end('failed', new AppFailure({ code: 'internal', message: `the evaluation worker exited (code ${code}) without an answer` })),
+        end(
+          'failed',
+          new AppFailure({ code: 'internal', message: `the evaluation worker exited (code ${code}) without an answer` }),
+        ),
       );
     });
   }
