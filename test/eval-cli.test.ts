@@ -2,6 +2,7 @@
 // `runs eval` on demand at another k and checkpoint, both stored and listed; bad arguments refused.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from './helpers.ts';
@@ -49,6 +50,20 @@ test('a trained run is evaluated when it ends, and runs eval evaluates any check
     new RegExp(`NLL_60 [^\\n]+\\n  on 20 held-out images, binarization none, checkpoint at step ${firstEpoch}`),
   );
   assert.match(show.stdout, /active units \d+\/16/);
+
+  // Exports carry them: every evaluation as CSV, the headline in the manifest; the folder still imports.
+  const out = join(tempDir(t), 'export');
+  const exported = cli('runs', ['export', String(run.runId), '--db', db, '--out', out]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const csv = readFileSync(join(out, 'evaluations.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 3);
+  assert.match(csv[0]!, /^checkpoint_step,k,images,split,binarization,nll,/);
+  assert.match(csv[2]!, new RegExp(`^${firstEpoch},60,20,held-out,none,`));
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.evaluation.k, 30);
+  assert.ok(manifest.files.some((f: { path: string }) => f.path === 'evaluations.csv'));
+  const imported = cli('runs', ['import', out, '--db', db]);
+  assert.equal(imported.code, 0, imported.stderr);
 
   const missing = cli('runs', ['eval', String(run.runId), '--db', db, '--checkpoint', '9999']);
   assert.equal(missing.code, 1);

@@ -2,6 +2,7 @@
 // shortest round-trip form so an import reads back exactly what was logged; a diverged loss is
 // written as NaN, and an epoch without held-out data leaves those three cells empty.
 
+import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { EpochMetric, LossParts, StepMetric } from '../../shared/training.ts';
 
 export const STEP_COLUMNS = ['step', 'epoch', 'recon', 'kl', 'total', 'images_per_sec', 'wall_ms'] as const;
@@ -42,6 +43,50 @@ export function epochsToCsv(epochs: readonly EpochMetric[]): string {
       ...loss(m.heldOut),
       num(m.imagesPerSec),
       num(m.wallMs),
+    ]),
+  );
+}
+
+export const EVALUATION_COLUMNS = [
+  'checkpoint_step',
+  'k',
+  'images',
+  'split',
+  'binarization',
+  'nll',
+  'nll_std_err',
+  'bits_per_dim',
+  'neg_elbo',
+  'active_units',
+  'latent_dim',
+  'mutual_info',
+  'seed',
+  'backend',
+  'duration_ms',
+  'created_at',
+] as const;
+
+/** Every NLL_k evaluation of the run, oldest first; created_at in ISO 8601. */
+export function evaluationsToCsv(evaluations: readonly EvaluationRecord[]): string {
+  return table(
+    EVALUATION_COLUMNS,
+    evaluations.map((e) => [
+      String(e.checkpointStep),
+      String(e.k),
+      String(e.images),
+      e.split,
+      e.binarization,
+      num(e.nll),
+      num(e.nllStdErr),
+      num(e.bitsPerDim),
+      num(e.negElbo),
+      String(e.activeUnits),
+      String(e.latentDim),
+      num(e.mutualInfo),
+      String(e.seed),
+      e.backend,
+      num(e.durationMs),
+      new Date(e.createdAt).toISOString(),
     ]),
   );
 }

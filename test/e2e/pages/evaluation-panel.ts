@@ -19,17 +19,15 @@ export class EvaluationPanel extends BasePage {
 
   /** Rows of the evaluations table, newest first: their cells' text. */
   async rows(): Promise<string[][]> {
-    return this.table.locator('tbody tr').evaluateAll((rows) =>
-      rows.map((row) => Array.from(row.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())),
-    );
+    return this.table
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((row) => Array.from(row.querySelectorAll('td'), (td) => (td.textContent ?? '').trim())));
   }
 
   async waitForRows(count: number, timeout = 120_000): Promise<void> {
-    await this.page.waitForFunction(
-      (n) => document.querySelectorAll('[data-testid="eval-table"] tbody tr').length >= n,
-      count,
-      { timeout },
-    );
+    await this.page.waitForFunction((n) => document.querySelectorAll('[data-testid="eval-table"] tbody tr').length >= n, count, {
+      timeout,
+    });
   }
 
   /** Evaluates the checkpoint at `step` with `k` samples per image. */
