@@ -35,7 +35,7 @@ export async function finalEvaluation(runId: number, trainer: Trainer, backend: 
       images: total,
       backend,
       onProgress: (done) => event('running', done),
-      cancelled: io.stopped,
+      cancelled: () => io.stopped(),
     });
     io.result(result);
     event('done', total);

@@ -67,7 +67,7 @@ function logLikelihood(x: tf.Tensor2D, logits: tf.Tensor3D, likelihood: Experime
   const pixels = x.shape[1];
   if (likelihood === 'gaussian') {
     const sq = tf.sum(tf.squaredDifference(tf.sigmoid(logits), x), 2);
-    return tf.sub(tf.mul(-0.5, sq), pixels * HALF_LOG_2PI) as tf.Tensor2D;
+    return tf.sub<tf.Tensor2D>(tf.mul(-0.5, sq), pixels * HALF_LOG_2PI);
   }
   const bce = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.softplus(tf.neg(tf.abs(logits))));
   return tf.neg(tf.sum(bce, 2)) as tf.Tensor2D;
@@ -101,7 +101,7 @@ export async function importanceWeightedNll(model: EvalModel, data: Dataset, opt
   const imagesPerChunk = Math.max(1, Math.min(256, Math.floor(budget / k)));
   const samplesPerCall = Math.max(1, Math.min(k, Math.floor(budget / imagesPerChunk)));
   const noise: NoiseSource =
-    options.noise ?? ((shape, key) => tf.randomNormal(shape, 0, 1, 'float32', deriveSeed(seed, `iwae/${key}`)) as tf.Tensor3D);
+    options.noise ?? ((shape, key) => tf.randomNormal<tf.Rank.R3>(shape, 0, 1, 'float32', deriveSeed(seed, `iwae/${key}`)));
   const perImage = new Float64Array(count);
   const means = new Float32Array(count * latentDim);
   const logVars = new Float32Array(count * latentDim);
@@ -129,12 +129,9 @@ export async function importanceWeightedNll(model: EvalModel, data: Dataset, opt
         const [logW] = readTensors(() => {
           const eps = noise([s, b, latentDim], `${start}/${s0}`);
           const sigma = sigmaOf(head, config.model.sigma);
-          const z = tf.add(tf.mul(eps, sigma), mu) as tf.Tensor3D;
-          const logits = (model.decoder.apply(tf.reshape(z, [s * b, latentDim]), { training: false }) as tf.Tensor).reshape([
-            s,
-            b,
-            pixels,
-          ]) as tf.Tensor3D;
+          const z = tf.add<tf.Tensor3D>(tf.mul(eps, sigma), mu);
+          const flat = model.decoder.apply(tf.reshape(z, [s * b, latentDim]), { training: false }) as tf.Tensor;
+          const logits = tf.reshape<tf.Rank.R3>(flat, [s, b, pixels]);
           const logPx = logLikelihood(x, logits, config.loss.likelihood);
           // log p(z) - log q(z|x) = -½|z|² + ½|ε|² + ½ Σ log σ² (the 2π terms cancel).
           const logVar = logVariance(head, config.model.sigma);
