@@ -51,6 +51,7 @@ test('a trained run is evaluated when it ends, and runs eval evaluates any check
   );
   assert.match(show.stdout, /active units \d+\/16/);
 
+  const after0 = JSON.parse(cli('runs', ['show', String(run.runId), '--db', db, '--json']).stdout);
   // Exports carry them: every evaluation as CSV, the headline in the manifest; the folder still imports.
   const out = join(tempDir(t), 'export');
   const exported = cli('runs', ['export', String(run.runId), '--db', db, '--out', out]);
@@ -62,8 +63,14 @@ test('a trained run is evaluated when it ends, and runs eval evaluates any check
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.evaluation.k, 30);
   assert.ok(manifest.files.some((f: { path: string }) => f.path === 'evaluations.csv'));
-  const imported = cli('runs', ['import', out, '--db', db]);
+  const imported = cli('runs', ['import', out, '--db', db, '--json']);
   assert.equal(imported.code, 0, imported.stderr);
+  const copy = JSON.parse(imported.stdout);
+  assert.deepEqual(
+    [copy.evaluation.k, copy.evaluation.nll, copy.evaluation.createdAt],
+    [final.k, final.nll, after0.evaluation.createdAt],
+    'the import brings its evaluations back',
+  );
 
   const missing = cli('runs', ['eval', String(run.runId), '--db', db, '--checkpoint', '9999']);
   assert.equal(missing.code, 1);

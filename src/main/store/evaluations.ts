@@ -8,7 +8,8 @@ import type { Db } from './migrate.ts';
 import { nanFromNull } from './run-row.ts';
 
 export interface EvaluationsRepo {
-  add(runId: number, result: EvaluationResult): EvaluationRecord;
+  /** `createdAt`: when it was measured, for an imported one; default now. */
+  add(runId: number, result: EvaluationResult, createdAt?: number): EvaluationRecord;
   /** Oldest first. */
   list(runId: number): EvaluationRecord[];
   /** The headline evaluation of each of `runIds` that has one. */
@@ -81,9 +82,9 @@ export function createEvaluationsRepo(db: Db, now: () => number): EvaluationsRep
   };
   const byRun = (rows: EvaluationRow[]) => new Map(rows.map((r) => [r.run_id, toRecord(r)]));
   return {
-    add(runId, result) {
+    add(runId, result, createdAt) {
       try {
-        const { lastInsertRowid } = s.insert.run({ ...result, runId, createdAt: now() });
+        const { lastInsertRowid } = s.insert.run({ ...result, runId, createdAt: createdAt ?? now() });
         return toRecord(s.get.get(Number(lastInsertRowid))!);
       } catch (e) {
         rethrowMissingRun(e, runId);
