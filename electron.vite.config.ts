@@ -44,6 +44,8 @@ export default defineConfig({
       minify: true,
       rollupOptions: { input: resolve('src/renderer/index.html') },
     },
+    // Module workers (the settings-importance fit): ES output, so a worker may import shared chunks.
+    worker: { format: 'es' },
     plugins: [svelte()],
   },
 });

@@ -18,7 +18,16 @@ import {
   valueAt,
 } from '../src/renderer/src/lib/analysis/axes.ts';
 import { colorDomain } from '../src/renderer/src/lib/analysis/color-scale.ts';
-import { layoutKey, loadLayout, moveKey, parseLayout, saveLayout } from '../src/renderer/src/lib/analysis/layout.ts';
+import {
+  dropIndex,
+  dropMarkX,
+  layoutKey,
+  loadLayout,
+  moveKey,
+  moveKeyTo,
+  parseLayout,
+  saveLayout,
+} from '../src/renderer/src/lib/analysis/layout.ts';
 import { parseBrushes, serializeBrushes } from '../src/renderer/src/lib/brush-range.ts';
 import { BUCKETS, drawLines, nearestRow, project, work, type LineContext } from '../src/renderer/src/lib/analysis/lines.ts';
 import { isoElboLines, rdBox, rdPoints } from '../src/renderer/src/lib/analysis/rate-distortion.ts';
@@ -110,6 +119,25 @@ test('brush hit-testing: a dragged span becomes a value range (log-aware) or the
   assert.deepEqual(one, { kind: 'values', values: ['adam'] });
   assert.deepEqual(toggleCategory(one!, 'sgd'), { kind: 'values', values: ['adam', 'sgd'] });
   assert.equal(toggleCategory(one!, 'adam'), null, 'unticking the last category clears the brush');
+});
+
+test('dragging an axis title: it lands after every other axis left of the pointer, marked between its new neighbours', () => {
+  const xs = [64, 264, 464, 664];
+  const order = ['a', 'b', 'c', 'd'];
+  // Axis 0 dragged a little: still first. Past b's line: second. Past the last line: last.
+  assert.equal(dropIndex(xs, 0, 64 + 150), 0);
+  assert.equal(dropIndex(xs, 0, 64 + 250), 1);
+  assert.equal(dropIndex(xs, 0, 900), 3);
+  assert.equal(dropIndex(xs, 3, 10), 0);
+  assert.equal(dropIndex(xs, 2, 300), 2, 'between b and its own place: unmoved');
+  assert.deepEqual(moveKeyTo(order, 'a', dropIndex(xs, 0, 500)), ['b', 'c', 'a', 'd']);
+  assert.deepEqual(moveKeyTo(order, 'd', 0), ['d', 'a', 'b', 'c']);
+  assert.deepEqual(moveKeyTo(order, 'b', 99), ['a', 'c', 'd', 'b'], 'clamped at the end');
+  assert.deepEqual(moveKeyTo(order, 'gone', 1), order);
+  // The mark: halfway between the axes the dragged one will sit between, half a gap past an end.
+  assert.equal(dropMarkX(xs, 0, 2), (464 + 664) / 2);
+  assert.equal(dropMarkX(xs, 3, 0), 64 - 100);
+  assert.equal(dropMarkX(xs, 0, 3), 664 + 100);
 });
 
 test('layout: remembered per set of axes, versioned and validated field by field', () => {

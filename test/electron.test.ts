@@ -282,6 +282,7 @@ describe('security rules', () => {
     for (const directive of [
       "default-src 'self'",
       "script-src 'self'",
+      "worker-src 'self'",
       "object-src 'none'",
       "base-uri 'none'",
       "form-action 'none'",
@@ -289,6 +290,15 @@ describe('security rules', () => {
     ]) {
       assert.ok(CONTENT_SECURITY_POLICY.includes(directive), directive);
     }
+    // The built page loads from file:, whose responses carry no headers: its <meta> policy must
+    // allow the same own-origin scripts and workers, and nothing looser.
+    const meta = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(
+      readFileSync(join(ROOT, 'src', 'renderer', 'index.html'), 'utf8'),
+    )?.[1];
+    assert.ok(meta, 'index.html has a CSP meta tag');
+    for (const directive of ["default-src 'self'", "script-src 'self'", "worker-src 'self'", "object-src 'none'"])
+      assert.ok(meta.split('; ').includes(directive), `the meta policy has ${directive}: ${meta}`);
+    assert.doesNotMatch(meta, /unsafe-eval|(script|worker)-src[^;]*(unsafe-inline|blob:|data:|\*)/);
     assert.doesNotMatch(CONTENT_SECURITY_POLICY, /unsafe-eval|script-src[^;]*unsafe-inline/);
   });
 });

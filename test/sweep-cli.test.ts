@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sweepFromFlags } from '../src/main/cli/sweep-args.ts';
 import { UsageError } from '../src/main/cli/common.ts';
+import { runsTable } from '../src/main/cli/format.ts';
 import { openDatabase } from '../src/main/store/index.ts';
 import { presetConfig, tempDir } from './helpers.ts';
+import { runRecord } from './run-record.ts';
 
 // A guard against a hang, not a time budget: the machine may be loaded.
 const HANG_MS = 600_000;
@@ -48,6 +50,10 @@ test('bad axes are refused before anything is stored, naming the axis and the va
     [['--range', 'optim.learningRate=0:1e-2:5:log'], /optim\.learningRate: a log range needs from and to above 0/],
     [['--range', 'optim.learningRate=1e-4:1e-2'], /--range expects setting=from:to:count/],
     [['--grid', 'model.latentDim=2,8', '--prune', 'asha', '--set', 'data.heldOutFraction=0'], /no held-out set/],
+    [
+      ['--grid', 'model.latentDim=2,8', '--prune', 'asha', '--prune-reduction', '12'],
+      /--prune-reduction expects a whole number from 2 to 10, got "12"/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = cliSync('sweep', ['--db', db, ...args]);
@@ -101,9 +107,37 @@ test('flags over a --config file: axes replaced by setting, base settings merged
   assert.deepEqual(points.map((p) => p.config.optim.learningRate).slice(0, 6), [1e-4, 1e-4, 1e-3, 1e-3, 1e-2, 1e-2]);
   assert.ok(points.every((p) => p.config.optim.epochs === 2 && p.config.data.limit === 300));
   assert.throws(() => sweepFromFlags({ grid: ['model.latentDim=2,8'], 'draw-seed': '3' }, 2), UsageError);
+  // --prune-reduction sets the factor over the file's, and only for pruning that is on.
+  const harder = sweepFromFlags({ config: file, prune: 'asha', 'prune-reduction': '4' }, 2);
+  assert.deepEqual(harder.definition.pruning, { kind: 'asha', reduction: 4 });
+  assert.throws(
+    () => sweepFromFlags({ config: file, 'prune-reduction': '4' }, 2),
+    (e: Error) => e instanceof UsageError && e.message === '--prune-reduction goes with --prune asha',
+  );
+  assert.throws(
+    () => sweepFromFlags({ config: file, prune: 'asha', 'prune-reduction': '2.5' }, 2),
+    (e: Error) => e instanceof UsageError && /--prune-reduction expects a whole number from 2 to 10, got "2\.5"/.test(e.message),
+  );
+  writeFileSync(file, JSON.stringify({ axes: [{ path: 'loss.beta', values: [1, 2] }], pruning: { kind: 'asha', reduction: 1 } }));
+  assert.throws(
+    () => sweepFromFlags({ config: file }, 2),
+    (e: Error) => /sweep\.json: pruning\.reduction must be a whole number from 2 to 10/.test(e.message),
+  );
   const random = sweepFromFlags({ range: ['loss.beta=0.1:10:2:log'], random: '5', 'draw-seed': '9', seeds: '0' }, 1);
   assert.equal(random.points.length, 5);
   assert.equal(random.definition.parallel, 1);
+});
+
+test('runs list text: a SWEEP column with the sweep and the point (counted from 1), and every status, pruned too', () => {
+  const lines = runsTable([
+    runRecord({ id: 9, name: 'z8 seed2', status: 'pruned', sweepId: 3, sweepIndex: 1 }),
+    runRecord({ id: 8, name: 'z2 seed1', status: 'completed', sweepId: 3, sweepIndex: 0 }),
+    runRecord({ id: 2, name: 'lone', status: 'failed' }),
+  ]).split('\n');
+  assert.match(lines[0]!, /^ID +STATUS +SWEEP +NAME +PRESET /);
+  assert.match(lines[1]!, /^9 +pruned +3 #2 +z8 seed2 +quick /);
+  assert.match(lines[2]!, /^8 +completed +3 #1 +z2 seed1 +quick /);
+  assert.match(lines[3]!, /^2 +failed +- +lone +quick /);
 });
 
 /** A 4-run sweep: 2 latent sizes x 2 seeds, one run at a time, ~100 steps each with checkpoints every 10. */
@@ -188,7 +222,11 @@ test('a sweep killed mid-sweep and resumed trains every point once, as an uninte
       db.close();
     }
   }
-  assert.ok(killedRun !== null, 'the sweep was killed with one run completed and another mid-run');
+  const early = first.child.exitCode === null ? null : await first.exited;
+  assert.ok(
+    killedRun !== null,
+    `the sweep was killed with one run completed and another mid-run${early ? `; it ended first (${early.code}):\n${early.stderr}` : ''}`,
+  );
 
   const resumed = cli(['--db', killed, '--resume', '1']);
   const [wholeExit, resumedExit] = await Promise.all([whole.exited, resumed.exited]);
@@ -239,6 +277,12 @@ test('a sweep killed mid-sweep and resumed trains every point once, as an uninte
   assert.deepEqual(
     members.map((r: { sweepId: number }) => r.sweepId),
     [1, 1, 1, 1],
+  );
+  const text = cliSync('runs', ['list', '--db', reference, '--sweep', '1']).stdout.trim().split('\n');
+  assert.deepEqual(
+    text.slice(1).map((line) => /^\d+ +completed +(1 #\d)/.exec(line)?.[1]),
+    ['1 #4', '1 #3', '1 #2', '1 #1'],
+    'newest first, each naming its sweep and point',
   );
   const missing = cliSync('runs', ['list', '--db', reference, '--sweep', '2']);
   assert.equal(missing.code, 1);

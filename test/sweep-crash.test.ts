@@ -6,12 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { openDatabase } from '../src/main/store/index.ts';
 import { RunService } from '../src/main/runs/service.ts';
 import { SweepService } from '../src/main/sweeps/service.ts';
 import { tempDir } from './helpers.ts';
 import { waitUntil } from './run-helpers.ts';
+import { peek } from './sweep-helpers.ts';
 
 // Batch 10 over 360 images, 2 epochs: 72 steps per run, a checkpoint every 6.
 const DEFINITION = {
@@ -21,33 +21,6 @@ const DEFINITION = {
   seeds: 2,
   parallel: 2,
 };
-
-interface Peek {
-  completed: number;
-  cutOff: number;
-}
-
-/** Runs completed, and runs training with a checkpoint short of their end, read with a separate connection. */
-function peek(file: string): Peek | null {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      const completed = db.prepare("SELECT count(*) FROM runs WHERE status = 'completed'").pluck().get() as number;
-      const cutOff = db
-        .prepare(
-          `SELECT count(DISTINCT r.id) FROM runs r JOIN checkpoints c ON c.run_id = r.id
-           WHERE r.status = 'running' AND c.step > 0 AND c.step < r.total_steps`,
-        )
-        .pluck()
-        .get() as number;
-      return { completed, cutOff };
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null; // not created yet, or its schema is being written
-  }
-}
 
 test('a sweep whose process is killed mid-sweep is adopted and finished: every run once, resumed exactly', async (t) => {
   const file = join(tempDir(t), 'w.db');

@@ -13,6 +13,7 @@ import {
   newAxis,
   parseAxisText,
   previewSweep,
+  pruningSummary,
   sweepableFields,
   type AxisDraft,
   type SweepableField,
@@ -36,7 +37,18 @@ const spec = (path: string) => fieldSpec(path) as SweepableField;
 const list = (path: string, text: string): AxisDraft => ({ ...newAxis(spec(path), quick), text });
 
 function form(axes: AxisDraft[], patch: Partial<SweepFormState> = {}): SweepFormState {
-  return { name: '', axes, method: 'grid', draws: '10', drawSeed: '1', seeds: '2', parallel: '1', pruning: false, ...patch };
+  return {
+    name: '',
+    axes,
+    method: 'grid',
+    draws: '10',
+    drawSeed: '1',
+    seeds: '2',
+    parallel: '1',
+    pruning: false,
+    reduction: '3',
+    ...patch,
+  };
 }
 
 test('sweepable settings: numbers, integers, choices and integer lists, never text or the seed', () => {
@@ -126,6 +138,28 @@ test('problems not about one axis: seeds, runs at once, too many runs', () => {
   );
   assert.equal(big.count, 2000);
   assert.match(big.otherErrors.map((e) => e.message).join(), /2000 runs; a sweep has at most 1000/);
+});
+
+test("pruning's reduction factor: sent when pruning is on, named when out of range, ignored when off", () => {
+  const axes = [list('model.latentDim', '2, 8')];
+  const on = previewSweep(form(axes, { pruning: true, reduction: '4' }), 'quick', quick);
+  assert.equal(on.ok, true, JSON.stringify(on.otherErrors));
+  assert.deepEqual(on.definition.pruning, { kind: 'asha', reduction: 4 });
+  for (const reduction of ['1', '11', '2.5', 'abc']) {
+    const bad = previewSweep(form(axes, { pruning: true, reduction }), 'quick', quick);
+    assert.equal(bad.ok, false, reduction);
+    assert.deepEqual(
+      bad.otherErrors.map((e) => `${e.field} ${e.message}`),
+      ['pruning.reduction must be a whole number from 2 to 10'],
+      reduction,
+    );
+  }
+  const off = previewSweep(form(axes, { pruning: false, reduction: 'abc' }), 'quick', quick);
+  assert.equal(off.ok, true, 'a factor typed for pruning that is off holds nothing back');
+  assert.deepEqual(off.definition.pruning, { kind: 'none', reduction: 3 });
+  assert.match(pruningSummary(3), /^At epochs 1, 3, 9, …, runs outside the best third /);
+  assert.match(pruningSummary(2), /1, 2, 4, …, runs outside the best half /);
+  assert.match(pruningSummary(5), /1, 5, 25, …, runs outside the best 1\/5 /);
 });
 
 test('random search counts draws times seeds', () => {

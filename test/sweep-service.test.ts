@@ -4,13 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, type Store } from '../src/main/store/index.ts';
+import { openDatabase } from '../src/main/store/index.ts';
 import { RunService } from '../src/main/runs/service.ts';
 import { SweepService } from '../src/main/sweeps/service.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import type { SweepRecord } from '../src/shared/sweep.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 import { nextEvent } from './run-helpers.ts';
+import { assertAllCompletedOnce } from './sweep-helpers.ts';
 
 /** Tiny real training: 180 training images, batch 50, one epoch. */
 const TINY_BASE = {
@@ -64,24 +65,6 @@ const LONGER_BASE = {
   optim: { batchSize: 10, epochs: 2 },
   run: { checkpointEvery: 6 },
 };
-
-/** Every run of the sweep completed once per position, each step logged exactly once. */
-function assertAllCompletedOnce(store: Store, sweepId: number, total: number): void {
-  const members = store.runs.list().filter((r) => r.sweepId === sweepId);
-  assert.deepEqual(
-    members.map((r) => r.sweepIndex).sort(),
-    Array.from({ length: total }, (_, i) => i),
-  );
-  for (const run of members) {
-    assert.equal(run.status, 'completed', `run ${run.id}: ${run.statusMessage}`);
-    const steps = store.metrics.listSteps(run.id).map((s) => s.step);
-    assert.deepEqual(
-      steps,
-      Array.from({ length: run.totalSteps }, (_, i) => i + 1),
-      `run ${run.id}: no step twice, none missing`,
-    );
-  }
-}
 
 test('pause, resume and cancel a sweep, each repeated and raced; it still ends with every run completed once', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
@@ -213,35 +196,6 @@ test('a bad definition or data file is refused before anything is stored', async
     (e: AppFailure) => e.appError.code === 'conflict' && /not claimed by any process/.test(e.message),
   );
   assert.deepEqual(runs.activeRunIds(), []);
-});
-
-test('the pruner hears every epoch and every end of the sweep runs it drives', async (t) => {
-  const store = openDatabase(join(tempDir(t), 'w.db'));
-  const runs = new RunService(store, { maxConcurrent: 2 });
-  const epochs: string[] = [];
-  const ends: string[] = [];
-  const sweeps = new SweepService(store, runs, {
-    pruner: {
-      onEpoch: (sweep, e) => epochs.push(`${sweep.id}/${e.runId}/${e.metric.epoch}`),
-      onRunEnded: (sweep, run) => ends.push(`${sweep.id}/${run.id}/${run.status}`),
-    },
-  });
-  t.after(async () => {
-    await sweeps.shutdown();
-    await runs.shutdown();
-    store.close();
-  });
-  const lone = await runs.start(presetConfig('quick', { 'data.limit': 200, 'optim.epochs': 1, 'optim.batchSize': 50 }));
-  const sweep = await sweeps.create(tinySweep());
-  await sweeps.waitFor(sweep.id);
-  await runs.waitFor(lone.id);
-  const ids = store.runs
-    .list()
-    .filter((r) => r.sweepId === sweep.id)
-    .map((r) => r.id)
-    .sort((x, y) => x - y);
-  assert.deepEqual(epochs.sort(), ids.map((id) => `${sweep.id}/${id}/1`).sort(), 'one epoch per sweep run, none of the lone run');
-  assert.deepEqual(ends.sort(), ids.map((id) => `${sweep.id}/${id}/completed`).sort());
 });
 
 test('a run whose data fails to load ends failed, alone: the sweep goes on and completes', async (t) => {

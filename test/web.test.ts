@@ -228,6 +228,7 @@ test('HTTP: the token gate, security headers, static files and path traversal', 
   const csp = String(page.headers['content-security-policy']);
   for (const directive of [
     "script-src 'self'",
+    "worker-src 'self'",
     "object-src 'none'",
     "frame-ancestors 'none'",
     "base-uri 'none'",

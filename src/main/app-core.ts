@@ -65,7 +65,8 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     ...options.storeOptions,
   });
   const service = new RunService(store, { maxConcurrent, log: options.log });
-  const sweeps = new SweepService(store, service, { log: options.log });
+  // The app continues a sweep whose `npm run sweep` process dies beside it, not only one found at opening.
+  const sweeps = new SweepService(store, service, { log: options.log, adoptOrphans: true });
   const stopHeartbeat = startHeartbeat(store, () => service.activeRunIds());
   const follower = new RunFollower(store, {
     isOwn: (runId) => service.activeRunIds().includes(runId),

@@ -95,6 +95,9 @@ export interface SweepPoint {
 export const MAX_SWEEP_RUNS = 1000;
 export const MAX_AXIS_VALUES = 100;
 export const SEED_PATH = 'run.seed';
+/** Successive halving's reduction factor: 2 halves the runs at each rung; past 10 a rung keeps almost none. */
+export const MIN_REDUCTION = 2;
+export const MAX_REDUCTION = 10;
 
 export const DEFAULT_SWEEP: SweepDefinition = {
   name: '',
@@ -248,8 +251,10 @@ export function expandSweep(input: unknown): Result<{ definition: SweepDefinitio
   if (!intIn(def.seeds, 0, 100)) errors.push({ field: 'seeds', message: 'must be a whole number from 0 to 100' });
   if (!intIn(def.parallel, 1, 64)) errors.push({ field: 'parallel', message: 'must be a whole number from 1 to 64' });
   const pruning = def.pruning as Partial<SweepPruning> | undefined;
-  if (!pruning || (pruning.kind !== 'none' && pruning.kind !== 'asha') || !intIn(pruning.reduction, 2, 10))
-    errors.push({ field: 'pruning', message: 'must be { kind: none | asha, reduction: 2..10 }' });
+  if (!pruning || (pruning.kind !== 'none' && pruning.kind !== 'asha'))
+    errors.push({ field: 'pruning', message: `must be { kind: none | asha, reduction: ${MIN_REDUCTION}..${MAX_REDUCTION} }` });
+  else if (!intIn(pruning.reduction, MIN_REDUCTION, MAX_REDUCTION))
+    errors.push({ field: 'pruning.reduction', message: `must be a whole number from ${MIN_REDUCTION} to ${MAX_REDUCTION}` });
   if (!Array.isArray(def.axes)) errors.push({ field: 'axes', message: 'must be a list' });
   if (errors.length > 0 || !preset) return fail(errors);
 

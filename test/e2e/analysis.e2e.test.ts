@@ -1,9 +1,10 @@
 // The analysis panels end to end, on 31 stored runs (30 finished ones over latent size, β and seed,
 // whose held-out metrics depend strongly on β, a little on the latent size and not on the seed, and
 // one failed run without metrics), opened in Compare: brushing the parallel-coordinates plot filters
-// the runs and survives a reload with the axis order; the rate–distortion plane has a point per run
-// (the failed run listed as left out); "which settings matter" ranks β first; grouped by all but
-// the seed, both show group means. Each panel is photographed at 1280x800 and 1024x640, light and
+// the runs and survives a reload with the axis order (moved by a button and by dragging a title);
+// the rate–distortion plane has a point per run (the failed run listed as left out); "which settings
+// matter", fitted in its Web Worker, ranks β first, and the latest metric asked for wins; grouped by
+// all but the seed, both show group means. Each panel is photographed at 1280x800 and 1024x640, light and
 // dark, into test-artifacts/analysis-*.png.
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,8 @@ import { waitUntil } from './pages/base-page.ts';
 import { steps } from './steps.ts';
 
 const AXES = ['model.latentDim', 'loss.beta', 'run.seed', 'heldOut.total', 'heldOut.recon', 'heldOut.kl'];
+/** After β's button moves it first and the seed's title is dragged past the reconstruction axis. */
+const DRAGGED = ['loss.beta', 'model.latentDim', 'heldOut.total', 'heldOut.recon', 'run.seed', 'heldOut.kl'];
 
 describe('UI analysis: parallel coordinates, rate–distortion and settings importance on 31 runs', () => {
   const step = steps();
@@ -103,6 +106,17 @@ describe('UI analysis: parallel coordinates, rate–distortion and settings impo
     );
   });
 
+  step('dragging an axis title moves the axis to where it is dropped', async () => {
+    await panels.dragAxis('run.seed', 'heldOut.recon', 'right', () =>
+      shootSchemes(panels.page, 'analysis-parallel-drag-1280', { width: 1280, height: 800 }, false),
+    );
+    await panels.waitForAttr('parallel-coords', 'data-order', DRAGGED.join(','));
+    // A press on a title that hardly moves is not a drag; a drag back over the same place changes nothing.
+    await panels.dragAxis('heldOut.total', 'heldOut.total', 'left');
+    await panels.page.mouse.move(0, 0);
+    assert.deepEqual(await panels.order(), DRAGGED);
+  });
+
   step('hovering a line names its run; clicking it opens the run', async () => {
     // β is first now; the z64 β4 runs leave its top level, towards the top of the latent-size axis.
     await panels.hoverNear('loss.beta', 1);
@@ -128,15 +142,37 @@ describe('UI analysis: parallel coordinates, rate–distortion and settings impo
     assert.match(await panels.rdLeftOut.innerText(), new RegExp(failedName.replace(/[()]/g, '\\$&')));
   });
 
-  step('"which settings matter" ranks β first and states its method', async () => {
+  step('"which settings matter", fitted in a Web Worker, ranks β first and states what was fitted', async () => {
     await panels.waitForAttr('settings-importance', 'data-status', 'ok');
     assert.equal(await panels.importance.getAttribute('data-first'), 'loss.beta');
+    assert.ok(
+      panels.page.workers().some((w) => /importance\.worker/.test(w.url())),
+      `the fit ran in the importance worker (workers: ${
+        panels.page
+          .workers()
+          .map((w) => w.url())
+          .join(', ') || 'none'
+      })`,
+    );
+    assert.match(await panels.importanceMethod.innerText(), /Spearman’s ρ.*seeded random forest.*drop in R².*shuffled/s);
     assert.match(
-      await panels.importanceMethod.innerText(),
-      /Spearman’s ρ.*drop in R² when the setting is shuffled.*50 trees, seeded/s,
+      await panels.byTestId('si-fitted').innerText(),
+      /Held-out −ELBO predicted from 3 settings by 5 forests of 50 trees \(5-fold cross-validation\) on 30 runs/,
     );
     const beta = await panels.byTestId('si-row-loss.beta').innerText();
     assert.match(beta, /\+0\.9\d/, 'a larger β, a larger −ELBO here');
+  });
+
+  step('asking for another metric, then another before the first is fitted: the last one asked for is shown', async () => {
+    const metric = panels.byTestId('si-metric');
+    await metric.selectOption('heldOut.kl');
+    await metric.selectOption('heldOut.recon');
+    await panels.waitForAttr('settings-importance', 'data-status', 'ok');
+    assert.equal(await panels.importance.getAttribute('data-metric'), 'heldOut.recon');
+    assert.equal(await panels.importance.getAttribute('data-first'), 'loss.beta');
+    await metric.selectOption('heldOut.total');
+    await panels.waitForAttr('settings-importance', 'data-status', 'ok');
+    assert.equal(await panels.importance.getAttribute('data-metric'), 'heldOut.total');
   });
 
   step('each panel photographed at 1280x800 and 1024x640, light and dark', async () => {
@@ -156,7 +192,7 @@ describe('UI analysis: parallel coordinates, rate–distortion and settings impo
   step('after a reload the axis order and the brush are remembered', async () => {
     await panels.page.reload();
     await panels.waitForAttr('parallel-coords', 'data-lines', '31');
-    assert.deepEqual(await panels.order(), ['loss.beta', 'model.latentDim', ...AXES.slice(2)]);
+    assert.deepEqual(await panels.order(), DRAGGED);
     await panels.waitForAttr('parallel-coords', 'data-passing', '12');
     await panels.byTestId('pc-clear-loss.beta').waitFor();
   });

@@ -99,9 +99,31 @@ describe('a sweep launched from the form (stub backend)', () => {
     await form.shoot('sweep-form-full', true);
   });
 
+  step("pruning's reduction factor: an inline error while out of range, and the help follows it", async () => {
+    await form.byTestId('sweep-pruning').check();
+    const reduction = form.byTestId('sweep-reduction');
+    assert.equal(await reduction.inputValue(), '3');
+    assert.match(await form.byTestId('pruning-summary').innerText(), /1, 3, 9, …, runs outside the best third/);
+    await reduction.fill('12');
+    await form.byTestId('sweep-reduction-error').waitFor();
+    assert.match(
+      await form.byTestId('sweep-reduction-error').innerText(),
+      /^Reduction factor must be a whole number from 2 to 10$/,
+    );
+    assert.equal(await form.launchSweepButton.isDisabled(), true);
+    await reduction.fill('4');
+    await form.byTestId('sweep-reduction-error').waitFor({ state: 'detached' });
+    assert.match(await form.byTestId('pruning-summary').innerText(), /1, 4, 16, …, runs outside the best quarter/);
+    await shootSizes(
+      form.page,
+      'sweep-form-pruning',
+      (n) => form.shoot(n),
+      () => form.byTestId('sweep-settings').scrollIntoViewIfNeeded(),
+    );
+  });
+
   step('launch sends the definition of 12 runs and opens the sweep view', async () => {
     await form.setParallel(2);
-    await form.byTestId('sweep-pruning').check();
     view = await form.launchSweep();
     const sent = await form.page.evaluate(
       () => (globalThis as unknown as { __stubSweepDefinitions: unknown[] }).__stubSweepDefinitions,
@@ -112,7 +134,7 @@ describe('a sweep launched from the form (stub backend)', () => {
     assert.equal(expanded.value.points.length, 12);
     assert.equal(expanded.value.definition.parallel, 2);
     assert.deepEqual(expanded.value.definition.base, { data: { limit: 200 }, optim: { epochs: 2, batchSize: 50 } });
-    assert.deepEqual(expanded.value.definition.pruning, { kind: 'asha', reduction: 3 });
+    assert.deepEqual(expanded.value.definition.pruning, { kind: 'asha', reduction: 4 });
     assert.equal(await view.runRows().count(), 12);
   });
 

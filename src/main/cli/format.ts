@@ -78,14 +78,21 @@ function runDuration(run: RunRecord): string {
   return duration(((run.finishedAt ?? Date.now()) - run.startedAt) / 1000);
 }
 
+/** A sweep run's place in its sweep, counted from 1 (the stored sweepIndex counts from 0). */
+const sweepPosition = (run: RunRecord) => (run.sweepIndex ?? 0) + 1;
+
+/** "3 #2": sweep 3, its second point; "-" for a run of no sweep. */
+const sweepCell = (run: RunRecord) => (run.sweepId === null ? '-' : `${run.sweepId} #${sweepPosition(run)}`);
+
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 export function runsTable(runs: readonly RunRecord[]): string {
   if (runs.length === 0) return 'No runs yet. Start one with: npm run train -- --preset quick';
-  const header = ['ID', 'STATUS', 'NAME', 'PRESET', 'HELD-OUT -ELBO', 'IMG/S', 'DURATION', 'BACKEND', 'CREATED'];
+  const header = ['ID', 'STATUS', 'SWEEP', 'NAME', 'PRESET', 'HELD-OUT -ELBO', 'IMG/S', 'DURATION', 'BACKEND', 'CREATED'];
   const rows = runs.map((r) => [
     String(r.id),
     r.status,
+    sweepCell(r),
     clip(terminalText(r.name), 32),
     terminalText(r.preset),
     r.finalHeldOut ? r.finalHeldOut.total.toFixed(2) : '-',
@@ -124,9 +131,7 @@ export function runDetails(run: RunRecord): string {
     `  created     ${new Date(run.createdAt).toISOString()}`,
   ];
   if (run.sweepId !== null)
-    lines.push(
-      `  sweep       ${run.sweepId}, run ${(run.sweepIndex ?? 0) + 1} of it (npm run runs -- list --sweep ${run.sweepId})`,
-    );
+    lines.push(`  sweep       ${run.sweepId}, run ${sweepPosition(run)} of it (npm run runs -- list --sweep ${run.sweepId})`);
   if (run.tags.length) lines.push(`  tags        ${run.tags.map(t).join(', ')}`);
   if (run.notes) lines.push(`  notes       ${t(run.notes)}`);
   return lines.join('\n');

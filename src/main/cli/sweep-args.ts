@@ -5,7 +5,15 @@
 
 import { readFileSync } from 'node:fs';
 import { fieldSpec } from '../../shared/config.ts';
-import { defaultParallel, expandSweep, type SweepAxis, type SweepDefinition, type SweepPoint } from '../../shared/sweep.ts';
+import {
+  MAX_REDUCTION,
+  MIN_REDUCTION,
+  defaultParallel,
+  expandSweep,
+  type SweepAxis,
+  type SweepDefinition,
+  type SweepPoint,
+} from '../../shared/sweep.ts';
 import { parseAssignment, parseDecimal } from '../../shared/validate.ts';
 import { UsageError } from './common.ts';
 
@@ -21,12 +29,15 @@ export interface SweepFlags {
   set?: string[];
   parallel?: string;
   prune?: string;
+  'prune-reduction'?: string;
 }
 
-function wholeNumber(flag: string, text: string, min: number): number {
+function wholeNumber(flag: string, text: string, min: number, max = Infinity): number {
   const n = parseDecimal(text);
-  if (n === null || !Number.isInteger(n) || n < min)
-    throw new UsageError(`--${flag} expects a whole number of at least ${min}, got "${text}"`);
+  if (n === null || !Number.isInteger(n) || n < min || n > max) {
+    const expected = max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${flag} expects a whole number ${expected}, got "${text}"`);
+  }
   return n;
 }
 
@@ -112,6 +123,12 @@ export function sweepFromFlags(flags: SweepFlags, cores: number): { definition: 
     if (flags.prune !== 'asha' && flags.prune !== 'none') throw new UsageError(`--prune is asha or none, not "${flags.prune}"`);
     const reduction = (input.pruning as { reduction?: unknown } | undefined)?.reduction ?? 3;
     input.pruning = { kind: flags.prune, reduction };
+  }
+  if (flags['prune-reduction'] !== undefined) {
+    const pruning = input.pruning as { kind?: unknown } | undefined;
+    if (pruning?.kind !== 'asha') throw new UsageError('--prune-reduction goes with --prune asha');
+    const reduction = wholeNumber('prune-reduction', flags['prune-reduction'], MIN_REDUCTION, MAX_REDUCTION);
+    input.pruning = { ...pruning, reduction };
   }
   const fileBase = input.base ?? {};
   if (!fileBase || typeof fileBase !== 'object' || Array.isArray(fileBase))

@@ -32,6 +32,8 @@ Options:
   --set KEY=VALUE        a base setting for every run, e.g. --set optim.epochs=5 (repeatable)
   --parallel N           runs at once (default: the cores but one, at least 1)
   --prune asha           stop runs early by successive halving at epochs 1, 3, 9, ...
+  --prune-reduction R    with --prune asha: rungs at epochs 1, R, R², ..., where the best 1/R
+                         of the runs go on (a whole number from 2 to 10; default 3)
   --name NAME            the sweep's name (default: from its axes)
   --resume ID            continue a sweep that was paused, or whose process was closed or killed
   --db PATH              database file (default: the app's, in its user-data folder)
@@ -50,6 +52,7 @@ const OPTIONS = {
     set: { type: 'string', multiple: true },
     parallel: { type: 'string' },
     prune: { type: 'string' },
+    'prune-reduction': { type: 'string' },
     name: { type: 'string' },
     resume: { type: 'string' },
     db: { type: 'string' },
@@ -69,6 +72,7 @@ const DEFINING = [
   'set',
   'parallel',
   'prune',
+  'prune-reduction',
   'name',
 ] as const;
 

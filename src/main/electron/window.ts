@@ -26,6 +26,9 @@ export interface WindowState {
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
+  // The settings-importance fit runs in a module worker from the app's own files (it would fall back
+  // to script-src anyway; said outright so a later script-src change cannot silently widen it).
+  "worker-src 'self'",
   // Svelte and chart.js set inline styles; scripts stay strict.
   "style-src 'self' 'unsafe-inline'",
   // Image grids arrive as data: and blob: URLs.

@@ -12,7 +12,9 @@
 //   is refused before it has changed anything.
 // - A failure of the store while a run trains (disk full, locked, read-only, the run deleted elsewhere)
 //   ends that run as failed, naming the database file; never the process, never the other runs.
-// - Every worker is terminated once its run ends, however it ends (see launch.ts for the way in).
+// - Every worker is terminated once its run ends, however it ends (see launch.ts for the way in, and
+//   run-worker.ts for a training run's worker). Which runs train and which wait is slots.ts's account;
+//   pruning at rungs is pruning.ts's.
 
 import type { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../../shared/config.ts';
@@ -22,15 +24,16 @@ import { validateConfig } from '../../shared/validate.ts';
 import { stderrLogger, type Logger } from '../log/logger.ts';
 import type { FinishedStatus, Store } from '../store/index.ts';
 import { FinalStatuses } from './final-status.ts';
-import { launchWorker, type LaunchedWorker } from './launch.ts';
+import { launchWorker } from './launch.ts';
 import { TrainingListeners, type TrainingListener } from './listeners.ts';
-import { RunOutput } from './output.ts';
 import { ownedRun, type OwnedRun, type Outcome } from './owned-run.ts';
-import { CONTROL_PAUSE, CONTROL_RUN, type WorkerMessage } from './protocol.ts';
+import { CONTROL_PAUSE, CONTROL_RUN } from './protocol.ts';
+import { RunPruning } from './pruning.ts';
 import { QueueDataCheck } from './queue-check.ts';
-import { resumeBlobs, truncateAfterCheckpoint } from './resume-point.ts';
-import { answerGate, rungsFor, stopAtGate, type RungJudge } from './rung-gate.ts';
-import { ashaJudge } from '../sweeps/asha-judge.ts';
+import { truncateAfterCheckpoint } from './resume-point.ts';
+import { attachWorker, detachWorker, launchRun, type RunWorkerContext } from './run-worker.ts';
+import { stopAtGate, type RungJudge } from './rung-gate.ts';
+import { RunSlots } from './slots.ts';
 import { namingDatabase } from './store-failure.ts';
 
 export interface RunServiceOptions {
@@ -52,32 +55,34 @@ export interface RunServiceOptions {
 export const DEFAULT_MAX_QUEUED = 100;
 
 export class RunService {
-  private readonly owned = new Map<number, OwnedRun>();
-  private readonly queue: OwnedRun[] = [];
+  private readonly slots: RunSlots;
   private readonly listeners: TrainingListeners;
   /** New runs whose worker is loading data before they have a record (and so an id). */
   private readonly loadingNew = new Set<Worker>();
-  private reservedSlots = 0;
   private readonly finals: FinalStatuses;
   private readonly queueCheck = new QueueDataCheck();
+  /** What a run's worker needs of this service (run-worker.ts). */
+  private readonly worker: RunWorkerContext;
   private closing = false;
-  private readonly maxConcurrent: number;
-  private readonly maxQueued: number;
   private readonly ownerPid: number;
-  private readonly log: Logger;
-  private readonly judge: RungJudge | null;
 
   constructor(
     private readonly store: Store,
     options: RunServiceOptions = {},
   ) {
-    this.maxConcurrent = options.maxConcurrent ?? 2;
-    this.maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.slots = new RunSlots(options.maxConcurrent ?? 2, options.maxQueued ?? DEFAULT_MAX_QUEUED);
     this.ownerPid = options.ownerPid ?? process.pid;
-    this.log = options.log ?? stderrLogger;
-    this.judge = options.judge === undefined ? ashaJudge(store) : options.judge;
-    this.finals = new FinalStatuses(store, this.ownerPid, this.log);
-    this.listeners = new TrainingListeners(this.log);
+    const log = options.log ?? stderrLogger;
+    this.finals = new FinalStatuses(store, this.ownerPid, log);
+    this.listeners = new TrainingListeners(log);
+    this.worker = {
+      store,
+      ownerPid: this.ownerPid,
+      listeners: this.listeners,
+      pruning: new RunPruning(store, options.judge, log),
+      current: (run) => this.current(run),
+      finish: (run, outcome, error) => this.finish(run, outcome, error),
+    };
   }
 
   subscribe(listener: TrainingListener): () => void {
@@ -86,7 +91,7 @@ export class RunService {
 
   /** Ids of runs this service is training or has queued. */
   activeRunIds(): number[] {
-    return [...this.owned.keys()];
+    return this.slots.ids();
   }
 
   /** Validates the config, then trains the run at once (its data loaded first) or records it as queued. */
@@ -95,11 +100,11 @@ export class RunService {
     if (!checked.ok) throw new AppFailure(checked.error);
     const config = checked.value;
     this.refuseWhileClosing();
-    if (this.freeSlots() > 0) return this.startNow(config);
-    this.refuseWhenQueueFull();
+    if (this.slots.free() > 0) return this.startNow(config);
+    this.slots.refuseWhenFull();
     const data = await this.queueCheck.check(config.data);
     this.refuseWhileClosing();
-    this.refuseWhenQueueFull();
+    this.slots.refuseWhenFull();
     const record = this.store.runs.create({
       config,
       datasetName: data.name,
@@ -108,7 +113,7 @@ export class RunService {
       ownerPid: this.ownerPid,
     });
     const run = this.own(record, { fromCheckpoint: false, setupFailure: 'failed' });
-    this.queue.push(run);
+    this.slots.enqueue(run);
     this.pump();
     return this.current(run);
   }
@@ -119,7 +124,7 @@ export class RunService {
    * dropped, since the resumed run replays them.
    */
   async resume(runId: number): Promise<RunRecord> {
-    const mine = this.owned.get(runId);
+    const mine = this.slots.get(runId);
     if (mine) {
       // Only a pause is undone: a stop already asked for must not turn back into training.
       if (mine.control && Atomics.compareExchange(mine.control, 0, CONTROL_PAUSE, CONTROL_RUN) === CONTROL_PAUSE)
@@ -127,8 +132,8 @@ export class RunService {
       return this.current(mine);
     }
     this.refuseWhileClosing();
-    const startNow = this.freeSlots() > 0;
-    if (!startNow) this.refuseWhenQueueFull();
+    const startNow = this.slots.free() > 0;
+    if (!startNow) this.slots.refuseWhenFull();
     // Nothing before this line may change the run: the claim decides whether it is ours to change.
     const previous = this.store.runs.claimForResume(runId, this.ownerPid);
     let run: OwnedRun;
@@ -146,9 +151,9 @@ export class RunService {
       this.finish(run, previous.status, e);
       throw e;
     }
-    if (startNow) await this.launch(run);
+    if (startNow) await launchRun(this.worker, run);
     else {
-      this.queue.push(run);
+      this.slots.enqueue(run);
       this.pump();
     }
     return this.current(run);
@@ -160,7 +165,7 @@ export class RunService {
    * failure ends that run as failed. Returns once the run is this service's; `waitFor` gives its end.
    */
   startQueued(runId: number): RunRecord {
-    const mine = this.owned.get(runId);
+    const mine = this.slots.get(runId);
     if (mine) return this.current(mine);
     this.refuseWhileClosing();
     const record = this.requireRun(runId);
@@ -172,7 +177,7 @@ export class RunService {
       });
     }
     const run = this.own(record, { fromCheckpoint: false, setupFailure: 'failed' });
-    this.queue.push(run);
+    this.slots.enqueue(run);
     this.pump();
     return this.current(run);
   }
@@ -197,7 +202,7 @@ export class RunService {
 
   /** Resolves with the run's record once it has finished (at once if it is not live). */
   waitFor(runId: number): Promise<RunRecord> {
-    const run = this.owned.get(runId);
+    const run = this.slots.get(runId);
     return run ? run.done : Promise.resolve(this.requireRun(runId));
   }
 
@@ -205,7 +210,7 @@ export class RunService {
   async shutdown(): Promise<void> {
     this.closing = true;
     for (const worker of this.loadingNew) void worker.terminate();
-    const waits = [...this.owned.values()].map((run) => {
+    const waits = this.slots.all().map((run) => {
       this.stop(run.runId);
       return run.done;
     });
@@ -217,21 +222,6 @@ export class RunService {
     if (this.closing) throw new AppFailure({ code: 'conflict', message: 'The workbench is shutting down; no run can start.' });
   }
 
-  private refuseWhenQueueFull(): void {
-    if (this.queue.length >= this.maxQueued) {
-      throw new AppFailure({
-        code: 'conflict',
-        message: `${this.queue.length} runs are already waiting for a free slot, the most the queue holds; stop one or wait for a run to finish.`,
-      });
-    }
-  }
-
-  private freeSlots(): number {
-    let busy = this.reservedSlots;
-    for (const run of this.owned.values()) if (run.phase !== 'queued') busy++;
-    return this.maxConcurrent - busy;
-  }
-
   private requireRun(runId: number): RunRecord {
     const run = this.store.runs.get(runId);
     if (!run) throw new AppFailure({ code: 'not-found', message: `Run ${runId} does not exist.` });
@@ -239,7 +229,7 @@ export class RunService {
   }
 
   private requireOwned(runId: number): OwnedRun {
-    const run = this.owned.get(runId);
+    const run = this.slots.get(runId);
     if (run) return run;
     const record = this.requireRun(runId);
     throw new AppFailure({ code: 'conflict', message: `Run ${runId} is not training in this process (it is ${record.status}).` });
@@ -256,20 +246,14 @@ export class RunService {
 
   private own(record: RunRecord, how: { fromCheckpoint: boolean; setupFailure: FinishedStatus }): OwnedRun {
     const run = ownedRun(record, how);
-    this.owned.set(run.runId, run);
+    this.slots.add(run);
     return run;
   }
 
   /** A new run with a free slot: load its data, then record it and let it train at once. */
   private async startNow(config: ExperimentConfig): Promise<RunRecord> {
-    this.reservedSlots++;
+    const release = this.slots.reserve();
     let worker: Worker | null = null;
-    let reserved = true;
-    const release = () => {
-      if (!reserved) return;
-      reserved = false;
-      this.reservedSlots--;
-    };
     try {
       const launched = await launchWorker({
         config,
@@ -291,7 +275,7 @@ export class RunService {
       const run = this.own(record, { fromCheckpoint: false, setupFailure: 'failed' });
       run.phase = 'launching';
       release();
-      this.begin(run, launched);
+      attachWorker(this.worker, run, launched);
       return this.current(run);
     } catch (e) {
       if (worker) void (worker as Worker).terminate();
@@ -303,97 +287,11 @@ export class RunService {
     }
   }
 
-  /** An owned run takes a slot: load its data (and checkpoint), then train. Rejects when it could not. */
-  private async launch(run: OwnedRun): Promise<void> {
-    run.phase = 'launching';
-    const stopped = () => new AppFailure({ code: 'conflict', message: `Run ${run.runId} was stopped before it started.` });
-    let launched: LaunchedWorker;
-    try {
-      launched = await launchWorker({
-        config: run.config,
-        resume: run.fromCheckpoint ? resumeBlobs(this.store, run.runId) : null,
-        expectFingerprint: run.expectFingerprint,
-        onSpawn: (w) => (run.worker = w),
-      });
-    } catch (e) {
-      // Stopping a loading run terminates its worker, which is why the launch failed.
-      if (run.finished) throw stopped();
-      this.finish(run, run.setupFailure, e);
-      throw e;
-    }
-    if (run.finished) {
-      void launched.worker.terminate();
-      throw stopped();
-    }
-    this.begin(run, launched);
-  }
-
-  /** Claims the slot in the store and lets the worker train; on failure the run ends and this throws. */
-  private begin(run: OwnedRun, { worker, control, ready }: LaunchedWorker): void {
-    run.worker = worker;
-    run.control = control;
-    run.phase = 'training';
-    worker.on('message', (m: WorkerMessage) => this.onMessage(run, m));
-    worker.on('error', (e) => this.finish(run, { status: 'failed', message: `The training worker crashed: ${e.message}` }));
-    worker.on('exit', (code) =>
-      this.finish(run, { status: 'failed', message: `The training worker exited unexpectedly (code ${code}).` }),
-    );
-    try {
-      run.record = this.store.runs.markStarted(run.runId, {
-        backend: ready.backend,
-        ownerPid: this.ownerPid,
-        totalSteps: ready.totalSteps,
-        datasetName: ready.datasetName,
-        datasetFingerprint: ready.datasetFingerprint,
-      });
-      run.output = new RunOutput(this.store, run.runId);
-      const rungs = run.gated ? rungsFor(this.judge, run.record, this.log) : [];
-      worker.postMessage({ type: 'begin', runId: run.runId, rungs });
-    } catch (e) {
-      this.finish(run, 'failed', e);
-      throw e;
-    }
-  }
-
   private pump(): void {
     if (this.closing) return;
     this.finals.retry();
-    while (this.freeSlots() > 0 && this.queue.length > 0) {
-      // Its failure has already ended the run; nobody is waiting on this promise.
-      this.launch(this.queue.shift()!).catch(() => {});
-    }
-  }
-
-  private onMessage(run: OwnedRun, m: WorkerMessage): void {
-    if (run.finished) return;
-    try {
-      switch (m.type) {
-        case 'event':
-          run.output!.event(m.event);
-          this.listeners.emit(m.event);
-          return;
-        case 'checkpoint':
-          run.output!.checkpoint(m.blobs);
-          return;
-        case 'evaluation':
-          this.store.evaluations.add(run.runId, m.result);
-          return;
-        case 'gate':
-          // The judge reads the rung's metrics from the store: they must be there first.
-          run.output!.flush();
-          answerGate(this.judge, this.current(run), m.epoch, run.control!, this.log, (why) => (run.pruneMessage = why));
-          return;
-        case 'finished':
-          run.output!.final(m.final);
-          this.finish(run, { status: m.status, message: m.status === 'pruned' ? (run.pruneMessage ?? m.message) : m.message });
-          return;
-        default:
-          return;
-      }
-    } catch (e) {
-      const why = namingDatabase(e, this.store.file);
-      this.finish(run, { status: 'failed', message: `The run stopped because its output could not be saved: ${why}` });
-    }
+    // Its failure has already ended the run; nobody is waiting on this promise.
+    for (let run = this.slots.next(); run; run = this.slots.next()) launchRun(this.worker, run).catch(() => {});
   }
 
   /**
@@ -404,18 +302,9 @@ export class RunService {
   private finish(run: OwnedRun, outcome: Outcome | FinishedStatus, error?: unknown): void {
     if (run.finished) return;
     run.finished = true;
-    let end: Outcome =
-      typeof outcome === 'string' ? { status: outcome, message: namingDatabase(error, this.store.file) } : outcome;
-    const queued = this.queue.indexOf(run);
-    if (queued >= 0) this.queue.splice(queued, 1);
-    this.owned.delete(run.runId);
-    if (run.worker) void run.worker.terminate();
-    try {
-      run.output?.close();
-    } catch (e) {
-      // The last steps are lost: the run did not complete as it is stored.
-      if (end.status === 'completed') end = { status: 'failed', message: namingDatabase(e, this.store.file) };
-    }
+    this.slots.drop(run);
+    const told = typeof outcome === 'string' ? { status: outcome, message: namingDatabase(error, this.store.file) } : outcome;
+    const end = detachWorker(this.store, run, told);
     const record = this.finals.record(run.record, end);
     this.listeners.emit({ type: 'status', runId: run.runId, status: end.status, message: end.message });
     run.resolveDone(record);

@@ -35,6 +35,22 @@ interface LiveRow {
 
 export const DEFAULT_STALE_AFTER_MS = 30_000;
 
+/**
+ * For a check repeated on a timer: the time before which a heartbeat means its owner is gone, or
+ * undefined when this check comes long overdue. That means this process (or the whole machine) was
+ * suspended, and every owner's heartbeat is old for the same reason, so staleness says nothing until
+ * they had a chance to beat.
+ */
+export function staleCutoff(staleAfterMs: number, now: () => number = Date.now): () => number | undefined {
+  let last = now();
+  return () => {
+    const at = now();
+    const overdue = at - last >= staleAfterMs / 2;
+    last = at;
+    return overdue ? undefined : at - staleAfterMs;
+  };
+}
+
 export function createOwnerSweeper(store: Store, options: OwnerSweepOptions = {}): OwnerSweeper {
   const ownPid = options.ownPid ?? process.pid;
   const isProcessAlive = options.isProcessAlive ?? defaultIsProcessAlive;
@@ -45,15 +61,11 @@ export function createOwnerSweeper(store: Store, options: OwnerSweepOptions = {}
   const live = db.prepare<[], LiveRow>(
     "SELECT id, status, owner_pid, heartbeat_at FROM runs WHERE status IN ('queued', 'running', 'paused')",
   );
-  let lastSweepAt = now();
+  const cutoff = staleCutoff(staleAfterMs, now);
 
   return {
     sweep() {
-      const at = now();
-      // A sweep long overdue means this process (or the whole machine) was suspended: every owner's
-      // heartbeat is old for the same reason, so staleness says nothing until they had a chance to beat.
-      const judgeHeartbeats = at - lastSweepAt < staleAfterMs / 2;
-      lastSweepAt = at;
+      const staleBefore = cutoff();
       let deadPid = false;
       let stale = false;
       for (const run of live.all()) {
@@ -61,11 +73,11 @@ export function createOwnerSweeper(store: Store, options: OwnerSweepOptions = {}
         if (pid === ownPid) continue;
         if (pid === null) deadPid ||= run.status !== 'queued';
         else if (!isProcessAlive(pid)) deadPid = true;
-        else if (judgeHeartbeats && run.heartbeat_at !== null && run.heartbeat_at < at - staleAfterMs) stale = true;
+        else if (staleBefore !== undefined && run.heartbeat_at !== null && run.heartbeat_at < staleBefore) stale = true;
       }
       const ids: number[] = [];
       if (deadPid) ids.push(...store.runs.interruptOrphans());
-      if (stale) ids.push(...store.runs.interruptStale(at - staleAfterMs, ownPid));
+      if (stale && staleBefore !== undefined) ids.push(...store.runs.interruptStale(staleBefore, ownPid));
       return ids;
     },
   };

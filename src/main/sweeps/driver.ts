@@ -5,28 +5,14 @@
 // hand, a resume that failed) waits for the next resume instead of being retried in a loop.
 
 import type { SweepDefinition, SweepRecord } from '../../shared/sweep.ts';
-import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
 
-/** What a pruner is told about the sweep a run belongs to. */
+/** The sweep a driver drives: its id and its definition, which never changes once stored. */
 export interface DrivenSweep {
   id: number;
   definition: SweepDefinition;
-}
-
-export type EpochEvent = Extract<TrainingEvent, { type: 'epoch' }>;
-
-/**
- * Early stopping across a sweep (successive halving lives in its own module). Called for the runs
- * of sweeps driven in this process; it may stop a run through the RunService.
- */
-export interface SweepPruner {
-  /** Each epoch a run of a driven sweep finished. */
-  onEpoch?(sweep: DrivenSweep, event: EpochEvent): void;
-  /** A run of a driven sweep ended, however (completed, failed, interrupted, pruned). */
-  onRunEnded?(sweep: DrivenSweep, run: RunRecord): void;
 }
 
 export interface DriverContext {
@@ -34,7 +20,6 @@ export interface DriverContext {
   runs: RunService;
   ownerPid: number;
   log: Logger;
-  pruner: SweepPruner | undefined;
   /** The sweep's counts changed. */
   changed(sweepId: number): void;
   /** The driver stopped driving (its sweep settled, or stopRuns finished for a halt). */
@@ -141,24 +126,16 @@ export class SweepDriver {
 
   private watch(runId: number): void {
     void this.ctx.runs.waitFor(runId).then(
-      (run) => this.runEnded(runId, run),
+      () => this.runEnded(runId),
       (e: unknown) => {
         this.ctx.log.warn(`Run ${runId} of sweep ${this.sweep.id} could not be read`, e);
-        this.runEnded(runId, null);
+        this.runEnded(runId);
       },
     );
   }
 
-  private runEnded(runId: number, run: RunRecord | null): void {
+  private runEnded(runId: number): void {
     this.live.delete(runId);
-    const pruner = this.ctx.pruner;
-    if (run && pruner?.onRunEnded) {
-      try {
-        pruner.onRunEnded(this.sweep, run);
-      } catch (e) {
-        this.ctx.log.error('The sweep pruner failed', e);
-      }
-    }
     this.ctx.changed(this.sweep.id);
     this.drive();
   }

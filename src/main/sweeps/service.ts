@@ -9,7 +9,10 @@
 //   an interrupted run continues from its checkpoint.
 // - One driver per sweep: a process claims the sweep (store.sweeps.claim) before it drives it, and
 //   heartbeats it; a second process's resume gets 'conflict'. A sweep whose driver died (killed,
-//   closed) is taken over by adoptOrphans, which the app calls when it opens.
+//   closed) is taken over by adoptOrphans, which the app calls when it opens and, with
+//   `adoptOrphans: true`, at every heartbeat while it stays open: a driver whose pid is gone is
+//   noticed within one heartbeat, one that is alive but silent within `staleAfterMs`. Of two processes
+//   that see the same orphan, the claim (one IMMEDIATE transaction) lets exactly one adopt it.
 // - pause / cancel stop the sweep's live runs (each checkpoints and becomes interrupted) and release
 //   the sweep; resume claims it again and continues. Each is idempotent, and calls on one sweep are
 //   handled one after another. Pausing or cancelling a sweep that another live process drives writes
@@ -26,10 +29,9 @@ import { HEARTBEAT_INTERVAL_MS } from '../runs/heartbeat.ts';
 import { QueueDataCheck } from '../runs/queue-check.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
-import { DEFAULT_STALE_AFTER_MS } from '../store/liveness.ts';
-import { SweepDriver, type DriverContext, type DrivenSweep, type SweepPruner } from './driver.ts';
-
-export type { DrivenSweep, EpochEvent, SweepPruner } from './driver.ts';
+import { DEFAULT_STALE_AFTER_MS, staleCutoff } from '../store/liveness.ts';
+import { PerKey } from './serial.ts';
+import { SweepDriver, type DriverContext, type DrivenSweep } from './driver.ts';
 
 export interface SweepServiceOptions {
   /** Identifies this process as the sweeps' driver; must be the RunService's ownerPid. */
@@ -39,7 +41,11 @@ export interface SweepServiceOptions {
   heartbeatMs?: number;
   /** A driver not heard from for this long is taken for dead, whatever its pid says. */
   staleAfterMs?: number;
-  pruner?: SweepPruner;
+  /**
+   * Takes over, at every heartbeat, the sweeps whose driver dies while this process runs: the app's
+   * choice (a killed `npm run sweep` beside it). Off by default: the CLI drives the sweep it was given.
+   */
+  adoptOrphans?: boolean;
 }
 
 type SweepListener = (sweep: SweepRecord) => void;
@@ -47,14 +53,16 @@ type SweepListener = (sweep: SweepRecord) => void;
 export class SweepService {
   private readonly drivers = new Map<number, SweepDriver>();
   private readonly listeners = new Set<SweepListener>();
-  private readonly ops = new Map<number, Promise<unknown>>();
+  /** Calls on one sweep run one after another, so a pause and a resume cannot interleave. */
+  private readonly serial = new PerKey();
   private readonly dataCheck = new QueueDataCheck();
   private readonly ownerPid: number;
   private readonly log: Logger;
   private readonly staleAfterMs: number;
-  private readonly pruner: SweepPruner | undefined;
   private readonly context: DriverContext;
   private readonly timer: NodeJS.Timeout;
+  /** When this process adopts orphans at each tick: the heartbeat age that means a driver is gone. */
+  private readonly adoptCutoff: (() => number | undefined) | null;
   private readonly unsubscribe: () => void;
   private closing = false;
 
@@ -66,13 +74,12 @@ export class SweepService {
     this.ownerPid = options.ownerPid ?? process.pid;
     this.log = options.log ?? stderrLogger;
     this.staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-    this.pruner = options.pruner;
+    this.adoptCutoff = options.adoptOrphans ? staleCutoff(this.staleAfterMs) : null;
     this.context = {
       store,
       runs,
       ownerPid: this.ownerPid,
       log: this.log,
-      pruner: this.pruner,
       changed: (id) => this.notifyQuietly(id),
       ended: (driver) => this.endDriver(driver),
     };
@@ -112,25 +119,19 @@ export class SweepService {
     return [...this.drivers.keys()];
   }
 
-  /** The driven sweep a live run of this process belongs to, if any. */
-  sweepOf(runId: number): DrivenSweep | null {
-    for (const driver of this.drivers.values()) if (driver.live.has(runId)) return driver.sweep;
-    return null;
-  }
-
   /** Stops the sweep's live runs (each checkpoints, resumable) and starts no more until resumed. */
   pause(id: number): Promise<SweepRecord> {
-    return this.serial(id, () => this.halt(id, 'paused'));
+    return this.serial.run(id, () => this.halt(id, 'paused'));
   }
 
   /** Like pause, as the user's "stop this sweep": its queued runs stay queued, and resume still continues it. */
   cancel(id: number): Promise<SweepRecord> {
-    return this.serial(id, () => this.halt(id, 'cancelled'));
+    return this.serial.run(id, () => this.halt(id, 'cancelled'));
   }
 
   /** Continues a paused, cancelled or orphaned sweep: interrupted runs resume from their checkpoints, queued ones start. */
   resume(id: number): Promise<SweepRecord> {
-    return this.serial(id, async () => {
+    return this.serial.run(id, async () => {
       const driver = this.drivers.get(id);
       if (driver && !driver.stopping) return this.get(id);
       if (driver) await driver.done;
@@ -147,22 +148,7 @@ export class SweepService {
 
   /** Takes over running sweeps whose driver is gone (killed, or closed without finishing) and continues them; returns their ids. */
   adoptOrphans(): number[] {
-    if (this.closing) return [];
-    this.store.runs.interruptOrphans();
-    const staleBefore = Date.now() - this.staleAfterMs;
-    const adopted: number[] = [];
-    for (const id of this.store.sweeps.orphans(staleBefore)) {
-      if (this.drivers.has(id)) continue;
-      try {
-        this.startDriving(this.store.sweeps.claim(id, this.ownerPid, staleBefore));
-        adopted.push(id);
-        this.notifyQuietly(id);
-      } catch (e) {
-        // Another process adopted it first.
-        if (!(e instanceof AppFailure && e.appError.code === 'conflict')) throw e;
-      }
-    }
-    return adopted;
+    return this.adopt(Date.now() - this.staleAfterMs);
   }
 
   /** Resolves once the sweep stops being driven here (completed, paused, cancelled); at once when it is not. */
@@ -201,18 +187,6 @@ export class SweepService {
     if (this.closing) throw new AppFailure({ code: 'conflict', message: 'The workbench is shutting down; no sweep can start.' });
   }
 
-  /** Calls on one sweep run one after another, so a pause and a resume cannot interleave. */
-  private serial<T>(id: number, fn: () => Promise<T>): Promise<T> {
-    const turn = (this.ops.get(id) ?? Promise.resolve()).catch(() => {}).then(fn);
-    this.ops.set(id, turn);
-    void turn
-      .finally(() => {
-        if (this.ops.get(id) === turn) this.ops.delete(id);
-      })
-      .catch(() => {});
-    return turn;
-  }
-
   private async halt(id: number, status: 'paused' | 'cancelled'): Promise<SweepRecord> {
     const message = status === 'paused' ? 'Paused.' : 'Cancelled.';
     const driver = this.drivers.get(id);
@@ -236,6 +210,27 @@ export class SweepService {
     return this.notify(id);
   }
 
+  /** adoptOrphans, with drivers not heard from since `staleBefore` taken for dead (undefined: only dead pids). */
+  private adopt(staleBefore: number | undefined): number[] {
+    if (this.closing) return [];
+    const orphans = this.store.sweeps.orphans(staleBefore).filter((id) => !this.drivers.has(id));
+    if (orphans.length === 0) return [];
+    // Runs whose process died become interrupted, so the adopted sweeps resume them.
+    this.store.runs.interruptOrphans();
+    const adopted: number[] = [];
+    for (const id of orphans) {
+      try {
+        this.startDriving(this.store.sweeps.claim(id, this.ownerPid, staleBefore));
+        adopted.push(id);
+        this.notifyQuietly(id);
+      } catch (e) {
+        // Another process adopted it first.
+        if (!(e instanceof AppFailure && e.appError.code === 'conflict')) throw e;
+      }
+    }
+    return adopted;
+  }
+
   private startDriving(record: SweepRecord): void {
     const driver = new SweepDriver(this.context, record);
     this.drivers.set(record.id, driver);
@@ -247,7 +242,7 @@ export class SweepService {
     driver.finish(this.notifyQuietly(driver.sweep.id));
   }
 
-  /** Heartbeats driven sweeps; one paused or cancelled elsewhere (or taken over) stops here. */
+  /** Heartbeats driven sweeps (one paused or cancelled elsewhere, or taken over, stops here), then adopts orphans. */
   private tick(): void {
     for (const driver of [...this.drivers.values()]) {
       if (driver.stopping) continue;
@@ -265,21 +260,25 @@ export class SweepService {
         this.log.warn(`Sweep ${driver.sweep.id}'s heartbeat failed; trying again`, e);
       }
     }
+    if (!this.adoptCutoff) return;
+    try {
+      this.adopt(this.adoptCutoff());
+    } catch (e) {
+      this.log.warn('Sweeps whose driver is gone could not be taken over; trying again', e);
+    }
   }
 
+  /** The driven sweep a live run of this process belongs to, if any. */
+  private sweepOf(runId: number): DrivenSweep | null {
+    for (const driver of this.drivers.values()) if (driver.live.has(runId)) return driver.sweep;
+    return null;
+  }
+
+  /** A run starting changes its sweep's counts; its end is reported by the driver. */
   private onRunEvent(event: TrainingEvent): void {
-    if (event.type !== 'epoch' && event.type !== 'started') return;
+    if (event.type !== 'started') return;
     const sweep = this.sweepOf(event.runId);
-    if (!sweep) return;
-    if (event.type === 'epoch' && this.pruner?.onEpoch) {
-      try {
-        this.pruner.onEpoch(sweep, event);
-      } catch (e) {
-        this.log.error('The sweep pruner failed', e);
-      }
-    }
-    // A run starting changes the sweep's counts; its end is reported by the driver.
-    if (event.type === 'started') this.notifyQuietly(sweep.id);
+    if (sweep) this.notifyQuietly(sweep.id);
   }
 
   /** notify for background paths (timers, run ends), where a store failure is logged, not thrown. */

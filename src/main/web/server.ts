@@ -60,6 +60,8 @@ function securityHeaders(req: IncomingMessage): Record<string, string> {
     'Content-Security-Policy': [
       "default-src 'self'",
       "script-src 'self'",
+      // The settings-importance module worker, served from here like the page's scripts.
+      "worker-src 'self'",
       // Svelte and chart.js set inline style attributes.
       "style-src 'self' 'unsafe-inline'",
       "img-src 'self' data: blob:",

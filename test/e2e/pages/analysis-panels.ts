@@ -46,6 +46,27 @@ export class AnalysisPanels extends BasePage {
     await this.byTestId(`pc-right-${key}`).click();
   }
 
+  /**
+   * Drags an axis by its title, as a person would, to just past another axis (to its right, or its
+   * left with `side: 'left'`). `during` runs while the button is still held (the landing mark shows).
+   */
+  async dragAxis(key: string, pastKey: string, side: 'left' | 'right' = 'right', during?: () => Promise<void>): Promise<void> {
+    const title = this.byTestId(`pc-title-${key}`);
+    await title.scrollIntoViewIfNeeded();
+    const from = await title.boundingBox();
+    const past = await this.byTestId(`pc-hit-${pastKey}`).boundingBox();
+    if (!from || !past) throw new Error(`axis ${key} or ${pastKey} has no box`);
+    const y = from.y + from.height / 2;
+    const x = past.x + past.width / 2 + (side === 'right' ? 30 : -30);
+    await this.page.mouse.move(from.x + from.width / 2, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(x, y + 4, { steps: 8 });
+    // Dropped back on its own place, the axis has nowhere new to land: no mark.
+    await this.byTestId('pc-drop-mark').waitFor({ state: pastKey === key ? 'detached' : 'visible' });
+    if (during) await during();
+    await this.page.mouse.up();
+  }
+
   async passing(): Promise<number> {
     return Number(await this.plot.getAttribute('data-passing'));
   }

@@ -49,6 +49,8 @@ export interface SweepFormState {
   seeds: string;
   parallel: string;
   pruning: boolean;
+  /** Successive halving's reduction factor, as typed: the best 1/r go on at each rung. */
+  reduction: string;
 }
 
 export function isNumeric(spec: FieldSpec | undefined): boolean {
@@ -185,7 +187,10 @@ export function previewSweep(form: SweepFormState, presetId: string, config: Exp
     drawSeed: wholeNumber(form.drawSeed),
     seeds: wholeNumber(form.seeds),
     parallel: wholeNumber(form.parallel),
-    pruning: { kind: form.pruning ? 'asha' : 'none', reduction: 3 },
+    // Off, the factor means nothing: a half-typed one must not hold the launch back.
+    pruning: form.pruning
+      ? { kind: 'asha', reduction: wholeNumber(form.reduction) }
+      : { kind: 'none', reduction: DEFAULT_SWEEP.pruning.reduction },
   };
   const readable = Object.keys(axisErrors).length === 0;
   const counted = countSweepRuns(definition);
@@ -222,6 +227,18 @@ export const SWEEP_FIELD_LABELS: Record<string, string> = {
   seeds: 'Seeds',
   parallel: 'Runs at once',
   pruning: 'Pruning',
+  'pruning.reduction': 'Reduction factor',
   axes: 'Axes',
   method: 'Method',
 };
+
+const SHARES: Record<number, string> = { 2: 'half', 3: 'third', 4: 'quarter' };
+
+/** What successive halving with factor `reduction` does, in the words of the form's pruning section. */
+export function pruningSummary(reduction: number): string {
+  const share = SHARES[reduction] ?? `1/${reduction}`;
+  return (
+    `At epochs 1, ${reduction}, ${reduction * reduction}, …, runs outside the best ${share} of held-out −ELBO so far ` +
+    'stop as “pruned”; the best run always finishes.'
+  );
+}

@@ -3,25 +3,29 @@
 // together. Importance is by permutation: the drop in out-of-fold R² when that setting's values are
 // shuffled across the runs (5-fold cross-validation, so a forest is never scored on runs it was
 // trained on). The forest is ml-random-forest's; the folds and the shuffles are seeded here, so the
-// same runs always give the same answer.
+// same runs always give the same answer. Two halves: `importanceInput` (importance-input.ts) turns
+// runs into a plain matrix (cheap, on the page), `fitImportance` fits the forests (seconds, in a Web
+// Worker: see importance.worker.ts); `settingsImportance` does both at once, for tests and scripts.
 
 import { RandomForestRegression } from 'ml-random-forest';
 import { sampleRankCorrelation } from 'simple-statistics';
-import { fieldSpec } from '../../../../shared/config.ts';
-import { keyLabel, runValue, varyingSettings } from '../../../../shared/run-values.ts';
 import type { RunRecord } from '../../../../shared/training.ts';
+import { MIN_RUNS, importanceInput, type ImportanceInput } from './importance-input.ts';
 
-export const MIN_RUNS = 8;
+export { MIN_RUNS, importanceInput, type ImportanceInput };
 export const TREES = 50;
 export const FOLDS = 5;
 /** Shuffles per setting, averaged: one shuffle of a few dozen runs is noisy. */
 export const REPEATS = 4;
 export const SEED = 20240917;
+const FIT_WEIGHT = 8;
 /**
- * Runs the forest is fitted on at most: ml-cart's split search grows faster than linearly (1,000
- * runs take tens of seconds), and a seeded sample of this many already ranks settings reliably.
+ * Runs the forest is fitted on at most: ml-cart's split search grows faster than linearly (see
+ * bench/importance.ts: 300 runs take about twice as long as 200, 500 about four times as long as
+ * 300, 1,000 over ten times), and a seeded sample of this many already ranks settings reliably.
+ * The fit runs in a worker, so this bounds the wait for an answer, not the page's responsiveness.
  */
-export const MAX_ROWS = 200;
+export const MAX_ROWS = 300;
 
 export interface SettingImportance {
   key: string;
@@ -38,9 +42,13 @@ export type ImportanceResult =
   | {
       status: 'ok';
       metric: string;
-      /** Runs with the metric; `used` of them were fitted (a seeded sample when more than MAX_ROWS). */
+      /** Runs with the metric; `used` of them were fitted (a seeded sample when more than `maxRows`). */
       n: number;
       used: number;
+      /** What was fitted, as the view states it: trees per forest, folds (one forest each), the cap. */
+      trees: number;
+      folds: number;
+      maxRows: number;
       /** Out-of-fold R² of the forest with nothing shuffled: how far its importances can be trusted. */
       r2: number;
       settings: SettingImportance[];
@@ -83,44 +91,11 @@ export function r2(y: readonly number[], pred: readonly number[]): number {
   return ssTot === 0 ? 0 : 1 - ssRes / ssTot;
 }
 
-interface Encoded {
-  keys: string[];
-  encodings: ('numeric' | 'ordinal')[];
-  X: number[][];
-  y: number[];
-}
-
-function encode(runs: readonly RunRecord[], metric: string): Encoded {
-  const measured = runs.filter((r) => {
-    const v = runValue(r, metric);
-    return typeof v === 'number' && Number.isFinite(v);
-  });
-  const keys = varyingSettings(measured);
-  const encodings = keys.map((k) =>
-    measured.every((r) => {
-      const v = runValue(r, k);
-      return typeof v === 'number' && Number.isFinite(v);
-    })
-      ? ('numeric' as const)
-      : ('ordinal' as const),
-  );
-  const codes = keys.map((k, j) => {
-    if (encodings[j] === 'numeric') return null;
-    const spec = fieldSpec(k);
-    const seen = [...new Set(measured.map((r) => String(runValue(r, k))))].sort();
-    const order = spec?.kind === 'enum' ? [...spec.options.map(String).filter((o) => seen.includes(o))] : [];
-    for (const s of seen) if (!order.includes(s)) order.push(s);
-    return order;
-  });
-  const X = measured.map((r) =>
-    keys.map((k, j) => {
-      const v = runValue(r, k);
-      const order = codes[j];
-      return order ? order.indexOf(String(v)) : (v as number);
-    }),
-  );
-  const y = measured.map((r) => runValue(r, metric) as number);
-  return { keys, encodings, X, y };
+export interface FitOptions {
+  seed?: number;
+  maxRows?: number;
+  /** Called as the forests are fitted and scored: `done` of `total` steps. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 function forest(seed: number): RandomForestRegression {
@@ -129,15 +104,20 @@ function forest(seed: number): RandomForestRegression {
 }
 
 export function settingsImportance(runs: readonly RunRecord[], metric = 'heldOut.total', seed = SEED): ImportanceResult {
-  const all = encode(runs, metric);
+  return fitImportance(importanceInput(runs, metric), { seed });
+}
+
+export function fitImportance(all: ImportanceInput, options: FitOptions = {}): ImportanceResult {
+  const { seed = SEED, maxRows = MAX_ROWS, onProgress } = options;
+  const { metric } = all;
   const total = all.y.length;
   if (total < MIN_RUNS) return { status: 'too-few', metric, n: total };
   if (all.keys.length === 0) return { status: 'no-settings', metric, n: total };
   const rand = mulberry32(seed);
   const sample =
-    total > MAX_ROWS
+    total > maxRows
       ? shuffled(total, rand)
-          .slice(0, MAX_ROWS)
+          .slice(0, maxRows)
           .sort((a, b) => a - b)
       : null;
   const { keys, encodings } = all;
@@ -148,11 +128,16 @@ export function settingsImportance(runs: readonly RunRecord[], metric = 'heldOut
   const fold = new Array<number>(n);
   shuffled(n, rand).forEach((row, i) => (fold[row] = i % Math.min(FOLDS, n)));
   const folds = Math.min(FOLDS, n);
+  // Fitting a fold's forest costs far more than scoring a shuffle: weighted so progress moves evenly.
+  const steps = folds * FIT_WEIGHT + keys.length * REPEATS;
+  let done = 0;
+  const advance = (by: number) => onProgress?.((done += by), steps);
   const models = Array.from({ length: folds }, (_, f) => {
     const train = X.flatMap((x, i) => (fold[i] === f ? [] : [x]));
     const target = y.flatMap((v, i) => (fold[i] === f ? [] : [v]));
     const model = forest(seed + f);
     model.train(train, target);
+    advance(FIT_WEIGHT);
     return model;
   });
   const predictOutOfFold = (rows: number[][]): number[] => {
@@ -172,17 +157,18 @@ export function settingsImportance(runs: readonly RunRecord[], metric = 'heldOut
       const perm = shuffled(n, rand);
       const permuted = X.map((x, i) => x.map((v, c) => (c === j ? X[perm[i]!]![j]! : v)));
       drop += base - r2(y, predictOutOfFold(permuted));
+      advance(1);
     }
     const column = X.map((x) => x[j]!);
     const constant = column.every((v) => v === column[0]);
     return {
       key,
-      label: keyLabel(key),
+      label: all.labels[j] ?? key,
       encoding: encodings[j]!,
       rho: encodings[j] === 'numeric' && !constant ? sampleRankCorrelation(column, y) : null,
       importance: drop / REPEATS,
     };
   });
   settings.sort((a, b) => b.importance - a.importance || a.key.localeCompare(b.key));
-  return { status: 'ok', metric, n: total, used: n, r2: base, settings };
+  return { status: 'ok', metric, n: total, used: n, trees: TREES, folds, maxRows, r2: base, settings };
 }

@@ -40,15 +40,40 @@ export function parseLayout(raw: string | null, keys: readonly string[]): PlotLa
   return { order };
 }
 
-/** The order with `key` moved by `delta` places (clamped at the ends). */
-export function moveKey(order: readonly string[], key: string, delta: number): string[] {
+/** The order with `key` moved to position `index` (clamped at the ends). */
+export function moveKeyTo(order: readonly string[], key: string, index: number): string[] {
   const from = order.indexOf(key);
   if (from === -1) return [...order];
-  const to = Math.max(0, Math.min(order.length - 1, from + delta));
+  const to = Math.max(0, Math.min(order.length - 1, index));
   const next = [...order];
   next.splice(from, 1);
   next.splice(to, 0, key);
   return next;
+}
+
+/** The order with `key` moved by `delta` places (clamped at the ends): the axis buttons. */
+export function moveKey(order: readonly string[], key: string, delta: number): string[] {
+  return moveKeyTo(order, key, order.indexOf(key) + delta);
+}
+
+/**
+ * Where an axis dragged from position `from` to `x` lands: after every other axis left of `x`.
+ * `xs` are the axes' positions, left to right.
+ */
+export function dropIndex(xs: readonly number[], from: number, x: number): number {
+  return xs.filter((ax, j) => j !== from && ax < x).length;
+}
+
+/** Where to mark that landing place: halfway between the axes it falls between (or past an end). */
+export function dropMarkX(xs: readonly number[], from: number, index: number): number {
+  const others = xs.filter((_, j) => j !== from);
+  if (others.length === 0) return xs[from] ?? 0;
+  const gap = others.length > 1 ? others[1]! - others[0]! : 40;
+  const left = others[index - 1];
+  const right = others[index];
+  if (left === undefined) return right! - gap / 2;
+  if (right === undefined) return left + gap / 2;
+  return (left + right) / 2;
 }
 
 /** The smallest interface of Web Storage used, so tests can pass a Map-backed one. */

@@ -3,7 +3,7 @@
 
 import { fieldSpec } from '../../../../shared/config.ts';
 import type { FieldError } from '../../../../shared/result.ts';
-import { defaultParallel } from '../../../../shared/sweep.ts';
+import { DEFAULT_SWEEP, defaultParallel } from '../../../../shared/sweep.ts';
 import { newAxis, previewSweep, sweepableFields, type AxisDraft, type SweepFormState } from '../sweep-form.ts';
 import { app } from './app.svelte.ts';
 import { draft } from './draft.svelte.ts';
@@ -21,6 +21,7 @@ class SweepDraft {
     seeds: '1',
     parallel: '',
     pruning: false,
+    reduction: String(DEFAULT_SWEEP.pruning.reduction),
   });
   /** Errors the server reported for the last launch; cleared by any edit. */
   serverErrors = $state.raw<FieldError[]>([]);
