@@ -16,6 +16,7 @@ export default defineConfig({
           'inspect-worker': resolve('src/main/data/inspect-worker.ts'),
           'export-worker': resolve('src/main/export/export-worker.ts'),
           'latent-worker': resolve('src/main/latent/latent-worker.ts'),
+          'eval-worker': resolve('src/main/eval/eval-worker.ts'),
         },
         // Optional native backend: loaded at run time when installed, never bundled.
         external: ['@tensorflow/tfjs-node'],

@@ -9,15 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   drawBatch,
-  evaluationImages,
   findTestFile,
   findTestFileSync,
   loadDataset,
+  loadRunSplit,
   prepareSplit,
   trainingBatchSeed,
   type Dataset,
   type SourceDataset,
 } from '../src/main/data/index.ts';
+import { evaluationImages } from '../src/main/eval/eval-set.ts';
 import { buildConfigFinding } from '../src/main/cli/config-input.ts';
 import type { DataConfig } from '../src/shared/config.ts';
 import { findPreset } from '../src/shared/presets.ts';
@@ -333,12 +334,15 @@ describe('binarization', () => {
       'data.labels': [1, 2, 3],
       'model.encoder': 'mlp',
     });
-    const got = await evaluationImages(config);
+    const got = evaluationImages((await loadRunSplit(config.data, config.run.seed)).split, config);
     const split = prepareSplit(await loadDataset(config.data), config.data, config.run.seed);
     assert.deepEqual([got.split, got.binarization, got.images.count], ['test', 'dynamic', 4]);
     assert.deepEqual(got.images.images, split.heldOut.images);
     assert.ok(isBits(got.images.images));
     assert.deepEqual(Array.from(got.images.labels!), [1, 2, 3, 1]);
-    await assert.rejects(evaluationImages(config, 'e'.repeat(64)), /differs from the one this run was trained on/);
+    await assert.rejects(
+      loadRunSplit(config.data, config.run.seed, 'e'.repeat(64)),
+      /differs from the one this run was trained on/,
+    );
   });
 });

@@ -33,6 +33,7 @@ export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
     owner: null,
     sweepId: null,
     sweepIndex: null,
+    evaluation: null,
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import { createHandlers } from './api/handlers.ts';
 import { dispatch } from './api/dispatch.ts';
 import { EventCoalescer } from './api/events.ts';
 import { LatentService } from './latent/index.ts';
+import { EvaluationService } from './eval/index.ts';
 import { RunFollower } from './runs/follow.ts';
 import { startHeartbeat } from './runs/heartbeat.ts';
 import type { Logger } from './log/logger.ts';
@@ -75,11 +76,13 @@ export function createAppCore(options: AppCoreOptions): AppCore {
   });
   const latent = new LatentService(store);
   const clients = new Set<EventCoalescer>();
+  const evaluations = new EvaluationService(store, (event) => clients.forEach((c) => c.push(event)));
   const handlers = createHandlers({
     store,
     service,
     sweeps,
     latent,
+    evaluations,
     version: appVersion(),
     shell: options.shell,
     maxConcurrent,
@@ -150,6 +153,7 @@ export function createAppCore(options: AppCoreOptions): AppCore {
       await service.shutdown();
       stopHeartbeat();
       await latent.close();
+      evaluations.close();
       clients.forEach((c) => c.dispose());
       clients.clear();
       store.close();

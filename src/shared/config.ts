@@ -79,6 +79,10 @@ export interface RunConfig {
   checkpointEvery: number;
   /** Log a per-step metric every N steps (1 = every step). */
   logEvery: number;
+  /** Importance samples k of the NLL_k evaluation at the end of training (0 = none). */
+  evalSamples: number;
+  /** Images that evaluation uses at most (the first of the evaluation set). */
+  evalImages: number;
 }
 
 export interface ExperimentConfig {
@@ -366,6 +370,23 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 100_000,
         label: 'Log every (steps)',
         help: 'Per-step metrics resolution.',
+      },
+      {
+        path: 'run.evalSamples',
+        kind: 'integer',
+        min: 0,
+        max: 5000,
+        label: 'Final NLL samples (k)',
+        help: 'Importance samples per image of the NLL_k evaluated when training ends; 0: none.',
+      },
+      {
+        path: 'run.evalImages',
+        kind: 'integer',
+        min: 1,
+        max: 1_000_000,
+        label: 'Final NLL images',
+        visibleWhen: (c) => c.run.evalSamples > 0,
+        help: 'Evaluation images used at most (the held-out set today).',
       },
     ],
   },

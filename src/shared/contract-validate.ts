@@ -5,6 +5,7 @@
 
 import { METHOD_NAMES, type MethodArgs, type MethodName } from './contract.ts';
 import type { AppError, Result } from './result.ts';
+import { MAX_EVAL_K } from './evaluation.ts';
 import { expandSweep } from './sweep.ts';
 import { validateConfig } from './validate.ts';
 
@@ -183,6 +184,18 @@ const CHECKS: Record<MethodName, Check> = {
       return bad('includeImages must be true or false', 'includeImages');
     return null;
   },
+  evaluateRun: (p) => {
+    const o = object(p, ['runId', 'step', 'k', 'images']);
+    if (isAppError(o)) return o;
+    return (
+      intField(o, 'runId', 1, MAX_ID) ??
+      stepField(o) ??
+      intField(o, 'k', 1, MAX_EVAL_K, true) ??
+      intField(o, 'images', 1, 1_000_000, true)
+    );
+  },
+  cancelEvaluation: runIdOnly,
+  listEvaluations: runIdOnly,
   createSweep: (p) => {
     const o = object(p, ['definition']);
     if (isAppError(o)) return o;

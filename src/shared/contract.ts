@@ -5,6 +5,7 @@
 
 import type { ExperimentConfig, DataConfig } from './config.ts';
 import type { Preset } from './presets.ts';
+import type { EvaluationRecord } from './evaluation.ts';
 import type { Result } from './result.ts';
 import type { PackedRunList } from './run-list.ts';
 import type { SweepRecord } from './sweep.ts';
@@ -157,6 +158,17 @@ export interface WorkbenchMethods {
    */
   encodeImages: [{ runId: number; step?: number; count: number; sourceRunId?: number; includeImages?: boolean }, LatentEncoding];
   /**
+   * Evaluates checkpoint `step` (default: the latest) of a run: the importance-weighted NLL_k with
+   * `k` samples per image (default: the run's end-of-training k, else 100; at most 5,000) on at most
+   * `images` of its evaluation images, plus active units and I(x; z). Runs in a worker thread; its
+   * progress arrives as `evaluation` training events; resolves with the stored record. One at a time per run.
+   */
+  evaluateRun: [{ runId: number; step?: number; k?: number; images?: number }, EvaluationRecord];
+  /** Cancels a run's evaluation in progress (nothing is stored); `cancelled` is false when none was running. */
+  cancelEvaluation: [{ runId: number }, { cancelled: boolean }];
+  /** Every evaluation of a run, oldest first. */
+  listEvaluations: [{ runId: number }, EvaluationRecord[]];
+  /**
    * Checks a sweep definition completely (every axis and every run's config), stores the sweep with
    * all its runs queued, and starts training them `parallel` at a time. `definition` is untrusted
    * and checked by expandSweep (src/shared/sweep.ts).
@@ -195,6 +207,9 @@ export const METHOD_NAMES = [
   'importRun',
   'decodeLatents',
   'encodeImages',
+  'evaluateRun',
+  'cancelEvaluation',
+  'listEvaluations',
   'createSweep',
   'listSweeps',
   'getSweep',

@@ -29,7 +29,17 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
   },
   loss: { likelihood: 'bernoulli', samples: 1, beta: 1 },
   optim: { optimizer: 'adam', learningRate: 1e-3, batchSize: 64, epochs: 5 },
-  run: { name: '', seed: 1, backend: 'auto', previewEvery: 50, checkpointEvery: 0, logEvery: 1 },
+  run: {
+    name: '',
+    seed: 1,
+    backend: 'auto',
+    previewEvery: 50,
+    checkpointEvery: 0,
+    logEvery: 1,
+    // Cheap enough that a quick run stays quick; `npm run runs -- eval` goes to k = 5,000.
+    evalSamples: 100,
+    evalImages: 1000,
+  },
 };
 
 export interface Preset {

@@ -164,6 +164,7 @@ export function packRunList(runs: readonly RunRecord[], memo?: ConfigDeltaMemo):
       owner: column(runs, 'owner'),
       sweepId: column(runs, 'sweepId'),
       sweepIndex: column(runs, 'sweepIndex'),
+      evaluation: column(runs, 'evaluation'),
     },
     finalTrain: runs.map((r) => lossTriple(r.finalTrain)),
     finalHeldOut: runs.map((r) => lossTriple(r.finalHeldOut)),
@@ -268,6 +269,7 @@ export function unpackRunList(packed: PackedRunList): RunRecord[] {
   const owner = col('owner');
   const sweepId = col('sweepId');
   const sweepIndex = col('sweepIndex');
+  const evaluation = col('evaluation');
   if (packed.configs.length !== n || packed.finalTrain.length !== n || packed.finalHeldOut.length !== n)
     throw new PackedListError(`configs or losses do not have ${n} entries`);
   const runs = new Array<RunRecord>(n);
@@ -296,6 +298,7 @@ export function unpackRunList(packed: PackedRunList): RunRecord[] {
       owner: at(owner, i),
       sweepId: at(sweepId, i),
       sweepIndex: at(sweepIndex, i),
+      evaluation: at(evaluation, i),
     };
   }
   return runs;

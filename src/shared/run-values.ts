@@ -16,7 +16,11 @@ export type MetricKey =
   | 'imagesPerSec'
   | 'epoch'
   | 'step'
-  | 'durationSec';
+  | 'durationSec'
+  | 'eval.nll'
+  | 'eval.bitsPerDim'
+  | 'eval.activeUnits'
+  | 'eval.mutualInfo';
 
 export interface MetricSpec {
   key: MetricKey;
@@ -75,6 +79,34 @@ export const METRICS: readonly MetricSpec[] = [
     lowerIsBetter: true,
     help: 'Seconds from start to finish (or to now).',
   },
+  {
+    key: 'eval.nll',
+    label: 'NLL_k',
+    short: 'NLL',
+    lowerIsBetter: true,
+    help: "Importance-weighted negative log-likelihood of the run's headline evaluation (its latest evaluated checkpoint, largest k), nats.",
+  },
+  {
+    key: 'eval.bitsPerDim',
+    label: 'Bits / dim',
+    short: 'bits/dim',
+    lowerIsBetter: true,
+    help: 'NLL_k / (pixels × ln 2).',
+  },
+  {
+    key: 'eval.activeUnits',
+    label: 'Active units',
+    short: 'AU',
+    lowerIsBetter: false,
+    help: 'Latent dimensions whose posterior mean varies over images by more than 0.01 (Burda et al.).',
+  },
+  {
+    key: 'eval.mutualInfo',
+    label: 'I(x; z)',
+    short: 'MI',
+    lowerIsBetter: false,
+    help: 'Mutual information between an image and its code under the encoder, nats (He et al. 2019).',
+  },
 ];
 
 const METRIC_BY_KEY = new Map<string, MetricSpec>(METRICS.map((m) => [m.key, m]));
@@ -104,6 +136,10 @@ export const KEY_ALIASES: Readonly<Record<string, string>> = {
   recon: 'heldOut.recon',
   kl: 'heldOut.kl',
   throughput: 'imagesPerSec',
+  nll: 'eval.nll',
+  bpd: 'eval.bitsPerDim',
+  au: 'eval.activeUnits',
+  mi: 'eval.mutualInfo',
 };
 
 /**
@@ -150,6 +186,14 @@ export function runValue(run: RunRecord, key: string, now = Date.now()): RunValu
       return run.epoch;
     case 'step':
       return run.step;
+    case 'eval.nll':
+      return run.evaluation?.nll ?? null;
+    case 'eval.bitsPerDim':
+      return run.evaluation?.bitsPerDim ?? null;
+    case 'eval.activeUnits':
+      return run.evaluation?.activeUnits ?? null;
+    case 'eval.mutualInfo':
+      return run.evaluation?.mutualInfo ?? null;
     case 'durationSec':
       return run.startedAt === null ? null : ((run.finishedAt ?? now) - run.startedAt) / 1000;
     default: {

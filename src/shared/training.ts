@@ -3,6 +3,7 @@
 
 import type { ExperimentConfig } from './config.ts';
 import type { EvaluationSplit } from './data-split.ts';
+import type { EvaluationRecord, EvaluationState } from './evaluation.ts';
 
 /** `pruned`: stopped early by its sweep's successive halving, at a rung where it ranked low. */
 export type RunStatus = 'queued' | 'running' | 'paused' | 'completed' | 'failed' | 'interrupted' | 'pruned';
@@ -69,6 +70,11 @@ export interface RunRecord {
   /** The sweep the run belongs to, and its position in the sweep's expansion; null for a lone run. */
   sweepId: number | null;
   sweepIndex: number | null;
+  /**
+   * Its headline NLL_k evaluation: of its latest evaluated checkpoint, the largest k (then the most
+   * images, then the newest); null when it has none.
+   */
+  evaluation: EvaluationRecord | null;
 }
 
 export interface StepMetric {
@@ -125,4 +131,16 @@ export type TrainingEvent =
   | { type: 'epoch'; runId: number; metric: EpochMetric }
   | { type: 'image'; runId: number; epoch: number; step: number; kind: ImageKind; grid: ImageGrid }
   | { type: 'checkpoint'; runId: number; epoch: number; step: number }
-  | { type: 'status'; runId: number; status: RunStatus; message: string };
+  | { type: 'status'; runId: number; status: RunStatus; message: string }
+  /** An NLL_k evaluation of checkpoint `step`: its progress (`done` of `total` images), then its end. */
+  | {
+      type: 'evaluation';
+      runId: number;
+      step: number;
+      k: number;
+      state: EvaluationState;
+      done: number;
+      total: number;
+      /** Why it failed or was cancelled; empty otherwise. */
+      message: string;
+    };

@@ -31,6 +31,7 @@ export class EventCoalescer {
   push(event: TrainingEvent): void {
     // Status changes and epochs change what a runs list shows.
     if (event.type === 'status' || event.type === 'epoch' || event.type === 'started') this.runsChanged = true;
+    if (event.type === 'evaluation' && event.state === 'done') this.runsChanged = true;
     this.pushFollowed(event);
   }
 

@@ -13,6 +13,7 @@ import type { Store } from '../store/index.ts';
 import { inspectDatasetInWorker } from '../data/inspect.ts';
 import { exportRun, importRun } from '../export/index.ts';
 import type { LatentService } from '../latent/index.ts';
+import type { EvaluationService } from '../eval/index.ts';
 import type { SweepService } from '../sweeps/service.ts';
 
 export interface HandlerDeps {
@@ -20,6 +21,7 @@ export interface HandlerDeps {
   service: RunService;
   sweeps: SweepService;
   latent: LatentService;
+  evaluations: EvaluationService;
   version: string;
   shell: 'electron' | 'browser';
   maxConcurrent: number;
@@ -200,6 +202,18 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
 
     encodeImages: ({ runId, step, count, sourceRunId, includeImages }) =>
       deps.latent.encode(requireRun(runId), step, requireRun(sourceRunId ?? runId), count, includeImages ?? false),
+
+    evaluateRun: ({ runId, step, k, images }) =>
+      deps.evaluations.evaluate(requireRun(runId), {
+        ...(step === undefined ? {} : { step }),
+        ...(k === undefined ? {} : { k }),
+        ...(images === undefined ? {} : { images }),
+      }),
+    cancelEvaluation: ({ runId }) => ({ cancelled: deps.evaluations.cancel(runId) }),
+    listEvaluations: ({ runId }) => {
+      requireRun(runId);
+      return store.evaluations.list(runId);
+    },
 
     createSweep: async ({ definition }) => {
       const sweep = await deps.sweeps.create(definition);

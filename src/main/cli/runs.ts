@@ -1,6 +1,7 @@
-// `npm run runs -- list | show ID | export ID --out DIR | import DIR`: reads and writes the run database.
+// `npm run runs -- list | show ID | eval ID | export ID --out DIR | import DIR`: reads and writes the run database.
 
 import { parse, parseId, parseRunId, runCli, UsageError, withStore } from './common.ts';
+import { evalCommand, evaluationText } from './eval-command.ts';
 import { runDetails, runsTable, terminalText } from './format.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { appVersion } from '../app-core.ts';
@@ -11,6 +12,8 @@ const USAGE = `Usage: npm run runs -- <command> [options]
 Commands:
   list [--sweep ID]    every run (or a sweep's), newest first
   show ID              one run: settings, progress and final metrics, with its epoch history
+  eval ID              the importance-weighted negative log-likelihood NLL_k of a checkpoint (the
+                       latest by default), with bits/dim, active units and I(x;z); stored with the run
   export ID --out DIR  write a finished run to the new folder DIR: encoder and decoder in the
                        TensorFlow.js Layers format, manifest.json, metrics CSVs, image PNGs
   import DIR           check an export folder, then add it to the database as a new run
@@ -19,6 +22,9 @@ Options:
   --db PATH            database file (default: the app's, in its user-data folder)
   --sweep ID           list only the runs of this sweep
   --out DIR            the folder export creates (it must not exist, or be empty)
+  --k N                eval: importance samples per image, 1..5000 (default: the run's, else 100)
+  --images N           eval: evaluation images used at most (default: the run's, else 1000)
+  --checkpoint STEP    eval: the checkpoint at this step (show lists them)
   --json               print JSON instead of text
   -h, --help           show this help`;
 
@@ -27,6 +33,9 @@ const OPTIONS = {
     db: { type: 'string' },
     out: { type: 'string' },
     sweep: { type: 'string' },
+    k: { type: 'string' },
+    images: { type: 'string' },
+    checkpoint: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -41,6 +50,8 @@ async function main(): Promise<number> {
   }
   const [command, ...rest] = positionals;
   if (values.sweep !== undefined && command !== 'list') throw new UsageError('--sweep is for list');
+  for (const flag of ['k', 'images', 'checkpoint'] as const)
+    if (values[flag] !== undefined && command !== 'eval') throw new UsageError(`--${flag} is for eval`);
   const out = (text: string) => process.stdout.write(`${text}\n`);
   if (command === 'list') {
     if (rest.length) throw new UsageError(`list takes no arguments, got "${rest.join(' ')}"`);
@@ -61,16 +72,28 @@ async function main(): Promise<number> {
       if (!run) throw new AppFailure({ code: 'not-found', message: `run ${id} does not exist in ${store.file}` });
       const epochs = store.metrics.listEpochs(id);
       if (values.json) {
-        out(JSON.stringify({ ...run, epochs, checkpoints: store.checkpoints.list(id) }));
+        out(JSON.stringify({ ...run, epochs, checkpoints: store.checkpoints.list(id), evaluations: store.evaluations.list(id) }));
       } else {
         const history = epochs.map(
           (e) =>
             `  epoch ${String(e.epoch).padStart(3)}  train ${e.train.total.toFixed(2)}  held-out ${e.heldOut ? e.heldOut.total.toFixed(2) : '-'}  ${Math.round(e.imagesPerSec)} img/s`,
         );
-        out([runDetails(run), ...(history.length ? ['', 'Epochs:', ...history] : [])].join('\n'));
+        const evaluations = store.evaluations.list(id).map(evaluationText);
+        out(
+          [
+            runDetails(run),
+            ...(history.length ? ['', 'Epochs:', ...history] : []),
+            ...(evaluations.length ? ['', 'Evaluations:', ...evaluations] : []),
+          ].join('\n'),
+        );
       }
     });
     return 0;
+  }
+  if (command === 'eval') {
+    if (rest.length !== 1) throw new UsageError('eval takes one run id');
+    const id = parseRunId(rest[0]);
+    return withStore(values.db, (store) => evalCommand(store, id, values, out));
   }
   if (command === 'export') {
     if (rest.length !== 1) throw new UsageError('export takes one run id');

@@ -3,6 +3,7 @@
 
 import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 import { startHeartbeat } from '../runs/heartbeat.ts';
+import { evaluationText } from './eval-command.ts';
 import { RunService } from '../runs/service.ts';
 import { evaluationSplit } from '../../shared/data-split.ts';
 import { findTestFileSync } from '../data/index.ts';
@@ -57,6 +58,7 @@ function resultJson(run: RunRecord, file: string) {
     imagesPerSec: run.imagesPerSec,
     durationSeconds: run.startedAt !== null && run.finishedAt !== null ? (run.finishedAt - run.startedAt) / 1000 : null,
     steps: run.step,
+    evaluation: run.evaluation,
     database: file,
   };
 }
@@ -104,6 +106,8 @@ async function main(): Promise<number> {
       process.stderr.write(
         `epoch ${e.metric.epoch}/${epochs}  train ${lossText(e.metric.train)}  ${evaluatedOn} ${lossText(e.metric.heldOut)}  ${Math.round(e.metric.imagesPerSec)} img/s\n`,
       );
+    } else if (e.type === 'evaluation' && e.state === 'running' && e.done === 0) {
+      process.stderr.write(`evaluating NLL_${e.k} on ${e.total} images…\n`);
     } else if (e.type === 'status' && e.status === 'paused') {
       process.stderr.write('\npaused\n');
     }
@@ -135,6 +139,7 @@ async function main(): Promise<number> {
           `  train     -ELBO ${lossText(run.finalTrain)}\n` +
           `  ${evaluationSplit(run.config.data) === 'test' ? 'test     ' : 'held-out '} -ELBO ${lossText(run.finalHeldOut)}\n` +
           `  ${run.imagesPerSec ? Math.round(run.imagesPerSec) : '-'} images/s\n` +
+          (run.evaluation ? `${evaluationText(run.evaluation)}\n` : '') +
           (run.status === 'interrupted'
             ? `Resume with: npm run train -- --resume ${run.id}${values.db ? ` --db ${values.db}` : ''}\n`
             : ''),

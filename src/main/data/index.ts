@@ -9,4 +9,4 @@ export { loadDataset } from './load.ts';
 export { BUILTIN_MNIST_NAME } from './mnist-builtin.ts';
 export { findLabelsFile, labelsFileCandidates } from './idx.ts';
 export { findTestFile, findTestFileSync, testFileCandidates } from './test-file.ts';
-export { evaluationImages, loadRunSplit, type EvaluationImages, type RunSplit } from './run-data.ts';
+export { loadRunSplit, type RunSplit } from './run-data.ts';

@@ -2,6 +2,7 @@
 // shortest round-trip form so an import reads back exactly what was logged; a diverged loss is
 // written as NaN, and an epoch without held-out data leaves those three cells empty.
 
+import type { EvaluationRecord, EvaluationResult } from '../../shared/evaluation.ts';
 import type { EpochMetric, LossParts, StepMetric } from '../../shared/training.ts';
 
 export const STEP_COLUMNS = ['step', 'epoch', 'recon', 'kl', 'total', 'images_per_sec', 'wall_ms'] as const;
@@ -42,6 +43,50 @@ export function epochsToCsv(epochs: readonly EpochMetric[]): string {
       ...loss(m.heldOut),
       num(m.imagesPerSec),
       num(m.wallMs),
+    ]),
+  );
+}
+
+export const EVALUATION_COLUMNS = [
+  'checkpoint_step',
+  'k',
+  'images',
+  'split',
+  'binarization',
+  'nll',
+  'nll_std_err',
+  'bits_per_dim',
+  'neg_elbo',
+  'active_units',
+  'latent_dim',
+  'mutual_info',
+  'seed',
+  'backend',
+  'duration_ms',
+  'created_at',
+] as const;
+
+/** Every NLL_k evaluation of the run, oldest first; created_at in ISO 8601. */
+export function evaluationsToCsv(evaluations: readonly EvaluationRecord[]): string {
+  return table(
+    EVALUATION_COLUMNS,
+    evaluations.map((e) => [
+      String(e.checkpointStep),
+      String(e.k),
+      String(e.images),
+      e.split,
+      e.binarization,
+      num(e.nll),
+      num(e.nllStdErr),
+      num(e.bitsPerDim),
+      num(e.negElbo),
+      String(e.activeUnits),
+      String(e.latentDim),
+      num(e.mutualInfo),
+      String(e.seed),
+      e.backend,
+      num(e.durationMs),
+      new Date(e.createdAt).toISOString(),
     ]),
   );
 }
@@ -97,6 +142,45 @@ export function epochsFromCsv(text: string): EpochMetric[] {
       heldOut: heldOutAbsent ? null : p.parts(5),
       imagesPerSec: p.value(8),
       wallMs: p.value(9),
+    };
+  });
+}
+
+const SPLITS = ['held-out', 'train', 'test'] as const;
+const BINARIZATIONS = ['none', 'dynamic', 'static'] as const;
+
+/** evaluations.csv back to records (without ids: the importing store numbers them). */
+export function evaluationsFromCsv(text: string): (EvaluationResult & { createdAt: number })[] {
+  return rowsOf(text, EVALUATION_COLUMNS).map((cells, i) => {
+    const line = i + 2;
+    const p = parser(cells, line, EVALUATION_COLUMNS);
+    const split = SPLITS.find((v) => v === cells[3]);
+    const binarization = BINARIZATIONS.find((v) => v === cells[4]);
+    if (!split) throw new CsvError(`line ${line}: split must be one of ${SPLITS.join(', ')}, found "${cells[3]}"`);
+    if (!binarization)
+      throw new CsvError(`line ${line}: binarization must be one of ${BINARIZATIONS.join(', ')}, found "${cells[4]}"`);
+    const k = p.count(1);
+    const images = p.count(2);
+    if (k < 1 || images < 1) throw new CsvError(`line ${line}: k and images must be at least 1`);
+    const createdAt = Date.parse(cells[15] ?? '');
+    if (!Number.isFinite(createdAt)) throw new CsvError(`line ${line}: created_at is not a date ("${cells[15]}")`);
+    return {
+      checkpointStep: p.count(0),
+      k,
+      images,
+      split,
+      binarization,
+      nll: p.value(5),
+      nllStdErr: p.value(6),
+      bitsPerDim: p.value(7),
+      negElbo: p.value(8),
+      activeUnits: p.count(9),
+      latentDim: p.count(10),
+      mutualInfo: p.value(11),
+      seed: p.count(12),
+      backend: cells[13] ?? '',
+      durationMs: p.value(14),
+      createdAt,
     };
   });
 }

@@ -41,6 +41,7 @@ export function collectExport(store: Store, runId: number, target: string, appVe
     run,
     steps: store.metrics.listSteps(runId),
     epochs: store.metrics.listEpochs(runId),
+    evaluations: store.evaluations.list(runId),
     images,
     checkpoint: {
       step: checkpoint.step,

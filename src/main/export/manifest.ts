@@ -2,6 +2,7 @@
 // checksum of every other file, so an import can refuse a folder that was damaged, edited or only
 // partly copied before it writes anything.
 
+import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { RUN_TEXT_LIMITS } from '../../shared/contract-validate.ts';
 import { AppFailure } from '../../shared/result.ts';
@@ -23,6 +24,7 @@ export const FILES = {
   reconstruction: 'reconstructions.png',
   samples: 'samples.png',
   latentGrid: 'latent-grid.png',
+  evaluations: 'evaluations.csv',
 } as const;
 
 /** Files every export has; images are optional (a run may have logged none). */
@@ -95,6 +97,11 @@ export interface ExportManifest {
   models: Record<'encoder' | 'decoder', { path: string; input: string; output: string }>;
   images: ManifestImage[];
   files: ManifestFile[];
+  /**
+   * The run's headline NLL_k evaluation (see evaluations.csv for all of them), written from app
+   * versions that evaluate; absent before, and not read back by an import.
+   */
+  evaluation?: EvaluationRecord | null;
 }
 
 export const lossToJson = (l: LossParts | null): JsonLoss | null =>

@@ -8,7 +8,7 @@ import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import type { EpochMetric, ImageGrid, ImageKind, StepMetric } from '../../shared/training.ts';
 import { encodeWeights } from '../engine/weights.ts';
-import { CsvError, epochsFromCsv, stepsFromCsv } from './csv.ts';
+import { CsvError, epochsFromCsv, evaluationsFromCsv, stepsFromCsv } from './csv.ts';
 import { sha256 } from './folder.ts';
 import { FILES, MANIFEST_FILE, REQUIRED_FILES, badData, checkManifest, type ExportManifest } from './manifest.ts';
 import {
@@ -27,6 +27,8 @@ export interface ImportPayload {
   config: ExperimentConfig;
   steps: StepMetric[];
   epochs: EpochMetric[];
+  /** From evaluations.csv, when the export has one. */
+  evaluations: ReturnType<typeof evaluationsFromCsv>;
   images: { kind: ImageKind; epoch: number; step: number; grid: ImageGrid }[];
   /** Checkpoint blobs in the engine's weights format. */
   encoder: Uint8Array;
@@ -155,6 +157,7 @@ export async function readExport(dir: string): Promise<ImportPayload> {
   };
   const steps = csv(FILES.steps, stepsFromCsv);
   const epochs = csv(FILES.epochs, epochsFromCsv);
+  const evaluations = contents.has(FILES.evaluations) ? csv(FILES.evaluations, evaluationsFromCsv) : [];
 
   const images: ImportPayload['images'] = [];
   for (const image of manifest.images) {
@@ -183,7 +186,7 @@ export async function readExport(dir: string): Promise<ImportPayload> {
     });
   }
 
-  return { manifest, config, steps, epochs, images, encoder: blobs.encoder, decoder: blobs.decoder };
+  return { manifest, config, steps, epochs, evaluations, images, encoder: blobs.encoder, decoder: blobs.decoder };
 }
 
 /** Checks one model file pair against its config; returns its weights as a checkpoint blob. */

@@ -34,6 +34,7 @@ export function storeImport(store: Store, payload: ImportPayload): RunRecord {
     writer.close();
     for (const epoch of payload.epochs) store.metrics.appendEpoch(run.id, epoch);
     for (const image of payload.images) store.images.save(run.id, image);
+    for (const { createdAt, ...result } of payload.evaluations) store.evaluations.add(run.id, result, createdAt);
     store.checkpoints.save({
       runId: run.id,
       epoch: m.checkpoint.epoch,

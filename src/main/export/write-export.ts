@@ -2,10 +2,11 @@
 // worker: building and saving the models is tensor work, kept off the main thread.
 
 import * as tf from '@tensorflow/tfjs';
+import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { ImageGrid, ImageKind, RunRecord, EpochMetric, StepMetric } from '../../shared/training.ts';
 import { imageGrid } from '../engine/grid.ts';
 import { readTensors } from '../engine/read-tensor.ts';
-import { epochsToCsv, stepsToCsv } from './csv.ts';
+import { epochsToCsv, evaluationsToCsv, stepsToCsv } from './csv.ts';
 import { writeFolderAtomically, sha256 } from './folder.ts';
 import {
   FILES,
@@ -28,6 +29,8 @@ export interface ExportInput {
   run: RunRecord;
   steps: StepMetric[];
   epochs: EpochMetric[];
+  /** Every NLL_k evaluation of the run, oldest first (absent: none). */
+  evaluations?: EvaluationRecord[];
   /** The latest logged grid of each kind. */
   images: { kind: ImageKind; epoch: number; step: number; grid: ImageGrid }[];
   checkpoint: { step: number; epoch: number; atEpochEnd: boolean; encoder: Uint8Array; decoder: Uint8Array };
@@ -99,6 +102,7 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
 
   files.set(FILES.steps, utf8(stepsToCsv(input.steps)));
   files.set(FILES.epochs, utf8(epochsToCsv(input.epochs)));
+  if (input.evaluations?.length) files.set(FILES.evaluations, utf8(evaluationsToCsv(input.evaluations)));
   for (const image of input.images) {
     const path = image.kind === 'reconstruction' ? FILES.reconstruction : FILES.samples;
     files.set(path, encodePng(gridToImage(image.grid)));
@@ -153,6 +157,7 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
     },
     images,
     files: listed,
+    evaluation: run.evaluation,
   };
   files.set(MANIFEST_FILE, utf8(`${JSON.stringify(manifest, null, 2)}\n`));
   return files;

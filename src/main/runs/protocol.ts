@@ -5,6 +5,7 @@
 import type { ExperimentConfig } from '../../shared/config.ts';
 import type { AppError } from '../../shared/result.ts';
 import type { BackendName, LossParts, TrainingEvent } from '../../shared/training.ts';
+import type { EvaluationResult } from '../../shared/evaluation.ts';
 import type { CheckpointBlobs } from '../engine/trainer.ts';
 
 export const CONTROL_RUN = 0;
@@ -63,6 +64,8 @@ export type WorkerMessage =
   | DataReady
   | { type: 'event'; event: TrainingEvent }
   | { type: 'checkpoint'; blobs: CheckpointBlobs }
+  /** The end-of-training evaluation of the final checkpoint (its progress travels as events). */
+  | { type: 'evaluation'; result: EvaluationResult }
   /** The run finished a rung epoch (its metrics and checkpoint already posted) and waits for a decision. */
   | { type: 'gate'; epoch: number }
   | {

@@ -90,6 +90,9 @@ function onMessage(ctx: RunWorkerContext, run: OwnedRun, m: WorkerMessage): void
       case 'checkpoint':
         run.output!.checkpoint(m.blobs);
         return;
+      case 'evaluation':
+        ctx.store.evaluations.add(run.runId, m.result);
+        return;
       case 'gate':
         // The judge reads the rung's metrics from the store: they must be there first.
         run.output!.flush();

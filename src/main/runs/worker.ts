@@ -8,6 +8,7 @@ import { toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { loadRunSplit } from '../data/index.ts';
+import { finalEvaluation } from '../eval/final.ts';
 import { runLoop } from './loop.ts';
 import {
   CONTROL_PAUSE,
@@ -113,6 +114,12 @@ async function main(): Promise<void> {
       },
       rungs,
     );
+    if (result.status === 'completed')
+      await finalEvaluation(runId, trainer, backend.name, {
+        emit: (event) => post({ type: 'event', event }),
+        result: (evaluation) => post({ type: 'evaluation', result: evaluation }),
+        stopped: () => Atomics.load(control, WORD_CONTROL) === CONTROL_STOP,
+      });
     post({ type: 'finished', ...result });
   } catch (e) {
     post({

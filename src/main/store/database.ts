@@ -8,6 +8,7 @@ import { AppFailure } from '../../shared/result.ts';
 import type { ProcessKind } from '../../shared/training.ts';
 import { createCheckpointsRepo, type CheckpointsRepo } from './checkpoints.ts';
 import { databaseFailure, namingFile, storeError } from './errors.ts';
+import { createEvaluationsRepo, type EvaluationsRepo } from './evaluations.ts';
 import { createImagesRepo, type ImagesRepo } from './images.ts';
 import { createMetricsRepo, type MetricsRepo } from './metrics.ts';
 import { migrate, type Db } from './migrate.ts';
@@ -42,6 +43,7 @@ export interface Store {
   readonly metrics: MetricsRepo;
   readonly checkpoints: CheckpointsRepo;
   readonly images: ImagesRepo;
+  readonly evaluations: EvaluationsRepo;
   readonly processes: ProcessRegistry;
   /** Flushes and closes open metric writers, then the connection. Safe to call twice. */
   close(): void;
@@ -87,6 +89,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Store {
       metrics: namingFile({ ...metrics, writer: (runId, options) => namingFile(metrics.writer(runId, options), file) }, file),
       checkpoints: namingFile(createCheckpointsRepo(db, now), file),
       images: namingFile(createImagesRepo(db, now, opts.maxImagesPerKind), file),
+      evaluations: namingFile(createEvaluationsRepo(db, now), file),
       processes,
       close() {
         if (!db.open) return;

@@ -7,5 +7,6 @@ export type { SweepsRepo, SweepOwner } from './sweeps.ts';
 export type { MetricsRepo, MetricWriter, MetricWriterOptions, ListStepsOptions } from './metrics.ts';
 export type { CheckpointsRepo, NewCheckpoint, Checkpoint, CheckpointMeta } from './checkpoints.ts';
 export { IMAGE_KINDS, type ImagesRepo, type NewImage, type ImageMeta, type StoredImage } from './images.ts';
+export type { EvaluationsRepo } from './evaluations.ts';
 export { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
 export { databaseFailure } from './errors.ts';

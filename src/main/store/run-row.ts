@@ -114,6 +114,7 @@ export function toRunRecordWith(row: Omit<RunRow, 'config'>, config: ExperimentC
     owner: row.owner_pid === null ? null : { pid: row.owner_pid, kind: row.owner_kind ?? null },
     sweepId: row.sweep_id,
     sweepIndex: row.sweep_id === null ? null : row.sweep_index,
+    evaluation: null,
   };
 }
 

@@ -6,6 +6,7 @@ import { LIVE_STATUSES, RUN_STATUSES, type LossParts, type RunRecord, type RunSt
 import { invalidArgument, notFound } from './errors.ts';
 import type { Db } from './migrate.ts';
 import { createConfigCache } from './config-cache.ts';
+import { createEvaluationsRepo } from './evaluations.ts';
 import { createRunListCache } from './run-list-cache.ts';
 import { lossToColumns, normaliseTags, RUN_COLUMNS_BUT_CONFIG, toRunRecord, toRunRecordWith, type RunRow } from './run-row.ts';
 
@@ -140,6 +141,11 @@ function defaultName(preset: string, createdAt: number): string {
 
 export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
   const configs = createConfigCache(db);
+  const evaluations = createEvaluationsRepo(db, deps.now);
+  const withEvaluation = (run: RunRecord): RunRecord => ({
+    ...run,
+    evaluation: evaluations.headlines([run.id]).get(run.id) ?? null,
+  });
   const s = {
     insert: db.prepare(`
       INSERT INTO runs (name, preset, config, status, created_at, dataset_name, dataset_fingerprint, notes, tags,
@@ -194,17 +200,18 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     all() {
       const rows = s.list.all();
       const parsed = configs.configsOf(rows.map((r) => r.id));
+      const headlines = evaluations.allHeadlines();
       return rows
         .map((row) => {
           const config = parsed.get(row.id);
           // Only a run deleted between the two reads has none; it is gone, so it is not listed.
-          return config === undefined ? null : toRunRecordWith(row, config);
+          return config === undefined ? null : { ...toRunRecordWith(row, config), evaluation: headlines.get(row.id) ?? null };
         })
         .filter((r) => r !== null);
     },
     one: (id) => {
       const row = s.get.get(id);
-      return row === undefined ? null : toRunRecordWith(row, configs.configOf(id, row.config));
+      return row === undefined ? null : withEvaluation(toRunRecordWith(row, configs.configOf(id, row.config)));
     },
   });
 
@@ -214,7 +221,7 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
   const fetch = (id: number): RunRecord => {
     const row = s.get.get(id);
     if (row === undefined) throw notFound(`Run ${id}`);
-    return toRunRecord(row);
+    return withEvaluation(toRunRecord(row));
   };
 
   const markFinished = (id: number, status: FinishedStatus, message: string): RunRecord => {
@@ -342,7 +349,7 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
 
     get(id) {
       const row = s.get.get(id);
-      return row === undefined ? null : toRunRecord(row);
+      return row === undefined ? null : withEvaluation(toRunRecord(row));
     },
 
     list() {

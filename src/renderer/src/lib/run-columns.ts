@@ -120,7 +120,9 @@ export function formatValue(key: string, value: RunValue, now = Date.now()): str
     case 'step':
       return formatCount(value);
   }
-  if (key.startsWith('heldOut.') || key.startsWith('train.')) return formatLoss(value);
+  if (key.startsWith('heldOut.') || key.startsWith('train.') || key === 'eval.nll') return formatLoss(value);
+  if (key === 'eval.bitsPerDim') return value.toFixed(4);
+  if (key === 'eval.mutualInfo') return value.toFixed(2);
   return formatNumber(value);
 }
 

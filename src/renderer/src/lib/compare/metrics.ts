@@ -2,7 +2,7 @@
 // per run, with the best value of each row marked where "best" has a direction.
 
 import type { EpochMetric, RunRecord } from '../../../../shared/training.ts';
-import { formatDuration, formatLoss, formatRate } from '../format.ts';
+import { formatCount, formatDuration, formatLoss, formatRate } from '../format.ts';
 import { isLive, runDuration } from '../runs-table.ts';
 
 export type Better = 'lower' | 'higher' | null;
@@ -110,6 +110,44 @@ const ROWS: RowSpec[] = [
       'KL term of the held-out loss after the last epoch. Neither direction is better: a low KL can mean collapsed latent dimensions',
     value: (s) => lastHeldOut(s)?.kl ?? null,
     text: (v) => formatLoss(v),
+  },
+  {
+    key: 'nll',
+    label: 'NLL_k',
+    better: 'lower',
+    title:
+      "Importance-weighted negative log-likelihood of the run's latest evaluated checkpoint (largest k), nats per image; compare only at the same k, split and binarization",
+    value: (s) => s.run.evaluation?.nll ?? null,
+    text: (v) => formatLoss(v),
+    note: (s) => {
+      const e = s.run.evaluation;
+      return e ? `k ${formatCount(e.k)}, ${formatCount(e.images)} ${e.split}` : '';
+    },
+  },
+  {
+    key: 'bits-per-dim',
+    label: 'Bits / dim',
+    better: 'lower',
+    title: 'NLL_k / (pixels × ln 2)',
+    value: (s) => s.run.evaluation?.bitsPerDim ?? null,
+    text: (v) => (v === null ? '—' : v.toFixed(4)),
+  },
+  {
+    key: 'active-units',
+    label: 'Active units',
+    better: null,
+    title: 'Latent dimensions whose posterior mean varies over images by more than 0.01 (Burda et al.), of the latent size',
+    value: (s) => s.run.evaluation?.activeUnits ?? null,
+    text: (v, s) => (v === null ? '—' : `${v} / ${s.run.evaluation?.latentDim ?? s.run.config.model.latentDim}`),
+  },
+  {
+    key: 'mutual-info',
+    label: 'I(x; z)',
+    better: null,
+    title:
+      'Mutual information between an image and its code under the encoder, nats (He et al. 2019); near 0 means posterior collapse',
+    value: (s) => s.run.evaluation?.mutualInfo ?? null,
+    text: (v) => (v === null ? '—' : v.toFixed(2)),
   },
   {
     key: 'train',

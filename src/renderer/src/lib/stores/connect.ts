@@ -6,6 +6,7 @@ import { runAppCommand, type CommandTargets } from '../commands.ts';
 import { app } from './app.svelte.ts';
 import { attention } from './attention.svelte.ts';
 import { draft } from './draft.svelte.ts';
+import { evaluations } from './evaluations.svelte.ts';
 import { live } from './live.svelte.ts';
 import { notices } from './notices.svelte.ts';
 import { router } from './router.svelte.ts';
@@ -30,6 +31,7 @@ export function connectStores(): () => void {
     if (event.type === 'training') {
       live.applyEvents(event.events);
       runs.applyEvents(event.events);
+      evaluations.apply(event.events);
     } else if (event.type === 'runs-changed') {
       void runs.refresh();
     } else if (event.type === 'runs-updated') {
