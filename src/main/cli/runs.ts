@@ -12,7 +12,8 @@ Commands:
   list [--sweep ID]    every run (or a sweep's), newest first
   show ID              one run: settings, progress and final metrics, with its epoch history
   export ID --out DIR  write a finished run to the new folder DIR: encoder and decoder in the
-                       TensorFlow.js Layers format, manifest.json, metrics CSVs, image PNGs
+    [--checkpoint best] TensorFlow.js Layers format, manifest.json, metrics CSVs, image PNGs;
+                       the latest checkpoint's weights, or with --checkpoint best the best one's
   import DIR           check an export folder, then add it to the database as a new run
 
 Options:
@@ -26,6 +27,7 @@ const OPTIONS = {
   options: {
     db: { type: 'string' },
     out: { type: 'string' },
+    checkpoint: { type: 'string' },
     sweep: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -77,8 +79,10 @@ async function main(): Promise<number> {
     const id = parseRunId(rest[0]);
     if (!values.out) throw new UsageError('export needs --out DIR, the folder to create');
     const dir = values.out;
+    const which = values.checkpoint ?? 'last';
+    if (which !== 'last' && which !== 'best') throw new UsageError(`--checkpoint takes best or last, not "${which}"`);
     await withStore(values.db, async (store) => {
-      const result = await exportRun(store, id, dir, appVersion());
+      const result = await exportRun(store, id, dir, appVersion(), which);
       out(
         values.json ? JSON.stringify(result) : `Exported run ${id} to ${terminalText(result.dir)} (${result.files.length} files)`,
       );
