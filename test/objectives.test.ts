@@ -105,7 +105,9 @@ test('free bits: the objective floors each dimension’s batch-mean KL at λ, an
 
   // Under the floor a dimension's KL gives the optimizer no gradient; above it, the usual one.
   const grad = tf.tidy(() => {
-    const g = tf.grad((m: tf.Tensor) => freeBitsKl(klPerDimension(m as tf.Tensor2D, tf.tensor2d(head, [B, L]), 'logvar'), lambda));
+    const g = tf.grad((m: tf.Tensor) =>
+      freeBitsKl(klPerDimension(m as tf.Tensor2D, tf.tensor2d(head, [B, L]), 'logvar'), lambda),
+    );
     return Array.from(g(tf.tensor2d(mean, [B, L])).dataSync());
   });
   const under = perDim.findIndex((v) => v < lambda);

@@ -9,7 +9,9 @@ import { presetConfig } from './helpers.ts';
 
 const close = (actual: number[], expected: number[], what: string) => {
   assert.equal(actual.length, expected.length, what);
-  actual.forEach((a, i) => assert.ok(Math.abs(a - expected[i]!) < 1e-12, `${what}: step ${i} gave ${a}, expected ${expected[i]}`));
+  actual.forEach((a, i) =>
+    assert.ok(Math.abs(a - expected[i]!) < 1e-12, `${what}: step ${i} gave ${a}, expected ${expected[i]}`),
+  );
 };
 
 const steps = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -66,7 +68,10 @@ test('learning rate: constant, step, exponential and cosine match the hand-compu
   // 0.01 + 0.09 (1 + cos(π s / 9)) / 2: s = 3 gives cos(π/3) = 1/2, s = 6 cos(2π/3) = -1/2.
   const cosine = at({ 'optim.lrSchedule': 'cosine', 'optim.lrMin': 0.01 });
   close([cosine[0]!, cosine[3]!, cosine[6]!, cosine[9]!], [0.1, 0.01 + 0.09 * 0.75, 0.01 + 0.09 * 0.25, 0.01], 'cosine');
-  assert.ok(cosine.every((v, i) => i === 0 || v < cosine[i - 1]!), 'cosine falls at every step');
+  assert.ok(
+    cosine.every((v, i) => i === 0 || v < cosine[i - 1]!),
+    'cosine falls at every step',
+  );
 });
 
 const SCORES = [10, 9, 9.5, 9.2, 9.1, 8, 8.5, 8.6, 8.7, 8.8];
@@ -123,7 +128,10 @@ test('the controls are validated with errors naming the field, and every preset 
     const r = validateConfig(input);
     assert.equal(r.ok, false, JSON.stringify(input));
     if (!r.ok) {
-      assert.ok(r.error.fields?.some((f) => f.field === field && message.test(f.message)), r.error.message);
+      assert.ok(
+        r.error.fields?.some((f) => f.field === field && message.test(f.message)),
+        r.error.message,
+      );
     }
   };
   bad({ loss: { klSchedule: 'sigmoid' } }, 'loss.klSchedule', /one of constant, linear, cyclical/);

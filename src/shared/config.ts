@@ -447,7 +447,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 1_000_000,
         label: 'Clip gradient norm',
         controls: true,
-        help: "Scale gradients down to this global L2 norm when above it; 0: off.",
+        help: 'Scale gradients down to this global L2 norm when above it; 0: off.',
       },
     ],
   },

@@ -78,7 +78,10 @@ function crossFieldErrors(c: ExperimentConfig): FieldError[] {
     out.push({ field: 'loss.freeBits', message: 'applies to the elbo objective only; set it to 0 for iwae' });
   const { lrSchedule, lrMin, learningRate } = c.optim;
   if ((lrSchedule === 'cosine' || lrSchedule === 'plateau') && lrMin >= learningRate)
-    out.push({ field: 'optim.lrMin', message: `must be below the learning rate (${learningRate}) for the ${lrSchedule} schedule` });
+    out.push({
+      field: 'optim.lrMin',
+      message: `must be below the learning rate (${learningRate}) for the ${lrSchedule} schedule`,
+    });
   return out;
 }
 

@@ -145,7 +145,9 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
         epochs: store.metrics.listEpochs(runId),
         images,
         imageSteps,
-        checkpoints: store.checkpoints.list(runId).map((c) => ({ step: c.step, epoch: c.epoch, atEpochEnd: c.atEpochEnd, best: c.best })),
+        checkpoints: store.checkpoints
+          .list(runId)
+          .map((c) => ({ step: c.step, epoch: c.epoch, atEpochEnd: c.atEpochEnd, best: c.best })),
       };
     },
 

@@ -9,8 +9,9 @@ import * as tf from '@tensorflow/tfjs';
  * only setLearningRate renews.
  */
 export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) optimizer.setLearningRate(rate);
-  else (optimizer as unknown as { learningRate: number }).learningRate = rate;
+  const o = optimizer as unknown as { learningRate: number; setLearningRate?: (rate: number) => void };
+  if (optimizer.getClassName() === 'SGD' && typeof o.setLearningRate === 'function') o.setLearningRate(rate);
+  else o.learningRate = rate;
 }
 
 /**

@@ -81,7 +81,13 @@ export function reconPerImage(x: tf.Tensor2D, logits: tf.Tensor3D, likelihood: L
  * cancel in the difference; z = mean + sigma * eps, so log q needs only eps and log sigma.
  * reconK: [K, B] (-log p(x|z_k)); z, eps: [K, B, L]; logVar: [B, L].
  */
-export function iwaePerImage(reconK: tf.Tensor2D, z: tf.Tensor3D, eps: tf.Tensor3D, logVar: tf.Tensor2D, beta: number): tf.Tensor1D {
+export function iwaePerImage(
+  reconK: tf.Tensor2D,
+  z: tf.Tensor3D,
+  eps: tf.Tensor3D,
+  logVar: tf.Tensor2D,
+  beta: number,
+): tf.Tensor1D {
   const k = reconK.shape[0];
   const logPz = tf.mul(-0.5, tf.sum(tf.square(z), 2));
   const logQz = tf.sub(tf.mul(-0.5, tf.sum(tf.square(eps), 2)), tf.mul(0.5, tf.sum(logVar, 1)));

@@ -253,7 +253,11 @@ export class Trainer {
 
   /** Early stopping ended the run at its last completed epoch (a resumed run asks this first). */
   get stoppedEarly(): boolean {
-    return this.position.stepInEpoch === 0 && this.position.epoch > 0 && shouldStopEarly(this.config, this.position.controls, this.position.epoch);
+    return (
+      this.position.stepInEpoch === 0 &&
+      this.position.epoch > 0 &&
+      shouldStopEarly(this.config, this.position.controls, this.position.epoch)
+    );
   }
 
   /** Mean training loss over the epoch in progress, or over the epoch its last step just completed. */

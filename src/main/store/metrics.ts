@@ -172,7 +172,17 @@ export function createMetricsRepo(db: Db, now: () => number): MetricsRepo {
   const writeSteps = db.transaction((runId: number, rows: readonly StepMetric[]) => {
     for (const m of rows) {
       const c = m.controls;
-      s.insertStep.run(runId, m.step, m.epoch, ...lossToColumns(m.loss), m.imagesPerSec, m.wallMs, c?.objective ?? null, c?.beta ?? null, c?.learningRate ?? null);
+      s.insertStep.run(
+        runId,
+        m.step,
+        m.epoch,
+        ...lossToColumns(m.loss),
+        m.imagesPerSec,
+        m.wallMs,
+        c?.objective ?? null,
+        c?.beta ?? null,
+        c?.learningRate ?? null,
+      );
     }
     const last = rows[rows.length - 1];
     if (last) s.progress.run(last.step, last.epoch, now(), runId);
