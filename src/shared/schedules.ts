@@ -146,3 +146,33 @@ export function shouldStopEarly(config: ExperimentConfig, state: ControlState, e
   const patience = optimControls(config.optim).earlyStopPatience;
   return patience > 0 && epoch - state.bestEpoch >= patience;
 }
+
+/** The controls a config turns on, in words ("β: linear warm-up over 10 epochs"); empty when none. */
+export function describeControls(config: ExperimentConfig): string[] {
+  const l = lossControls(config.loss);
+  const o = optimControls(config.optim);
+  const out: string[] = [];
+  if (l.klSchedule === 'linear') out.push(`β: linear warm-up to ${l.beta} over ${l.klWarmupEpochs} epochs`);
+  if (l.klSchedule === 'cyclical') out.push(`β: ${l.klCycles} cycles to ${l.beta}, rising over ${l.klCycleRise * 100}% of each`);
+  if (l.freeBits > 0) out.push(`Free bits: ${l.freeBits} nats per dimension`);
+  if (l.objective === 'iwae') out.push(`Objective: IWAE with K = ${l.samples}`);
+  if (o.lrSchedule === 'step') out.push(`Learning rate: × ${o.lrFactor} every ${o.lrStepEpochs} epochs`);
+  if (o.lrSchedule === 'exponential') out.push(`Learning rate: × ${o.lrFactor} per epoch`);
+  if (o.lrSchedule === 'cosine') out.push(`Learning rate: cosine to ${o.lrMin}`);
+  if (o.lrSchedule === 'plateau')
+    out.push(`Learning rate: × ${o.lrFactor} after ${o.lrPatience + 1} epochs without improvement (min ${o.lrMin})`);
+  if (o.earlyStopPatience > 0) out.push(`Early stopping: after ${o.earlyStopPatience} epochs without improvement`);
+  if (o.clipNorm > 0) out.push(`Gradient norm clipped at ${o.clipNorm}`);
+  return out;
+}
+
+/** Whether β, the learning rate or the objective can differ from the plain run's: worth a chart. */
+export function hasScheduledControls(config: ExperimentConfig): boolean {
+  const l = lossControls(config.loss);
+  return (
+    l.klSchedule !== 'constant' ||
+    l.freeBits > 0 ||
+    l.objective === 'iwae' ||
+    optimControls(config.optim).lrSchedule !== 'constant'
+  );
+}

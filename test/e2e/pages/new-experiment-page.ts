@@ -8,6 +8,8 @@ export class NewExperimentPage extends BasePage {
   readonly launchButton = this.byTestId('launch');
   readonly datasetSummary = this.byTestId('dataset-summary');
   readonly browseButton = this.byTestId('browse-data');
+  /** The "Schedules & regularisation" section: KL and learning-rate schedules, free bits, IWAE, stopping, clipping. */
+  readonly controlsSection = this.byTestId('group-controls');
 
   /** The input of a setting, by its config key (`optim.epochs`). */
   field(key: string): Locator {
