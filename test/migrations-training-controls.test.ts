@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { migrate } from '../src/main/store/migrate.ts';
 import { MIGRATIONS } from '../src/main/store/migrations/index.ts';
 import { openDatabase } from '../src/main/store/index.ts';
+import { stepsFromCsv, stepsToCsv } from '../src/main/export/csv.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 
 const position = MIGRATIONS.findIndex((m) => m.name === 'training-controls');
@@ -101,4 +102,23 @@ test('the best checkpoint is the epoch end with the lowest held-out −ELBO (ear
   assert.deepEqual(marked(b), [2], 'no held-out set: the training −ELBO decides');
   const empty = store.runs.create({ config: presetConfig('quick'), status: 'failed' });
   assert.equal(store.checkpoints.best(empty.id), null);
+});
+
+test('exported step CSVs carry the controls, and exports written before them still import', () => {
+  const steps = [
+    {
+      step: 1,
+      epoch: 1,
+      loss: { recon: 1.5, kl: 2, total: 3.5 },
+      imagesPerSec: 4,
+      wallMs: 5,
+      controls: { objective: NaN, beta: 0.1, learningRate: 1e-3 },
+    },
+    { step: 2, epoch: 1, loss: { recon: 1, kl: 2, total: 3 }, imagesPerSec: 4, wallMs: 6 },
+  ];
+  const text = stepsToCsv(steps);
+  assert.equal(text.split('\n')[0], 'step,epoch,recon,kl,total,images_per_sec,wall_ms,objective,beta,learning_rate');
+  assert.deepEqual(stepsFromCsv(text), steps);
+  const legacy = stepsFromCsv('step,epoch,recon,kl,total,images_per_sec,wall_ms\n1,1,1,2,3,4,5\n');
+  assert.deepEqual(legacy, [{ step: 1, epoch: 1, loss: { recon: 1, kl: 2, total: 3 }, imagesPerSec: 4, wallMs: 5 }]);
 });

@@ -108,7 +108,14 @@ const copy = (b: CheckpointBlobs): CheckpointBlobs => ({
 });
 const numbers = (blob: Uint8Array) => decodeWeights(blob).map((w) => Array.from(w.values));
 
-async function attempt(cfg: ExperimentConfig, data: DatasetSplit, resume: CheckpointBlobs | null, killAt = -1) {
+/** `killAt`: the attempt dies right after logging that step; `killAfterCheckpoint`: right after saving that one. */
+async function attempt(
+  cfg: ExperimentConfig,
+  data: DatasetSplit,
+  resume: CheckpointBlobs | null,
+  killAt = -1,
+  killAfterCheckpoint = -1,
+) {
   const trainer = new Trainer(cfg, data);
   const rows: Row[] = [];
   let latest: CheckpointBlobs | null = null;
@@ -130,6 +137,7 @@ async function attempt(cfg: ExperimentConfig, data: DatasetSplit, resume: Checkp
           optimizer: numbers(b.optimizer),
         };
         rows.push({ kind: 'checkpoint', step: b.position.step, data: JSON.parse(JSON.stringify(d)) as unknown });
+        if (b.position.step === killAfterCheckpoint) throw new Killed();
       },
       control: () => CONTROL_RUN,
       waitWhilePaused: () => {},
@@ -190,4 +198,16 @@ test('killed and resumed with cyclical β, free bits, reduce-on-plateau, clippin
     whole.rows.map((r) => `${r.kind}@${r.step}`),
   );
   rows.forEach((r, i) => assert.deepEqual(r, whole.rows[i], `${r.kind} at step ${r.step}`));
+});
+
+test('killed after early stopping saved its checkpoint, the resumed run ends there at once, as stopped early', async () => {
+  const cfg = presetConfig('quick', { ...BOUNCY, 'optim.epochs': 6, 'optim.earlyStopPatience': 1 });
+  const data = prepareSplit(await loadDataset(cfg.data), cfg.data, cfg.run.seed);
+  const whole = await attempt(cfg, data, null);
+  assert.match(whole.result!.message, /^Stopped early at epoch 3/);
+  const first = await attempt(cfg, data, null, -1, 9);
+  assert.equal(first.result, null, 'killed before the loop could return');
+  const second = await attempt(cfg, data, first.latest);
+  assert.deepEqual(second.rows, [], 'nothing more is trained or logged');
+  assert.deepEqual([second.result?.status, second.result?.message], [whole.result!.status, whole.result!.message]);
 });

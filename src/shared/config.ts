@@ -322,7 +322,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         options: ['constant', 'linear', 'cyclical'],
         label: 'KL schedule',
         controls: true,
-        help: 'How β reaches Beta: constant; a linear warm-up from 0; or cyclical annealing (Fu et al. 2019).',
+        help: 'How β reaches Beta: at once, a linear warm-up, or cycles (Fu et al. 2019).',
       },
       {
         path: 'loss.klWarmupEpochs',
@@ -333,7 +333,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         label: 'Warm-up epochs',
         controls: true,
         visibleWhen: (c) => c.loss.klSchedule === 'linear',
-        help: 'β rises linearly from 0 to Beta over this many epochs (fractions allowed), step by step.',
+        help: 'β rises from 0 to Beta over these epochs, step by step.',
       },
       {
         path: 'loss.klCycles',
@@ -343,7 +343,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         label: 'Cycles',
         controls: true,
         visibleWhen: (c) => c.loss.klSchedule === 'cyclical',
-        help: "The run's steps are split into this many equal cycles.",
+        help: "The run's steps split into this many cycles.",
       },
       {
         path: 'loss.klCycleRise',
@@ -354,7 +354,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         label: 'Rising fraction',
         controls: true,
         visibleWhen: (c) => c.loss.klSchedule === 'cyclical',
-        help: 'β rises from 0 to Beta over this fraction of each cycle, then stays at Beta.',
+        help: 'Share of each cycle over which β rises to Beta.',
       },
       {
         path: 'loss.freeBits',
@@ -363,7 +363,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 100,
         label: 'Free bits (nats)',
         controls: true,
-        help: "A floor on each latent dimension's KL in the objective (Kingma et al. 2016); 0: off. Logged KL stays the true one.",
+        help: "Floor on each dimension's KL in the objective (Kingma et al. 2016); 0: off.",
       },
       {
         path: 'loss.objective',
@@ -371,7 +371,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         options: ['elbo', 'iwae'],
         label: 'Objective',
         controls: true,
-        help: 'elbo: the average over the K samples; iwae: the K samples inside the log (Burda et al.), tighter for K > 1.',
+        help: 'IWAE puts the K samples inside the log (Burda et al.).',
       },
     ],
   },
@@ -388,7 +388,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         options: ['constant', 'step', 'exponential', 'cosine', 'plateau'],
         label: 'LR schedule',
         controls: true,
-        help: 'constant; step (× factor every N epochs); exponential (× factor per epoch); cosine to the minimum; reduce on plateau of the held-out −ELBO.',
+        help: 'Step, exponential and plateau multiply by the factor; cosine falls to the minimum.',
       },
       {
         path: 'optim.lrStepEpochs',
@@ -409,7 +409,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         label: 'LR factor',
         controls: true,
         visibleWhen: (c) => ['step', 'exponential', 'plateau'].includes(c.optim.lrSchedule),
-        help: 'The rate is multiplied by this at each reduction (per epoch for exponential).',
+        help: 'Multiplier at each reduction (every epoch for exponential).',
       },
       {
         path: 'optim.lrPatience',
@@ -419,7 +419,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         label: 'Plateau patience',
         controls: true,
         visibleWhen: (c) => c.optim.lrSchedule === 'plateau',
-        help: 'Epochs without improvement before the rate is reduced.',
+        help: 'Epochs without a better held-out −ELBO before a reduction.',
       },
       {
         path: 'optim.lrMin',
@@ -429,7 +429,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         label: 'Minimum LR',
         controls: true,
         visibleWhen: (c) => c.optim.lrSchedule === 'cosine' || c.optim.lrSchedule === 'plateau',
-        help: 'cosine: the rate at the last step; plateau: the rate never goes below it.',
+        help: "Cosine's rate at the last step; plateau's floor.",
       },
       {
         path: 'optim.earlyStopPatience',
@@ -438,7 +438,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 10_000,
         label: 'Early stopping patience',
         controls: true,
-        help: 'Stop after this many epochs without a better held-out −ELBO; 0: off. The best checkpoint is kept either way.',
+        help: 'Epochs without a better held-out −ELBO before stopping; 0: off.',
       },
       {
         path: 'optim.clipNorm',
@@ -447,7 +447,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 1_000_000,
         label: 'Clip gradient norm',
         controls: true,
-        help: 'Scale gradients down to this global L2 norm when above it; 0: off.',
+        help: 'Largest global gradient norm; 0: off.',
       },
     ],
   },
