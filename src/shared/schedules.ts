@@ -75,9 +75,9 @@ export function checkedControlState(v: unknown): ControlState | null {
   if (!nullableNum(s.best) || !isNum(s.bestEpoch)) return null;
   return {
     plateauLr: s.plateauLr,
-    plateauBest: s.plateauBest as number | null,
+    plateauBest: s.plateauBest,
     plateauWait: s.plateauWait,
-    best: s.best as number | null,
+    best: s.best,
     bestEpoch: s.bestEpoch,
   };
 }

@@ -87,7 +87,11 @@ describe('UI training controls: the form section, the controls chart, early stop
     app = await new AppShell(page).open(workbench.url);
     const view = await app.gotoRun(scheduled.id);
     await view.waitForStatus('completed');
-    const points = await waitUntil('controls chart points', () => view.numberAttr('controls-chart', 'data-points'), (n) => n > 0);
+    const points = await waitUntil(
+      'controls chart points',
+      () => view.numberAttr('controls-chart', 'data-points'),
+      (n) => n > 0,
+    );
     assert.equal(points, 24, '8 steps an epoch for 3 epochs');
     const summary = await view.controlsSummary.innerText();
     assert.match(summary, /β: 3 cycles to 1, rising over 50% of each/);
@@ -103,7 +107,10 @@ describe('UI training controls: the form section, the controls chart, early stop
   step('the early-stopped run says so, and has no controls chart', async () => {
     const view = await app.gotoRun(stopped.id);
     await view.waitForStatus('completed');
-    assert.match(await view.statusMessage.innerText(), /Stopped early at epoch 3: the held-out −ELBO did not improve for 1 epoch/);
+    assert.match(
+      await view.statusMessage.innerText(),
+      /Stopped early at epoch 3: the held-out −ELBO did not improve for 1 epoch/,
+    );
     assert.equal(await view.controlsChart.count(), 0);
   });
 
@@ -117,17 +124,31 @@ describe('UI training controls: the form section, the controls chart, early stop
     const out = join(dir, 'best');
     const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', saved, out], { encoding: 'utf8' });
     assert.equal(unzip.status, 0, unzip.stderr);
-    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { checkpoint: { step: number; epoch: number } };
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as {
+      checkpoint: { step: number; epoch: number };
+    };
     assert.deepEqual([manifest.checkpoint.epoch, manifest.checkpoint.step], [2, 6]);
   });
 
   step('the latent explorer jumps to the best checkpoint and back to the last', async () => {
     const explorer = await app.gotoLatent(stopped.id);
-    await waitUntil('the last checkpoint', () => explorer.checkpointLabel.innerText(), (t) => t === 'epoch 3');
+    await waitUntil(
+      'the last checkpoint',
+      () => explorer.checkpointLabel.innerText(),
+      (t) => t === 'epoch 3',
+    );
     await explorer.bestCheckpointButton.click();
-    await waitUntil('the best checkpoint', () => explorer.checkpointLabel.innerText(), (t) => t === 'epoch 2 · best');
+    await waitUntil(
+      'the best checkpoint',
+      () => explorer.checkpointLabel.innerText(),
+      (t) => t === 'epoch 2 · best',
+    );
     await explorer.lastCheckpointButton.click();
-    await waitUntil('the last checkpoint again', () => explorer.checkpointLabel.innerText(), (t) => t === 'epoch 3');
+    await waitUntil(
+      'the last checkpoint again',
+      () => explorer.checkpointLabel.innerText(),
+      (t) => t === 'epoch 3',
+    );
   });
 
   step('the form’s Schedules & regularisation section shows each schedule’s fields and names a bad value', async () => {
@@ -137,7 +158,11 @@ describe('UI training controls: the form section, the controls chart, early stop
     assert.equal(await form.field('loss.klWarmupEpochs').count(), 0, 'no warm-up field for a constant β');
     await form.field('loss.klSchedule').selectOption('linear');
     await form.field('loss.klWarmupEpochs').fill('0');
-    await waitUntil('the warm-up error', () => form.fieldError('loss.klWarmupEpochs').innerText(), (t) => /greater than 0/.test(t));
+    await waitUntil(
+      'the warm-up error',
+      () => form.fieldError('loss.klWarmupEpochs').innerText(),
+      (t) => /greater than 0/.test(t),
+    );
     await form.field('loss.klWarmupEpochs').fill('5');
     await form.field('optim.lrSchedule').selectOption('plateau');
     assert.equal(await form.field('optim.lrPatience').count(), 1);

@@ -3,7 +3,7 @@
 // per step on their own axes. Same streaming setup as the loss chart (parsed points, decimation, no
 // animation); rebuilt from the aggregate on each batch, which is cheap at the few series it draws.
 
-import { Chart, type ChartDataset, type ChartOptions, type ScaleOptionsByType } from 'chart.js';
+import { Chart, type ChartDataset, type ScaleOptionsByType } from 'chart.js';
 import { Ema } from '../ema.ts';
 import { formatLoss, formatNumber } from '../format.ts';
 import type { XY } from '../loss-series.ts';
@@ -99,7 +99,7 @@ export function createControlsChart(
     options: {
       ...FAST_LINE_OPTIONS,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
-      scales: scales as NonNullable<ChartOptions<'line'>['scales']>,
+      scales: scales,
       plugins: {
         decimation: { enabled: true, algorithm: 'lttb' },
         legend: { display: false },
