@@ -2,6 +2,7 @@
 // for Electron's: every contract method is bound (and nothing else), payloads are validated before
 // anything changes, and calls from anything but the app's own top frame are refused.
 
+import { unpackRunList, type PackedRunList } from '../src/shared/run-list.ts';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -71,10 +72,10 @@ test('IPC binds exactly the contract to a real core, validating and refusing for
   assert.equal((info.value as { shell: string }).shell, 'electron');
 
   const run = core.store.runs.create({ config: presetConfig('quick'), name: 'first' });
-  const listed = (await invoke('workbench:listRuns', undefined)) as Result<RunRecord[]>;
+  const listed = (await invoke('workbench:listRuns', undefined)) as Result<PackedRunList>;
   assert.ok(listed.ok);
   assert.deepEqual(
-    listed.value.map((r) => r.id),
+    unpackRunList(listed.value).map((r) => r.id),
     [run.id],
   );
 

@@ -1,6 +1,7 @@
 // The processes around the run service under a store fault: the CLI ends with one clear line naming the
 // database (no stack trace, no hang) when another process deletes its run mid-training, and the
 // browser-mode server keeps serving after a run of its own fails on a full disk.
+import { unpackRunList, type PackedRunList } from '../src/shared/run-list.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -88,5 +89,5 @@ test('the server keeps serving after one of its runs fails on a full disk', asyn
   core.store.db.pragma('max_page_count = 1073741823');
   const listed = await rpc.call('listRuns');
   assert.ok(listed.ok);
-  assert.equal((listed.value as RunRecord[])[0]?.id, run.id);
+  assert.equal(unpackRunList(listed.value as PackedRunList)[0]?.id, run.id);
 });

@@ -37,7 +37,7 @@ test('a sweep is stored with all its runs queued, unowned, named, tagged and num
   assert.equal(sweep.counts.queued, 4);
   assert.equal(sweep.bestRunId, null);
   assert.deepEqual(sweep.definition, definition);
-  const runs = store.runs.list().sort((a, b) => a.sweepIndex! - b.sweepIndex!);
+  const runs = [...store.runs.list()].sort((a, b) => a.sweepIndex! - b.sweepIndex!);
   assert.deepEqual(
     runs.map((r) => [r.name, r.status, r.owner, r.sweepId, r.sweepIndex, r.tags]),
     [

@@ -2,6 +2,7 @@
 // driven from Node with the `ws` package standing in for the browser's WebSocket: every contract
 // method as a Result, events, a lost connection turning into `internal` failures instead of
 // rejections, reconnecting with listeners still subscribed, and where the socket is opened.
+import { packRunList, unpackRunList } from '../src/shared/run-list.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,7 +59,7 @@ test('the renderer client: typed calls, events, lost connections and reconnectin
   // Calls made before the socket opens wait for it.
   const info = await client.getAppInfo();
   assert.ok(info.ok && info.value.shell === 'browser');
-  assert.deepEqual(await client.listRuns(), { ok: true, value: [] });
+  assert.deepEqual(await client.listRuns(), { ok: true, value: packRunList([]) });
   const bad = await client.startRun({ config: { optim: { batchSize: 0 } } as never });
   assert.ok(!bad.ok && bad.error.field === 'optim.batchSize');
 
@@ -92,7 +93,7 @@ test('the renderer client: typed calls, events, lost connections and reconnectin
   await new Promise((r) => setTimeout(r, 300));
   server = await startServer({ core, staticDir, port, token, basePath });
   const after = await whileDown;
-  assert.ok(after.ok && after.value.length === 1, JSON.stringify(after));
+  assert.ok(after.ok && unpackRunList(after.value).length === 1, JSON.stringify(after));
   assert.ok(events.some((e) => e.type === 'reconnected'));
 
   client.close();

@@ -2,6 +2,7 @@
 // build: the token gate and its path-scoped session on HTTP and on the WebSocket upgrade, security
 // headers, path traversal, malformed and invalid socket messages (which must change nothing), and
 // a real run streamed over the socket at no more than ~20 event batches a second.
+import { packRunList } from '../src/shared/run-list.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -358,14 +359,14 @@ test('WebSocket: invalid calls and malformed frames get error envelopes and chan
   assert.equal(binary.result.ok, false);
 
   const runs = await rpc.call('listRuns');
-  assert.deepEqual(runs, { ok: true, value: [] });
+  assert.deepEqual(runs, { ok: true, value: packRunList([]) });
   assert.deepEqual(core.store.runs.list(), []);
 
   // More than the frame limit closes that one socket; the server keeps serving others.
   rpc.ws.send(JSON.stringify({ id: 1, method: 'listRuns', payload: 'x'.repeat(WIRE_MAX_FRAME_BYTES + 1) }));
   assert.equal((await rpc.closed).code, 1009);
   const again = await openRpc(wsUrl);
-  assert.deepEqual(await again.call('listRuns'), { ok: true, value: [] });
+  assert.deepEqual(await again.call('listRuns'), { ok: true, value: packRunList([]) });
   await again.close();
 });
 

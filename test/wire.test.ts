@@ -29,3 +29,31 @@ test('text with nothing to revive parses plainly; an escaped key or tag still go
   assert.deepEqual(decodeWire(escapedProto), { a: { b: 1 } });
   assert.ok(Number.isNaN((decodeWire('{"x":{"\\u0024num":"NaN"}}') as { x: number }).x));
 });
+
+test('non-finite numbers and bytes are tagged wherever they sit; the value encoded is left untouched', () => {
+  const bytes = Uint8Array.of(1, 2, 250);
+  const when = new Date(Date.UTC(2026, 10, 30));
+  const value = {
+    losses: [1.5, Number.NaN, [Number.POSITIVE_INFINITY, 2]],
+    nested: { deep: { kl: Number.NEGATIVE_INFINITY, pixels: bytes }, plain: { a: 1 } },
+    when,
+  };
+  const plain = value.nested.plain;
+  const text = encodeWire(value);
+  assert.ok(Number.isNaN(value.losses[1] as number) && value.nested.deep.pixels === bytes, 'input unchanged');
+  assert.equal(value.nested.plain, plain);
+  const back = decodeWire(text) as typeof value & { when: string };
+  assert.ok(Number.isNaN(back.losses[1] as number));
+  assert.deepEqual(back.losses[2], [Number.POSITIVE_INFINITY, 2]);
+  assert.equal(back.nested.deep.kl, Number.NEGATIVE_INFINITY);
+  assert.deepEqual([...back.nested.deep.pixels], [1, 2, 250]);
+  assert.equal(back.when, when.toISOString());
+});
+
+test('keys that could reach a prototype are dropped at any depth, spelled plainly or escaped', () => {
+  const text = '{"a":[{"__proto__":{"x":1},"constructor":2,"keep":{"prototype":3,"v":{"$num":"NaN"}}}]}';
+  const back = decodeWire(text) as { a: [{ keep: { v: number } }] };
+  assert.deepEqual(Object.keys(back.a[0]), ['keep']);
+  assert.deepEqual(Object.keys(back.a[0].keep), ['v']);
+  assert.ok(Number.isNaN(back.a[0].keep.v));
+});

@@ -119,6 +119,14 @@ export function createAppCore(options: AppCoreOptions): AppCore {
   } catch (e) {
     options.log?.error('Sweeps left running by a process that is gone could not be taken over', e);
   }
+  // The first listing packs every run's config (src/shared/run-list.ts); with thousands of runs that
+  // is worth doing while the window loads rather than when it first asks.
+  setImmediate(() => {
+    if (!store.db.open) return;
+    void Promise.resolve()
+      .then(() => handlers.listRuns())
+      .catch((e: unknown) => options.log?.warn('Listing the runs ahead of the first window failed', e));
+  });
   return {
     store,
     service,

@@ -6,6 +6,7 @@
 import type { ExperimentConfig, DataConfig } from './config.ts';
 import type { Preset } from './presets.ts';
 import type { Result } from './result.ts';
+import type { PackedRunList } from './run-list.ts';
 import type { SweepRecord } from './sweep.ts';
 import type { EpochMetric, ImageGrid, ImageKind, RunRecord, StepMetric, TrainingEvent } from './training.ts';
 
@@ -128,7 +129,8 @@ export interface WorkbenchMethods {
   pauseRun: [{ runId: number }, RunRecord];
   resumeRun: [{ runId: number }, RunRecord];
   stopRun: [{ runId: number }, RunRecord];
-  listRuns: [void, RunRecord[]];
+  /** Every run, newest first, packed by column (unpackRunList in run-list.ts gives the records). */
+  listRuns: [void, PackedRunList];
   getRun: [{ runId: number; maxPoints?: number }, RunDetail];
   getImage: [{ runId: number; kind: ImageKind; step: number }, LoggedImage];
   updateRun: [RunEdit, RunRecord];

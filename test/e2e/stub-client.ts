@@ -6,6 +6,7 @@
 import type { AppInfo } from '../../src/shared/contract.ts';
 import type { SweepRecord } from '../../src/shared/sweep.ts';
 import { PRESETS, findPreset } from '../../src/shared/presets.ts';
+import { packRunList } from '../../src/shared/run-list.ts';
 import type { RunRecord } from '../../src/shared/training.ts';
 
 export interface StubOptions {
@@ -162,7 +163,7 @@ const STUB_BODY = String.raw`
     pauseRun: ({ runId }) => (find(runId) ? ok(find(runId)) : fail('not-found', 'no run ' + runId)),
     resumeRun: ({ runId }) => (find(runId) ? ok(find(runId)) : fail('not-found', 'no run ' + runId)),
     stopRun: ({ runId }) => (find(runId) ? ok(find(runId)) : fail('not-found', 'no run ' + runId)),
-    listRuns: () => ok(runs),
+    listRuns: () => ok(packRunList(runs)),
     getRun: ({ runId }) => {
       const run = find(runId);
       if (!run) return fail('not-found', 'Run ' + runId + ' does not exist.');

@@ -6,6 +6,7 @@ import { isAbsolute } from 'node:path';
 import type { LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
 import { PRESETS } from '../../shared/presets.ts';
 import { AppFailure } from '../../shared/result.ts';
+import { packRunList, type ConfigDeltaMemo, type PackedRunList } from '../../shared/run-list.ts';
 import { LIVE_STATUSES, type ImageKind, type RunRecord } from '../../shared/training.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
@@ -76,6 +77,8 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     refuseIfTrainedElsewhere(run, deps.pid, action);
     return run;
   };
+  const configDeltas: ConfigDeltaMemo = new WeakMap();
+  let packed: { runs: readonly RunRecord[]; list: PackedRunList } | null = null;
 
   return {
     getAppInfo: () => ({
@@ -128,7 +131,12 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       return service.waitFor(runId);
     },
 
-    listRuns: () => store.runs.list(),
+    listRuns: () => {
+      // The store hands back the same frozen list while no run changed, so it is packed once.
+      const runs = store.runs.list();
+      if (packed?.runs !== runs) packed = { runs, list: packRunList(runs, configDeltas) };
+      return packed.list;
+    },
 
     getRun: ({ runId, maxPoints }): RunDetail => {
       const run = requireRun(runId);

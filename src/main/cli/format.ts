@@ -80,7 +80,7 @@ function runDuration(run: RunRecord): string {
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-export function runsTable(runs: RunRecord[]): string {
+export function runsTable(runs: readonly RunRecord[]): string {
   if (runs.length === 0) return 'No runs yet. Start one with: npm run train -- --preset quick';
   const header = ['ID', 'STATUS', 'NAME', 'PRESET', 'HELD-OUT -ELBO', 'IMG/S', 'DURATION', 'BACKEND', 'CREATED'];
   const rows = runs.map((r) => [

@@ -7,7 +7,7 @@
 import type { ExperimentConfig } from '../../shared/config.ts';
 import type { Db } from './migrate.ts';
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const v of Object.values(value)) deepFreeze(v);
@@ -18,6 +18,8 @@ function deepFreeze<T>(value: T): T {
 export interface ConfigCache {
   /** The configs of `ids`, reading from the database only those not seen yet; forgets every other id. */
   configsOf(ids: readonly number[]): Map<number, ExperimentConfig>;
+  /** The config of run `id` whose stored JSON is `json`: the cached object, or `json` parsed and kept. */
+  configOf(id: number, json: string): ExperimentConfig;
 }
 
 export function createConfigCache(db: Db): ConfigCache {
@@ -26,6 +28,11 @@ export function createConfigCache(db: Db): ConfigCache {
     'SELECT id, config FROM runs WHERE id IN (SELECT value FROM json_each(?))',
   );
   return {
+    configOf(id, json) {
+      let config = cache.get(id);
+      if (config === undefined) cache.set(id, (config = deepFreeze(JSON.parse(json) as ExperimentConfig)));
+      return config;
+    },
     configsOf(ids) {
       const missing = ids.filter((id) => !cache.has(id));
       if (missing.length > 0) {

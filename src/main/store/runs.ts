@@ -6,6 +6,7 @@ import { LIVE_STATUSES, RUN_STATUSES, type LossParts, type RunRecord, type RunSt
 import { invalidArgument, notFound } from './errors.ts';
 import type { Db } from './migrate.ts';
 import { createConfigCache } from './config-cache.ts';
+import { createRunListCache } from './run-list-cache.ts';
 import { lossToColumns, normaliseTags, RUN_COLUMNS_BUT_CONFIG, toRunRecord, toRunRecordWith, type RunRow } from './run-row.ts';
 
 export type FinishedStatus = 'completed' | 'failed' | 'interrupted' | 'pruned';
@@ -68,8 +69,8 @@ export interface RunOwner {
 export interface RunsRepo {
   create(input: NewRun): RunRecord;
   get(id: number): RunRecord | null;
-  /** Newest first. */
-  list(): RunRecord[];
+  /** Newest first; frozen (see run-list-cache.ts). */
+  list(): readonly RunRecord[];
   /** Finished statuses go through markFinished, so the owner is released and finishedAt is set. */
   setStatus(id: number, status: RunStatus, message?: string): RunRecord;
   /** Claims the run for `ownerPid`; refuses ('conflict') while another live process holds it. */
@@ -189,6 +190,23 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
         finished_at = COALESCE(heartbeat_at, ?)
       WHERE id = ?`),
   };
+  const listCache = createRunListCache(db, {
+    all() {
+      const rows = s.list.all();
+      const parsed = configs.configsOf(rows.map((r) => r.id));
+      return rows
+        .map((row) => {
+          const config = parsed.get(row.id);
+          // Only a run deleted between the two reads has none; it is gone, so it is not listed.
+          return config === undefined ? null : toRunRecordWith(row, config);
+        })
+        .filter((r) => r !== null);
+    },
+    one: (id) => {
+      const row = s.get.get(id);
+      return row === undefined ? null : toRunRecordWith(row, configs.configOf(id, row.config));
+    },
+  });
 
   const mustChange = (changes: number, id: number): void => {
     if (changes === 0) throw notFound(`Run ${id}`);
@@ -328,15 +346,7 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     },
 
     list() {
-      const rows = s.list.all();
-      const parsed = configs.configsOf(rows.map((r) => r.id));
-      return rows
-        .map((row) => {
-          const config = parsed.get(row.id);
-          // Only a run deleted between the two reads has none; it is gone, so it is not listed.
-          return config === undefined ? null : toRunRecordWith(row, config);
-        })
-        .filter((r) => r !== null);
+      return listCache.list();
     },
 
     setStatus(id, status, message = '') {

@@ -3,6 +3,7 @@
 
 import type { RunEdit } from '../../../../shared/contract.ts';
 import type { Result } from '../../../../shared/result.ts';
+import { unpackRunList } from '../../../../shared/run-list.ts';
 import type { RunRecord, TrainingEvent } from '../../../../shared/training.ts';
 import { getClient } from '../client/index.ts';
 import { notices } from './notices.svelte.ts';
@@ -29,7 +30,7 @@ class Runs {
         const started = performance.now();
         const result = await getClient().listRuns();
         if (result.ok) {
-          this.list = result.value;
+          this.list = unpackRunList(result.value);
           this.loaded = true;
           // Request to store update, for bench/runs-table.ts (performance.getEntriesByName('runs:list')).
           performance.measure('runs:list', { start: started });
