@@ -16,24 +16,13 @@ import { openDatabase } from '../src/main/store/index.ts';
 import { exportRun } from '../src/main/export/index.ts';
 import type { ExperimentConfig } from '../src/shared/config.ts';
 import type { TrainingEvent } from '../src/shared/training.ts';
+import { BOUNCY } from './controls-fixtures.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 import { memoryLogger } from './run-helpers.ts';
 
 before(async () => {
   await initBackend('auto');
 });
-
-// A tiny model at a high rate: on this data its held-out −ELBO goes 415, 242, 243 (worse), ... so
-// early stopping with patience 1 ends the run after epoch 3 and epoch 2 is the best.
-const BOUNCY = {
-  'data.limit': 200,
-  'data.heldOutFraction': 0.25,
-  'optim.batchSize': 50,
-  'optim.learningRate': 0.05,
-  'model.encoderHidden': [32],
-  'model.decoderHidden': [32],
-  'model.latentDim': 4,
-};
 
 test('early stopping ends the run at the right epoch, the best checkpoint is marked and exported, steps store their controls', async (t) => {
   const dir = tempDir(t);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { RunRecord } from '../../src/shared/training.ts';
+import { BOUNCY } from '../controls-fixtures.ts';
 import { presetConfig } from '../helpers.ts';
 import { launchBrowser, openPage, shootSchemes, startWorkbench, type Workbench } from './harness.ts';
 import { AppShell } from './pages/app-shell.ts';
@@ -22,17 +23,6 @@ const SIZES = [
   { width: 1280, height: 800 },
   { width: 1024, height: 640 },
 ];
-// Held-out −ELBO 415, 242, 243 on this tiny model: early stopping (patience 1) ends it after epoch 3,
-// and epoch 2 is the best (see test/training-controls.test.ts).
-const BOUNCY = {
-  'data.limit': 200,
-  'data.heldOutFraction': 0.25,
-  'optim.batchSize': 50,
-  'optim.learningRate': 0.05,
-  'model.encoderHidden': [32],
-  'model.decoderHidden': [32],
-  'model.latentDim': 4,
-};
 
 describe('UI training controls: the form section, the controls chart, early stopping and the best checkpoint', () => {
   const step = steps();

@@ -8,7 +8,7 @@ import { Ema } from '../ema.ts';
 import { formatLoss, formatNumber } from '../format.ts';
 import type { XY } from '../loss-series.ts';
 import type { StepPoint } from '../run-aggregate.ts';
-import { FAST_LINE_OPTIONS, withAlpha, yScale, type ChartColors } from './loss-chart.ts';
+import { FAST_LINE_OPTIONS, stepAxis, withAlpha, yScale, type ChartColors } from './loss-chart.ts';
 import { keepZoom, zoomOptions } from './zoom.ts';
 
 export type ControlSeries = 'objective' | 'elbo' | 'beta' | 'rate';
@@ -81,14 +81,7 @@ export function createControlsChart(
     stepped: s === 'beta' || s === 'rate' ? 'before' : false,
   }));
   const scales: Record<string, object> = {
-    x: {
-      type: 'linear',
-      min: 0,
-      grid: { color: colors.grid },
-      border: { color: colors.border },
-      ticks: { color: colors.muted, maxTicksLimit: 8, precision: 0, includeBounds: false },
-      title: { display: true, text: 'step', color: colors.muted },
-    },
+    x: stepAxis(colors, 8),
     y: kind === 'objective' ? yScale(colors, false) : { ...sideScale(colors, 'β', false), min: 0 },
   };
   if (kind === 'schedule')
