@@ -122,3 +122,20 @@ test('exported step CSVs carry the controls, and exports written before them sti
   const legacy = stepsFromCsv('step,epoch,recon,kl,total,images_per_sec,wall_ms\n1,1,1,2,3,4,5\n');
   assert.deepEqual(legacy, [{ step: 1, epoch: 1, loss: { recon: 1, kl: 2, total: 3 }, imagesPerSec: 4, wallMs: 5 }]);
 });
+
+test('a run stored before the controls existed reads back with them at their defaults, in get and in list', (t) => {
+  const store = openDatabase(join(tempDir(t), 'w.db'));
+  t.after(() => store.close());
+  const config = presetConfig('seed-notebook');
+  const old = JSON.parse(JSON.stringify(config)) as { loss: Record<string, unknown>; optim: Record<string, unknown> };
+  for (const key of ['klSchedule', 'klWarmupEpochs', 'klCycles', 'klCycleRise', 'freeBits', 'objective']) delete old.loss[key];
+  for (const key of ['lrSchedule', 'lrStepEpochs', 'lrFactor', 'lrPatience', 'lrMin', 'earlyStopPatience', 'clipNorm'])
+    delete old.optim[key];
+  const id = Number(
+    store.db
+      .prepare("INSERT INTO runs (name, preset, config, status, created_at) VALUES ('old', 'seed-notebook', ?, 'completed', 0)")
+      .run(JSON.stringify(old)).lastInsertRowid,
+  );
+  assert.deepEqual(store.runs.get(id)?.config, config);
+  assert.deepEqual(store.runs.list().find((r) => r.id === id)?.config, config);
+});
