@@ -381,7 +381,7 @@ test('readiness: a run shows images only once it has a checkpoint, and says why 
     epochs: [],
     images: [],
     imageSteps: { reconstruction: [], samples: [] },
-    checkpoints: checkpoints.map((step, i) => ({ step, epoch: i + 1, atEpochEnd: true })),
+    checkpoints: checkpoints.map((step, i) => ({ step, epoch: i + 1, atEpochEnd: true, best: false })),
   });
   const member = (status: RunRecord['status'], d: CompareRun['detail']): CompareRun => ({
     id: 1,

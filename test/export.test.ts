@@ -200,7 +200,7 @@ test('the manifest describes the run, and its checksums, CSVs and images match t
     const rows = (file: string) => readFileSync(join(dir, file), 'utf8').trimEnd().split('\n');
     const steps = rows('metrics-steps.csv');
     const epochs = rows('metrics-epochs.csv');
-    assert.equal(steps[0], 'step,epoch,recon,kl,total,images_per_sec,wall_ms');
+    assert.equal(steps[0], 'step,epoch,recon,kl,total,images_per_sec,wall_ms,objective,beta,learning_rate');
     assert.equal(steps.length - 1, store.metrics.listSteps(run.id).length);
     assert.equal(epochs.length - 1, store.metrics.listEpochs(run.id).length);
     assert.equal(epochs.length - 1, 1);

@@ -272,7 +272,7 @@ test('scatter history: axes cover every loaded checkpoint; PCA signs stay put fr
 });
 
 test('following checkpoints: the newest is followed, an older choice kept, a replaced one moves to the nearest', () => {
-  const cp = (step: number, epoch: number, atEpochEnd = true): CheckpointSummary => ({ step, epoch, atEpochEnd });
+  const cp = (step: number, epoch: number, atEpochEnd = true): CheckpointSummary => ({ step, epoch, atEpochEnd, best: false });
   const before = [cp(10, 1), cp(20, 2), cp(25, 2, false)];
   const after = [cp(10, 1), cp(20, 2), cp(30, 3)];
   assert.equal(followCheckpoint([], null, []), null);

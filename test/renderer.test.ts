@@ -180,7 +180,7 @@ test('history merge: older logged steps fill in before live ones; live ones win;
   const saved = createAggregate(4);
   mergeHistory(saved, {
     ...detail(record({ id: 4, status: 'failed' }), [10]),
-    checkpoints: [{ step: 10, epoch: 1, atEpochEnd: true }],
+    checkpoints: [{ step: 10, epoch: 1, atEpochEnd: true, best: false }],
   });
   assert.equal(saved.hasCheckpoint, true);
   applyEvent(stopped, { type: 'checkpoint', runId: 3, epoch: 1, step: 120 });

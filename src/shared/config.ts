@@ -14,6 +14,11 @@ export type DataSource = 'builtin-mnist' | 'csv' | 'idx';
  * pixel as Bernoulli(intensity) every time an image is drawn for training; `static` draws once.
  */
 export type BinarizationKind = 'none' | 'dynamic' | 'static';
+/** How β grows over training (Fu et al. 2019 for `cyclical`); `constant` keeps `loss.beta` throughout. */
+export type KlSchedule = 'constant' | 'linear' | 'cyclical';
+/** `elbo`: the K-sample average of the ELBO; `iwae`: the K importance samples inside the log (Burda et al.). */
+export type ObjectiveKind = 'elbo' | 'iwae';
+export type LrSchedule = 'constant' | 'step' | 'exponential' | 'cosine' | 'plateau';
 /** `torch` reproduces PyTorch's default Linear/Conv init (uniform ±1/sqrt(fan_in)); `glorot` is Keras'. */
 export type InitKind = 'torch' | 'glorot';
 
@@ -58,8 +63,18 @@ export interface LossConfig {
   likelihood: LikelihoodKind;
   /** Monte Carlo samples of z per image. */
   samples: number;
-  /** Weight on the KL term in the optimised objective (1 = the ELBO). */
+  /** Weight on the KL term in the optimised objective (1 = the ELBO); a KL schedule scales it. */
   beta: number;
+  klSchedule: KlSchedule;
+  /** `linear`: epochs over which β rises from 0 to `beta`. */
+  klWarmupEpochs: number;
+  /** `cyclical`: how many cycles the run's steps are split into. */
+  klCycles: number;
+  /** `cyclical`: the fraction of each cycle over which β rises (it stays at `beta` for the rest). */
+  klCycleRise: number;
+  /** Free bits: a floor in nats on each latent dimension's batch-mean KL in the objective (0 = off). */
+  freeBits: number;
+  objective: ObjectiveKind;
 }
 
 export interface OptimConfig {
@@ -67,6 +82,19 @@ export interface OptimConfig {
   learningRate: number;
   batchSize: number;
   epochs: number;
+  lrSchedule: LrSchedule;
+  /** `step`: epochs between reductions. */
+  lrStepEpochs: number;
+  /** `step`, `plateau`: the factor applied at each reduction; `exponential`: the factor per epoch. */
+  lrFactor: number;
+  /** `plateau`: epochs without improvement of the held-out negative ELBO before a reduction. */
+  lrPatience: number;
+  /** `cosine`: the rate reached at the last step; `plateau`: the rate never goes below it. */
+  lrMin: number;
+  /** Stop when the held-out negative ELBO has not improved for this many epochs (0 = off). */
+  earlyStopPatience: number;
+  /** Scale gradients down so their global L2 norm is at most this (0 = off). */
+  clipNorm: number;
 }
 
 export interface RunConfig {
@@ -118,6 +146,8 @@ interface FieldBase {
   help: string;
   /** Hide the field in forms when it does not apply (it is still validated). */
   visibleWhen?: (c: ExperimentConfig) => boolean;
+  /** Shown in the form's "Schedules & regularisation" section rather than with its group. */
+  controls?: true;
 }
 export interface NumberField extends FieldBase {
   kind: 'number' | 'integer';
@@ -317,6 +347,63 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         help: 'Monte Carlo samples of z per image.',
       },
       { path: 'loss.beta', kind: 'number', min: 0, max: 1000, label: 'Beta', help: 'Weight on the KL term.' },
+      {
+        path: 'loss.klSchedule',
+        kind: 'enum',
+        options: ['constant', 'linear', 'cyclical'],
+        label: 'KL schedule',
+        controls: true,
+        help: 'How β reaches Beta: at once, a linear warm-up, or cycles (Fu et al. 2019).',
+      },
+      {
+        path: 'loss.klWarmupEpochs',
+        kind: 'number',
+        min: 0,
+        max: 10_000,
+        exclusiveMin: true,
+        label: 'Warm-up epochs',
+        controls: true,
+        visibleWhen: (c) => c.loss.klSchedule === 'linear',
+        help: 'β rises from 0 to Beta over these epochs, step by step.',
+      },
+      {
+        path: 'loss.klCycles',
+        kind: 'integer',
+        min: 1,
+        max: 10_000,
+        label: 'Cycles',
+        controls: true,
+        visibleWhen: (c) => c.loss.klSchedule === 'cyclical',
+        help: "The run's steps split into this many cycles.",
+      },
+      {
+        path: 'loss.klCycleRise',
+        kind: 'number',
+        min: 0,
+        max: 1,
+        exclusiveMin: true,
+        label: 'Rising fraction',
+        controls: true,
+        visibleWhen: (c) => c.loss.klSchedule === 'cyclical',
+        help: 'Share of each cycle over which β rises to Beta.',
+      },
+      {
+        path: 'loss.freeBits',
+        kind: 'number',
+        min: 0,
+        max: 100,
+        label: 'Free bits (nats)',
+        controls: true,
+        help: "Floor on each dimension's KL in the objective (Kingma et al. 2016); 0: off.",
+      },
+      {
+        path: 'loss.objective',
+        kind: 'enum',
+        options: ['elbo', 'iwae'],
+        label: 'Objective',
+        controls: true,
+        help: 'IWAE puts the K samples inside the log (Burda et al.).',
+      },
     ],
   },
   optim: {
@@ -326,6 +413,73 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
       { path: 'optim.learningRate', kind: 'number', min: 0, max: 10, exclusiveMin: true, label: 'Learning rate', help: '' },
       { path: 'optim.batchSize', kind: 'integer', min: 1, max: 4096, label: 'Batch size', help: '' },
       { path: 'optim.epochs', kind: 'integer', min: 1, max: 10_000, label: 'Epochs', help: '' },
+      {
+        path: 'optim.lrSchedule',
+        kind: 'enum',
+        options: ['constant', 'step', 'exponential', 'cosine', 'plateau'],
+        label: 'LR schedule',
+        controls: true,
+        help: 'Step, exponential and plateau multiply by the factor; cosine falls to the minimum.',
+      },
+      {
+        path: 'optim.lrStepEpochs',
+        kind: 'integer',
+        min: 1,
+        max: 10_000,
+        label: 'Step every (epochs)',
+        controls: true,
+        visibleWhen: (c) => c.optim.lrSchedule === 'step',
+        help: 'Epochs between reductions.',
+      },
+      {
+        path: 'optim.lrFactor',
+        kind: 'number',
+        min: 0,
+        max: 1,
+        exclusiveMin: true,
+        label: 'LR factor',
+        controls: true,
+        visibleWhen: (c) => ['step', 'exponential', 'plateau'].includes(c.optim.lrSchedule),
+        help: 'Multiplier at each reduction (every epoch for exponential).',
+      },
+      {
+        path: 'optim.lrPatience',
+        kind: 'integer',
+        min: 0,
+        max: 10_000,
+        label: 'Plateau patience',
+        controls: true,
+        visibleWhen: (c) => c.optim.lrSchedule === 'plateau',
+        help: 'Epochs without a better held-out −ELBO before a reduction.',
+      },
+      {
+        path: 'optim.lrMin',
+        kind: 'number',
+        min: 0,
+        max: 10,
+        label: 'Minimum LR',
+        controls: true,
+        visibleWhen: (c) => c.optim.lrSchedule === 'cosine' || c.optim.lrSchedule === 'plateau',
+        help: "Cosine's rate at the last step; plateau's floor.",
+      },
+      {
+        path: 'optim.earlyStopPatience',
+        kind: 'integer',
+        min: 0,
+        max: 10_000,
+        label: 'Early stopping patience',
+        controls: true,
+        help: 'Epochs without a better held-out −ELBO before stopping; 0: off.',
+      },
+      {
+        path: 'optim.clipNorm',
+        kind: 'number',
+        min: 0,
+        max: 1_000_000,
+        label: 'Clip gradient norm',
+        controls: true,
+        help: 'Largest global gradient norm; 0: off.',
+      },
     ],
   },
   run: {

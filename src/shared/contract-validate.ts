@@ -3,7 +3,7 @@
 // are checked for shape, types, ranges and unknown keys, and a bad one gets an error naming the
 // field. Pure TypeScript so the same checks can run in the renderer for inline feedback.
 
-import { METHOD_NAMES, type MethodArgs, type MethodName } from './contract.ts';
+import { CHECKPOINT_CHOICES, METHOD_NAMES, type CheckpointChoice, type MethodArgs, type MethodName } from './contract.ts';
 import type { AppError, Result } from './result.ts';
 import { MAX_EVAL_K } from './evaluation.ts';
 import { expandSweep } from './sweep.ts';
@@ -158,8 +158,10 @@ const CHECKS: Record<MethodName, Check> = {
     return null;
   },
   exportRun: (p) => {
-    const o = object(p, ['runId', 'dir']);
+    const o = object(p, ['runId', 'dir', 'checkpoint']);
     if (isAppError(o)) return o;
+    if (o.checkpoint !== undefined && !CHECKPOINT_CHOICES.includes(o.checkpoint as CheckpointChoice))
+      return bad(`checkpoint must be one of ${CHECKPOINT_CHOICES.join(', ')}`, 'checkpoint');
     return intField(o, 'runId', 1, MAX_ID) ?? dirField(o);
   },
   importRun: (p) => {

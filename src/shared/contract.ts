@@ -65,11 +65,17 @@ export interface RunDetail {
   checkpoints: CheckpointSummary[];
 }
 
+/** Which of a run's checkpoints to use: the latest, or the best (see CheckpointSummary.best). */
+export type CheckpointChoice = 'last' | 'best';
+export const CHECKPOINT_CHOICES: readonly CheckpointChoice[] = ['last', 'best'];
+
 export interface CheckpointSummary {
   step: number;
   /** Epochs completed when it was saved. */
   epoch: number;
   atEpochEnd: boolean;
+  /** The run's best checkpoint: the epoch end with the lowest held-out negative ELBO. */
+  best: boolean;
 }
 
 /** Latent points decoded by one run's decoder at one checkpoint. */
@@ -140,9 +146,9 @@ export interface WorkbenchMethods {
   /**
    * Writes a finished run as a folder `dir` (absolute; must not exist or be empty): the encoder and
    * decoder in the TensorFlow.js Layers format, manifest.json, metrics CSVs and image PNGs.
-   * `files` are paths relative to `dir`.
+   * `files` are paths relative to `dir`. `checkpoint`: the latest (default) or the best one.
    */
-  exportRun: [{ runId: number; dir: string }, { dir: string; files: string[] }];
+  exportRun: [{ runId: number; dir: string; checkpoint?: CheckpointChoice }, { dir: string; files: string[] }];
   /** Checks an export folder (absolute path) completely, then stores it as a new completed run. */
   importRun: [{ dir: string }, RunRecord];
   /**

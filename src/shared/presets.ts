@@ -3,6 +3,29 @@
 
 import type { ExperimentConfig } from './config.ts';
 
+/**
+ * The training controls' defaults: a constant β and learning rate, no free bits, the K-sample ELBO,
+ * no early stopping and no clipping, i.e. training exactly as before the controls existed.
+ */
+export const LOSS_CONTROL_DEFAULTS = {
+  klSchedule: 'constant',
+  klWarmupEpochs: 10,
+  klCycles: 4,
+  klCycleRise: 0.5,
+  freeBits: 0,
+  objective: 'elbo',
+} as const satisfies Partial<ExperimentConfig['loss']>;
+
+export const OPTIM_CONTROL_DEFAULTS = {
+  lrSchedule: 'constant',
+  lrStepEpochs: 10,
+  lrFactor: 0.5,
+  lrPatience: 2,
+  lrMin: 0,
+  earlyStopPatience: 0,
+  clipNorm: 0,
+} as const satisfies Partial<ExperimentConfig['optim']>;
+
 export const DEFAULT_CONFIG: ExperimentConfig = {
   preset: 'custom',
   data: {
@@ -27,8 +50,8 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     sigma: 'logvar',
     init: 'glorot',
   },
-  loss: { likelihood: 'bernoulli', samples: 1, beta: 1 },
-  optim: { optimizer: 'adam', learningRate: 1e-3, batchSize: 64, epochs: 5 },
+  loss: { likelihood: 'bernoulli', samples: 1, beta: 1, ...LOSS_CONTROL_DEFAULTS },
+  optim: { optimizer: 'adam', learningRate: 1e-3, batchSize: 64, epochs: 5, ...OPTIM_CONTROL_DEFAULTS },
   run: {
     name: '',
     seed: 1,
@@ -67,8 +90,8 @@ const seedNotebook: ExperimentConfig = {
     sigma: 'abs',
     init: 'torch',
   },
-  loss: { likelihood: 'gaussian', samples: 3, beta: 1 },
-  optim: { optimizer: 'adam', learningRate: 0.1, batchSize: 1, epochs: 3 },
+  loss: { likelihood: 'gaussian', samples: 3, beta: 1, ...LOSS_CONTROL_DEFAULTS },
+  optim: { optimizer: 'adam', learningRate: 0.1, batchSize: 1, epochs: 3, ...OPTIM_CONTROL_DEFAULTS },
   // Batch 1 makes thousands of steps an epoch: preview and checkpoint on a step budget.
   run: { ...DEFAULT_CONFIG.run, previewEvery: 250, checkpointEvery: 1000, logEvery: 10 },
 };
@@ -86,8 +109,8 @@ const mlpBernoulli: ExperimentConfig = {
     sigma: 'logvar',
     init: 'torch',
   },
-  loss: { likelihood: 'bernoulli', samples: 1, beta: 1 },
-  optim: { optimizer: 'adam', learningRate: 1e-3, batchSize: 128, epochs: 10 },
+  loss: { likelihood: 'bernoulli', samples: 1, beta: 1, ...LOSS_CONTROL_DEFAULTS },
+  optim: { optimizer: 'adam', learningRate: 1e-3, batchSize: 128, epochs: 10, ...OPTIM_CONTROL_DEFAULTS },
   run: { ...DEFAULT_CONFIG.run, previewEvery: 20 },
 };
 
@@ -104,8 +127,8 @@ const quick: ExperimentConfig = {
     sigma: 'logvar',
     init: 'glorot',
   },
-  loss: { likelihood: 'bernoulli', samples: 1, beta: 1 },
-  optim: { optimizer: 'adam', learningRate: 2e-3, batchSize: 64, epochs: 3 },
+  loss: { likelihood: 'bernoulli', samples: 1, beta: 1, ...LOSS_CONTROL_DEFAULTS },
+  optim: { optimizer: 'adam', learningRate: 2e-3, batchSize: 64, epochs: 3, ...OPTIM_CONTROL_DEFAULTS },
   run: { ...DEFAULT_CONFIG.run, previewEvery: 20 },
 };
 

@@ -31,6 +31,17 @@ export interface LossParts {
   total: number;
 }
 
+/**
+ * What the optimizer saw at a step: the objective it minimised per image (the β-weighted ELBO with
+ * free bits' floor, or the IWAE bound's negative; the negative ELBO itself when no control is on),
+ * the β it used and the learning rate.
+ */
+export interface StepControls {
+  objective: number;
+  beta: number;
+  learningRate: number;
+}
+
 /** A grid of grayscale images, row-major, pixels 0..255, `rows*cols*height*width` bytes. */
 export interface ImageGrid {
   rows: number;
@@ -84,6 +95,8 @@ export interface StepMetric {
   imagesPerSec: number;
   /** Milliseconds since the run (or its latest resume) started. */
   wallMs: number;
+  /** Absent for steps logged before the training controls existed. */
+  controls?: StepControls;
 }
 
 export interface EpochMetric {
@@ -127,6 +140,7 @@ export type TrainingEvent =
       imagesPerSec: number;
       etaSeconds: number;
       wallMs: number;
+      controls?: StepControls;
     }
   | { type: 'epoch'; runId: number; metric: EpochMetric }
   | { type: 'image'; runId: number; epoch: number; step: number; kind: ImageKind; grid: ImageGrid }

@@ -79,6 +79,14 @@ function crossFieldErrors(c: ExperimentConfig): FieldError[] {
       field: 'model.decoder',
       message: 'deconv upsamples twice by 2, so image height and width must be multiples of 4',
     });
+  if (c.loss.freeBits > 0 && c.loss.objective === 'iwae')
+    out.push({ field: 'loss.freeBits', message: 'applies to the elbo objective only; set it to 0 for iwae' });
+  const { lrSchedule, lrMin, learningRate } = c.optim;
+  if ((lrSchedule === 'cosine' || lrSchedule === 'plateau') && lrMin >= learningRate)
+    out.push({
+      field: 'optim.lrMin',
+      message: `must be below the learning rate (${learningRate}) for the ${lrSchedule} schedule`,
+    });
   return out;
 }
 

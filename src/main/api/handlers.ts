@@ -155,7 +155,9 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
         epochs: store.metrics.listEpochs(runId),
         images,
         imageSteps,
-        checkpoints: store.checkpoints.list(runId).map((c) => ({ step: c.step, epoch: c.epoch, atEpochEnd: c.atEpochEnd })),
+        checkpoints: store.checkpoints
+          .list(runId)
+          .map((c) => ({ step: c.step, epoch: c.epoch, atEpochEnd: c.atEpochEnd, best: c.best })),
       };
     },
 
@@ -190,7 +192,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       return { deleted: existing };
     },
 
-    exportRun: ({ runId, dir }) => exportRun(store, runId, absoluteDir(dir), deps.version),
+    exportRun: ({ runId, dir, checkpoint }) => exportRun(store, runId, absoluteDir(dir), deps.version, checkpoint),
 
     importRun: async ({ dir }) => {
       const run = await importRun(store, absoluteDir(dir));

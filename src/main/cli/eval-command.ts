@@ -31,6 +31,19 @@ export function evaluationText(e: EvaluationRecord): string {
   ].join('\n');
 }
 
+/** --checkpoint: `last` (or absent) for the latest, `best` for the best epoch's, or a step. */
+function checkpointStep(store: Store, runId: number, arg: string | undefined): number | undefined {
+  if (arg === undefined || arg === 'last') return undefined;
+  if (arg !== 'best') return whole('checkpoint', arg, 0);
+  const best = store.checkpoints.best(runId);
+  if (!best)
+    throw new AppFailure({
+      code: 'not-found',
+      message: `run ${runId} has no best checkpoint yet (no epoch ended with a held-out loss)`,
+    });
+  return best.step;
+}
+
 export async function evalCommand(store: Store, runId: number, args: EvalArgs, out: (text: string) => void): Promise<number> {
   const run = store.runs.get(runId);
   if (!run) throw new AppFailure({ code: 'not-found', message: `run ${runId} does not exist in ${store.file}` });
@@ -53,7 +66,7 @@ export async function evalCommand(store: Store, runId: number, args: EvalArgs, o
     const record = await service.evaluate(run, {
       k: whole('k', args.k, 1),
       images: whole('images', args.images, 1),
-      step: whole('checkpoint', args.checkpoint, 0),
+      step: checkpointStep(store, runId, args.checkpoint),
     });
     if (tty && last) process.stderr.write('\n');
     out(args.json ? JSON.stringify(record) : `Run ${runId} "${run.name}"\n${evaluationText(record)}`);

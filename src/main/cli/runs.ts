@@ -15,7 +15,8 @@ Commands:
   eval ID              the importance-weighted negative log-likelihood NLL_k of a checkpoint (the
                        latest by default), with bits/dim, active units and I(x;z); stored with the run
   export ID --out DIR  write a finished run to the new folder DIR: encoder and decoder in the
-                       TensorFlow.js Layers format, manifest.json, metrics CSVs, image PNGs
+    [--checkpoint best] TensorFlow.js Layers format, manifest.json, metrics CSVs, image PNGs;
+                       the latest checkpoint's weights, or with --checkpoint best the best one's
   import DIR           check an export folder, then add it to the database as a new run
 
 Options:
@@ -24,7 +25,8 @@ Options:
   --out DIR            the folder export creates (it must not exist, or be empty)
   --k N                eval: importance samples per image, 1..5000 (default: the run's, else 100)
   --images N           eval: evaluation images used at most (default: the run's, else 1000)
-  --checkpoint STEP    eval: the checkpoint at this step (show lists them)
+  --checkpoint C       eval: last (default), best, or the checkpoint at this step (show lists them);
+                       export: last or best
   --json               print JSON instead of text
   -h, --help           show this help`;
 
@@ -32,10 +34,10 @@ const OPTIONS = {
   options: {
     db: { type: 'string' },
     out: { type: 'string' },
+    checkpoint: { type: 'string' },
     sweep: { type: 'string' },
     k: { type: 'string' },
     images: { type: 'string' },
-    checkpoint: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -100,8 +102,10 @@ async function main(): Promise<number> {
     const id = parseRunId(rest[0]);
     if (!values.out) throw new UsageError('export needs --out DIR, the folder to create');
     const dir = values.out;
+    const which = values.checkpoint ?? 'last';
+    if (which !== 'last' && which !== 'best') throw new UsageError(`--checkpoint takes best or last, not "${which}"`);
     await withStore(values.db, async (store) => {
-      const result = await exportRun(store, id, dir, appVersion());
+      const result = await exportRun(store, id, dir, appVersion(), which);
       out(
         values.json ? JSON.stringify(result) : `Exported run ${id} to ${terminalText(result.dir)} (${result.files.length} files)`,
       );

@@ -5,7 +5,20 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../shared/config.ts';
-import type { ImageGrid, LossParts } from '../../shared/training.ts';
+import type { ImageGrid, LossParts, StepControls } from '../../shared/training.ts';
+import {
+  betaAt,
+  checkedControlState,
+  endEpoch,
+  initialControlState,
+  learningRateAt,
+  lossControls,
+  optimControls,
+  shouldStopEarly,
+  type ControlState,
+  type EpochVerdict,
+} from '../../shared/schedules.ts';
+import { clipByGlobalNorm, setLearningRate } from './controls.ts';
 import { deriveSeed, makeRng, shuffleInPlace } from '../../shared/random.ts';
 import { drawBatch, isByteDataset, trainingBatchSeed, type Dataset, type DatasetSplit } from '../data/index.ts';
 import { buildDecoder, buildEncoder } from './model.ts';
@@ -37,6 +50,8 @@ export interface TrainerPosition {
    * step it still holds that whole epoch, until the next step starts a new one.
    */
   epochSums: EpochSums;
+  /** Reduce-on-plateau's rate and counter, early stopping's best epoch: what the epoch ends decided. */
+  controls: ControlState;
 }
 
 const noSums = (): EpochSums => ({ recon: 0, kl: 0, total: 0, images: 0 });
@@ -54,7 +69,7 @@ const isSums = (v: unknown): v is EpochSums => {
  * written before epoch sums were saved resumes with empty ones: its epoch's training average then
  * covers the resumed part only.
  */
-function checkedPosition(saved: TrainerPosition, stepsPerEpoch: number): TrainerPosition {
+function checkedPosition(saved: TrainerPosition, stepsPerEpoch: number, fresh: ControlState): TrainerPosition {
   const { step, epoch, stepInEpoch } = saved;
   if (!isCount(step) || !isCount(epoch) || !isCount(stepInEpoch) || stepInEpoch >= stepsPerEpoch)
     throw new Error(`checkpoint position is invalid (step ${step}, epoch ${epoch}, step in epoch ${stepInEpoch})`);
@@ -63,7 +78,9 @@ function checkedPosition(saved: TrainerPosition, stepsPerEpoch: number): Trainer
       `checkpoint at step ${step} (epoch ${epoch + 1}, step ${stepInEpoch} in it) does not fit ${stepsPerEpoch} steps per epoch`,
     );
   const sums: unknown = (saved as { epochSums?: unknown }).epochSums;
-  return { step, epoch, stepInEpoch, epochSums: isSums(sums) ? { ...sums } : noSums() };
+  // A checkpoint from before the controls existed was trained with the constant ones, whose state never changes.
+  const controls = checkedControlState((saved as { controls?: unknown }).controls) ?? fresh;
+  return { step, epoch, stepInEpoch, epochSums: isSums(sums) ? { ...sums } : noSums(), controls };
 }
 
 export interface CheckpointBlobs {
@@ -83,7 +100,9 @@ export class Trainer {
   readonly optimizer: tf.Optimizer;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
-  readonly position: TrainerPosition = { step: 0, epoch: 0, stepInEpoch: 0, epochSums: noSums() };
+  readonly position: TrainerPosition;
+  /** The objective, β and learning rate of the latest step. */
+  lastControls: StepControls | null = null;
 
   private readonly pixels: number;
   private readonly variables: tf.Variable[];
@@ -92,6 +111,7 @@ export class Trainer {
   private orderEpoch = -1;
   /** Latent points decoded for the prior-samples preview: fixed for the run so frames are comparable. */
   private readonly priorZ: tf.Tensor2D;
+  private learningRate: number;
 
   constructor(
     readonly config: ExperimentConfig,
@@ -102,6 +122,8 @@ export class Trainer {
     this.encoder = buildEncoder(config.model, image, config.run.seed);
     this.decoder = buildDecoder(config.model, image, config.run.seed);
     this.optimizer = makeOptimizer(config.optim);
+    this.learningRate = config.optim.learningRate;
+    this.position = { step: 0, epoch: 0, stepInEpoch: 0, epochSums: noSums(), controls: initialControlState(config.optim) };
     this.variables = [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map((w) =>
       (w as unknown as { read(): tf.Variable }).read(),
     );
@@ -163,11 +185,13 @@ export class Trainer {
   };
 
   /** Loss parts of a batch, with noise from `noiseSeed`. Tensors are returned to the caller's scope. */
-  private lossOf(x: tf.Tensor2D, noiseSeed: number, training: boolean) {
+  private lossOf(x: tf.Tensor2D, noiseSeed: number, training: boolean, beta = this.config.loss.beta) {
     const [mean, head] = this.encode(x, training);
-    const { samples, likelihood, beta } = this.config.loss;
+    const { samples, likelihood } = this.config.loss;
+    const { freeBits, objective } = lossControls(this.config.loss);
     const eps = tf.randomNormal([samples, x.shape[0], this.config.model.latentDim], 0, 1, 'float32', noiseSeed) as tf.Tensor3D;
-    return elbo({ x, mean, head, eps, decode: this.decodeLogits, sigma: this.config.model.sigma, likelihood, beta });
+    const sigma = this.config.model.sigma;
+    return elbo({ x, mean, head, eps, decode: this.decodeLogits, sigma, likelihood, beta, freeBits, objective });
   }
 
   /** Trains on the next batch and advances the position. Throws TrainingDiverged on a non-finite loss. */
@@ -179,20 +203,29 @@ export class Trainer {
     const end = Math.min(start + batchSize, order.length);
     const x = this.gather(this.data.train, order, start, end, trainingBatchSeed(this.data, this.config.run.seed, pos.step));
     const noiseSeed = deriveSeed(this.config.run.seed, `noise/${pos.step}`);
+    const clock = { step: pos.step, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps };
+    const beta = betaAt(this.config.loss, clock);
+    const rate = learningRateAt(this.config.optim, clock, pos.controls);
+    if (rate !== this.learningRate) {
+      setLearningRate(this.optimizer, rate);
+      this.learningRate = rate;
+    }
+    const { clipNorm } = optimControls(this.config.optim);
     let recon: tf.Scalar | undefined;
     let kl: tf.Scalar | undefined;
     const stats = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
-        const parts = this.lossOf(x, noiseSeed, true);
+        const parts = this.lossOf(x, noiseSeed, true, beta);
         recon = tf.keep(parts.recon);
         kl = tf.keep(parts.kl);
         return parts.objective;
       }, this.variables);
-      this.optimizer.applyGradients(grads);
+      this.optimizer.applyGradients(clipNorm > 0 ? clipByGlobalNorm(grads, clipNorm).grads : grads);
       return tf.stack([value, recon!, kl!]);
     });
     // The stack holds three values; NaN for a missing one would still end the run as diverged.
-    const [, r = Number.NaN, k = Number.NaN] = stats.dataSync();
+    const [objective = Number.NaN, r = Number.NaN, k = Number.NaN] = stats.dataSync();
+    this.lastControls = { objective, beta, learningRate: rate };
     tf.dispose([stats, x, recon!, kl!]);
     const loss = { recon: r, kl: k, total: r + k };
     if (!Number.isFinite(loss.total)) throw new TrainingDiverged(this.divergenceMessage(loss));
@@ -211,6 +244,26 @@ export class Trainer {
       pos.stepInEpoch = 0;
     }
     return loss;
+  }
+
+  /**
+   * The epoch-end controls after an epoch scored `monitored` (held-out negative ELBO, or the training
+   * one without a held-out set). Call once per completed epoch, before its checkpoint, so the
+   * checkpoint carries the decision.
+   */
+  endEpoch(monitored: number): EpochVerdict {
+    const verdict = endEpoch(this.config, this.position.controls, this.position.epoch, monitored);
+    this.position.controls = verdict.state;
+    return verdict;
+  }
+
+  /** Early stopping ended the run at its last completed epoch (a resumed run asks this first). */
+  get stoppedEarly(): boolean {
+    return (
+      this.position.stepInEpoch === 0 &&
+      this.position.epoch > 0 &&
+      shouldStopEarly(this.config, this.position.controls, this.position.epoch)
+    );
   }
 
   /** Mean training loss over the epoch in progress, or over the epoch its last step just completed. */
@@ -298,12 +351,12 @@ export class Trainer {
       encoder: encodeWeights(readModelWeights(this.encoder)),
       decoder: encodeWeights(readModelWeights(this.decoder)),
       optimizer: encodeWeights(await readOptimizerState(this.optimizer)),
-      position: { ...this.position, epochSums: { ...this.position.epochSums } },
+      position: { ...this.position, epochSums: { ...this.position.epochSums }, controls: { ...this.position.controls } },
     };
   }
 
   async restore(blobs: CheckpointBlobs): Promise<void> {
-    const position = checkedPosition(blobs.position, this.stepsPerEpoch);
+    const position = checkedPosition(blobs.position, this.stepsPerEpoch, initialControlState(this.config.optim));
     writeModelWeights(this.encoder, decodeWeights(blobs.encoder), 'encoder');
     writeModelWeights(this.decoder, decodeWeights(blobs.decoder), 'decoder');
     // An empty blob: a checkpoint saved without optimizer state (an imported run's).

@@ -5,7 +5,10 @@
 import type { EvaluationRecord, EvaluationResult } from '../../shared/evaluation.ts';
 import type { EpochMetric, LossParts, StepMetric } from '../../shared/training.ts';
 
-export const STEP_COLUMNS = ['step', 'epoch', 'recon', 'kl', 'total', 'images_per_sec', 'wall_ms'] as const;
+/** Before the training controls, steps had no objective, beta and learning_rate: such exports still import. */
+const LEGACY_STEP_COLUMNS = ['step', 'epoch', 'recon', 'kl', 'total', 'images_per_sec', 'wall_ms'] as const;
+/** A step without controls (logged before they existed) leaves the last three cells empty. */
+export const STEP_COLUMNS = [...LEGACY_STEP_COLUMNS, 'objective', 'beta', 'learning_rate'] as const;
 export const EPOCH_COLUMNS = [
   'epoch',
   'step',
@@ -29,7 +32,14 @@ function table(header: readonly string[], rows: string[][]): string {
 export function stepsToCsv(steps: readonly StepMetric[]): string {
   return table(
     STEP_COLUMNS,
-    steps.map((m) => [String(m.step), String(m.epoch), ...loss(m.loss), num(m.imagesPerSec), num(m.wallMs)]),
+    steps.map((m) => [
+      String(m.step),
+      String(m.epoch),
+      ...loss(m.loss),
+      num(m.imagesPerSec),
+      num(m.wallMs),
+      ...(m.controls ? [num(m.controls.objective), num(m.controls.beta), num(m.controls.learningRate)] : ['', '', '']),
+    ]),
   );
 }
 
@@ -125,9 +135,20 @@ function parser(cells: string[], line: number, header: readonly string[]) {
 }
 
 export function stepsFromCsv(text: string): StepMetric[] {
-  return rowsOf(text, STEP_COLUMNS).map((cells, i) => {
-    const p = parser(cells, i + 2, STEP_COLUMNS);
-    return { step: p.count(0), epoch: p.count(1), loss: p.parts(2), imagesPerSec: p.value(5), wallMs: p.value(6) };
+  const legacy = text.startsWith(`${LEGACY_STEP_COLUMNS.join(',')}\n`) || text.startsWith(`${LEGACY_STEP_COLUMNS.join(',')}\r\n`);
+  const header = legacy ? LEGACY_STEP_COLUMNS : STEP_COLUMNS;
+  return rowsOf(text, header).map((cells, i) => {
+    const p = parser(cells, i + 2, header);
+    const step: StepMetric = {
+      step: p.count(0),
+      epoch: p.count(1),
+      loss: p.parts(2),
+      imagesPerSec: p.value(5),
+      wallMs: p.value(6),
+    };
+    // The rate is always finite when a step logged its controls, so an empty rate means none were.
+    if (!legacy && cells[9] !== '') step.controls = { objective: p.value(7), beta: p.value(8), learningRate: p.value(9) };
+    return step;
   });
 }
 

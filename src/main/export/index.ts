@@ -3,6 +3,7 @@
 // and the file checks run in a worker, so the app's main thread stays responsive.
 
 import { resolve } from 'node:path';
+import type { CheckpointChoice } from '../../shared/contract.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { LIVE_STATUSES, type RunRecord } from '../../shared/training.ts';
 import { IMAGE_KINDS, type Store } from '../store/index.ts';
@@ -19,7 +20,13 @@ function inWorker<K extends keyof ExportProtocol>(job: JobFor<ExportProtocol, K>
 }
 
 /** Reads what an export of `runId` needs; refuses runs still training or without a checkpoint. */
-export function collectExport(store: Store, runId: number, target: string, appVersion: string): ExportInput {
+export function collectExport(
+  store: Store,
+  runId: number,
+  target: string,
+  appVersion: string,
+  which: CheckpointChoice = 'last',
+): ExportInput {
   const run = store.runs.get(runId);
   if (!run) throw new AppFailure({ code: 'not-found', message: `Run ${runId} does not exist.` });
   if (LIVE_STATUSES.includes(run.status))
@@ -27,9 +34,15 @@ export function collectExport(store: Store, runId: number, target: string, appVe
       code: 'conflict',
       message: `Run ${runId} is ${run.status}; export it once it has finished or been stopped.`,
     });
-  const checkpoint = store.checkpoints.latest(runId);
+  const checkpoint = which === 'best' ? store.checkpoints.best(runId) : store.checkpoints.latest(runId);
   if (!checkpoint)
-    throw new AppFailure({ code: 'not-found', message: `Run ${runId} has no checkpoint, so there are no weights to export.` });
+    throw new AppFailure({
+      code: 'not-found',
+      message:
+        which === 'best'
+          ? `Run ${runId} has no best checkpoint: no epoch ended with a checkpoint and a finite negative ELBO.`
+          : `Run ${runId} has no checkpoint, so there are no weights to export.`,
+    });
   const images = IMAGE_KINDS.flatMap((kind) => {
     const image = store.images.latest(runId, kind);
     return image ? [{ kind, epoch: image.epoch, step: image.step, grid: image.grid }] : [];
@@ -54,9 +67,15 @@ export function collectExport(store: Store, runId: number, target: string, appVe
 }
 
 /** Writes run `runId` as an export folder at `dir`, which must not exist or be empty. */
-export async function exportRun(store: Store, runId: number, dir: string, appVersion: string): Promise<ExportResult> {
+export async function exportRun(
+  store: Store,
+  runId: number,
+  dir: string,
+  appVersion: string,
+  which: CheckpointChoice = 'last',
+): Promise<ExportResult> {
   const target = resolve(dir);
-  const input = collectExport(store, runId, target, appVersion);
+  const input = collectExport(store, runId, target, appVersion, which);
   // Checked here too so an occupied target fails before a worker starts; the worker checks again
   // just before it renames, in case something appeared meanwhile.
   await checkTarget(target);

@@ -96,9 +96,23 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo, rungs
     return decision === 'stop' ? stoppedAt() : null;
   };
 
+  const stoppedEarly = (): LoopResult => {
+    const { best, bestEpoch } = pos.controls;
+    const patience = config.optim.earlyStopPatience;
+    return {
+      status: 'completed',
+      message:
+        `Stopped early at epoch ${pos.epoch}: the ${lastHeldOut || trainer.data.heldOut.count > 0 ? 'held-out' : 'training'} ` +
+        `−ELBO did not improve for ${patience} epoch${patience === 1 ? '' : 's'} (best ${best?.toFixed(2) ?? '—'} at epoch ${bestEpoch}).`,
+      final: final(),
+    };
+  };
+
   // A resumed run's previews at its checkpoint's step were stored before that checkpoint was; the run
   // service drops step 0's when a run starts over.
   if (pos.step === 0) previews();
+  // Killed between early stopping's checkpoint and the end of the run: it ends where it stopped.
+  else if (trainer.stoppedEarly && !trainer.done) return stoppedEarly();
   // Resumed at a rung's checkpoint: the decision there may never have been made (killed while waiting).
   else {
     const ended = passRung();
@@ -148,11 +162,14 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo, rungs
         imagesPerSec: batchSize / Math.max(rate.stepSeconds, 1e-9),
         etaSeconds: (trainer.totalSteps - pos.step) * rate.stepSeconds,
         wallMs: wallMs(),
+        ...(trainer.lastControls ? { controls: trainer.lastControls } : {}),
       });
     }
     if (epochEnded) {
       lastTrain = trainer.epochTrainLoss();
       lastHeldOut = trainer.evaluate();
+      // Decided before the checkpoint, so the checkpoint carries it and a resumed run agrees.
+      const verdict = trainer.endEpoch((lastHeldOut ?? lastTrain).total);
       io.emit({
         type: 'epoch',
         runId,
@@ -169,6 +186,7 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo, rungs
       epochSeconds = 0;
       previews();
       await saveCheckpoint();
+      if (verdict.stop && !trainer.done) return stoppedEarly();
       const ended = passRung();
       if (ended) return ended;
     } else {

@@ -31,6 +31,7 @@ export class RunOutput {
           loss: event.loss,
           imagesPerSec: event.imagesPerSec,
           wallMs: event.wallMs,
+          ...(event.controls ? { controls: event.controls } : {}),
         });
         const now = Date.now();
         if (now - this.lastHeartbeat > HEARTBEAT_MS) {

@@ -5,6 +5,11 @@
 // from deliberately), and of the mid-epoch ones only the newest, which exists to bound the work a kill
 // loses. A newer checkpoint of either kind supersedes older mid-epoch ones. So a run holds at most
 // epochs + 1 checkpoints.
+//
+// The best checkpoint is the epoch-end one whose epoch scored the lowest held-out negative ELBO (the
+// training one for a run without held-out images; the earlier epoch on a tie, as early stopping
+// counts it). Epoch-end checkpoints are never thinned, so it is always there; it is found from the
+// epoch metrics rather than stored, so runs trained before it was marked have one too.
 
 import { invalidArgument, rethrowMissingRun } from './errors.ts';
 import type { Db } from './migrate.ts';
@@ -31,6 +36,8 @@ export interface CheckpointMeta {
   createdAt: number;
   /** Size of the blobs together. */
   bytes: number;
+  /** The run's best checkpoint (see above); set by `list`, false elsewhere. */
+  best: boolean;
 }
 
 export interface Checkpoint extends CheckpointMeta {
@@ -44,6 +51,8 @@ export interface CheckpointsRepo {
   save(input: NewCheckpoint): CheckpointMeta;
   /** The checkpoint with the highest step, blobs included: what a resume loads. */
   latest(runId: number): Checkpoint | null;
+  /** The best checkpoint (see above), blobs included; null when no epoch has ended with one. */
+  best(runId: number): Checkpoint | null;
   /** Oldest first, without blobs. */
   list(runId: number): CheckpointMeta[];
   load(id: number): Checkpoint | null;
@@ -80,6 +89,7 @@ const toMeta = (r: MetaRow): CheckpointMeta => ({
   atEpochEnd: r.at_epoch_end === 1,
   createdAt: r.created_at,
   bytes: r.bytes,
+  best: false,
 });
 
 const toCheckpoint = (r: FullRow): Checkpoint => ({
@@ -104,6 +114,18 @@ export function createCheckpointsRepo(db: Db, now: () => number): CheckpointsRep
     load: db.prepare<[number], FullRow>(`
       SELECT ${META_COLUMNS}, state, encoder, decoder, optimizer FROM checkpoints WHERE id = ?`),
     removeAfter: db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND step > ?'),
+    bestId: db
+      .prepare<{ runId: number }, number>(
+        `WITH scored AS (
+           SELECT c.id, e.epoch,
+                  CASE WHEN EXISTS (SELECT 1 FROM epoch_metrics WHERE run_id = $runId AND held_out_total IS NOT NULL)
+                       THEN e.held_out_total ELSE e.train_total END AS score
+           FROM checkpoints c JOIN epoch_metrics e ON e.run_id = c.run_id AND e.step = c.step
+           WHERE c.run_id = $runId AND c.at_epoch_end = 1
+         )
+         SELECT id FROM scored WHERE score IS NOT NULL ORDER BY score, epoch LIMIT 1`,
+      )
+      .pluck(),
   };
 
   const save = db.transaction((input: NewCheckpoint): CheckpointMeta => {
@@ -141,8 +163,14 @@ export function createCheckpointsRepo(db: Db, now: () => number): CheckpointsRep
       const row = s.latest.get(runId);
       return row === undefined ? null : toCheckpoint(row);
     },
+    best(runId) {
+      const id = s.bestId.get({ runId });
+      const row = id === undefined ? undefined : s.load.get(id);
+      return row === undefined ? null : toCheckpoint(row);
+    },
     list(runId) {
-      return s.list.all(runId).map(toMeta);
+      const best = s.bestId.get({ runId });
+      return s.list.all(runId).map((r) => ({ ...toMeta(r), best: r.id === best }));
     },
     load(id) {
       const row = s.load.get(id);

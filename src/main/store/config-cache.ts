@@ -6,6 +6,7 @@
 
 import type { ExperimentConfig } from '../../shared/config.ts';
 import type { Db } from './migrate.ts';
+import { parseStoredConfig } from './run-row.ts';
 
 export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -30,14 +31,14 @@ export function createConfigCache(db: Db): ConfigCache {
   return {
     configOf(id, json) {
       let config = cache.get(id);
-      if (config === undefined) cache.set(id, (config = deepFreeze(JSON.parse(json) as ExperimentConfig)));
+      if (config === undefined) cache.set(id, (config = deepFreeze(parseStoredConfig(json))));
       return config;
     },
     configsOf(ids) {
       const missing = ids.filter((id) => !cache.has(id));
       if (missing.length > 0) {
         for (const row of read.all(JSON.stringify(missing))) {
-          cache.set(row.id, deepFreeze(JSON.parse(row.config) as ExperimentConfig));
+          cache.set(row.id, deepFreeze(parseStoredConfig(row.config)));
         }
       }
       // Deleted runs leave the cache, so it never outgrows the table.

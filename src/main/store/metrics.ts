@@ -70,6 +70,9 @@ interface StepRow {
   total: number | null;
   images_per_sec: number;
   wall_ms: number;
+  objective: number | null;
+  beta: number | null;
+  learning_rate: number | null;
 }
 
 interface EpochRow {
@@ -85,13 +88,19 @@ interface EpochRow {
   wall_ms: number;
 }
 
+// A step has controls when it logged its rate (always finite); its objective may be NaN (stored NULL).
 const toStepMetric = (r: StepRow): StepMetric => ({
   step: r.step,
   epoch: r.epoch,
   loss: { recon: nanFromNull(r.recon), kl: nanFromNull(r.kl), total: nanFromNull(r.total) },
   imagesPerSec: r.images_per_sec,
   wallMs: r.wall_ms,
+  ...(r.learning_rate === null
+    ? {}
+    : { controls: { objective: nanFromNull(r.objective), beta: nanFromNull(r.beta), learningRate: r.learning_rate } }),
 });
+
+const STEP_COLUMNS = 'step, epoch, recon, kl, total, images_per_sec, wall_ms, objective, beta, learning_rate';
 
 const toEpochMetric = (r: EpochRow): EpochMetric => ({
   epoch: r.epoch,
@@ -110,10 +119,11 @@ export function createMetricsRepo(db: Db, now: () => number): MetricsRepo {
   const s = {
     // A resumed run re-logs steps it had logged before the crash; the newer attempt wins.
     insertStep: db.prepare(`
-      INSERT INTO step_metrics (run_id, step, epoch, recon, kl, total, images_per_sec, wall_ms)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      INSERT INTO step_metrics (run_id, step, epoch, recon, kl, total, images_per_sec, wall_ms, objective, beta, learning_rate)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, step) DO UPDATE SET epoch = excluded.epoch, recon = excluded.recon, kl = excluded.kl,
-        total = excluded.total, images_per_sec = excluded.images_per_sec, wall_ms = excluded.wall_ms`),
+        total = excluded.total, images_per_sec = excluded.images_per_sec, wall_ms = excluded.wall_ms,
+        objective = excluded.objective, beta = excluded.beta, learning_rate = excluded.learning_rate`),
     insertEpoch: db.prepare(`
       INSERT INTO epoch_metrics (run_id, epoch, step, train_recon, train_kl, train_total,
                                  held_out_recon, held_out_kl, held_out_total, images_per_sec, wall_ms)
@@ -126,26 +136,25 @@ export function createMetricsRepo(db: Db, now: () => number): MetricsRepo {
     progress: db.prepare('UPDATE runs SET step = ?, epoch = ?, heartbeat_at = ? WHERE id = ?'),
     countSteps: db.prepare<[number], number>('SELECT COUNT(*) FROM step_metrics WHERE run_id = ?').pluck(),
     steps: db.prepare<[number], StepRow>(`
-      SELECT step, epoch, recon, kl, total, images_per_sec, wall_ms
-      FROM step_metrics WHERE run_id = ? ORDER BY step`),
+      SELECT ${STEP_COLUMNS} FROM step_metrics WHERE run_id = ? ORDER BY step`),
     // Bucket b holds rows whose rank r satisfies floor(r * maxPoints / n) = b: equal-sized runs of rows.
     // The CAST matters: better-sqlite3 binds JS numbers as REAL, which would make the division exact.
     stepBuckets: db.prepare<[number, number], StepRow>(`
       WITH ranked AS (
-        SELECT step, epoch, recon, kl, total, images_per_sec, wall_ms,
+        SELECT ${STEP_COLUMNS},
                ROW_NUMBER() OVER (ORDER BY step) - 1 AS rank, COUNT(*) OVER () AS n
         FROM step_metrics WHERE run_id = ?
       )
       SELECT MAX(step) AS step, MAX(epoch) AS epoch, AVG(recon) AS recon, AVG(kl) AS kl, AVG(total) AS total,
-             AVG(images_per_sec) AS images_per_sec, MAX(wall_ms) AS wall_ms
+             AVG(images_per_sec) AS images_per_sec, MAX(wall_ms) AS wall_ms,
+             AVG(objective) AS objective, AVG(beta) AS beta, AVG(learning_rate) AS learning_rate
       FROM ranked GROUP BY CAST(rank * ? AS INTEGER) / n ORDER BY step`),
     epochs: db.prepare<[number], EpochRow>(`
       SELECT epoch, step, train_recon, train_kl, train_total, held_out_recon, held_out_kl, held_out_total,
              images_per_sec, wall_ms
       FROM epoch_metrics WHERE run_id = ? ORDER BY epoch`),
     stepsAfter: db.prepare<[number, number, number], StepRow>(`
-      SELECT step, epoch, recon, kl, total, images_per_sec, wall_ms
-      FROM step_metrics WHERE run_id = ? AND step > ? ORDER BY step LIMIT ?`),
+      SELECT ${STEP_COLUMNS} FROM step_metrics WHERE run_id = ? AND step > ? ORDER BY step LIMIT ?`),
     epochsAfter: db.prepare<[number, number], EpochRow>(`
       SELECT epoch, step, train_recon, train_kl, train_total, held_out_recon, held_out_kl, held_out_total,
              images_per_sec, wall_ms
@@ -162,7 +171,18 @@ export function createMetricsRepo(db: Db, now: () => number): MetricsRepo {
 
   const writeSteps = db.transaction((runId: number, rows: readonly StepMetric[]) => {
     for (const m of rows) {
-      s.insertStep.run(runId, m.step, m.epoch, ...lossToColumns(m.loss), m.imagesPerSec, m.wallMs);
+      const c = m.controls;
+      s.insertStep.run(
+        runId,
+        m.step,
+        m.epoch,
+        ...lossToColumns(m.loss),
+        m.imagesPerSec,
+        m.wallMs,
+        c?.objective ?? null,
+        c?.beta ?? null,
+        c?.learningRate ?? null,
+      );
     }
     const last = rows[rows.length - 1];
     if (last) s.progress.run(last.step, last.epoch, now(), runId);

@@ -1,6 +1,7 @@
 // The one place that knows how a `runs` row maps to a RunRecord and back.
 
 import type { ExperimentConfig } from '../../shared/config.ts';
+import { LOSS_CONTROL_DEFAULTS, OPTIM_CONTROL_DEFAULTS } from '../../shared/presets.ts';
 import type { LossParts, ProcessKind, RunRecord, RunStatus } from '../../shared/training.ts';
 
 export interface RunRow {
@@ -53,8 +54,21 @@ export function lossToColumns(loss: LossParts | null): [number | null, number | 
   return loss === null ? [null, null, null] : [loss.recon, loss.kl, loss.total];
 }
 
+/**
+ * A stored config. Runs stored before the training controls existed lack their settings; those are
+ * read as the defaults they trained with, so such a run shows, compares and filters like a new one
+ * with the controls off (and resumes as it trained).
+ */
+export function parseStoredConfig(json: string): ExperimentConfig {
+  const config = JSON.parse(json) as ExperimentConfig;
+  const section = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (section(config.loss)) config.loss = { ...LOSS_CONTROL_DEFAULTS, ...config.loss };
+  if (section(config.optim)) config.optim = { ...OPTIM_CONTROL_DEFAULTS, ...config.optim };
+  return config;
+}
+
 export function toRunRecord(row: RunRow): RunRecord {
-  return toRunRecordWith(row, JSON.parse(row.config) as ExperimentConfig);
+  return toRunRecordWith(row, parseStoredConfig(row.config));
 }
 
 /** Every column of `runs` except config, for listing with configs parsed once (config-cache.ts). */

@@ -9,11 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AppCore } from '../app-core.ts';
 import { exportBaseName } from '../../shared/export-name.ts';
+import type { CheckpointChoice } from '../../shared/contract.ts';
 import type { ErrorCode } from '../../shared/result.ts';
 import { folderEntries, zipChunks } from '../export/zip.ts';
 
-/** `/export/<runId>.zip`; ids beyond the contract's range fall through to its validation. */
-export const EXPORT_PATH = /^\/export\/(\d{1,12})\.zip$/;
+/**
+ * `/export/<runId>.zip`, or `/export/<runId>-best.zip` for the best checkpoint; ids beyond the
+ * contract's range fall through to its validation.
+ */
+export const EXPORT_PATH = /^\/export\/(\d{1,12})(-best)?\.zip$/;
 
 const STATUS: Partial<Record<ErrorCode, number>> = { 'not-found': 404, 'invalid-argument': 404, conflict: 409 };
 
@@ -26,12 +30,18 @@ function plain(res: ServerResponse, status: number, message: string): void {
   res.end(`${message}\n`);
 }
 
-export async function sendExportZip(core: AppCore, res: ServerResponse, runId: number, headOnly: boolean): Promise<void> {
+export async function sendExportZip(
+  core: AppCore,
+  res: ServerResponse,
+  runId: number,
+  headOnly: boolean,
+  checkpoint: CheckpointChoice = 'last',
+): Promise<void> {
   let tmp: string | null = null;
   try {
     tmp = await mkdtemp(join(tmpdir(), 'vae-export-download-'));
     const dir = join(tmp, `run-${runId}`);
-    const result = await core.call('exportRun', { runId, dir });
+    const result = await core.call('exportRun', { runId, dir, checkpoint });
     if (!result.ok) return plain(res, STATUS[result.error.code] ?? 500, result.error.message);
     const chunks = zipChunks(folderEntries(dir));
     // Everything is in memory now: the folder goes before the first byte, so a client that reads

@@ -162,7 +162,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The page's relative URLs (assets, the socket, downloads) resolve against the prefix only with its slash.
     if (inApp === '') return seeOther(res, `${basePath}/${queryText(query)}`);
     const exportMatch = EXPORT_PATH.exec(inApp);
-    if (exportMatch) return void sendExportZip(core, res, Number(exportMatch[1]), req.method === 'HEAD');
+    if (exportMatch)
+      return void sendExportZip(core, res, Number(exportMatch[1]), req.method === 'HEAD', exportMatch[2] ? 'best' : 'last');
     const found = files.lookup(inApp);
     if (found.kind === 'forbidden') return plain(res, 403, 'That path is outside the app.');
     if (found.kind === 'not-found') return plain(res, 404, 'Not found.');

@@ -20,6 +20,8 @@ export class LatentExplorerPage extends BasePage {
   readonly decodedCanvas = this.page.locator('[data-testid="latent-decoded"] canvas');
   readonly epochSlider = this.byTestId('epoch-slider');
   readonly checkpointLabel = this.byTestId('checkpoint-label');
+  readonly bestCheckpointButton = this.byTestId('checkpoint-best');
+  readonly lastCheckpointButton = this.byTestId('checkpoint-last');
   readonly noCheckpoint = this.byTestId('no-checkpoint');
   readonly sliders = this.page.locator('[data-testid^="latent-slider-"]');
 

@@ -17,6 +17,8 @@ export class NewExperimentPage extends BasePage {
   readonly bernoulliWarning = this.byTestId('bernoulli-warning');
   readonly testCandidate = this.byTestId('test-candidate');
   readonly dataSection = this.byTestId('group-data');
+  /** The "Schedules & regularisation" section: KL and learning-rate schedules, free bits, IWAE, stopping, clipping. */
+  readonly controlsSection = this.byTestId('group-controls');
 
   /** The input of a setting, by its config key (`optim.epochs`). */
   field(key: string): Locator {

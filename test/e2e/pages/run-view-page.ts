@@ -11,6 +11,11 @@ export class RunViewPage extends BasePage {
   readonly resumeButton = this.byTestId('resume');
   readonly stopButton = this.byTestId('stop');
   readonly exportButton = this.byTestId('export');
+  /** Which checkpoint Export writes: last or best. */
+  readonly exportCheckpoint = this.byTestId('export-checkpoint');
+  /** The training-controls chart (objective, β, learning rate), on runs that use a schedule. */
+  readonly controlsChart = this.byTestId('controls-chart');
+  readonly controlsSummary = this.byTestId('controls-summary');
   readonly lossChart = this.byTestId('loss-chart');
   readonly heldOutTotal = this.byTestId('metric-heldout-total');
   readonly logScale = this.byTestId('log-scale');

@@ -6,7 +6,15 @@ import { migration002 } from './002-run-heartbeat.ts';
 import { migration003 } from './003-change-log.ts';
 import { migration004 } from './004-sweeps.ts';
 import { migration005 } from './005-evaluations.ts';
+import { migration006 } from './006-training-controls.ts';
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration003, migration004, migration005];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration004,
+  migration005,
+  migration006,
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

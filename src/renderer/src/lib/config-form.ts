@@ -24,6 +24,14 @@ export function visibleFields(group: FieldGroup, config: ExperimentConfig): Fiel
 }
 
 /**
+ * The form's "Schedules & regularisation" section: the training controls of the loss and the
+ * optimisation groups, in two rows (what shapes the objective, then the rate and stopping).
+ */
+export function controlFieldRows(config: ExperimentConfig): FieldSpec[][] {
+  return (['loss', 'optim'] as const).map((g) => visibleFields(g, config).filter((f) => f.controls));
+}
+
+/**
  * Text to a value. Unparseable text is kept as is (a number field gets NaN, a list keeps the
  * string), so validation reports it next to the field instead of the input silently reverting.
  */
@@ -73,6 +81,15 @@ export const OPTION_LABELS: Record<string, Record<string, string>> = {
   'model.init': { torch: 'PyTorch default', glorot: 'Glorot (Keras)' },
   'loss.likelihood': { gaussian: 'Gaussian', bernoulli: 'Bernoulli' },
   'optim.optimizer': { adam: 'Adam', sgd: 'SGD', rmsprop: 'RMSprop' },
+  'loss.klSchedule': { constant: 'Constant', linear: 'Linear warm-up', cyclical: 'Cyclical' },
+  'loss.objective': { elbo: 'ELBO (K-sample average)', iwae: 'IWAE (K inside the log)' },
+  'optim.lrSchedule': {
+    constant: 'Constant',
+    step: 'Step',
+    exponential: 'Exponential',
+    cosine: 'Cosine',
+    plateau: 'Reduce on plateau',
+  },
   'run.backend': { auto: 'Automatic', tensorflow: 'TensorFlow (native)', wasm: 'WebAssembly', cpu: 'Plain JS (cpu)' },
 };
 

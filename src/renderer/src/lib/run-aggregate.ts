@@ -3,13 +3,15 @@
 // store wraps it with reactivity.
 
 import type { LoggedImage, RunDetail } from '../../../shared/contract.ts';
-import type { EpochMetric, ImageKind, RunStatus, StepMetric, TrainingEvent } from '../../../shared/training.ts';
+import type { EpochMetric, ImageKind, RunStatus, StepControls, StepMetric, TrainingEvent } from '../../../shared/training.ts';
 
 export interface StepPoint {
   step: number;
   recon: number;
   kl: number;
   total: number;
+  /** What the optimizer saw (objective, β, rate); absent for steps logged before the controls existed. */
+  controls?: StepControls;
 }
 
 export interface RunProgress {
@@ -94,8 +96,10 @@ function truncateAfter(agg: RunAggregate, step: number): void {
   agg.epochs = agg.epochs.filter((e) => e.step <= step);
 }
 
-function pointOf(step: number, loss: { recon: number; kl: number; total: number }): StepPoint {
-  return { step, recon: loss.recon, kl: loss.kl, total: loss.total };
+function pointOf(step: number, loss: { recon: number; kl: number; total: number }, controls?: StepControls): StepPoint {
+  const point: StepPoint = { step, recon: loss.recon, kl: loss.kl, total: loss.total };
+  if (controls) point.controls = controls;
+  return point;
 }
 
 /** Applies one event for this run; returns false when it was for another run. */
@@ -115,7 +119,7 @@ export function applyEvent(agg: RunAggregate, event: TrainingEvent): boolean {
     case 'step': {
       const last = agg.steps[agg.steps.length - 1];
       if (last && event.step <= last.step) truncateAfter(agg, event.step - 1);
-      agg.steps.push(pointOf(event.step, event.loss));
+      agg.steps.push(pointOf(event.step, event.loss, event.controls));
       agg.progress = {
         epoch: event.epoch,
         step: event.step,
@@ -151,7 +155,7 @@ export function applyEvent(agg: RunAggregate, event: TrainingEvent): boolean {
 export function mergeHistory(agg: RunAggregate, detail: RunDetail): void {
   const hadLiveProgress = agg.progress.step > 0 || agg.steps.length > 0;
   const firstLive = agg.steps[0]?.step ?? Infinity;
-  const older = detail.steps.filter((s: StepMetric) => s.step < firstLive).map((s) => pointOf(s.step, s.loss));
+  const older = detail.steps.filter((s: StepMetric) => s.step < firstLive).map((s) => pointOf(s.step, s.loss, s.controls));
   if (older.length > 0) {
     agg.steps = older.concat(agg.steps);
     agg.generation++;

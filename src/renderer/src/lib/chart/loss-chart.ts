@@ -122,6 +122,18 @@ export function yScale(colors: ChartColors, logScale: boolean): ScaleOptionsByTy
   } as unknown as ScaleOptionsByType<'linear' | 'logarithmic'>;
 }
 
+/** The step axis of the run page's charts: from 0, whole steps only. */
+export function stepAxis(colors: ChartColors, maxTicks = 10) {
+  return {
+    type: 'linear' as const,
+    min: 0,
+    grid: { color: colors.grid },
+    border: { color: colors.border },
+    ticks: { color: colors.muted, maxTicksLimit: maxTicks, precision: 0, includeBounds: false },
+    title: { display: true, text: 'step', color: colors.muted },
+  };
+}
+
 export function createLossChart(canvas: HTMLCanvasElement, colors: ChartColors): Chart<'line', XY[]> {
   const datasets: LossDataset[] = [];
   for (const part of LOSS_PARTS) {
@@ -137,14 +149,7 @@ export function createLossChart(canvas: HTMLCanvasElement, colors: ChartColors):
       ...FAST_LINE_OPTIONS,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: {
-          type: 'linear',
-          min: 0,
-          grid: { color: colors.grid },
-          border: { color: colors.border },
-          ticks: { color: colors.muted, maxTicksLimit: 10, precision: 0, includeBounds: false },
-          title: { display: true, text: 'step', color: colors.muted },
-        },
+        x: stepAxis(colors),
         y: yScale(colors, false),
       },
       plugins: {

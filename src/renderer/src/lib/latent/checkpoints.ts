@@ -21,7 +21,8 @@ export function followCheckpoint(
   return after.reduce((best, c) => (Math.abs(c.step - selected) < Math.abs(best - selected) ? c.step : best), newest);
 }
 
-/** How a checkpoint reads in the header: "epoch 2 · step 180", or "mid-epoch 3 · step 200". */
+/** How a checkpoint reads in the header: "epoch 2", "epoch 3 · best", or "epoch 4 (in progress)". */
 export function checkpointLabel(c: CheckpointSummary): string {
-  return c.atEpochEnd ? `epoch ${c.epoch}` : `epoch ${c.epoch + 1} (in progress)`;
+  const label = c.atEpochEnd ? `epoch ${c.epoch}` : `epoch ${c.epoch + 1} (in progress)`;
+  return c.best ? `${label} · best` : label;
 }
