@@ -2,7 +2,7 @@
 // build: the token gate and its path-scoped session on HTTP and on the WebSocket upgrade, security
 // headers, path traversal, malformed and invalid socket messages (which must change nothing), and
 // a real run streamed over the socket at no more than ~20 event batches a second.
-import { packRunList } from '../src/shared/run-list.ts';
+import { packRunList, unpackRunList, type PackedRunList } from '../src/shared/run-list.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -369,6 +369,20 @@ test('WebSocket: invalid calls and malformed frames get error envelopes and chan
   const again = await openRpc(wsUrl);
   assert.deepEqual(await again.call('listRuns'), { ok: true, value: packRunList([]) });
   await again.close();
+});
+
+test('listRuns over the socket follows every change, however often it is asked', async (t) => {
+  const { core, wsUrl } = await serve(t);
+  const rpc = await openRpc(wsUrl);
+  t.after(() => rpc.close());
+  const names = async () => unpackRunList((await rpc.call('listRuns')).value as PackedRunList).map((r) => r.name);
+  const run = core.store.runs.create({ config: presetConfig('quick'), name: 'first' });
+  assert.deepEqual(await names(), ['first']);
+  assert.deepEqual(await names(), ['first'], 'asked again, unchanged');
+  core.store.runs.update(run.id, { name: 'renamed' });
+  assert.deepEqual(await names(), ['renamed']);
+  core.store.runs.create({ config: presetConfig('quick'), name: 'second', createdAt: run.createdAt + 1 });
+  assert.deepEqual(await names(), ['second', 'renamed']);
 });
 
 test('a real run over the socket: coalesced training batches, then getRun returns its steps', async (t) => {

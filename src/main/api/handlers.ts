@@ -136,7 +136,8 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     listRuns: () => {
       // The store hands back the same frozen list while no run changed, so it is packed once.
       const runs = store.runs.list();
-      if (packed?.runs !== runs) packed = { runs, list: packRunList(runs, configDeltas) };
+      // Frozen: the same object answers every call until a run changes (the socket keeps its encoding).
+      if (packed?.runs !== runs) packed = { runs, list: Object.freeze(packRunList(runs, configDeltas)) };
       return packed.list;
     },
 

@@ -22,6 +22,22 @@ function requestId(value: unknown): WireRequestId | null {
   return null;
 }
 
+/**
+ * Encoded reply values, for frozen ones: a handler that answers with the very object it answered
+ * before, frozen to say it will not change (listRuns keeps its packed list until a run changes: 3 MB
+ * with 10,000 runs), is encoded once for every client and request.
+ */
+const encodedValues = new WeakMap<object, string>();
+
+function encodeFrame(frame: WireServerFrame): string {
+  if (!('id' in frame) || !frame.result.ok) return encodeWire(frame);
+  const value: unknown = frame.result.value;
+  if (value === null || typeof value !== 'object' || !Object.isFrozen(value)) return encodeWire(frame);
+  let text = encodedValues.get(value);
+  if (text === undefined) encodedValues.set(value, (text = encodeWire(value)));
+  return `{"id":${JSON.stringify(frame.id)},"result":{"ok":true,"value":${text}}}`;
+}
+
 export function serveSocket(core: AppCore, socket: WebSocket): void {
   const send = (frame: WireServerFrame) => {
     if (socket.readyState !== socket.OPEN) return;
@@ -31,7 +47,7 @@ export function serveSocket(core: AppCore, socket: WebSocket): void {
     }
     let text: string;
     try {
-      text = encodeWire(frame);
+      text = encodeFrame(frame);
     } catch (e) {
       // Runs on the event coalescer's timer too, where a throw would take the server down.
       if (!('id' in frame)) return void console.error('[web] an event could not be encoded:', e);
