@@ -82,7 +82,7 @@ test('runs export then import into another database, with --json and text output
   assert.match(text.stdout, /^Imported .*export as run 2 "to export"/);
   const again = cli('runs', ['export', '2', '--out', join(dir, 'again'), '--db', target]);
   assert.equal(again.code, 0, again.stderr);
-  assert.match(again.stdout, /^Exported run 2 to .*again \(9 files\)/);
+  assert.match(again.stdout, /^Exported run 2 to .*again \(10 files\)/);
 });
 
 test('export and import errors are one line and a non-zero exit', (t) => {

@@ -142,8 +142,8 @@ async function attempt(
 test('killed and resumed with cyclical β, free bits, reduce-on-plateau, clipping and early stopping, a run logs exactly what it would have', async () => {
   const cfg = presetConfig('quick', {
     ...BOUNCY,
-    // Here the held-out −ELBO goes 302, 248, 236, 225.5, 225.9 (worse: the rate halves), 224.5.
-    'optim.learningRate': 0.2,
+    // With this seed the held-out −ELBO goes 828, 258, 232, 210.9, 213.6 (worse: the rate halves), 209.6.
+    'run.seed': 1,
     'optim.epochs': 6,
     'run.checkpointEvery': 2,
     'loss.klSchedule': 'cyclical',
@@ -169,7 +169,7 @@ test('killed and resumed with cyclical β, free bits, reduce-on-plateau, clippin
   // The plateau after epoch 5 halves the rate from step 15 on.
   assert.deepEqual(
     logged.map((l) => l.controls.learningRate),
-    Array.from({ length: 18 }, (_, s) => (s < 15 ? 0.2 : 0.1)),
+    Array.from({ length: 18 }, (_, s) => (s < 15 ? 0.05 : 0.025)),
   );
   // Free bits only raise the KL term; the logged −ELBO stays recon + KL.
   for (const l of logged) {
@@ -179,7 +179,7 @@ test('killed and resumed with cyclical β, free bits, reduce-on-plateau, clippin
   // Killed in epoch 6 (3 steps an epoch), after the plateau halved the rate; resumed from step 16.
   const first = await attempt(cfg, data, null, 17);
   assert.equal(first.latest?.position.step, 16);
-  assert.equal(first.latest!.position.controls.plateauLr, 0.1, 'the checkpoint carries the reduced rate');
+  assert.equal(first.latest!.position.controls.plateauLr, 0.025, 'the checkpoint carries the reduced rate');
   const second = await attempt(cfg, data, first.latest);
   const rows = [...first.rows.filter((r) => r.step <= 16), ...second.rows];
   assert.deepEqual(

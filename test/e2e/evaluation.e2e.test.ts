@@ -77,7 +77,7 @@ describe('UI evaluation: NLL_k on the run page, at the end of training and on de
     const [newest] = await panel.rows();
     assert.equal(newest![0], String(first));
     assert.equal(newest![1], '40');
-    assert.match(newest![2]!, /^30 held-out$/);
+    assert.match(newest![2]!, /^30 test$/);
     // The headline stays the latest checkpoint's (k = 20).
     assert.match((await panel.root.textContent()) ?? '', /NLL20/);
   });

@@ -199,6 +199,10 @@ const STUB_BODY = String.raw`
       return ok(detail(run));
     },
     getImage: () => fail('not-found', 'no image'),
+    // No stubbed run has been evaluated; evaluating needs the real backend (test/e2e/evaluation.e2e.test.ts).
+    listEvaluations: ({ runId }) => (find(runId) ? ok([]) : fail('not-found', 'no run ' + runId)),
+    evaluateRun: () => fail('internal', 'the stub backend does not evaluate'),
+    cancelEvaluation: () => ok({ cancelled: false }),
     updateRun: (edit) => {
       const run = find(edit.runId);
       if (!run) return fail('not-found', 'no run');
