@@ -45,10 +45,10 @@ test('a trained run is evaluated when it ends, and runs eval evaluates any check
   const show = cli('runs', ['show', String(run.runId), '--db', db]);
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, new RegExp(`Evaluations:\\nNLL_30 \\d+\\.\\d\\d ± \\d+\\.\\d\\d nats \\(\\d\\.\\d{4} bits/dim\\)`));
-  assert.match(show.stdout, new RegExp(`on 20 held-out images, binarization none, checkpoint at step ${run.steps}`));
+  assert.match(show.stdout, new RegExp(`on 20 test images, binarization none, checkpoint at step ${run.steps}`));
   assert.match(
     show.stdout,
-    new RegExp(`NLL_60 [^\\n]+\\n  on 20 held-out images, binarization none, checkpoint at step ${firstEpoch}`),
+    new RegExp(`NLL_60 [^\\n]+\\n  on 20 test images, binarization none, checkpoint at step ${firstEpoch}`),
   );
   assert.match(show.stdout, /active units \d+\/16/);
 
@@ -60,7 +60,7 @@ test('a trained run is evaluated when it ends, and runs eval evaluates any check
   const csv = readFileSync(join(out, 'evaluations.csv'), 'utf8').trim().split('\n');
   assert.equal(csv.length, 3);
   assert.match(csv[0]!, /^checkpoint_step,k,images,split,binarization,nll,/);
-  assert.match(csv[2]!, new RegExp(`^${firstEpoch},60,20,held-out,none,`));
+  assert.match(csv[2]!, new RegExp(`^${firstEpoch},60,20,test,none,`));
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.evaluation.k, 30);
   assert.ok(manifest.files.some((f: { path: string }) => f.path === 'evaluations.csv'));
