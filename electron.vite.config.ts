@@ -41,7 +41,8 @@ export default defineConfig({
     build: {
       outDir: 'out/renderer',
       // The page loads from disk or loopback, but parse time still counts on every window open.
-      minify: true,
+      // VAE_NO_MINIFY=1 keeps function names, for reading a CPU profile of the page.
+      minify: !process.env.VAE_NO_MINIFY,
       rollupOptions: { input: resolve('src/renderer/index.html') },
     },
     // Module workers (the settings-importance fit): ES output, so a worker may import shared chunks.
