@@ -1,7 +1,7 @@
 // Listing runs reuses parsed configs (src/main/store/config-cache.ts): a config is read and parsed
 // once per run, new runs are picked up, deleted ones forgotten, and the shared objects are frozen so
 // no caller can change what the next listing returns.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,8 @@ test('listing reuses parsed configs and follows creations and deletions', (t) =>
   assert.deepEqual(listed, store.runs.get(b.id));
 });
 
-test('the list is kept while nothing changes and follows every change, from this connection or another', (t) => {
+/** Two connections to one new database file: this process's and, as it were, another process's. */
+function twoConnections(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'vae-store-list-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'runs.db');
@@ -57,6 +58,11 @@ test('the list is kept while nothing changes and follows every change, from this
     store.close();
     other.close();
   });
+  return { store, other };
+}
+
+test('the list is kept while nothing changes and follows every change, from this connection or another', (t) => {
+  const { store, other } = twoConnections(t);
   const a = store.runs.create({ config: presetConfig('quick'), createdAt: 1 });
   const b = store.runs.create({ config: presetConfig('quick'), createdAt: 2 });
 
@@ -89,15 +95,7 @@ test('the list is kept while nothing changes and follows every change, from this
 });
 
 test('a list further behind than the change log keeps is read again whole', (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'vae-store-list-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'runs.db');
-  const store = openDatabase(file);
-  const other = openDatabase(file);
-  t.after(() => {
-    store.close();
-    other.close();
-  });
+  const { store, other } = twoConnections(t);
   const run = store.runs.create({ config: presetConfig('quick'), createdAt: 1 });
   const gone = store.runs.create({ config: presetConfig('quick'), createdAt: 2 });
   store.runs.list();

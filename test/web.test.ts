@@ -375,7 +375,11 @@ test('listRuns over the socket follows every change, however often it is asked',
   const { core, wsUrl } = await serve(t);
   const rpc = await openRpc(wsUrl);
   t.after(() => rpc.close());
-  const names = async () => unpackRunList((await rpc.call('listRuns')).value as PackedRunList).map((r) => r.name);
+  const names = async () => {
+    const reply = await rpc.call('listRuns');
+    assert.ok(reply.ok);
+    return unpackRunList(reply.value as PackedRunList).map((r) => r.name);
+  };
   const run = core.store.runs.create({ config: presetConfig('quick'), name: 'first' });
   assert.deepEqual(await names(), ['first']);
   assert.deepEqual(await names(), ['first'], 'asked again, unchanged');
