@@ -53,6 +53,7 @@ async function measure(file: string): Promise<void> {
     imageWidth: 28,
     testPath: '',
     binarization: 'none',
+    channels: 1,
   });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);

@@ -26,6 +26,7 @@ function cfg(over: Partial<DataConfig> = {}): DataConfig {
     imageWidth: 28,
     testPath: '',
     binarization: 'none',
+    channels: 1,
     ...over,
   };
 }

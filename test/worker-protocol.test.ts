@@ -26,6 +26,7 @@ const data = (path: string): DataConfig => ({
   imageWidth: 2,
   testPath: '',
   binarization: 'none',
+  channels: 1,
 });
 
 test('inspect worker: the summary of a real file comes back typed', async (t) => {

@@ -43,6 +43,11 @@ export interface DataConfig {
    */
   testPath: string;
   binarization: BinarizationKind;
+  /**
+   * 1 (grayscale) or 3 (RGB, interleaved HWC). CSV, IDX and built-in MNIST are grayscale; colour
+   * comes from image folders (issue 11). Runs stored before it existed are grayscale (`channelsOf`).
+   */
+  channels: number;
 }
 
 export interface ModelConfig {
@@ -258,6 +263,14 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         options: ['none', 'dynamic', 'static'],
         label: 'Binarization',
         help: 'none: pixels 0..1; dynamic: each pixel drawn as Bernoulli(intensity) every time an image is drawn; static: drawn once. Evaluation images are drawn once, with a fixed seed.',
+      },
+      {
+        path: 'data.channels',
+        kind: 'integer',
+        min: 1,
+        max: 3,
+        label: 'Channels',
+        help: '1: grayscale; 3: colour (RGB).',
       },
     ],
   },

@@ -21,6 +21,11 @@ export function binarizationOf(data: DataConfig): BinarizationKind {
   return stored.binarization ?? 'none';
 }
 
+export function channelsOf(data: DataConfig): 1 | 3 {
+  const stored: Partial<DataConfig> = data;
+  return stored.channels === 3 ? 3 : 1;
+}
+
 export function evaluationSplit(data: DataConfig): EvaluationSplit {
   if (data.source === 'builtin-mnist') return 'test';
   return testPathOf(data) !== '' ? 'test' : 'held-out';

@@ -39,6 +39,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     imageWidth: 28,
     testPath: '',
     binarization: 'none',
+    channels: 1,
   },
   model: {
     latentDim: 16,

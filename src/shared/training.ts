@@ -42,12 +42,17 @@ export interface StepControls {
   learningRate: number;
 }
 
-/** A grid of grayscale images, row-major, pixels 0..255, `rows*cols*height*width` bytes. */
+/**
+ * A grid of images, row-major, pixels 0..255: `rows*cols*height*width*channels` bytes, channels
+ * interleaved (RGBRGB...) when there are 3. `channels` absent means 1 (grayscale): every grid logged
+ * before colour existed, and the store derives it from the byte count, so no column records it.
+ */
 export interface ImageGrid {
   rows: number;
   cols: number;
   height: number;
   width: number;
+  channels?: 1 | 3;
   pixels: Uint8Array;
 }
 
