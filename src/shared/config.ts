@@ -2,7 +2,7 @@
 // validation, `--set key=value` parsing in the CLI, and (later) the generated form in the renderer.
 // Plain TypeScript: this file runs in Node, the browser and workers alike.
 
-export type EncoderKind = 'seed-conv' | 'mlp';
+export type EncoderKind = 'seed-conv' | 'mlp' | 'conv';
 export type DecoderKind = 'seed' | 'mlp' | 'deconv';
 export type SigmaKind = 'abs' | 'softplus' | 'logvar';
 export type LikelihoodKind = 'gaussian' | 'bernoulli';
@@ -58,10 +58,16 @@ export interface ModelConfig {
   decoder: DecoderKind;
   /** Hidden sizes of the `mlp` decoder. */
   decoderHidden: number[];
-  /** Channels of the `deconv` decoder at 1/4 and 1/2 resolution (the output layer has 1). */
+  /**
+   * Channels of the `deconv` decoder's feature maps, coarsest first: one stride-2 transposed
+   * convolution per entry doubles the size, so [32, 16] starts at 1/4 resolution (the output layer
+   * has the image's channels).
+   */
   deconvChannels: number[];
   sigma: SigmaKind;
   init: InitKind;
+  /** Filters of the `conv` encoder's stride-2 4x4 convolutions, one block per entry, each halving the size. */
+  convChannels: number[];
 }
 
 export interface LossConfig {
@@ -281,9 +287,9 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
       {
         path: 'model.encoder',
         kind: 'enum',
-        options: ['seed-conv', 'mlp'],
+        options: ['seed-conv', 'mlp', 'conv'],
         label: 'Encoder',
-        help: "seed-conv: the notebook's two conv layers and two dense layers; mlp: dense layers.",
+        help: "seed-conv: the notebook's two conv layers and two dense layers; mlp: dense layers; conv: stride-2 convolutions (DCGAN-style).",
       },
       {
         path: 'model.encoderHidden',
@@ -319,11 +325,11 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         kind: 'intList',
         min: 1,
         max: 512,
-        minLength: 2,
-        maxLength: 2,
+        minLength: 1,
+        maxLength: 6,
         label: 'Deconv channels',
         visibleWhen: (c) => c.model.decoder === 'deconv',
-        help: 'Channels at quarter and half resolution, before the two stride-2 transposed convolutions.',
+        help: 'Channels of the feature maps, coarsest first; each entry is a stride-2 transposed convolution doubling the size (two: from 1/4 resolution).',
       },
       {
         path: 'model.sigma',
@@ -338,6 +344,17 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         options: ['torch', 'glorot'],
         label: 'Weight init',
         help: "torch: PyTorch's default uniform ±1/sqrt(fan_in); glorot: Keras' default.",
+      },
+      {
+        path: 'model.convChannels',
+        kind: 'intList',
+        min: 1,
+        max: 512,
+        minLength: 1,
+        maxLength: 6,
+        label: 'Conv channels',
+        visibleWhen: (c) => c.model.encoder === 'conv',
+        help: 'Filters of each stride-2 4x4 convolution, finest first; each halves the image size.',
       },
     ],
   },

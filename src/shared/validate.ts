@@ -78,11 +78,18 @@ function crossFieldErrors(c: ExperimentConfig): FieldError[] {
     if (after(c.data.imageHeight) < 1 || after(c.data.imageWidth) < 1)
       out.push({ field: 'model.encoder', message: 'seed-conv needs images of at least 14x14' });
   }
-  if (c.model.decoder === 'deconv' && (c.data.imageHeight % 4 !== 0 || c.data.imageWidth % 4 !== 0))
-    out.push({
-      field: 'model.decoder',
-      message: 'deconv upsamples twice by 2, so image height and width must be multiples of 4',
-    });
+  if (c.model.decoder === 'deconv') {
+    const doublings = c.model.deconvChannels.length;
+    const factor = 2 ** doublings;
+    const { imageHeight: h, imageWidth: w } = c.data;
+    if (h % factor !== 0 || w % factor !== 0)
+      out.push({
+        field: 'model.decoder',
+        message:
+          `deconv doubles the size once per deconvChannels entry (${doublings}), so image height and width must be ` +
+          `multiples of ${factor}; ${h}x${w} is not (use fewer entries or another size)`,
+      });
+  }
   if (c.loss.freeBits > 0 && c.loss.objective === 'iwae')
     out.push({ field: 'loss.freeBits', message: 'applies to the elbo objective only; set it to 0 for iwae' });
   const { lrSchedule, lrMin, learningRate } = c.optim;

@@ -17,7 +17,9 @@ export interface Dataset {
   count: number;
   height: number;
   width: number;
-  /** count*height*width, row-major, pixels scaled to 0..1. */
+  /** 1 (grayscale) or 3 (RGB, interleaved HWC); absent is 1, as every grayscale loader leaves it. */
+  channels?: 1 | 3;
+  /** count*height*width*channels, row-major, pixels scaled to 0..1. */
   images: Float32Array;
   /** One label per image, or null when the source has none (IDX without a labels file). */
   labels: Int32Array | null;
@@ -56,6 +58,16 @@ export interface DataLimits {
 }
 
 export const DEFAULT_DATA_LIMITS: DataLimits = { idxBytes: 1024 ** 3, csvBytes: 2 * 1024 ** 3 };
+
+/** Values one image holds: height x width x channels. */
+export function imageSize(ds: Pick<Dataset, 'height' | 'width' | 'channels'>): number {
+  return ds.height * ds.width * (ds.channels ?? 1);
+}
+
+/** `ds`'s channel count as a field to copy into a derived data set (none when grayscale, as loaders leave it). */
+export function channelsField(ds: Pick<Dataset, 'channels'>): { channels?: 3 } {
+  return ds.channels === 3 ? { channels: 3 } : {};
+}
 
 export function badData(message: string): AppFailure {
   return new AppFailure({ code: 'bad-data', message });
@@ -101,7 +113,7 @@ export function byteDataset<T extends DatasetFields>(fields: T, bytes: Uint8Arra
 /** `ds` with some fields replaced, its pixels still unconverted. */
 export function withFields<T extends object>(ds: ByteDataset, over: T): ByteDataset & T {
   const { name, fingerprint, count, height, width, labels } = ds;
-  return byteDataset({ name, fingerprint, count, height, width, labels, ...over }, ds.bytes);
+  return byteDataset({ name, fingerprint, count, height, width, ...channelsField(ds), labels, ...over }, ds.bytes);
 }
 
 export function isByteDataset(ds: Dataset): ds is ByteDataset {
@@ -113,7 +125,7 @@ export function isByteDataset(ds: Dataset): ds is ByteDataset {
  * 0..1 floats, from the bytes of a ByteDataset without converting the rest of it.
  */
 export function copyImages(ds: Dataset, order: ArrayLike<number> | null, start: number, end: number, out: Float32Array): void {
-  const size = ds.height * ds.width;
+  const size = imageSize(ds);
   const bytes = isByteDataset(ds) ? ds.bytes : null;
   const lut = BYTE_TO_UNIT;
   for (let k = 0; k < end - start; k++) {
@@ -130,12 +142,12 @@ export function copyImages(ds: Dataset, order: ArrayLike<number> | null, start: 
  * split would otherwise be copied whole.
  */
 export function subset(ds: Dataset, indices: Uint32Array): Dataset {
-  const base = { name: ds.name, fingerprint: ds.fingerprint, height: ds.height, width: ds.width };
+  const base = { name: ds.name, fingerprint: ds.fingerprint, height: ds.height, width: ds.width, ...channelsField(ds) };
   if (indices.length === ds.count && (ds.count === 0 || indices[ds.count - 1] === ds.count - 1)) {
     if (isByteDataset(ds)) return withFields(ds, {});
     return { ...base, count: ds.count, images: ds.images, labels: ds.labels };
   }
-  const images = new Float32Array(indices.length * ds.height * ds.width);
+  const images = new Float32Array(indices.length * imageSize(ds));
   copyImages(ds, indices, 0, indices.length, images);
   let labels: Int32Array | null = null;
   if (ds.labels) {

@@ -2,7 +2,7 @@
 // then split it as a run does.
 
 export type { DataLimits, Dataset, DatasetSplit, SourceDataset } from './dataset.ts';
-export { copyImages, DEFAULT_DATA_LIMITS, isByteDataset } from './dataset.ts';
+export { copyImages, DEFAULT_DATA_LIMITS, isByteDataset, imageSize } from './dataset.ts';
 export { drawBatch, EVALUATION_BINARIZATION_SEED, trainingBatchSeed } from './binarize.ts';
 export { prepareSplit, heldOutCount } from './split.ts';
 export { loadDataset } from './load.ts';

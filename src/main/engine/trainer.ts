@@ -21,7 +21,7 @@ import {
 import { clipByGlobalNorm, setLearningRate } from './controls.ts';
 import { deriveSeed, makeRng, shuffleInPlace } from '../../shared/random.ts';
 import { drawBatch, isByteDataset, trainingBatchSeed, type Dataset, type DatasetSplit } from '../data/index.ts';
-import { buildDecoder, buildEncoder } from './model.ts';
+import { buildDecoder, buildEncoder, imageShapeOf } from './model.ts';
 import { elbo } from './loss.ts';
 import { makeOptimizer, readOptimizerState, writeOptimizerState } from './optimizer.ts';
 import { decodeWeights, encodeWeights, readModelWeights, writeModelWeights } from './weights.ts';
@@ -104,7 +104,9 @@ export class Trainer {
   /** The objective, β and learning rate of the latest step. */
   lastControls: StepControls | null = null;
 
+  /** Values per image: height x width x channels. */
   private readonly pixels: number;
+  private readonly channels: 1 | 3;
   private readonly variables: tf.Variable[];
   private readonly batchBuffer: Float32Array;
   private order: Int32Array | null = null;
@@ -117,8 +119,9 @@ export class Trainer {
     readonly config: ExperimentConfig,
     readonly data: DatasetSplit,
   ) {
-    const image = { height: config.data.imageHeight, width: config.data.imageWidth };
-    this.pixels = image.height * image.width;
+    const image = imageShapeOf(config.data);
+    this.channels = image.channels;
+    this.pixels = image.height * image.width * image.channels;
     this.encoder = buildEncoder(config.model, image, config.run.seed);
     this.decoder = buildDecoder(config.model, image, config.run.seed);
     this.optimizer = makeOptimizer(config.optim);
@@ -175,7 +178,7 @@ export class Trainer {
 
   private encode(x: tf.Tensor2D, training: boolean): [tf.Tensor2D, tf.Tensor2D] {
     const { imageHeight: h, imageWidth: w } = this.config.data;
-    const out = this.encoder.apply(x.reshape([-1, h, w, 1]), { training }) as tf.Tensor[];
+    const out = this.encoder.apply(x.reshape([-1, h, w, this.channels]), { training }) as tf.Tensor[];
     return [out[0] as tf.Tensor2D, out[1] as tf.Tensor2D];
   }
 
@@ -309,7 +312,7 @@ export class Trainer {
     return tf.tidy(() => this.encode(this.gather(ds, null, start, end), false)[0]);
   }
 
-  /** Pixel means (0..1) decoded from latent points: [N, H*W]. */
+  /** Pixel means (0..1) decoded from latent points: [N, H*W*C]. */
   decodeMeans(z: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => tf.sigmoid(this.decodeLogits(z)) as tf.Tensor2D);
   }
@@ -334,7 +337,7 @@ export class Trainer {
         }
       }
     }
-    return imageGrid(images, pairsRows * 2, cols, this.config.data.imageHeight, this.config.data.imageWidth);
+    return imageGrid(images, pairsRows * 2, cols, this.config.data.imageHeight, this.config.data.imageWidth, this.channels);
   }
 
   /** Images decoded from fixed draws of the prior N(0, I). */
@@ -343,7 +346,7 @@ export class Trainer {
     const pixels = out.dataSync() as Float32Array;
     out.dispose();
     const images = Array.from({ length: SAMPLE_COUNT }, (_, i) => pixels.subarray(i * this.pixels, (i + 1) * this.pixels));
-    return imageGrid(images, 4, SAMPLE_COUNT / 4, this.config.data.imageHeight, this.config.data.imageWidth);
+    return imageGrid(images, 4, SAMPLE_COUNT / 4, this.config.data.imageHeight, this.config.data.imageWidth, this.channels);
   }
 
   async checkpoint(): Promise<CheckpointBlobs> {

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppFailure, toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
-import { buildDecoder, buildEncoder } from '../engine/model.ts';
+import { buildDecoder, buildEncoder, imageShapeOf } from '../engine/model.ts';
 import { decodeWeights, writeModelWeights } from '../engine/weights.ts';
 import { loadDataset, prepareSplit } from '../data/index.ts';
 import { evaluateCheckpoint } from './evaluate.ts';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       message: `${dataset.name} is no longer the data ${job.runLabel} trained on (its fingerprint changed), so it cannot be evaluated on its images`,
     });
   const set = evaluationImages(prepareSplit(dataset, job.config.data, job.config.run.seed), job.config);
-  const image = { height: job.config.data.imageHeight, width: job.config.data.imageWidth };
+  const image = imageShapeOf(job.config.data);
   const encoder = buildEncoder(job.config.model, image, job.config.run.seed);
   const decoder = buildDecoder(job.config.model, image, job.config.run.seed);
   writeModelWeights(encoder, decodeWeights(job.encoder), 'encoder');

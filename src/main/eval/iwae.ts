@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { deriveSeed } from '../../shared/random.ts';
-import type { Dataset } from '../data/index.ts';
+import { imageSize, type Dataset } from '../data/index.ts';
 import { logVariance, sigmaOf } from '../engine/loss.ts';
 import { readTensors } from '../engine/read-tensor.ts';
 import { collapseDiagnostics } from './diagnostics.ts';
@@ -96,7 +96,7 @@ export async function importanceWeightedNll(model: EvalModel, data: Dataset, opt
   const count = Math.min(options.count, data.count);
   if (count < 1) throw new Error(`there are no images to evaluate (${data.name} has ${data.count})`);
   const latentDim = config.model.latentDim;
-  const pixels = data.height * data.width;
+  const pixels = imageSize(data);
   const budget = options.pointsPerCall ?? 2048;
   const imagesPerChunk = Math.max(1, Math.min(256, Math.floor(budget / k)));
   const samplesPerCall = Math.max(1, Math.min(k, Math.floor(budget / imagesPerChunk)));
@@ -113,7 +113,9 @@ export async function importanceWeightedNll(model: EvalModel, data: Dataset, opt
     const b = Math.min(imagesPerChunk, count - start);
     const x = tf.tensor2d(data.images.subarray(start * pixels, (start + b) * pixels), [b, pixels]);
     const [mu, head] = tf.tidy(() => {
-      const out = model.encoder.apply(x.reshape([b, data.height, data.width, 1]), { training: false }) as tf.Tensor2D[];
+      const out = model.encoder.apply(x.reshape([b, data.height, data.width, data.channels ?? 1]), {
+        training: false,
+      }) as tf.Tensor2D[];
       return [out[0]!, out[1]!];
     });
     const [muValues, logVarValues] = readTensors(() => [tf.clone(mu), tf.clone(logVariance(head, config.model.sigma))]);

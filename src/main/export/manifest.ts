@@ -2,6 +2,7 @@
 // checksum of every other file, so an import can refuse a folder that was damaged, edited or only
 // partly copied before it writes anything.
 
+import { parseManifestImage, type ExportImageShape } from './image-shape.ts';
 import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { RUN_TEXT_LIMITS } from '../../shared/contract-validate.ts';
@@ -95,6 +96,8 @@ export interface ExportManifest {
   backend: string;
   checkpoint: { step: number; epoch: number; atEpochEnd: boolean };
   models: Record<'encoder' | 'decoder', { path: string; input: string; output: string }>;
+  /** The images both models take and produce, [N, height, width, channels]; absent in exports made before colour. */
+  image?: ExportImageShape;
   images: ManifestImage[];
   files: ManifestFile[];
   /**
@@ -198,6 +201,9 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
   if (!checked.ok) fail(`config: ${checked.error.message}`);
   const config = (checked as { ok: true; value: ExperimentConfig }).value;
 
+  const parsedImage = parseManifestImage(m.image);
+  const image = typeof parsedImage === 'string' ? fail(parsedImage) : parsedImage;
+
   const metrics = obj(m.metrics, 'metrics');
   const dataset = obj(m.dataset, 'dataset');
   const checkpoint = obj(m.checkpoint, 'checkpoint');
@@ -270,6 +276,7 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
       atEpochEnd: checkpoint.atEpochEnd as boolean,
     },
     models: m.models as ExportManifest['models'],
+    ...(image ? { image } : {}),
     images,
     files,
   };

@@ -6,7 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../shared/config.ts';
-import { buildDecoder, buildEncoder } from '../engine/model.ts';
+import { buildDecoder, buildEncoder, imageShapeOf } from '../engine/model.ts';
 import { decodeWeights, writeModelWeights, type NamedWeight } from '../engine/weights.ts';
 
 export type ModelPart = 'encoder' | 'decoder';
@@ -32,7 +32,7 @@ export interface ModelJsonFile {
  * configs written into model.json are the ones training used.
  */
 export function buildExportModel(config: ExperimentConfig, part: ModelPart): tf.LayersModel {
-  const image = { height: config.data.imageHeight, width: config.data.imageWidth };
+  const image = imageShapeOf(config.data);
   if (part === 'encoder') return buildEncoder(config.model, image, config.run.seed);
   const logits = buildDecoder(config.model, image, config.run.seed, { exportable: true });
   const [output] = logits.outputs;

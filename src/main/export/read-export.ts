@@ -19,6 +19,7 @@ import {
   type ModelJsonFile,
   type ModelPart,
 } from './models.ts';
+import { imageShapeProblem } from './image-shape.ts';
 import { decodePng, pngSize } from './png.ts';
 
 /** A checked export, ready to be stored in one transaction by the main thread. */
@@ -140,6 +141,13 @@ export async function readExport(dir: string): Promise<ImportPayload> {
   }
   const text = (path: string) => new TextDecoder().decode(contents.get(path));
 
+  const shapeProblem = imageShapeProblem(
+    config,
+    manifest.image ?? null,
+    parseModelJson(at(FILES.encoderModel), text(FILES.encoderModel)),
+  );
+  if (shapeProblem)
+    throw badData(at(shapeProblem.file === 'manifest' ? MANIFEST_FILE : FILES.encoderModel), shapeProblem.message);
   const blobs = {} as Record<ModelPart, Uint8Array>;
   for (const part of ['encoder', 'decoder'] as const) {
     const jsonPath = part === 'encoder' ? FILES.encoderModel : FILES.decoderModel;
@@ -189,15 +197,8 @@ export async function readExport(dir: string): Promise<ImportPayload> {
   return { manifest, config, steps, epochs, evaluations, images, encoder: blobs.encoder, decoder: blobs.decoder };
 }
 
-/** Checks one model file pair against its config; returns its weights as a checkpoint blob. */
-async function checkModel(
-  part: ModelPart,
-  jsonPath: string,
-  jsonText: string,
-  weightsPath: string,
-  weights: Uint8Array,
-  config: ExperimentConfig,
-): Promise<Uint8Array> {
+/** A model.json's text as a Layers model file, or a bad-data failure naming the file. */
+function parseModelJson(jsonPath: string, jsonText: string): ModelJsonFile {
   let file: ModelJsonFile;
   try {
     file = JSON.parse(jsonText) as ModelJsonFile;
@@ -212,6 +213,19 @@ async function checkModel(
     !Array.isArray(file.weightsManifest)
   )
     throw badData(jsonPath, 'not a TensorFlow.js Layers model (needs format "layers-model", modelTopology and weightsManifest)');
+  return file;
+}
+
+/** Checks one model file pair against its config; returns its weights as a checkpoint blob. */
+async function checkModel(
+  part: ModelPart,
+  jsonPath: string,
+  jsonText: string,
+  weightsPath: string,
+  weights: Uint8Array,
+  config: ExperimentConfig,
+): Promise<Uint8Array> {
+  const file = parseModelJson(jsonPath, jsonText);
   const expected = await expectedModelJson(config, part);
   const topology = firstDifference(file.modelTopology.config, expected.modelTopology.config, 'modelTopology.config');
   if (topology) throw badData(jsonPath, `the ${part} does not match what the manifest's config builds: ${topology}`);

@@ -1,6 +1,8 @@
 // Turns what the store holds about a run into the files of an export folder. Runs in the export
 // worker: building and saving the models is tensor work, kept off the main thread.
 
+import { channelsOf } from '../../shared/data-split.ts';
+import { imageShapeOfConfig, manifestModels } from './image-shape.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { ImageGrid, ImageKind, RunRecord, EpochMetric, StepMetric } from '../../shared/training.ts';
@@ -49,7 +51,7 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** Kingma and Welling's manifold figure: decoded means over an evenly spaced grid of the 2-D latent space. */
-function latentGrid(decoder: tf.LayersModel, height: number, width: number): ImageGrid {
+function latentGrid(decoder: tf.LayersModel, height: number, width: number, channels: 1 | 3): ImageGrid {
   const n = LATENT_GRID_SIZE;
   const [lo, hi] = LATENT_GRID_RANGE;
   const at = (i: number) => lo + ((hi - lo) * i) / (n - 1);
@@ -62,9 +64,9 @@ function latentGrid(decoder: tf.LayersModel, height: number, width: number): Ima
     }
   }
   const [pixels] = readTensors(() => [decoder.apply(tf.tensor2d(z, [n * n, 2]), { training: false }) as tf.Tensor]);
-  const size = height * width;
+  const size = height * width * channels;
   const images = Array.from({ length: n * n }, (_, i) => pixels.subarray(i * size, (i + 1) * size));
-  return imageGrid(images, n, n, height, width);
+  return imageGrid(images, n, n, height, width, channels);
 }
 
 export async function buildExportFiles(input: ExportInput): Promise<Map<string, Uint8Array>> {
@@ -80,7 +82,7 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
       files.set(part === 'encoder' ? FILES.encoderModel : FILES.decoderModel, utf8(saved.modelJson));
       files.set(part === 'encoder' ? FILES.encoderWeights : FILES.decoderWeights, saved.weights);
       if (part === 'decoder' && config.model.latentDim === 2) {
-        const grid = latentGrid(model, config.data.imageHeight, config.data.imageWidth);
+        const grid = latentGrid(model, config.data.imageHeight, config.data.imageWidth, channelsOf(config.data));
         files.set(FILES.latentGrid, encodePng(gridToImage(grid)));
         const { rows, cols, height, width } = grid;
         images.push({
@@ -111,8 +113,6 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
   }
 
   const listed: ManifestFile[] = [...files].map(([path, bytes]) => ({ path, bytes: bytes.length, sha256: sha256(bytes) }));
-  const { imageHeight: height, imageWidth: width } = config.data;
-  const L = config.model.latentDim;
   const manifest: ExportManifest = {
     format: FORMAT_NAME,
     formatVersion: FORMAT_VERSION,
@@ -143,18 +143,8 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
     dataset: { name: run.datasetName, fingerprint: run.datasetFingerprint },
     backend: run.backend,
     checkpoint: { step: checkpoint.step, epoch: checkpoint.epoch, atEpochEnd: checkpoint.atEpochEnd },
-    models: {
-      encoder: {
-        path: FILES.encoderModel,
-        input: `images [N,${height},${width},1], pixels 0..1`,
-        output: `[mean [N,${L}], sigma head [N,${L}]]; sigma parametrisation "${config.model.sigma}"`,
-      },
-      decoder: {
-        path: FILES.decoderModel,
-        input: `z [N,${L}]`,
-        output: `pixel means [N,${height},${width},1], 0..1`,
-      },
-    },
+    models: manifestModels(config, { encoder: FILES.encoderModel, decoder: FILES.decoderModel }),
+    image: imageShapeOfConfig(config),
     images,
     files: listed,
     evaluation: run.evaluation,

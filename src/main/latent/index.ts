@@ -4,6 +4,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import type { DecodedImages, LatentEncoding } from '../../shared/contract.ts';
+import { channelsOf } from '../../shared/data-split.ts';
 import { AppFailure, type AppError } from '../../shared/result.ts';
 import type { RunRecord } from '../../shared/training.ts';
 import type { CheckpointMeta, Store } from '../store/index.ts';
@@ -63,6 +64,12 @@ export class LatentService {
     const { imageHeight: sh, imageWidth: sw } = source.config.data;
     if (h !== sh || w !== sw)
       throw invalid(`run ${source.id} has ${sh}x${sw} images, but run ${run.id}'s encoder takes ${h}x${w}`, 'sourceRunId');
+    const [c, sc] = [channelsOf(run.config.data), channelsOf(source.config.data)];
+    if (c !== sc)
+      throw invalid(
+        `run ${source.id} has ${sc}-channel images, but run ${run.id}'s encoder takes ${c}-channel ones`,
+        'sourceRunId',
+      );
     const checkpoint = this.checkpoint(run, step);
     const value = await this.request(run, checkpoint, {
       op: 'encode',

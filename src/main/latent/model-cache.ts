@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
-import { buildDecoder, buildEncoder } from '../engine/model.ts';
+import { buildDecoder, buildEncoder, imageShapeOf } from '../engine/model.ts';
 import { decodeWeights, writeModelWeights } from '../engine/weights.ts';
 import type { ModelRef } from './protocol.ts';
 
@@ -60,7 +60,7 @@ export class ModelCache {
 
 function load(ref: ModelRef): LoadedModel {
   const { config } = ref;
-  const image = { height: config.data.imageHeight, width: config.data.imageWidth };
+  const image = imageShapeOf(config.data);
   const encoder = buildEncoder(config.model, image, config.run.seed);
   const decoder = buildDecoder(config.model, image, config.run.seed);
   try {
