@@ -10,6 +10,7 @@ import { parameterCount } from '../src/shared/model-size.ts';
 import { validateConfig } from '../src/shared/validate.ts';
 import { buildDecoder, buildEncoder, imageShapeOf } from '../src/main/engine/model.ts';
 import { imageGrid } from '../src/main/engine/grid.ts';
+import { architecture } from '../src/renderer/src/lib/runs-table.ts';
 
 function config(data: Partial<ExperimentConfig['data']>, model: Partial<ModelConfig>): ExperimentConfig {
   return {
@@ -121,6 +122,7 @@ test('conv-64: a DCGAN-style 64x64 RGB preset whose model and sizes validate', (
   // Until image folders exist no source supplies colour: the rest of the config must validate.
   const r = validateConfig({ ...c, preset: 'custom', data: { ...c.data, source: 'csv', path: 'x.csv', channels: 1 } });
   assert.ok(r.ok, !r.ok ? r.error.message : '');
+  assert.equal(architecture(c), 'conv 32-64-128-256 → deconv 256-128-64-32');
   // The existing presets keep their models: none uses the new settings.
   for (const p of PRESETS) assert.notEqual(p.config.model.encoder, 'conv', p.id);
 });

@@ -75,7 +75,7 @@ export function fieldErrorsOf(error: AppError): FieldError[] {
 export const OPTION_LABELS: Record<string, Record<string, string>> = {
   'data.source': { 'builtin-mnist': 'Built-in MNIST', csv: 'CSV file', idx: 'IDX files' },
   'data.binarization': { none: 'None (0..1)', dynamic: 'Dynamic', static: 'Static' },
-  'model.encoder': { 'seed-conv': 'Seed conv (notebook)', mlp: 'MLP' },
+  'model.encoder': { 'seed-conv': 'Seed conv (notebook)', mlp: 'MLP', conv: 'Conv (stride 2)' },
   'model.decoder': { seed: 'Seed dense + LayerNorm', mlp: 'MLP', deconv: 'Transposed conv' },
   'model.sigma': { abs: '|h| (notebook)', softplus: 'softplus(h)', logvar: 'log-variance' },
   'model.init': { torch: 'PyTorch default', glorot: 'Glorot (Keras)' },

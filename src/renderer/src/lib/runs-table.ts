@@ -19,7 +19,8 @@ function layers(kind: string, hidden: number[]): string {
 }
 
 export function encoderSummary(config: ExperimentConfig): string {
-  return layers(config.model.encoder, config.model.encoderHidden);
+  const m = config.model;
+  return m.encoder === 'conv' ? `conv ${m.convChannels.join('-')}` : layers(m.encoder, m.encoderHidden);
 }
 
 export function decoderSummary(config: ExperimentConfig): string {
