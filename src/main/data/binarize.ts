@@ -4,15 +4,7 @@
 // training step for dynamic draws (so a resumed run draws exactly what an uninterrupted one would).
 
 import { deriveSeed } from '../../shared/random.ts';
-import {
-  byteDataset,
-  channelsField,
-  copyImages,
-  imageSize,
-  type ByteDataset,
-  type Dataset,
-  type DatasetSplit,
-} from './dataset.ts';
+import { byteDataset, copyImages, imageSize, type ByteDataset, type Dataset, type DatasetSplit } from './dataset.ts';
 
 /**
  * The seed of the evaluation images' one draw: fixed, not the run's, so runs with different seeds
@@ -83,8 +75,8 @@ export function binarizeOnce(ds: Dataset, sourceIndices: Uint32Array, seed: numb
     binarizeInPlace(image, deriveSeed(seed, `binarize-image/${sourceIndices[k]}`));
     for (let p = 0; p < size; p++) bytes[k * size + p] = image[p]! * 255;
   }
-  const { name, fingerprint, count, height, width, labels } = ds;
-  return byteDataset({ name, fingerprint, count, height, width, ...channelsField(ds), labels }, bytes);
+  const { name, fingerprint, count, height, width, labels, channels, classNames } = ds;
+  return byteDataset({ name, fingerprint, count, height, width, labels, channels, classNames }, bytes);
 }
 
 /** Whether every pixel is exactly 0 or 1 (then binarizing changes nothing). */
