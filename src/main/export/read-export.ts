@@ -10,6 +10,7 @@ import type { EpochMetric, ImageGrid, ImageKind, StepMetric } from '../../shared
 import { encodeWeights } from '../engine/weights.ts';
 import { CsvError, epochsFromCsv, evaluationsFromCsv, stepsFromCsv } from './csv.ts';
 import { sha256 } from './folder.ts';
+import { imageShapeProblem } from './image-shape.ts';
 import { FILES, MANIFEST_FILE, REQUIRED_FILES, badData, checkManifest, type ExportManifest } from './manifest.ts';
 import {
   expectedModelJson,
@@ -19,7 +20,6 @@ import {
   type ModelJsonFile,
   type ModelPart,
 } from './models.ts';
-import { imageShapeProblem } from './image-shape.ts';
 import { decodePng, pngSize } from './png.ts';
 
 /** A checked export, ready to be stored in one transaction by the main thread. */

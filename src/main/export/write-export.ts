@@ -1,7 +1,6 @@
 // Turns what the store holds about a run into the files of an export folder. Runs in the export
 // worker: building and saving the models is tensor work, kept off the main thread.
 
-import { channelsOf } from '../../shared/data-split.ts';
 import { imageShapeOfConfig, manifestModels } from './image-shape.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { EvaluationRecord } from '../../shared/evaluation.ts';
@@ -51,7 +50,9 @@ const iso = (ms: number | null): string | null => (ms === null ? null : new Date
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** Kingma and Welling's manifold figure: decoded means over an evenly spaced grid of the 2-D latent space. */
-function latentGrid(decoder: tf.LayersModel, height: number, width: number, channels: 1 | 3): ImageGrid {
+function latentGrid(decoder: tf.LayersModel, height: number, width: number): ImageGrid {
+  // The decoder's output is [N, H, W, C]: a colour model's grid is in colour.
+  const channels = decoder.outputs[0]?.shape[3] === 3 ? 3 : 1;
   const n = LATENT_GRID_SIZE;
   const [lo, hi] = LATENT_GRID_RANGE;
   const at = (i: number) => lo + ((hi - lo) * i) / (n - 1);
@@ -82,7 +83,7 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
       files.set(part === 'encoder' ? FILES.encoderModel : FILES.decoderModel, utf8(saved.modelJson));
       files.set(part === 'encoder' ? FILES.encoderWeights : FILES.decoderWeights, saved.weights);
       if (part === 'decoder' && config.model.latentDim === 2) {
-        const grid = latentGrid(model, config.data.imageHeight, config.data.imageWidth, channelsOf(config.data));
+        const grid = latentGrid(model, config.data.imageHeight, config.data.imageWidth);
         files.set(FILES.latentGrid, encodePng(gridToImage(grid)));
         const { rows, cols, height, width } = grid;
         images.push({
