@@ -43,7 +43,7 @@ export function imageGridProblem(grid: unknown): { field: string; message: strin
       return { field: name, message: `Image grid ${name} must be a positive integer.` };
   }
   if (g.channels !== undefined && g.channels !== 1 && g.channels !== 3)
-    return { field: 'channels', message: `Image grid channels must be 1 or 3, not ${String(g.channels)}.` };
+    return { field: 'channels', message: `Image grid channels must be 1 or 3, not ${JSON.stringify(g.channels)}.` };
   const shape = g as unknown as ImageGrid;
   const { rows, cols, height, width } = shape;
   const channels = gridChannels(shape);
