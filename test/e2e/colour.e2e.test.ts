@@ -300,4 +300,38 @@ describe("Compare's image panels draw colour grids (stub backend with colour mod
     await shootBoth(compare, 'compare');
     assert.deepEqual(problems, []);
   });
+
+  step('the latent explorer: manifold, decoder, scatter hover and interpolation in colour, cells 24 x 40', async () => {
+    const app = new AppShell(compare.page);
+    const explorer = await app.gotoLatent(1);
+    await explorer.waitForManifold();
+    await explorer.waitForScatterPoints();
+    await explorer.page.locator('[data-testid="latent-decoded"] canvas').waitFor();
+    // decodeLatents answers run 1 with shift 1: cell i has palette colour i + 1.
+    const manifold = await explorer.readCanvas('[data-testid="manifold-grid"]', [[Math.floor(W / 2), Math.floor(H / 2)]]);
+    assert.deepEqual(manifold.pixels, [[...cellColour(0, H / 2, W / 2, H, W, 1), 255]]);
+    // 20 cells of 40 pixels are wider than the panel: shown smaller, smoothed; enlarged, hard-edged.
+    assert.equal(manifold.rendering, manifold.cssWidth < manifold.width ? 'auto' : 'pixelated');
+    const decoded = await explorer.readCanvas('[data-testid="latent-decoded"]', [[Math.floor(W / 2), Math.floor(H / 2)]]);
+    assert.deepEqual([decoded.width, decoded.height], [W, H]);
+    assert.ok(Math.abs(decoded.cssHeight / decoded.cssWidth - H / W) < 0.02, 'the decoded image keeps its aspect');
+    const hit = await explorer.hoverSomePoint();
+    await explorer.scatterTooltip.waitFor();
+    const tip = await explorer.readCanvas('[data-testid="scatter-tooltip"]', [[Math.floor(W / 2), Math.floor(H / 2)]]);
+    const i = Number(hit.index);
+    assert.deepEqual(
+      tip.pixels,
+      [[...cellColour(i, Math.floor(H / 2), Math.floor(W / 2), H, W, 0), 255]],
+      `the tooltip shows image ${i}`,
+    );
+    await explorer.shoot('colour-latent-hover-1280');
+    await explorer.page.mouse.click(hit.x, hit.y);
+    await explorer.setA();
+    const other = await explorer.hoverSomePoint(0.75, 0.3, hit, 150);
+    await explorer.page.mouse.click(other.x, other.y);
+    await explorer.setB();
+    await explorer.waitForInterpolation();
+    await shootBoth(compare, 'latent');
+    assert.deepEqual(problems, []);
+  });
 });
