@@ -130,7 +130,40 @@ function withImages(config: ExperimentConfig, height: number, width: number, cha
   return { ...config, data: { ...config.data, imageHeight: height, imageWidth: width, channels } };
 }
 
-describe('Colour image grids from the database: run pages and the contract', () => {
+/**
+ * Added after the stub backend: its runs get a checkpoint, and encoding and decoding answer with
+ * colour grids of `cellColour`, so Compare's image panels have colour to draw.
+ */
+function colourModelsScript(h: number, w: number): string {
+  return `(() => {
+  const cellColour = ${String(cellColour)};
+  const H = ${h}, W = ${w};
+  const grid = (rows, cols, shift) => {
+    const pixels = new Uint8Array(rows * cols * H * W * 3);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++)
+      pixels.set(cellColour(r * cols + c, y, x, H, W, shift), (((r * H + y) * cols + c) * W + x) * 3);
+    return { rows, cols, height: H, width: W, channels: 3, pixels };
+  };
+  const api = window.workbench;
+  const getRun = api.getRun;
+  api.getRun = async (args) => {
+    const r = await getRun(args);
+    if (r.ok) r.value.checkpoints = [{ step: 100, epoch: 2, atEpochEnd: true, best: true }];
+    return r;
+  };
+  api.encodeImages = async ({ runId, count, sourceRunId, includeImages }) => ({ ok: true, value: {
+    runId, step: 100, epoch: 2, sourceRunId: sourceRunId ?? runId, source: 'held-out', count, latentDim: 2,
+    means: Array.from({ length: count * 2 }, (_, i) => Math.sin(i)), labels: null, klPerDim: [2.1, 0.7],
+    images: includeImages ? grid(count, 1, 0) : null,
+  } });
+  api.decodeLatents = async ({ runId, points, cols }) => {
+    const c = cols ?? points.length;
+    return { ok: true, value: { runId, step: 100, epoch: 2, grid: grid(Math.ceil(points.length / c), c, runId), decodeMs: 1 } };
+  };
+})();`;
+}
+
+describe('Colour image grids: run pages from the database, the contract, Compare and the latent explorer', () => {
   const step = steps();
   let dir: string;
   let workbench: Workbench;
@@ -149,6 +182,8 @@ describe('Colour image grids from the database: run pages and the contract', () 
     gray: { reconstruction: grayGrid(4, 8, 28, 28), samples: grayGrid(4, 8, 28, 28) },
   };
   const ids = { square: 0, wide: 0, gray: 0 };
+  let compare: ComparePage;
+  const [H, W] = [24, 40];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vae-e2e-colour-'));
@@ -230,66 +265,16 @@ describe('Colour image grids from the database: run pages and the contract', () 
     assert.ok(gray.ok && !('channels' in (gray.value as { grid: ImageGrid }).grid), 'grayscale grids carry no channels');
     assert.deepEqual(problems, []);
   });
-});
 
-/**
- * Added after the stub backend: its runs get a checkpoint, and encoding and decoding answer with
- * colour grids of `cellColour`, so Compare's image panels have colour to draw.
- */
-function colourModelsScript(h: number, w: number): string {
-  return `(() => {
-  const cellColour = ${String(cellColour)};
-  const H = ${h}, W = ${w};
-  const grid = (rows, cols, shift) => {
-    const pixels = new Uint8Array(rows * cols * H * W * 3);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++)
-      pixels.set(cellColour(r * cols + c, y, x, H, W, shift), (((r * H + y) * cols + c) * W + x) * 3);
-    return { rows, cols, height: H, width: W, channels: 3, pixels };
-  };
-  const api = window.workbench;
-  const getRun = api.getRun;
-  api.getRun = async (args) => {
-    const r = await getRun(args);
-    if (r.ok) r.value.checkpoints = [{ step: 100, epoch: 2, atEpochEnd: true, best: true }];
-    return r;
-  };
-  api.encodeImages = async ({ runId, count, sourceRunId, includeImages }) => ({ ok: true, value: {
-    runId, step: 100, epoch: 2, sourceRunId: sourceRunId ?? runId, source: 'held-out', count, latentDim: 2,
-    means: Array.from({ length: count * 2 }, (_, i) => Math.sin(i)), labels: null, klPerDim: [2.1, 0.7],
-    images: includeImages ? grid(count, 1, 0) : null,
-  } });
-  api.decodeLatents = async ({ runId, points, cols }) => {
-    const c = cols ?? points.length;
-    return { ok: true, value: { runId, step: 100, epoch: 2, grid: grid(Math.ceil(points.length / c), c, runId), decodeMs: 1 } };
-  };
-})();`;
-}
-
-describe("Compare's image panels draw colour grids (stub backend with colour models)", () => {
-  const step = steps();
-  let workbench: Workbench;
-  let browser: Browser;
-  let problems: string[];
-  let compare: ComparePage;
-  const [H, W] = [24, 40];
-
-  before(async () => {
-    workbench = await startWorkbench();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await workbench?.close();
-  });
-
-  step('two RGB runs side by side: originals and each run reconstructions in colour, crisp', async () => {
+  step("Compare (stub backend with colour models): originals and each run's reconstructions in colour, crisp", async () => {
     const config = withImages(presetConfig('quick', { 'model.latentDim': 2 }), H, W, 3);
     const runs: RunRecord[] = [1, 2].map((id) => stubRun(id, { config, name: `colour run ${id}` }));
     const stub = stubClientScript({ appInfo: stubAppInfo('browser'), runs, historySteps: { 1: 400, 2: 400 } });
-    let page: Page;
-    ({ page, problems } = await openPage(browser, LARGE, { initScripts: [stub, colourModelsScript(H, W)] }));
-    await page.goto(`${workbench.url}#/compare/1,2`);
-    compare = new ComparePage(page);
+    // A page of its own: the stub answers for the backend there, with its own runs 1 and 2.
+    const stubbed = await openPage(browser, LARGE, { initScripts: [stub, colourModelsScript(H, W)] });
+    problems = stubbed.problems;
+    await stubbed.page.goto(`${workbench.url}#/compare/1,2`);
+    compare = new ComparePage(stubbed.page);
     await compare.waitForRuns([1, 2]);
     await compare.waitForAttr('compare-recon', 'data-rows', '2');
     // The originals: run 1's first ten images in a row, as encodeImages returned them.
