@@ -155,9 +155,9 @@ test('IWAE evaluation reads 3 values a pixel: an RGB image scores as the same va
 });
 
 test("the latent worker's decode gives colour grids of the decoder's means; encode takes RGB images", async () => {
-  const model = { config: CFG, encoder: trainer.encoder, decoder: trainer.decoder, busy: 0 };
+  const model = { config: CFG, encoder: trainer.encoder, decoder: trainer.decoder, classes: 0, busy: 0 };
   const z = Float32Array.of(0, 0, 0, 0, 1, -1, 0.5, 2);
-  const grid = decodePoints(model, z, 4, 2);
+  const grid = decodePoints(model, z, 4, 2, null);
   assert.deepEqual([grid.rows, grid.cols, grid.height, grid.width, grid.channels], [1, 2, 16, 12, 3]);
   const means = tf.tidy(() => trainer.decodeMeans(tf.tensor2d(z, [2, 4])));
   const values = means.dataSync();
@@ -175,7 +175,7 @@ test('export: the colour Layers models take and produce [N, H, W, 3]; the manife
   const blobs = await trainer.checkpoint();
   const files: Record<'encoder' | 'decoder', ModelJsonFile> = {} as never;
   for (const part of ['encoder', 'decoder'] as const) {
-    const model = loadExportModel(CFG, part, blobs[part]);
+    const model = loadExportModel(CFG, part, blobs[part], 0);
     const saved = await saveModel(model);
     model.dispose();
     files[part] = JSON.parse(saved.modelJson) as ModelJsonFile;

@@ -50,6 +50,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     deconvChannels: [32, 16],
     sigma: 'logvar',
     init: 'glorot',
+    conditional: 'none',
     convChannels: [32, 64, 128, 256],
   },
   loss: { likelihood: 'bernoulli', samples: 1, beta: 1, ...LOSS_CONTROL_DEFAULTS },

@@ -42,7 +42,7 @@ export function convEncoderTrunk(
 }
 
 /**
- * z [N,L] -> logits [N,H,W,C]: a dense layer to the coarsest feature map (1/2^n of the image for n
+ * z [N,L] (or z joined with a label: `fanIn` wide) -> logits [N,H,W,C]: a dense layer to the coarsest feature map (1/2^n of the image for n
  * entries of `channels`), then n stride-2 transposed convolutions, ReLU between them, the last
  * producing the image's channels. With two entries this is the original two-block decoder, layer
  * for layer and initialiser for initialiser.
@@ -50,7 +50,7 @@ export function convEncoderTrunk(
 export function deconvDecoder(
   init: Initializers,
   input: tf.SymbolicTensor,
-  latentDim: number,
+  fanIn: number,
   channels: readonly number[],
   image: Required<ImageShape>,
 ): tf.SymbolicTensor {
@@ -62,7 +62,7 @@ export function deconvDecoder(
       `the deconv decoder doubles the size ${channels.length} times, so ${image.height}x${image.width} images do not fit (height and width must be multiples of ${factor})`,
     );
   let h = tf.layers
-    .dense({ units: first.h * first.w * first.c, activation: 'relu', name: 'fc', ...init.forLayer(latentDim) })
+    .dense({ units: first.h * first.w * first.c, activation: 'relu', name: 'fc', ...init.forLayer(fanIn) })
     .apply(input) as tf.SymbolicTensor;
   h = tf.layers.reshape({ targetShape: [first.h, first.w, first.c], name: 'to_map' }).apply(h) as tf.SymbolicTensor;
   const outs = [...channels.slice(1), image.channels];

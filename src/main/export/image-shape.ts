@@ -19,18 +19,18 @@ export function imageShapeOfConfig(config: ExperimentConfig): ExportImageShape {
 
 export const describeShape = (s: ExportImageShape): string => `[N,${s.height},${s.width},${s.channels}]`;
 
-/** The manifest's description of the two models, stating the image shape. */
-export function manifestModels(config: ExperimentConfig, paths: { encoder: string; decoder: string }) {
+/** The manifest's description of the two models, stating the image shape (and a CVAE's label input, `withLabels`). */
+export function manifestModels(config: ExperimentConfig, paths: { encoder: string; decoder: string }, withLabels = '') {
   const shape = describeShape(imageShapeOfConfig(config));
   const L = config.model.latentDim;
   const colour = channelsOf(config.data) === 3 ? ' (RGB, channels last)' : '';
   return {
     encoder: {
       path: paths.encoder,
-      input: `images ${shape}, pixels 0..1${colour}`,
+      input: `images ${shape}, pixels 0..1${colour}${withLabels}`,
       output: `[mean [N,${L}], sigma head [N,${L}]]; sigma parametrisation "${config.model.sigma}"`,
     },
-    decoder: { path: paths.decoder, input: `z [N,${L}]`, output: `pixel means ${shape}, 0..1${colour}` },
+    decoder: { path: paths.decoder, input: `z [N,${L}]${withLabels}`, output: `pixel means ${shape}, 0..1${colour}` },
   };
 }
 
@@ -48,12 +48,15 @@ export function parseManifestImage(value: unknown): ExportImageShape | null | st
   return { height: height as number, width: width as number, channels };
 }
 
-/** The encoder's input shape as its model.json declares it ([H, W, C]), or null when it declares none. */
+/** The encoder's image input shape as its model.json declares it ([H, W, C]), or null when it declares none. */
 function declaredInput(file: ModelJsonFile): number[] | null {
   const config = file.modelTopology.config as { layers?: { class_name?: string; config?: { batch_input_shape?: unknown } }[] };
-  const input = config?.layers?.find((l) => l.class_name === 'InputLayer');
-  const shape = input?.config?.batch_input_shape;
-  return Array.isArray(shape) && shape.length === 4 ? (shape.slice(1) as number[]) : null;
+  // A conditional VAE's encoder has a second input, the label [N, classes]: the image is the 4-D one.
+  for (const layer of config?.layers ?? []) {
+    const shape = layer.class_name === 'InputLayer' ? layer.config?.batch_input_shape : undefined;
+    if (Array.isArray(shape) && shape.length === 4) return shape.slice(1) as number[];
+  }
+  return null;
 }
 
 /**

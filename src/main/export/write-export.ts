@@ -6,7 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import { gridChannels } from '../../shared/image-grid.ts';
 import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { ImageGrid, ImageKind, RunRecord, EpochMetric, StepMetric } from '../../shared/training.ts';
+import { classesOfDecoderWeights } from '../engine/condition.ts';
 import { imageGrid } from '../engine/grid.ts';
+import { decodeWeights } from '../engine/weights.ts';
 import { readTensors } from '../engine/read-tensor.ts';
 import { epochsToCsv, evaluationsToCsv, stepsToCsv } from './csv.ts';
 import { writeFolderAtomically, sha256 } from './folder.ts';
@@ -76,14 +78,16 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
   const config = run.config;
   const files = new Map<string, Uint8Array>();
   const images: ManifestImage[] = [];
+  const classes = classesOfDecoderWeights(decodeWeights(checkpoint.decoder), config.model);
 
   for (const part of MODEL_PARTS) {
-    const model = loadExportModel(config, part, checkpoint[part]);
+    const model = loadExportModel(config, part, checkpoint[part], classes);
     try {
       const saved = await saveModel(model);
       files.set(part === 'encoder' ? FILES.encoderModel : FILES.decoderModel, utf8(saved.modelJson));
       files.set(part === 'encoder' ? FILES.encoderWeights : FILES.decoderWeights, saved.weights);
-      if (part === 'decoder' && config.model.latentDim === 2) {
+      // A conditional decoder's manifold differs per class: the latent explorer shows it for any label.
+      if (part === 'decoder' && config.model.latentDim === 2 && classes === 0) {
         const grid = latentGrid(model, config.data.imageHeight, config.data.imageWidth);
         files.set(FILES.latentGrid, await encodePng(gridToImage(grid)));
         const { rows, cols, height, width } = grid;
@@ -118,6 +122,7 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
   }
 
   const listed: ManifestFile[] = [...files].map(([path, bytes]) => ({ path, bytes: bytes.length, sha256: sha256(bytes) }));
+  const withLabels = classes > 0 ? ` and one-hot labels "label" [N,${classes}]` : '';
   const manifest: ExportManifest = {
     format: FORMAT_NAME,
     formatVersion: FORMAT_VERSION,
@@ -148,11 +153,12 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
     dataset: { name: run.datasetName, fingerprint: run.datasetFingerprint },
     backend: run.backend,
     checkpoint: { step: checkpoint.step, epoch: checkpoint.epoch, atEpochEnd: checkpoint.atEpochEnd },
-    models: manifestModels(config, { encoder: FILES.encoderModel, decoder: FILES.decoderModel }),
+    models: manifestModels(config, { encoder: FILES.encoderModel, decoder: FILES.decoderModel }, withLabels),
     image: imageShapeOfConfig(config),
     images,
     files: listed,
     evaluation: run.evaluation,
+    conditional: classes > 0 ? { on: 'label', classes } : null,
   };
   files.set(MANIFEST_FILE, utf8(`${JSON.stringify(manifest, null, 2)}\n`));
   return files;
