@@ -192,6 +192,8 @@ const STUB_BODY = String.raw`
     resumeRun: ({ runId }) => (find(runId) ? ok(find(runId)) : fail('not-found', 'no run ' + runId)),
     stopRun: ({ runId }) => (find(runId) ? ok(find(runId)) : fail('not-found', 'no run ' + runId)),
     listRuns: () => ok(packRunList(runs)),
+    // The stub sorts nothing: without a head the page waits for listRuns, as after any failed head.
+    listRunsHead: () => fail('internal', 'the stub answers no head; listRuns has every run'),
     getRun: ({ runId }) => {
       const run = find(runId);
       if (!run) return fail('not-found', 'Run ' + runId + ' does not exist.');
