@@ -27,8 +27,11 @@ class Runs {
   private refreshing: Promise<void> | null = null;
   private again = false;
 
+  // Views look runs up by id for each run they show (Compare: hundreds, each time anything changes).
+  private readonly index = $derived(new Map(this.list.map((r) => [r.id, r])));
+
   byId(id: number): RunRecord | undefined {
-    return this.list.find((r) => r.id === id);
+    return this.index.get(id);
   }
 
   /**
