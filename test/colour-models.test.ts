@@ -10,7 +10,7 @@ import { parameterCount } from '../src/shared/model-size.ts';
 import { validateConfig } from '../src/shared/validate.ts';
 import { buildDecoder, buildEncoder, imageShapeOf } from '../src/main/engine/model.ts';
 import { imageGrid } from '../src/main/engine/grid.ts';
-import { architecture } from '../src/renderer/src/lib/runs-table.ts';
+import { architecture } from '../src/shared/model-summary.ts';
 
 function config(data: Partial<ExperimentConfig['data']>, model: Partial<ModelConfig>): ExperimentConfig {
   return {

@@ -8,6 +8,7 @@ import type { Preset } from './presets.ts';
 import type { EvaluationRecord } from './evaluation.ts';
 import type { Result } from './result.ts';
 import type { PackedRunList } from './run-list.ts';
+import type { RunListHead, RunListHeadArgs } from './run-list-head.ts';
 import type { SweepRecord } from './sweep.ts';
 import type { EpochMetric, ImageGrid, ImageKind, RunRecord, StepMetric, TrainingEvent } from './training.ts';
 
@@ -140,6 +141,11 @@ export interface WorkbenchMethods {
   stopRun: [{ runId: number }, RunRecord];
   /** Every run, newest first, packed by column (unpackRunList in run-list.ts gives the records). */
   listRuns: [void, PackedRunList];
+  /**
+   * The Runs table's first `count` rows (at most MAX_HEAD_ROWS) in its sort and filter, and how
+   * many runs match: a page opening on the table draws them while listRuns' whole list arrives.
+   */
+  listRunsHead: [RunListHeadArgs, RunListHead];
   getRun: [{ runId: number; maxPoints?: number }, RunDetail];
   getImage: [{ runId: number; kind: ImageKind; step: number }, LoggedImage];
   updateRun: [RunEdit, RunRecord];
@@ -208,6 +214,7 @@ export const METHOD_NAMES = [
   'resumeRun',
   'stopRun',
   'listRuns',
+  'listRunsHead',
   'getRun',
   'getImage',
   'updateRun',

@@ -7,6 +7,7 @@ import type { LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/con
 import { PRESETS } from '../../shared/presets.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { packRunList, type ConfigDeltaMemo, type PackedRunList } from '../../shared/run-list.ts';
+import { runListHead, type RunListHeadArgs } from '../../shared/run-list-head.ts';
 import { LIVE_STATUSES, type ImageKind, type RunRecord } from '../../shared/training.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
@@ -81,6 +82,8 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
   };
   const configDeltas: ConfigDeltaMemo = new WeakMap();
   let packed: { runs: readonly RunRecord[]; list: PackedRunList } | null = null;
+  let headOrder: { runs: readonly RunRecord[]; key: string; sorted: readonly RunRecord[] } | null = null;
+  const headKey = (args: RunListHeadArgs) => JSON.stringify([args.sort.key, args.sort.direction, args.query]);
 
   return {
     getAppInfo: () => ({
@@ -139,6 +142,15 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       // Frozen: the same object answers every call until a run changes (the socket keeps its encoding).
       if (packed?.runs !== runs) packed = { runs, list: Object.freeze(packRunList(runs, configDeltas)) };
       return packed.list;
+    },
+
+    listRunsHead: (args) => {
+      const runs = store.runs.list();
+      // A page reloaded on the same table asks the same again: the order is kept while no run changed.
+      const same = headOrder?.runs === runs && headOrder.key === headKey(args);
+      const head = runListHead(runs, args, Date.now(), same ? headOrder?.sorted : undefined);
+      headOrder = { runs, key: headKey(args), sorted: head.sorted };
+      return { list: packRunList(head.head), matched: head.matched, total: head.total };
     },
 
     getRun: ({ runId, maxPoints }): RunDetail => {
