@@ -1,0 +1,102 @@
+// Finding an image folder's pictures and classes, and its fingerprint, from the file system alone
+// (nothing is decoded here). Classes follow torchvision's ImageFolder: each immediate sub-folder
+// that holds images (at any depth) is a class, labels are the indices of their sorted names.
+
+import { createHash } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { badData } from '../dataset.ts';
+
+const STAT_BATCH = 256;
+
+export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'] as const;
+
+export interface FolderEntry {
+  /** Relative to the folder, with `/` between parts on every platform (stable fingerprints). */
+  rel: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  /** Index into classNames, or -1 when the folder is unlabelled. */
+  label: number;
+}
+
+export interface FolderScan {
+  root: string;
+  /** Sorted by `rel`, so the image order (and every seeded split) does not depend on readdir's. */
+  entries: FolderEntry[];
+  /** Empty when the images sit directly in the folder (unlabelled). */
+  classNames: string[];
+  /** sha256 over every image's relative name, size and modification time. */
+  fingerprint: string;
+}
+
+function isImageName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return IMAGE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+function errnoOf(e: unknown): string | undefined {
+  return e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+}
+
+/** Every image file under `dir`, depth first. Hidden files and folders (".…") are not looked at. */
+async function walk(dir: string, out: string[], others: { count: number }): Promise<void> {
+  let names;
+  try {
+    names = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if (errnoOf(e) === 'EACCES') throw badData(`permission denied listing the folder ${dir}`);
+    throw e;
+  }
+  for (const d of names) {
+    if (d.name.startsWith('.')) continue;
+    const path = join(dir, d.name);
+    if (d.isDirectory()) await walk(path, out, others);
+    else if (d.isFile() && isImageName(d.name)) out.push(path);
+    else others.count++;
+  }
+}
+
+/** Throws a 'bad-data' AppFailure naming `root` when it is missing, not a folder, or holds no images. */
+export async function scanFolder(root: string): Promise<FolderScan> {
+  try {
+    if (!(await stat(root)).isDirectory()) throw badData(`${root} is a file, not a folder of images`);
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') throw badData(`folder not found: ${root}`);
+    throw e;
+  }
+  const paths: string[] = [];
+  const others = { count: 0 };
+  await walk(root, paths, others);
+  if (paths.length === 0) {
+    const what = others.count === 0 ? 'is empty' : `holds no images (${others.count} other files)`;
+    throw badData(`${root} ${what}: an image folder needs ${IMAGE_EXTENSIONS.join(', ')} files, in it or in sub-folders`);
+  }
+  const rels = paths.map((p) => relative(root, p).split(sep).join('/'));
+  const top = rels.filter((r) => !r.includes('/'));
+  const classNames = top.length === rels.length ? [] : [...new Set(rels.map((r) => r.split('/')[0]!))].sort();
+  if (classNames.length > 0 && top.length > 0) {
+    throw badData(
+      `${root} has images both in sub-folders (classes: ${classNames.slice(0, 5).join(', ')}${classNames.length > 5 ? ', …' : ''}) ` +
+        `and at its top level (${top.slice(0, 3).join(', ')}${top.length > 3 ? ', …' : ''}): ` +
+        'move the top-level images into a class folder, or every image out of the sub-folders',
+    );
+  }
+  const classIndex = new Map(classNames.map((name, i) => [name, i]));
+  const entries: FolderEntry[] = [];
+  // Many stats in flight: one at a time, 100,000 files spend seconds waiting on the thread pool.
+  for (let start = 0; start < paths.length; start += STAT_BATCH) {
+    const batch = paths.slice(start, start + STAT_BATCH);
+    const stats = await Promise.all(batch.map((p) => stat(p)));
+    stats.forEach((st, k) => {
+      const rel = rels[start + k]!;
+      const label = classNames.length === 0 ? -1 : classIndex.get(rel.split('/')[0]!)!;
+      entries.push({ rel, path: batch[k]!, size: st.size, mtimeMs: st.mtimeMs, label });
+    });
+  }
+  entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  const hash = createHash('sha256').update('image-folder/1\n');
+  for (const e of entries) hash.update(`${e.rel}\t${e.size}\t${e.mtimeMs}\n`);
+  return { root, entries, classNames, fingerprint: hash.digest('hex') };
+}
