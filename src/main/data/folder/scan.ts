@@ -8,6 +8,7 @@ import { join, relative, sep } from 'node:path';
 import { badData } from '../dataset.ts';
 
 const STAT_BATCH = 256;
+const MAX_DEPTH = 32;
 
 export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp'] as const;
 
@@ -41,7 +42,9 @@ function errnoOf(e: unknown): string | undefined {
 }
 
 /** Every image file under `dir`, depth first. Hidden files and folders (".…") are not looked at. */
-async function walk(dir: string, out: string[], others: { count: number }): Promise<void> {
+async function walk(dir: string, out: string[], others: { count: number }, depth = 0): Promise<void> {
+  // Links can make a loop; no real data set nests this deep.
+  if (depth > MAX_DEPTH) throw badData(`${dir} is more than ${MAX_DEPTH} folders deep: is there a link that loops?`);
   let names;
   try {
     names = await readdir(dir, { withFileTypes: true });
@@ -52,8 +55,11 @@ async function walk(dir: string, out: string[], others: { count: number }): Prom
   for (const d of names) {
     if (d.name.startsWith('.')) continue;
     const path = join(dir, d.name);
-    if (d.isDirectory()) await walk(path, out, others);
-    else if (d.isFile() && isImageName(d.name)) out.push(path);
+    // A link is what it points at; a dangling one named as an image is kept, so its decode fails
+    // and names it, rather than the file vanishing from the data set unsaid.
+    const target = d.isSymbolicLink() ? await stat(path).catch(() => null) : d;
+    if (target?.isDirectory()) await walk(path, out, others, depth + 1);
+    else if ((target === null || target.isFile()) && isImageName(d.name)) out.push(path);
     else others.count++;
   }
 }
@@ -75,7 +81,7 @@ export async function scanFolder(root: string): Promise<FolderScan> {
   }
   const rels = paths.map((p) => relative(root, p).split(sep).join('/'));
   const top = rels.filter((r) => !r.includes('/'));
-  const classNames = top.length === rels.length ? [] : [...new Set(rels.map((r) => r.split('/')[0]!))].sort();
+  const classNames = [...new Set(rels.filter((r) => r.includes('/')).map((r) => r.split('/')[0]!))].sort();
   if (classNames.length > 0 && top.length > 0) {
     throw badData(
       `${root} has images both in sub-folders (classes: ${classNames.slice(0, 5).join(', ')}${classNames.length > 5 ? ', …' : ''}) ` +
@@ -88,7 +94,8 @@ export async function scanFolder(root: string): Promise<FolderScan> {
   // Many stats in flight: one at a time, 100,000 files spend seconds waiting on the thread pool.
   for (let start = 0; start < paths.length; start += STAT_BATCH) {
     const batch = paths.slice(start, start + STAT_BATCH);
-    const stats = await Promise.all(batch.map((p) => stat(p)));
+    // An unreadable entry (a dangling link) keeps its place with no size; decoding reports it.
+    const stats = await Promise.all(batch.map((p) => stat(p).catch(() => ({ size: -1, mtimeMs: 0 }))));
     stats.forEach((st, k) => {
       const rel = rels[start + k]!;
       const label = classNames.length === 0 ? -1 : classIndex.get(rel.split('/')[0]!)!;
