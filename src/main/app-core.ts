@@ -91,7 +91,9 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     pickDataFile: options.pickDataFile,
     pickExportFolder: options.pickExportFolder,
     runsChanged: () => clients.forEach((c) => c.markRunsChanged()),
+    dataProgress: (p) => clients.forEach((c) => c.pushDataProgress(p)),
   });
+  service.onDataProgress((p) => clients.forEach((c) => c.pushDataProgress(p)));
   service.subscribe((event) => clients.forEach((c) => c.push(event)));
   sweeps.subscribe((sweep) => clients.forEach((c) => c.pushSweeps([sweep])));
   // Sweeps another process writes: their runs arrive through the follower, their own rows through the watcher.

@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import type { LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
+import type { DataLoadProgress, LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
 import { PRESETS } from '../../shared/presets.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { packRunList, type ConfigDeltaMemo, type PackedRunList } from '../../shared/run-list.ts';
@@ -30,6 +30,8 @@ export interface HandlerDeps {
   logFile: string | null;
   /** Native file dialog, where the shell has one. */
   pickDataFile?: () => Promise<string | null>;
+  /** Where an image folder's loading progress goes (every client), while a data check loads it. */
+  dataProgress?: (progress: DataLoadProgress) => void;
   /** Native save dialog for a new export folder, where the shell has one. */
   pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   /** Tells clients that run lists changed. */
@@ -94,7 +96,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       cores: availableParallelism(),
     }),
 
-    inspectDataset: ({ data }) => inspectDatasetInWorker(data),
+    inspectDataset: ({ data }) => inspectDatasetInWorker(data, deps.dataProgress),
 
     pickDataFile: async () => {
       if (!deps.pickDataFile) return null;
@@ -159,6 +161,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
         checkpoints: store.checkpoints
           .list(runId)
           .map((c) => ({ step: c.step, epoch: c.epoch, atEpochEnd: c.atEpochEnd, best: c.best })),
+        data: store.runData.get(runId),
       };
     },
 
