@@ -26,6 +26,7 @@ export interface AppCoreOptions {
   /** Runs training at once; default: every core but one, at least one. */
   maxConcurrent?: number;
   pickDataFile?: () => Promise<string | null>;
+  pickDataFolder?: () => Promise<string | null>;
   pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   storeOptions?: OpenOptions;
   /** How often to look for changes other processes made to the database (tests set it). */
@@ -89,6 +90,7 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     pid: process.pid,
     logFile: options.log?.file ?? null,
     pickDataFile: options.pickDataFile,
+    pickDataFolder: options.pickDataFolder,
     pickExportFolder: options.pickExportFolder,
     runsChanged: () => clients.forEach((c) => c.markRunsChanged()),
     dataProgress: (p) => clients.forEach((c) => c.pushDataProgress(p)),

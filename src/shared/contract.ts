@@ -162,6 +162,8 @@ export interface WorkbenchMethods {
   inspectDataset: [{ data: DataConfig }, DatasetSummary];
   /** Opens a native file dialog (Electron only); null when cancelled or unavailable. */
   pickDataFile: [void, { path: string } | null];
+  /** Opens a native folder dialog for an image folder (Electron only); null when cancelled or unavailable. */
+  pickDataFolder: [void, { path: string } | null];
   /**
    * Opens a native save dialog for a new export folder (Electron only); null when cancelled or
    * unavailable. The path does not exist yet: it is meant for exportRun's `dir`.
@@ -234,6 +236,7 @@ export const METHOD_NAMES = [
   'getAppInfo',
   'inspectDataset',
   'pickDataFile',
+  'pickDataFolder',
   'pickExportFolder',
   'startRun',
   'pauseRun',
@@ -280,7 +283,7 @@ export type WorkbenchEvent =
   | { type: 'reconnected' };
 
 /** What the Electron window's native menu asks the UI to do; the UI owns how each is shown. */
-export const APP_COMMANDS = ['new-experiment', 'open-data-file'] as const;
+export const APP_COMMANDS = ['new-experiment', 'open-data-file', 'open-image-folder'] as const;
 export type AppCommand = (typeof APP_COMMANDS)[number];
 export interface AppCommandEvent {
   type: 'command';

@@ -30,6 +30,7 @@ export interface HandlerDeps {
   logFile: string | null;
   /** Native file dialog, where the shell has one. */
   pickDataFile?: () => Promise<string | null>;
+  pickDataFolder?: () => Promise<string | null>;
   /** Where an image folder's loading progress goes (every client), while a data check loads it. */
   dataProgress?: (progress: DataLoadProgress) => void;
   /** Native save dialog for a new export folder, where the shell has one. */
@@ -101,6 +102,12 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     pickDataFile: async () => {
       if (!deps.pickDataFile) return null;
       const path = await deps.pickDataFile();
+      return path === null ? null : { path };
+    },
+
+    pickDataFolder: async () => {
+      if (!deps.pickDataFolder) return null;
+      const path = await deps.pickDataFolder();
       return path === null ? null : { path };
     },
 

@@ -5,6 +5,7 @@ import { getClient } from '../client/index.ts';
 import { runAppCommand, type CommandTargets } from '../commands.ts';
 import { app } from './app.svelte.ts';
 import { attention } from './attention.svelte.ts';
+import { dataProgress } from './data-progress.svelte.ts';
 import { draft } from './draft.svelte.ts';
 import { evaluations } from './evaluations.svelte.ts';
 import { live } from './live.svelte.ts';
@@ -17,6 +18,7 @@ import { sweeps } from './sweeps.svelte.ts';
 const commandTargets: CommandTargets = {
   showNewExperiment: () => router.go({ view: 'new' }),
   pickDataFile: () => notices.track('Choosing a file…', getClient().pickDataFile()),
+  pickDataFolder: () => notices.track('Choosing a folder…', getClient().pickDataFolder()),
   useDataFile(source, path) {
     draft.setValue('data.source', source);
     draft.setText('data.path', path);
@@ -42,6 +44,8 @@ export function connectStores(): () => void {
       }
     } else if (event.type === 'sweeps-changed') {
       sweeps.apply(event.sweeps);
+    } else if (event.type === 'data-progress') {
+      dataProgress.apply(event.progress);
     } else if (event.type === 'reconnected') {
       void runs.refresh();
       void sweeps.refresh();
