@@ -81,7 +81,9 @@ export function fieldErrorsOf(error: AppError): FieldError[] {
 
 /** Readable names for enum options; the raw option is what the config stores. */
 export const OPTION_LABELS: Record<string, Record<string, string>> = {
-  'data.source': { 'builtin-mnist': 'Built-in MNIST', csv: 'CSV file', idx: 'IDX files' },
+  'data.source': { 'builtin-mnist': 'Built-in MNIST', csv: 'CSV file', idx: 'IDX files', folder: 'Image folder' },
+  'data.fit': { crop: 'Crop to fill', pad: 'Pad to fit' },
+  'data.badImages': { skip: 'Skip them', refuse: 'Refuse the folder' },
   'data.binarization': { none: 'None (0..1)', dynamic: 'Dynamic', static: 'Static' },
   'model.encoder': { 'seed-conv': 'Seed conv (notebook)', mlp: 'MLP' },
   'model.decoder': { seed: 'Seed dense + LayerNorm', mlp: 'MLP', deconv: 'Transposed conv' },
