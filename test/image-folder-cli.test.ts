@@ -1,6 +1,6 @@
 // An image folder end to end through the CLI: `--data DIR` trains a grayscale MLP on it (a real
-// worker, a real database), the first run decodes and says so, a second start reads the cache, and the
-// run keeps its class names and the file it skipped.
+// worker, a real database), the first load decodes and says so, and the run keeps its class names
+// and the file it skipped. Refusing, the cache and the rest are in image-folder.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -44,12 +44,6 @@ test('train --data DIR: a folder of PNG and JPEG files trains, is cached, and th
   assert.match(first.stderr, /Skipped 1 file that could not be decoded:\n {2}.*broken\.png: .*unsupported image format/);
   assert.match(first.stderr, /^Run 1: 81 training and 9 held-out images/m);
   assert.match(first.stdout, /^Run 1 ".*" completed/);
-
-  // Refused for its bad file: nothing stored, the file named, and the folder read from the cache.
-  const refused = cli('train', ['--db', db, '--data', folder, '--set', 'data.badImages=refuse'], dir);
-  assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /broken\.png cannot be decoded/);
-  assert.doesNotMatch(refused.stderr, /Decoding/);
 
   const text = cli('runs', ['show', '1', '--db', db], dir);
   assert.match(text.stdout, /classes {5}0 discs, 1 squares, 2 stripes/);
