@@ -8,6 +8,7 @@ import type { Preset } from './presets.ts';
 import type { EvaluationRecord } from './evaluation.ts';
 import type { Result } from './result.ts';
 import type { PackedRunList } from './run-list.ts';
+import type { RunListHead, RunListHeadArgs } from './run-list-head.ts';
 import type { SweepRecord } from './sweep.ts';
 import type { EpochMetric, ImageGrid, ImageKind, RunRecord, StepMetric, TrainingEvent } from './training.ts';
 
@@ -111,6 +112,8 @@ export interface CheckpointSummary {
   atEpochEnd: boolean;
   /** The run's best checkpoint: the epoch end with the lowest held-out negative ELBO. */
   best: boolean;
+  /** A conditional VAE's class count (labels 0 to classes - 1); absent when not conditioned. */
+  classes?: number;
 }
 
 /** Latent points decoded by one run's decoder at one checkpoint. */
@@ -175,6 +178,11 @@ export interface WorkbenchMethods {
   stopRun: [{ runId: number }, RunRecord];
   /** Every run, newest first, packed by column (unpackRunList in run-list.ts gives the records). */
   listRuns: [void, PackedRunList];
+  /**
+   * The Runs table's first `count` rows (at most MAX_HEAD_ROWS) in its sort and filter, and how
+   * many runs match: a page opening on the table draws them while listRuns' whole list arrives.
+   */
+  listRunsHead: [RunListHeadArgs, RunListHead];
   getRun: [{ runId: number; maxPoints?: number }, RunDetail];
   getImage: [{ runId: number; kind: ImageKind; step: number }, LoggedImage];
   updateRun: [RunEdit, RunRecord];
@@ -191,8 +199,9 @@ export interface WorkbenchMethods {
   /**
    * Decodes latent points (each `latentDim` long; at most 1,024) with a run's decoder at checkpoint
    * `step` (default: the latest). Runs in a worker thread that keeps recently used models loaded.
+   * A conditional VAE decodes every point with `label` (required for one, ignored by other runs).
    */
-  decodeLatents: [{ runId: number; step?: number; points: number[][]; cols?: number }, DecodedImages];
+  decodeLatents: [{ runId: number; step?: number; points: number[][]; cols?: number; label?: number }, DecodedImages];
   /**
    * Encodes the first `count` (at most 5,000) held-out images of run `sourceRunId` (default: the
    * run itself; its training images when it holds none out) with run `runId`'s encoder at
@@ -243,6 +252,7 @@ export const METHOD_NAMES = [
   'resumeRun',
   'stopRun',
   'listRuns',
+  'listRunsHead',
   'getRun',
   'getImage',
   'updateRun',

@@ -9,6 +9,7 @@ import { AppFailure } from '../../shared/result.ts';
 import type { ImageKind, LossParts, RunStatus } from '../../shared/training.ts';
 import { RUN_STATUSES } from '../../shared/training.ts';
 import { validateConfig } from '../../shared/validate.ts';
+import { isConditional, MAX_CLASSES } from '../engine/condition.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const FORMAT_NAME = 'vae-workbench-run';
@@ -104,6 +105,11 @@ export interface ExportManifest {
    * versions that evaluate; absent before, and not read back by an import.
    */
   evaluation?: EvaluationRecord | null;
+  /**
+   * A conditional VAE's conditioning: on the one-hot label of `classes` classes, which both models
+   * take as their second input "label". Null (or absent, before conditioning existed): none.
+   */
+  conditional: { on: 'label'; classes: number } | null;
 }
 
 export const lossToJson = (l: LossParts | null): JsonLoss | null =>
@@ -238,6 +244,7 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
     return { path: str(o, 'path', at), bytes, sha256 };
   });
   unique(files, 'path', 'files');
+  const conditional = checkConditional(m.conditional, config, fail);
 
   return {
     format: FORMAT_NAME,
@@ -276,5 +283,34 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
     models: m.models as ExportManifest['models'],
     images,
     files,
+    conditional,
   };
+}
+
+/** The manifest's `conditional`, which must agree with its config's model.conditional. */
+function checkConditional(
+  value: unknown,
+  config: ExperimentConfig,
+  fail: (problem: string) => never,
+): ExportManifest['conditional'] {
+  const wanted = isConditional(config.model);
+  if (value === undefined || value === null) {
+    if (wanted)
+      fail('config.model.conditional is "label", but conditional is missing: the class count of the label input is unknown');
+    return null;
+  }
+  const o = value as Record<string, unknown>;
+  const classes = o.classes;
+  if (
+    typeof value !== 'object' ||
+    o.on !== 'label' ||
+    typeof classes !== 'number' ||
+    !Number.isInteger(classes) ||
+    classes < 1 ||
+    classes > MAX_CLASSES
+  )
+    fail(`conditional must be null or { "on": "label", "classes": 1 to ${MAX_CLASSES} }`);
+  if (!wanted)
+    fail(`conditional says the models take a label of ${String(classes)} classes, but config.model.conditional is "none"`);
+  return { on: 'label', classes };
 }
