@@ -17,6 +17,10 @@ function recorder(picked: Result<{ path: string } | null>) {
       calls.push('pick');
       return Promise.resolve(picked);
     },
+    pickDataFolder: () => {
+      calls.push('pick folder');
+      return Promise.resolve(picked);
+    },
     useDataFile: (source, path) => void calls.push(`use ${source} ${path}`),
   };
   return { calls, targets };
@@ -47,6 +51,15 @@ test('Open Data File changes nothing when the dialog is cancelled or fails', asy
     await runAppCommand('open-data-file', targets);
     assert.deepEqual(calls, ['show form', 'pick']);
   }
+});
+
+test('Open Image Folder opens the form, then the folder picker, and the folder becomes the data source', async () => {
+  const { calls, targets } = recorder(ok({ path: '/home/me/photos' }));
+  await runAppCommand('open-image-folder', targets);
+  assert.deepEqual(calls, ['show form', 'pick folder', 'use folder /home/me/photos']);
+  const cancelled = recorder(ok(null));
+  await runAppCommand('open-image-folder', cancelled.targets);
+  assert.deepEqual(cancelled.calls, ['show form', 'pick folder']);
 });
 
 test('every command has an action, and the CLI and the app read a file name the same way', async () => {

@@ -27,6 +27,8 @@ const data = (path: string): DataConfig => ({
   testPath: '',
   binarization: 'none',
   channels: 1,
+  fit: 'crop',
+  badImages: 'refuse',
 });
 
 test('inspect worker: the summary of a real file comes back typed', async (t) => {

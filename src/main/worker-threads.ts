@@ -68,16 +68,27 @@ export function runWorkerJob<P extends Protocol, K extends keyof P & string>(
   callerUrl: string,
   name: string,
   job: JobFor<P, K>,
+  onNote?: (note: unknown) => void,
 ): Promise<ReplyOf<P, K>> {
   const worker = spawnWorker(callerUrl, name, job);
   return new Promise<ReplyOf<P, K>>((done, fail) => {
     // The reply crosses a structured clone untyped; the worker built it as ReplyOf<P, K> (answerWorkerJob).
-    worker.once('message', (r: Result<ReplyOf<P, K>>) => (r.ok ? done(r.value) : fail(new AppFailure(r.error))));
+    // Notes (postWorkerNote) may come first: progress, never the answer.
+    worker.on('message', (r: Result<ReplyOf<P, K>> | { note: unknown }) => {
+      if ('note' in r) onNote?.(r.note);
+      else if (r.ok) done(r.value);
+      else fail(new AppFailure(r.error));
+    });
     worker.once('error', (e) => fail(new AppFailure({ code: 'internal', message: `the ${name} thread failed: ${e.message}` })));
     worker.once('exit', (code) =>
       fail(new AppFailure({ code: 'internal', message: `the ${name} thread exited (code ${code}) without an answer` })),
     );
   }).finally(() => void worker.terminate());
+}
+
+/** From inside a job's worker: something for runWorkerJob's `onNote` (progress) before the answer. */
+export function postWorkerNote(note: unknown): void {
+  parentPort?.postMessage({ note });
 }
 
 /** The worker's side of runWorkerJob: answers the job in workerData with a Result envelope. */

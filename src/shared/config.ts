@@ -8,7 +8,11 @@ export type SigmaKind = 'abs' | 'softplus' | 'logvar';
 export type LikelihoodKind = 'gaussian' | 'bernoulli';
 export type OptimizerKind = 'adam' | 'sgd' | 'rmsprop';
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export type DataSource = 'builtin-mnist' | 'csv' | 'idx';
+export type DataSource = 'builtin-mnist' | 'csv' | 'idx' | 'folder';
+/** How an image folder's pictures become the training size: keep the aspect and centre-crop, or pad. */
+export type FitKind = 'crop' | 'pad';
+/** What an image folder's unreadable or corrupt files do: left out (counted, listed) or refuse the folder. */
+export type BadImagesKind = 'skip' | 'refuse';
 /**
  * How pixels in 0..1 become what the model sees: `none` keeps the intensities; `dynamic` draws each
  * pixel as Bernoulli(intensity) every time an image is drawn for training; `static` draws once.
@@ -26,7 +30,7 @@ export type ConditionalKind = 'none' | 'label';
 
 export interface DataConfig {
   source: DataSource;
-  /** CSV file, or IDX images file (raw or .gz). Unused for builtin-mnist. */
+  /** CSV file, IDX images file (raw or .gz), or a folder of images. Unused for builtin-mnist. */
   path: string;
   /** IDX labels file; empty means "look beside the images file by the usual name". */
   labelsPath: string;
@@ -50,6 +54,10 @@ export interface DataConfig {
    * comes from image folders (issue 11). Runs stored before it existed are grayscale (`channelsOf`).
    */
   channels: number;
+  /** Image folders: how each picture is brought to imageHeight x imageWidth. */
+  fit: FitKind;
+  /** Image folders: what an unreadable or corrupt file does. */
+  badImages: BadImagesKind;
 }
 
 export interface ModelConfig {
@@ -206,6 +214,7 @@ type SpecFor<P extends SettingPath, V = SettingValue<P>> = { path: P } & ([V] ex
 type GroupFieldSpec<G extends FieldGroup> = { [P in SettingPath & `${G}.${string}`]: SpecFor<P> }[SettingPath & `${G}.${string}`];
 
 const fileSource = (c: ExperimentConfig) => c.data.source !== 'builtin-mnist';
+const folderSource = (c: ExperimentConfig) => c.data.source === 'folder';
 
 export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFieldSpec<G>[] } } = {
   data: {
@@ -214,17 +223,17 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
       {
         path: 'data.source',
         kind: 'enum',
-        options: ['builtin-mnist', 'csv', 'idx'],
+        options: ['builtin-mnist', 'csv', 'idx', 'folder'],
         label: 'Data set',
-        help: 'Built-in MNIST (the standard split: 60,000 training and 10,000 test digits), a Kaggle mnist-in-csv file, or IDX files (MNIST, Fashion-MNIST).',
+        help: 'Built-in MNIST (the standard split: 60,000 training and 10,000 test digits), a Kaggle mnist-in-csv file, IDX files (MNIST, Fashion-MNIST), or a folder of PNG, JPEG or WebP images (sub-folders are classes).',
       },
       {
         path: 'data.path',
         kind: 'string',
         maxLength: 4096,
-        label: 'File',
+        label: 'File or folder',
         visibleWhen: fileSource,
-        help: 'CSV file, or IDX images file (raw or gzipped).',
+        help: 'CSV file, IDX images file (raw or gzipped), or a folder of images searched recursively.',
       },
       {
         path: 'data.labelsPath',
@@ -239,7 +248,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         kind: 'string',
         maxLength: 4096,
         label: 'Test file',
-        visibleWhen: fileSource,
+        visibleWhen: (c) => fileSource(c) && !folderSource(c),
         help: 'The test split, evaluated instead of a held-out share: a second CSV, or an IDX test images file (labels found beside it). Empty: none.',
       },
       {
@@ -283,7 +292,24 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         min: 1,
         max: 3,
         label: 'Channels',
+        visibleWhen: folderSource,
         help: '1: grayscale; 3: colour (RGB).',
+      },
+      {
+        path: 'data.fit',
+        kind: 'enum',
+        options: ['crop', 'pad'],
+        label: 'Fit',
+        visibleWhen: folderSource,
+        help: 'crop: keep the aspect ratio and cut the centre to the image size; pad: keep the whole picture, padded with black.',
+      },
+      {
+        path: 'data.badImages',
+        kind: 'enum',
+        options: ['skip', 'refuse'],
+        label: 'Unreadable images',
+        visibleWhen: folderSource,
+        help: 'skip: leave them out (counted and listed with the run); refuse: the folder is refused, naming the first one.',
       },
     ],
   },

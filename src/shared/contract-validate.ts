@@ -98,6 +98,7 @@ const sweepIdOnly: Check = (p) => {
 const CHECKS: Record<MethodName, Check> = {
   getAppInfo: noArgs,
   pickDataFile: noArgs,
+  pickDataFolder: noArgs,
   pickExportFolder: (p) => {
     const o = object(p, ['suggestedName']);
     if (isAppError(o)) return o;

@@ -45,6 +45,39 @@ export interface DatasetSummary {
   test: { name: string; count: number; labelCounts: number[] | null } | null;
   /** A test file found beside the training file by the usual names, when none is set; else null. */
   testCandidate: string | null;
+  /** 3 for a colour image folder; absent: grayscale. */
+  channels?: 1 | 3;
+  /** An image folder's class names, label i being classNames[i]; absent otherwise. */
+  classNames?: string[];
+  /** An image folder's files that could not be decoded (data.badImages skip); absent otherwise. */
+  skipped?: SkippedImage[];
+}
+
+/** A file of an image folder left out because it could not be decoded, and the decoder's reason. */
+export interface SkippedImage {
+  path: string;
+  reason: string;
+}
+
+/**
+ * What a run's data set held beyond its name and fingerprint: an image folder's class names (label
+ * i is classNames[i]; null for a data set whose labels are plain numbers, or none) and the files it
+ * skipped. Absent for runs stored before image folders existed.
+ */
+export interface RunDataInfo {
+  classNames: string[] | null;
+  skipped: SkippedImage[];
+}
+
+/**
+ * How far the loading of an image folder is, while a form checks it or a run starts on it: the
+ * first load decodes every file (`decoding`, done of total files); later loads read the cache.
+ */
+export interface DataLoadProgress {
+  path: string;
+  phase: 'scanning' | 'decoding' | 'reading';
+  done: number;
+  total: number;
 }
 
 export interface LoggedImage {
@@ -64,6 +97,8 @@ export interface RunDetail {
   imageSteps: Record<ImageKind, number[]>;
   /** Saved checkpoints, oldest first: every epoch end, plus the newest mid-epoch one. */
   checkpoints: CheckpointSummary[];
+  /** Class names and skipped files of its data set; null when none were kept (not an image folder, or older). */
+  data?: RunDataInfo | null;
 }
 
 /** Which of a run's checkpoints to use: the latest, or the best (see CheckpointSummary.best). */
@@ -130,6 +165,8 @@ export interface WorkbenchMethods {
   inspectDataset: [{ data: DataConfig }, DatasetSummary];
   /** Opens a native file dialog (Electron only); null when cancelled or unavailable. */
   pickDataFile: [void, { path: string } | null];
+  /** Opens a native folder dialog for an image folder (Electron only); null when cancelled or unavailable. */
+  pickDataFolder: [void, { path: string } | null];
   /**
    * Opens a native save dialog for a new export folder (Electron only); null when cancelled or
    * unavailable. The path does not exist yet: it is meant for exportRun's `dir`.
@@ -208,6 +245,7 @@ export const METHOD_NAMES = [
   'getAppInfo',
   'inspectDataset',
   'pickDataFile',
+  'pickDataFolder',
   'pickExportFolder',
   'startRun',
   'pauseRun',
@@ -246,6 +284,8 @@ export type WorkbenchEvent =
   | { type: 'runs-updated'; runs: RunRecord[]; deleted: number[] }
   /** A sweep was created or changed status (its runs' changes arrive as run events). */
   | { type: 'sweeps-changed'; sweeps: SweepRecord[] }
+  /** An image folder being loaded for a data check or a run that is starting. */
+  | { type: 'data-progress'; progress: DataLoadProgress }
   /**
    * Never sent by main: a client whose transport dropped and came back (the browser mode's
    * WebSocket) says so, since events sent meanwhile are lost and views must re-read what they show.
@@ -253,7 +293,7 @@ export type WorkbenchEvent =
   | { type: 'reconnected' };
 
 /** What the Electron window's native menu asks the UI to do; the UI owns how each is shown. */
-export const APP_COMMANDS = ['new-experiment', 'open-data-file'] as const;
+export const APP_COMMANDS = ['new-experiment', 'open-data-file', 'open-image-folder'] as const;
 export type AppCommand = (typeof APP_COMMANDS)[number];
 export interface AppCommandEvent {
   type: 'command';

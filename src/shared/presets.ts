@@ -40,6 +40,8 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     testPath: '',
     binarization: 'none',
     channels: 1,
+    fit: 'crop',
+    badImages: 'refuse',
   },
   model: {
     latentDim: 16,

@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import type { LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
+import type { DataLoadProgress, LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
 import { PRESETS } from '../../shared/presets.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { packRunList, type ConfigDeltaMemo, type PackedRunList } from '../../shared/run-list.ts';
@@ -31,6 +31,9 @@ export interface HandlerDeps {
   logFile: string | null;
   /** Native file dialog, where the shell has one. */
   pickDataFile?: () => Promise<string | null>;
+  pickDataFolder?: () => Promise<string | null>;
+  /** Where an image folder's loading progress goes (every client), while a data check loads it. */
+  dataProgress?: (progress: DataLoadProgress) => void;
   /** Native save dialog for a new export folder, where the shell has one. */
   pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   /** Tells clients that run lists changed. */
@@ -97,11 +100,17 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       cores: availableParallelism(),
     }),
 
-    inspectDataset: ({ data }) => inspectDatasetInWorker(data),
+    inspectDataset: ({ data }) => inspectDatasetInWorker(data, deps.dataProgress),
 
     pickDataFile: async () => {
       if (!deps.pickDataFile) return null;
       const path = await deps.pickDataFile();
+      return path === null ? null : { path };
+    },
+
+    pickDataFolder: async () => {
+      if (!deps.pickDataFolder) return null;
+      const path = await deps.pickDataFolder();
       return path === null ? null : { path };
     },
 
@@ -175,6 +184,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
           best: c.best,
           ...(c.classes !== null ? { classes: c.classes } : {}),
         })),
+        data: store.runData.get(runId),
       };
     },
 

@@ -4,7 +4,8 @@
 
 import type { DataConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
-import type { DatasetSplit, SourceDataset } from './dataset.ts';
+import { DEFAULT_DATA_LIMITS, type DatasetSplit, type SourceDataset } from './dataset.ts';
+import type { FolderOptions } from './folder/index.ts';
 import { prepareSplit } from './split.ts';
 import { loadDataset } from './load.ts';
 
@@ -18,8 +19,13 @@ export interface RunSplit {
  * skips the check), a source whose files changed since is refused rather than silently giving
  * other images.
  */
-export async function loadRunSplit(data: DataConfig, seed: number, expectFingerprint: string | null = null): Promise<RunSplit> {
-  const source = await loadDataset(data);
+export async function loadRunSplit(
+  data: DataConfig,
+  seed: number,
+  expectFingerprint: string | null = null,
+  folder: FolderOptions = {},
+): Promise<RunSplit> {
+  const source = await loadDataset(data, DEFAULT_DATA_LIMITS, folder);
   if (expectFingerprint && expectFingerprint !== source.fingerprint) {
     throw new AppFailure({
       code: 'bad-data',

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
 import { Trainer } from '../engine/trainer.ts';
-import { loadRunSplit } from '../data/index.ts';
+import { loadRunSplit, throttledProgress } from '../data/index.ts';
 import { finalEvaluation } from '../eval/final.ts';
 import { runLoop } from './loop.ts';
 import {
@@ -56,7 +56,9 @@ async function main(): Promise<void> {
   let backend: Awaited<ReturnType<typeof initBackend>>;
   try {
     backend = await initBackend(config.run.backend);
-    const { source: dataset, split } = await loadRunSplit(config.data, config.run.seed, input.expectFingerprint);
+    const { source: dataset, split } = await loadRunSplit(config.data, config.run.seed, input.expectFingerprint, {
+      progress: throttledProgress(config.data.path, (progress) => post({ type: 'data-progress', progress })),
+    });
     trainer = new Trainer(config, split);
     if (input.resume) await trainer.restore(input.resume);
     post({
@@ -69,6 +71,8 @@ async function main(): Promise<void> {
       totalSteps: trainer.totalSteps,
       backend: backend.name,
       backendNote: backend.note,
+      classNames: dataset.classNames ? [...dataset.classNames] : null,
+      skipped: dataset.skipped ? [...dataset.skipped] : [],
     });
   } catch (e) {
     post({ type: 'setup-failed', error: toAppError(e) });

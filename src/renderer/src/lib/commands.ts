@@ -11,7 +11,9 @@ export interface CommandTargets {
   showNewExperiment(): void;
   /** The native file dialog, reporting its own failure; null when cancelled. */
   pickDataFile(): Promise<Result<{ path: string } | null>>;
-  /** Puts the file into the form as its data source. */
+  /** The native folder dialog, reporting its own failure; null when cancelled. */
+  pickDataFolder(): Promise<Result<{ path: string } | null>>;
+  /** Puts the file (or image folder) into the form as its data source. */
   useDataFile(source: Exclude<DataSource, 'builtin-mnist'>, path: string): void;
 }
 
@@ -25,6 +27,12 @@ export async function runAppCommand(command: AppCommand, targets: CommandTargets
       targets.showNewExperiment();
       const picked = await targets.pickDataFile();
       if (picked.ok && picked.value) targets.useDataFile(dataSourceForFile(picked.value.path), picked.value.path);
+      return;
+    }
+    case 'open-image-folder': {
+      targets.showNewExperiment();
+      const picked = await targets.pickDataFolder();
+      if (picked.ok && picked.value) targets.useDataFile('folder', picked.value.path);
       return;
     }
   }

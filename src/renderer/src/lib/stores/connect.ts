@@ -7,6 +7,7 @@ import { runAppCommand, type CommandTargets } from '../commands.ts';
 import { app } from './app.svelte.ts';
 import { attention } from './attention.svelte.ts';
 import { brush } from './brush.svelte.ts';
+import { dataProgress } from './data-progress.svelte.ts';
 import { draft } from './draft.svelte.ts';
 import { evaluations } from './evaluations.svelte.ts';
 import { live } from './live.svelte.ts';
@@ -21,6 +22,7 @@ import { firstScreenRows } from '../virtual-window.ts';
 const commandTargets: CommandTargets = {
   showNewExperiment: () => router.go({ view: 'new' }),
   pickDataFile: () => notices.track('Choosing a file…', getClient().pickDataFile()),
+  pickDataFolder: () => notices.track('Choosing a folder…', getClient().pickDataFolder()),
   useDataFile(source, path) {
     draft.setValue('data.source', source);
     draft.setText('data.path', path);
@@ -57,6 +59,8 @@ export function connectStores(): () => void {
       }
     } else if (event.type === 'sweeps-changed') {
       sweeps.apply(event.sweeps);
+    } else if (event.type === 'data-progress') {
+      dataProgress.apply(event.progress);
     } else if (event.type === 'reconnected') {
       void runs.refresh();
       void sweeps.refresh();
