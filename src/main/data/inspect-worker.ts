@@ -9,7 +9,7 @@ import { isByteDataset, type Dataset } from './dataset.ts';
 import { loadDataset } from './load.ts';
 import { findTestFile } from './test-file.ts';
 
-await answerWorkerJob<InspectProtocol>({
+void answerWorkerJob<InspectProtocol>({
   inspect: async ({ data }) => {
     const ds = await loadDataset(data);
     const testPath = testPathOf(data);
