@@ -10,7 +10,7 @@ import { throttledProgress } from './folder/progress.ts';
 import { loadDataset } from './load.ts';
 import { findTestFile } from './test-file.ts';
 
-await answerWorkerJob<InspectProtocol>({
+void answerWorkerJob<InspectProtocol>({
   inspect: async ({ data }) => {
     const ds = await loadDataset(data, DEFAULT_DATA_LIMITS, { progress: throttledProgress(data.path, postWorkerNote) });
     const testPath = testPathOf(data);

@@ -7,5 +7,5 @@ import type { InspectProtocol } from './inspect-protocol.ts';
 export function inspectDatasetInWorker(data: DataConfig, onProgress?: (p: DataLoadProgress) => void): Promise<DatasetSummary> {
   // Notes from the inspect worker are only ever its progress (inspect-worker.ts).
   const onNote = onProgress && ((note: unknown) => onProgress(note as DataLoadProgress));
-  return runWorkerJob<InspectProtocol, 'inspect'>(import.meta.url, 'inspect-worker', { op: 'inspect', data }, onNote);
+  return runWorkerJob<InspectProtocol, 'inspect'>(import.meta.url, 'inspect-worker', { op: 'inspect', data }, { onNote });
 }

@@ -196,7 +196,7 @@ export class LatentService {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = spawnWorker(import.meta.url, 'latent-worker', null);
+    const worker = spawnWorker(import.meta.url, 'latent-worker', null, { tensorflow: true });
     worker.on('message', (reply: LatentReply) => this.onReply(reply));
     const lost = (message: string) => {
       if (this.worker !== worker) return;

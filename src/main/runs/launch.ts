@@ -36,7 +36,7 @@ export function launchWorker(request: LaunchRequest): Promise<LaunchedWorker> {
   };
   let worker: Worker;
   try {
-    worker = spawnWorker(import.meta.url, 'worker', input);
+    worker = spawnWorker(import.meta.url, 'worker', input, { tensorflow: true });
   } catch (e) {
     return Promise.reject(
       new AppFailure({ code: 'internal', message: `The training worker could not be started: ${(e as Error).message}` }),
