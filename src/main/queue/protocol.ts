@@ -59,5 +59,5 @@ export const DEFAULT_TIMING: QueueTiming = {
 /** A fast clock for tests: a killed worker's trial is retried within a few seconds. */
 export function timingFromEnv(env: NodeJS.ProcessEnv = process.env): QueueTiming {
   const scale = env.VAE_QUEUE_FAST === '1';
-  return scale ? { heartbeatSeconds: 1, staleSeconds: 4, pollSeconds: 0.5, expireSeconds: 120, retryLimit: 5 } : DEFAULT_TIMING;
+  return scale ? { heartbeatSeconds: 1, staleSeconds: 6, pollSeconds: 0.5, expireSeconds: 120, retryLimit: 5 } : DEFAULT_TIMING;
 }

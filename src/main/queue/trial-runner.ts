@@ -61,27 +61,40 @@ export async function runTrial(
       `the trial should resume from its checkpoint at step ${job.resumeStep}, but the queue holds none past step ${have}`,
     );
   const config = ctx.backend ? { ...job.config, run: { ...job.config.run, backend: ctx.backend } } : job.config;
-  let launched: LaunchedWorker;
   let spawned: Worker | null = null;
   let stopping = false;
+  let fenced: Error | null = null;
   onRunning({ stop: () => ((stopping = true), void spawned?.terminate()) });
-  try {
-    launched = await launchWorker({
-      config: config as typeof job.config,
-      resume: start.resume,
-      expectFingerprint: job.dataFingerprint || null,
-      onSpawn: (w) => (spawned = w),
+  // Beats from the start: loading the data can take longer than the time after which a silent worker is taken for dead.
+  const beat = setInterval(() => {
+    writer.beat().catch((e: Error) => {
+      fenced = e;
+      void spawned?.terminate();
     });
-  } catch (e) {
-    if (stopping) {
-      await writer.finish('lost', `${where(ctx.who)} stopped; the trial is retried from its latest checkpoint`, null, null);
-      return 'retry';
+  }, ctx.timing.heartbeatSeconds * 1000);
+  try {
+    let launched: LaunchedWorker;
+    try {
+      launched = await launchWorker({
+        config: config as typeof job.config,
+        resume: start.resume,
+        expectFingerprint: job.dataFingerprint || null,
+        onSpawn: (w) => (spawned = w),
+      });
+    } catch (e) {
+      if (fenced) return 'done';
+      if (stopping) {
+        await writer.finish('lost', `${where(ctx.who)} stopped; the trial is retried from its latest checkpoint`, null, null);
+        return 'retry';
+      }
+      const message = toAppError(e).message;
+      return await fail(message.includes('fingerprint') ? `${dataLabel(job)}: ${message}` : message);
     }
-    const message = toAppError(e).message;
-    return fail(message.includes('fingerprint') ? `${dataLabel(job)}: ${message}` : message);
+    ctx.log(`trial ${job.trialId} (run ${job.runId}) attempt ${start.attempt} from step ${have} on ${launched.ready.backend}`);
+    return await followAttempt(ctx, job, writer, launched, (t) => onRunning(t), stopping);
+  } finally {
+    clearInterval(beat);
   }
-  ctx.log(`trial ${job.trialId} (run ${job.runId}) attempt ${start.attempt} from step ${have} on ${launched.ready.backend}`);
-  return followAttempt(ctx, job, writer, launched, (t) => onRunning(t), stopping);
 }
 
 function followAttempt(
@@ -101,14 +114,19 @@ function followAttempt(
   onRunning({ stop });
   if (stopAtOnce) stop();
   let evaluation: EvaluationResult | null = null;
-  let pending: Promise<unknown> = writer.started(ready);
-  const timer = setInterval(() => {
-    pending = pending.then(() => writer.flush());
-  }, ctx.timing.heartbeatSeconds * 1000);
+  let pending: Promise<unknown> = Promise.resolve();
+  let ended = false;
+  let end: (how: () => Promise<AttemptEnd>) => void = () => {};
+  // Writes go one after another; the first that fails ends the attempt (end() tells why from `pending`).
+  const write = (fn: () => Promise<void>) => {
+    pending = pending.then(fn);
+    pending.catch(() => end(async () => 'retry'));
+  };
+  write(() => writer.started(ready));
+  const timer = setInterval(() => write(() => writer.flush()), ctx.timing.heartbeatSeconds * 1000);
 
   return new Promise<AttemptEnd>((resolve) => {
-    let ended = false;
-    const end = (how: () => Promise<AttemptEnd>) => {
+    end = (how: () => Promise<AttemptEnd>) => {
       if (ended) return;
       ended = true;
       clearInterval(timer);
@@ -157,8 +175,7 @@ function followAttempt(
           return;
         }
         case 'checkpoint':
-          pending = pending.then(() => writer.checkpoint(m.blobs));
-          pending.catch(() => end(() => Promise.reject(new Error('checkpoint not saved'))));
+          write(() => writer.checkpoint(m.blobs));
           return;
         case 'evaluation':
           evaluation = m.result;

@@ -179,6 +179,15 @@ export class AttemptWriter {
     });
   }
 
+  /** Beats for the attempt, outside the write queue (a big checkpoint must not delay it); fenced too. */
+  async beat(): Promise<void> {
+    const r = await this.pool.query(
+      `UPDATE ${T}.trials SET heartbeat_at = now() WHERE trial_id = $1 AND attempt = $2 AND status = 'running'`,
+      [this.trialId, this.attempt],
+    );
+    if (r.rowCount === 0) throw new FencedOut(`trial ${this.trialId} was taken over (this was attempt ${this.attempt})`);
+  }
+
   started(ready: DataReady): Promise<void> {
     return this.serial(async (c) => {
       await c.query(
