@@ -12,7 +12,7 @@ import { toAppError } from '../../shared/result.ts';
 import type { RunRecord, RunStatus, TrainingEvent } from '../../shared/training.ts';
 import type { Store } from '../store/index.ts';
 import type { QueueConnection } from './connect.ts';
-import { applyFinal, applySnapshot, attemptChanged, rewindToCheckpoint, type IngestCursor } from './ingest.ts';
+import { applyFinal, ingest, type IngestCursor } from './ingest.ts';
 import { FINAL_TRIAL_STATUSES, SCHEMA, TRIAL_QUEUE, type TrialJob } from './protocol.ts';
 import { reapAndRetry } from './queue-worker.ts';
 import { readSnapshot } from './snapshot.ts';
@@ -192,14 +192,11 @@ export class QueueCoordinator {
   private async look(f: Followed): Promise<void> {
     const snap = await readSnapshot(this.conn.pool, f.trialId, f.cursor);
     if (!snap) return this.end(f, 'failed', 'Its trial disappeared from the queue.');
-    if (attemptChanged(f.cursor, snap.trial)) {
-      // A new attempt replays what came after its checkpoint: the store drops the same, then reads again.
-      f.cursor = rewindToCheckpoint(this.store, f.runId, snap.trial.attempt, false);
-      return;
-    }
     const wasStarted = f.cursor.started;
-    const result = applySnapshot(this.store, f.runId, this.ownerPid, f.cursor, snap);
+    // A new attempt replays what came after its checkpoint: the store drops the same, then reads again.
+    const result = ingest(this.store, f.runId, this.ownerPid, f.cursor, snap);
     f.cursor = result.cursor;
+    if (result.kind === 'rewound') return;
     if (!wasStarted && result.cursor.started) {
       const worker = `${snap.trial.workerName ?? '?'} (${snap.trial.workerHost ?? '?'})`;
       this.store.runs.setStatus(f.runId, 'running', `Training on worker ${worker}.`);

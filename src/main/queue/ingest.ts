@@ -54,6 +54,8 @@ export interface TrialSnapshot {
 }
 
 export type IngestResult =
+  /** The snapshot was of a new attempt: the store was rewound, and the snapshot must be read again. */
+  | { kind: 'rewound'; cursor: IngestCursor; events: TrainingEvent[] }
   | { kind: 'progress'; cursor: IngestCursor; events: TrainingEvent[] }
   | {
       kind: 'ended';
@@ -82,6 +84,16 @@ export function rewindToCheckpoint(store: Store, runId: number, attempt: number,
 /** Whether the snapshot's trial is another attempt than the one the store's rows came from. */
 export function attemptChanged(cursor: IngestCursor, trial: TrialRow): boolean {
   return cursor.attempt !== trial.attempt;
+}
+
+/**
+ * One look at a trial, as the coordinator takes it: a snapshot of a new attempt only rewinds the
+ * store (its rows were read past a cursor the rewind moves back); any other is written.
+ */
+export function ingest(store: Store, runId: number, ownerPid: number, cursor: IngestCursor, snap: TrialSnapshot): IngestResult {
+  if (attemptChanged(cursor, snap.trial))
+    return { kind: 'rewound', cursor: rewindToCheckpoint(store, runId, snap.trial.attempt, cursor.started), events: [] };
+  return applySnapshot(store, runId, ownerPid, cursor, snap);
 }
 
 /**
@@ -118,12 +130,17 @@ export function applySnapshot(
       events.push({ type: 'epoch', runId, metric });
       next.epoch = metric.epoch;
     }
-    for (const im of snap.images.filter((i) => imageKey(i.step, i.kind) > cursor.imageKey)) {
-      output.event({ type: 'image', runId, ...im });
+    // Images and checkpoints are not keyed by step in the store: one already there is not written again.
+    const images = snap.images.filter((i) => imageKey(i.step, i.kind) > cursor.imageKey);
+    const haveImages = new Set(images.length > 0 ? store.images.list(runId).map((i) => imageKey(i.step, i.kind)) : []);
+    for (const im of images) {
+      if (!haveImages.has(imageKey(im.step, im.kind))) output.event({ type: 'image', runId, ...im });
       next.imageKey = imageKey(im.step, im.kind);
     }
-    for (const ck of snap.checkpoints.filter((c) => c.step > cursor.checkpointStep)) {
-      output.checkpoint(ck);
+    const checkpoints = snap.checkpoints.filter((c) => c.step > cursor.checkpointStep);
+    const haveCheckpoints = new Set(checkpoints.length > 0 ? store.checkpoints.list(runId).map((c) => c.step) : []);
+    for (const ck of checkpoints) {
+      if (!haveCheckpoints.has(ck.step)) output.checkpoint(ck);
       next.checkpointStep = ck.step;
       events.push({ type: 'checkpoint', runId, epoch: ck.epoch, step: ck.step });
     }
