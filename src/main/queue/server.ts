@@ -8,8 +8,8 @@
 // must be able to reach and write the cluster folder (see prepareFolders).
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { AppFailure } from '../../shared/result.ts';
 
@@ -45,6 +45,13 @@ function prepareFolders(dataDir: string): { cluster: string; passwordFile: strin
     // password file stays 600) and create its cluster inside `postgres/`.
     chmodSync(root, 0o711);
     chmodSync(clusterParent, 0o777);
+    for (let dir = dirname(root); dir !== dirname(dir); dir = dirname(dir)) {
+      if ((statSync(dir).mode & 0o001) === 0)
+        throw new AppFailure({
+          code: 'invalid-argument',
+          message: `PostgreSQL runs as the postgres user here (it refuses root), which cannot pass through ${dir}: choose a --data folder elsewhere, or allow it (chmod o+x ${dir})`,
+        });
+    }
   }
   return { cluster: join(clusterParent, 'data'), passwordFile: join(root, 'password') };
 }
