@@ -8,26 +8,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadExportModel } from '../src/main/export/models.ts';
 import { openDatabase } from '../src/main/store/index.ts';
+import { openQueue } from '../src/main/queue/connect.ts';
+import { QueueCoordinator } from '../src/main/queue/coordinator.ts';
+import { timingFromEnv } from '../src/main/queue/protocol.ts';
+import { idxImagesFile, idxLabelsFile } from './fixtures/idx-files.ts';
 import { tempDir } from './helpers.ts';
 
 const HANG_GUARD_MS = 240_000;
-const SWEEP = [
-  ['--set', 'data.limit=200'],
-  ['--set', 'optim.epochs=2'],
-  ['--set', 'optim.batchSize=50'],
-  ['--set', 'run.evalSamples=0'],
-  ['--set', 'run.logEvery=1'],
-  ['--set', 'model.encoderHidden=32'],
-  ['--set', 'model.decoderHidden=32'],
-  ['--grid', 'model.latentDim=2,3,4'],
-  ['--seeds', '2'],
-].flat();
+// A small IDX file rather than built-in MNIST: each trial loads and evaluates it in a moment.
+const IMAGES = 1000;
+const sweepArgs = (file: string) =>
+  [
+    ['--set', 'data.source=idx'],
+    ['--set', `data.path=${file}`],
+    ['--set', 'optim.epochs=2'],
+    ['--set', 'optim.batchSize=20'],
+    ['--set', 'run.evalSamples=0'],
+    ['--set', 'run.logEvery=1'],
+    ['--set', 'model.encoderHidden=32'],
+    ['--set', 'model.decoderHidden=32'],
+    ['--grid', 'model.latentDim=2,3,4'],
+    ['--seeds', '2'],
+  ].flat();
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -69,7 +77,7 @@ async function until<T>(
     const value = await check();
     if (value !== null && value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}\n${logs()}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -78,9 +86,21 @@ test(
   { timeout: 2 * HANG_GUARD_MS },
   async (t) => {
     const dir = tempDir(t);
+    const t0 = Date.now();
+    const step = (name: string) => t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${name}`);
     // Run as root, PostgreSQL runs as the postgres user, which must pass through the folder.
     chmodSync(dir, 0o711);
     const db = join(dir, 'store.db');
+    const images = join(dir, 'images.idx');
+    writeFileSync(
+      images,
+      idxImagesFile(IMAGES, 28, 28, (i, p) => (i * 7 + p * 13) % 256),
+    );
+    writeFileSync(
+      join(dir, 'labels.idx'),
+      idxLabelsFile(IMAGES, (i) => i % 10),
+    );
+    const SWEEP = sweepArgs(images);
     const started: Cli[] = [];
     const run = (script: string, args: string[]) => {
       const c = cli(script, args);
@@ -97,6 +117,7 @@ test(
       await started[0]?.exited;
     });
 
+    step('start');
     // Step: the queue server starts, on loopback, its password saved for its user only.
     const port = await freePort();
     const queue = run('queue', ['--data', join(dir, 'queue'), '--port', String(port)]);
@@ -114,6 +135,7 @@ test(
     await client.connect();
     const db$ = client;
 
+    step('queue server ready');
     // Step: three workers and the coordinator.
     const workers = new Map(['w1', 'w2', 'w3'].map((name) => [name, run('worker', ['--queue', url, '--name', name])]));
     let coordinator = run('sweep', ['--db', db, '--queue', url, ...SWEEP]);
@@ -148,6 +170,7 @@ test(
       logs,
     );
     await workers.get(victim.worker_name)!.exited;
+    step(`killed ${victim.worker_name} at step ${victim.step}`);
 
     // Step: the coordinator is killed while the sweep goes on, and started again.
     await until('a run taken in as completed', () => (/completed, held-out/.test(coordinator.output()) ? true : null), logs);
@@ -160,6 +183,7 @@ test(
       logs,
     );
     assert.equal(code, 0, logs());
+    step('sweep completed');
     assert.match(coordinator.output(), /Sweep 1 .* completed/);
 
     // Step: the killed trial finished on another worker, from its checkpoint.

@@ -10,7 +10,6 @@
 //   so rows are never duplicated or left out of order.
 // Each snapshot is written in one SQLite transaction: a kill mid-ingestion leaves the store as it was.
 
-import type { EvaluationResult } from '../../shared/evaluation.ts';
 import type { EpochMetric, ImageGrid, ImageKind, StepMetric, TrainingEvent } from '../../shared/training.ts';
 import { RunOutput } from '../runs/output.ts';
 import { truncateAfterCheckpoint } from '../runs/resume-point.ts';
@@ -161,5 +160,5 @@ export function applyFinal(store: Store, runId: number, trial: TrialRow): void {
   const output = new RunOutput(store, runId);
   if (trial.final) output.final(trial.final);
   output.close();
-  if (trial.evaluation) store.evaluations.add(runId, trial.evaluation as EvaluationResult);
+  if (trial.evaluation) store.evaluations.add(runId, trial.evaluation);
 }
