@@ -9,7 +9,11 @@ import { imagePayload, stepPayload, trialRow, type TrialRow } from '../src/main/
 import type { TrainerPosition } from '../src/main/engine/trainer.ts';
 import { openDatabase, type Store } from '../src/main/store/index.ts';
 import type { StepMetric } from '../src/shared/training.ts';
+import { RunService } from '../src/main/runs/service.ts';
+import { SweepService } from '../src/main/sweeps/service.ts';
+import { expandSweep, QUEUE_TAG } from '../src/shared/sweep.ts';
 import { presetConfig, tempDir } from './helpers.ts';
+import { memoryLogger } from './run-helpers.ts';
 
 const PID = process.pid;
 const STEPS_PER_EPOCH = 4;
@@ -203,5 +207,38 @@ test("a worker's malformed rows are refused, naming what is wrong", () => {
   assert.throws(
     () => trialRow({ ...row, final: { train: null, heldOut: null, imagesPerSec: 'fast' } }),
     /imagesPerSec must be a finite number/,
+  );
+});
+
+test('the app neither adopts nor resumes a sweep that trains on a queue', async (t) => {
+  const DEAD = 999_953;
+  const store = openDatabase(join(tempDir(t), 'store.db'), { isProcessAlive: (pid) => pid !== DEAD });
+  const expanded = expandSweep({
+    preset: 'quick',
+    base: { data: { limit: 200 } },
+    axes: [{ path: 'model.latentDim', values: [2, 3] }],
+  });
+  assert.ok(expanded.ok);
+  const { definition, points } = expanded.value;
+  // Its coordinator died: the sweep looks orphaned, like a local one whose driver died.
+  const onQueue = store.sweeps.create(definition, 'on a queue', points, DEAD);
+  for (const run of store.runs.list()) store.runs.update(run.id, { tags: [...run.tags, QUEUE_TAG] });
+  const local = store.sweeps.create(definition, 'local', points, DEAD);
+  const runs = new RunService(store, { maxConcurrent: 1 });
+  const sweeps = new SweepService(store, runs, { log: memoryLogger() });
+  t.after(async () => {
+    await sweeps.shutdown();
+    await runs.shutdown();
+    store.close();
+  });
+  assert.deepEqual(sweeps.adoptOrphans(), [local.id]);
+  await assert.rejects(sweeps.resume(onQueue.id), /trains on a queue; follow it with npm run sweep -- --resume \d+ --queue URL/);
+  assert.equal(store.sweeps.get(onQueue.id)!.status, 'running');
+  assert.deepEqual(
+    store.runs
+      .list()
+      .filter((r) => r.sweepId === onQueue.id)
+      .map((r) => r.status),
+    ['queued', 'queued'],
   );
 });

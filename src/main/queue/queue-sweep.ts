@@ -7,7 +7,7 @@
 
 import type { DataConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
-import { sweepTitle, type SweepDefinition, type SweepPoint, type SweepRecord } from '../../shared/sweep.ts';
+import { QUEUE_TAG, sweepTitle, type SweepDefinition, type SweepPoint, type SweepRecord } from '../../shared/sweep.ts';
 import type { RunRecord } from '../../shared/training.ts';
 import { startHeartbeat, HEARTBEAT_INTERVAL_MS } from '../runs/heartbeat.ts';
 import { QueueDataCheck } from '../runs/queue-check.ts';
@@ -39,7 +39,16 @@ export async function createQueueSweep(
   if (definition.pruning.kind !== 'none')
     throw new AppFailure({ code: 'invalid-argument', message: 'pruning (--prune) is not available for sweeps on a queue yet' });
   await fingerprints(points.map((p) => p.config.data));
-  return ctx.store.sweeps.create(definition, sweepTitle(definition), points, ctx.ownerPid);
+  const { store } = ctx;
+  // The tag tells the app's sweep service that this sweep is not its to drive (sweeps/service.ts); in
+  // the same transaction, so no moment exists when the app could take the sweep for a local one.
+  const create = store.db.transaction(() => {
+    const sweep = store.sweeps.create(definition, sweepTitle(definition), points, ctx.ownerPid);
+    for (const run of store.runs.list())
+      if (run.sweepId === sweep.id) store.runs.update(run.id, { tags: [...run.tags, QUEUE_TAG] });
+    return sweep.id;
+  });
+  return store.sweeps.get(create.immediate())!;
 }
 
 /** Claims a stored sweep for this process again, with the runs a dead coordinator left behind. */
