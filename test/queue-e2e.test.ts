@@ -218,6 +218,24 @@ test(
         assert.equal(checkpoint.step, r.totalSteps);
         for (const part of ['encoder', 'decoder'] as const) loadExportModel(r.config, part, checkpoint[part]).dispose();
       }
+
+      // Step: a trial whose data set differs on the worker fails, naming the file and both fingerprints.
+      const conn = await openQueue(url, timingFromEnv({ VAE_QUEUE_FAST: '1' }), () => {});
+      const follower = new QueueCoordinator(store, conn, { pollMs: 100, log: () => {} });
+      try {
+        const stray = store.runs.create({ config: runs[0]!.config, status: 'queued', ownerPid: process.pid });
+        await follower.submit(stray, 'f'.repeat(64));
+        follower.start();
+        const failed = await follower.waitFor(stray.id);
+        assert.equal(failed.status, 'failed');
+        assert.match(
+          failed.statusMessage,
+          /On worker w\d on .*: data file .*images\.idx: .*fingerprint [0-9a-f]{12}, expected ffffffffffff/,
+        );
+      } finally {
+        await follower.stop();
+        await conn.close();
+      }
     } finally {
       store.close();
     }
