@@ -21,6 +21,8 @@ export type ObjectiveKind = 'elbo' | 'iwae';
 export type LrSchedule = 'constant' | 'step' | 'exponential' | 'cosine' | 'plateau';
 /** `torch` reproduces PyTorch's default Linear/Conv init (uniform ±1/sqrt(fan_in)); `glorot` is Keras'. */
 export type InitKind = 'torch' | 'glorot';
+/** `label`: a conditional VAE, its encoder and decoder both given the image's one-hot label. */
+export type ConditionalKind = 'none' | 'label';
 
 export interface DataConfig {
   source: DataSource;
@@ -62,6 +64,11 @@ export interface ModelConfig {
   deconvChannels: number[];
   sigma: SigmaKind;
   init: InitKind;
+  /**
+   * `label`: encoder and decoder conditioned on the one-hot label (a conditional VAE); the number of
+   * classes comes from the data and is fixed in the weights' shapes. Absent from older runs: `none`.
+   */
+  conditional: ConditionalKind;
 }
 
 export interface LossConfig {
@@ -338,6 +345,13 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         options: ['torch', 'glorot'],
         label: 'Weight init',
         help: "torch: PyTorch's default uniform ±1/sqrt(fan_in); glorot: Keras' default.",
+      },
+      {
+        path: 'model.conditional',
+        kind: 'enum',
+        options: ['none', 'label'],
+        label: 'Conditioned on',
+        help: 'label: a conditional VAE. Encoder and decoder also get the one-hot label, so the decoder draws the digit you ask for; needs labelled data.',
       },
     ],
   },

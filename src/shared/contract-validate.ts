@@ -169,9 +169,15 @@ const CHECKS: Record<MethodName, Check> = {
     return isAppError(o) ? o : dirField(o);
   },
   decodeLatents: (p) => {
-    const o = object(p, ['runId', 'step', 'points', 'cols']);
+    const o = object(p, ['runId', 'step', 'points', 'cols', 'label']);
     if (isAppError(o)) return o;
-    return intField(o, 'runId', 1, MAX_ID) ?? stepField(o) ?? intField(o, 'cols', 1, MAX_POINTS, true) ?? pointsField(o.points);
+    return (
+      intField(o, 'runId', 1, MAX_ID) ??
+      stepField(o) ??
+      intField(o, 'cols', 1, MAX_POINTS, true) ??
+      intField(o, 'label', 0, 255, true) ??
+      pointsField(o.points)
+    );
   },
   encodeImages: (p) => {
     const o = object(p, ['runId', 'step', 'count', 'sourceRunId', 'includeImages']);

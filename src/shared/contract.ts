@@ -76,6 +76,8 @@ export interface CheckpointSummary {
   atEpochEnd: boolean;
   /** The run's best checkpoint: the epoch end with the lowest held-out negative ELBO. */
   best: boolean;
+  /** A conditional VAE's class count (labels 0 to classes - 1); absent when not conditioned. */
+  classes?: number;
 }
 
 /** Latent points decoded by one run's decoder at one checkpoint. */
@@ -154,8 +156,9 @@ export interface WorkbenchMethods {
   /**
    * Decodes latent points (each `latentDim` long; at most 1,024) with a run's decoder at checkpoint
    * `step` (default: the latest). Runs in a worker thread that keeps recently used models loaded.
+   * A conditional VAE decodes every point with `label` (required for one, ignored by other runs).
    */
-  decodeLatents: [{ runId: number; step?: number; points: number[][]; cols?: number }, DecodedImages];
+  decodeLatents: [{ runId: number; step?: number; points: number[][]; cols?: number; label?: number }, DecodedImages];
   /**
    * Encodes the first `count` (at most 5,000) held-out images of run `sourceRunId` (default: the
    * run itself; its training images when it holds none out) with run `runId`'s encoder at

@@ -50,6 +50,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     deconvChannels: [32, 16],
     sigma: 'logvar',
     init: 'glorot',
+    conditional: 'none',
   },
   loss: { likelihood: 'bernoulli', samples: 1, beta: 1, ...LOSS_CONTROL_DEFAULTS },
   optim: { optimizer: 'adam', learningRate: 1e-3, batchSize: 64, epochs: 5, ...OPTIM_CONTROL_DEFAULTS },

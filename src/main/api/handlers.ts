@@ -156,9 +156,13 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
         epochs: store.metrics.listEpochs(runId),
         images,
         imageSteps,
-        checkpoints: store.checkpoints
-          .list(runId)
-          .map((c) => ({ step: c.step, epoch: c.epoch, atEpochEnd: c.atEpochEnd, best: c.best })),
+        checkpoints: store.checkpoints.list(runId).map((c) => ({
+          step: c.step,
+          epoch: c.epoch,
+          atEpochEnd: c.atEpochEnd,
+          best: c.best,
+          ...(c.classes !== null ? { classes: c.classes } : {}),
+        })),
       };
     },
 
@@ -201,7 +205,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       return run;
     },
 
-    decodeLatents: ({ runId, step, points, cols }) => deps.latent.decode(requireRun(runId), step, points, cols),
+    decodeLatents: ({ runId, step, points, cols, label }) => deps.latent.decode(requireRun(runId), step, points, cols, label),
 
     encodeImages: ({ runId, step, count, sourceRunId, includeImages }) =>
       deps.latent.encode(requireRun(runId), step, requireRun(sourceRunId ?? runId), count, includeImages ?? false),

@@ -9,6 +9,7 @@ import { AppFailure } from '../../shared/result.ts';
 import type { ImageKind, LossParts, RunStatus } from '../../shared/training.ts';
 import { RUN_STATUSES } from '../../shared/training.ts';
 import { validateConfig } from '../../shared/validate.ts';
+import { isConditional, MAX_CLASSES } from '../engine/condition.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const FORMAT_NAME = 'vae-workbench-run';
@@ -54,6 +55,8 @@ export interface ManifestImage {
   cols: number;
   height: number;
   width: number;
+  /** 1: an 8-bit grayscale PNG; 3: 8-bit RGB. Absent in exports made before colour: 1. */
+  channels?: 1 | 3;
   /** The latent grid's range on both axes: z1 grows left to right, z2 bottom to top. */
   range?: [number, number];
 }
@@ -102,6 +105,11 @@ export interface ExportManifest {
    * versions that evaluate; absent before, and not read back by an import.
    */
   evaluation?: EvaluationRecord | null;
+  /**
+   * A conditional VAE's conditioning: on the one-hot label of `classes` classes, which both models
+   * take as their second input "label". Null (or absent, before conditioning existed): none.
+   */
+  conditional: { on: 'label'; classes: number } | null;
 }
 
 export const lossToJson = (l: LossParts | null): JsonLoss | null =>
@@ -211,12 +219,14 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
       fail(`${at}kind must be reconstruction, samples or latent-grid`);
     const dims = { rows: int(o, 'rows', at), cols: int(o, 'cols', at), height: int(o, 'height', at), width: int(o, 'width', at) };
     if (Object.values(dims).some((d) => d < 1)) fail(`${at}rows, cols, height and width must be at least 1`);
+    if (o.channels !== undefined && o.channels !== 1 && o.channels !== 3) fail(`${at}channels must be 1 or 3`);
     return {
       path: str(o, 'path', at),
       kind: kind as ManifestImage['kind'],
       step: int(o, 'step', at),
       epoch: int(o, 'epoch', at),
       ...dims,
+      ...(o.channels === undefined ? {} : { channels: o.channels as 1 | 3 }),
     };
   });
 
@@ -234,6 +244,7 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
     return { path: str(o, 'path', at), bytes, sha256 };
   });
   unique(files, 'path', 'files');
+  const conditional = checkConditional(m.conditional, config, fail);
 
   return {
     format: FORMAT_NAME,
@@ -272,5 +283,34 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
     models: m.models as ExportManifest['models'],
     images,
     files,
+    conditional,
   };
+}
+
+/** The manifest's `conditional`, which must agree with its config's model.conditional. */
+function checkConditional(
+  value: unknown,
+  config: ExperimentConfig,
+  fail: (problem: string) => never,
+): ExportManifest['conditional'] {
+  const wanted = isConditional(config.model);
+  if (value === undefined || value === null) {
+    if (wanted)
+      fail('config.model.conditional is "label", but conditional is missing: the class count of the label input is unknown');
+    return null;
+  }
+  const o = value as Record<string, unknown>;
+  const classes = o.classes;
+  if (
+    typeof value !== 'object' ||
+    o.on !== 'label' ||
+    typeof classes !== 'number' ||
+    !Number.isInteger(classes) ||
+    classes < 1 ||
+    classes > MAX_CLASSES
+  )
+    fail(`conditional must be null or { "on": "label", "classes": 1 to ${MAX_CLASSES} }`);
+  if (!wanted)
+    fail(`conditional says the models take a label of ${String(classes)} classes, but config.model.conditional is "none"`);
+  return { on: 'label', classes };
 }

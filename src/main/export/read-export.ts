@@ -6,7 +6,9 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { ExperimentConfig } from '../../shared/config.ts';
+import { withChannels } from '../../shared/image-grid.ts';
 import type { EpochMetric, ImageGrid, ImageKind, StepMetric } from '../../shared/training.ts';
+import { LABEL_INPUT } from '../engine/condition.ts';
 import { encodeWeights } from '../engine/weights.ts';
 import { CsvError, epochsFromCsv, evaluationsFromCsv, stepsFromCsv } from './csv.ts';
 import { sha256 } from './folder.ts';
@@ -19,7 +21,7 @@ import {
   type ModelJsonFile,
   type ModelPart,
 } from './models.ts';
-import { decodePng, pngSize } from './png.ts';
+import { decodePng, pngInfo } from './png.ts';
 
 /** A checked export, ready to be stored in one transaction by the main thread. */
 export interface ImportPayload {
@@ -144,7 +146,16 @@ export async function readExport(dir: string): Promise<ImportPayload> {
   for (const part of ['encoder', 'decoder'] as const) {
     const jsonPath = part === 'encoder' ? FILES.encoderModel : FILES.decoderModel;
     const weightsPath = part === 'encoder' ? FILES.encoderWeights : FILES.decoderWeights;
-    blobs[part] = await checkModel(part, at(jsonPath), text(jsonPath), at(weightsPath), contents.get(weightsPath)!, config);
+    const classes = manifest.conditional?.classes ?? 0;
+    blobs[part] = await checkModel(
+      part,
+      at(jsonPath),
+      text(jsonPath),
+      at(weightsPath),
+      contents.get(weightsPath)!,
+      config,
+      classes,
+    );
   }
 
   const csv = <T>(path: string, parse: (t: string) => T): T => {
@@ -164,15 +175,18 @@ export async function readExport(dir: string): Promise<ImportPayload> {
     const bytes = contents.get(image.path);
     if (!bytes) throw badData(at(MANIFEST_FILE), `images lists ${image.path}, but files does not`);
     const { rows, cols, height, width } = image;
+    const channels = image.channels ?? 1;
     let png;
     try {
       // The size from IHDR first: a PNG that is not the listed grid is refused before it is inflated.
-      const size = pngSize(bytes);
+      const size = await pngInfo(bytes);
       if (size.width !== cols * width || size.height !== rows * height)
         throw new Error(
           `is ${size.width}x${size.height} pixels, manifest.json describes ${rows}x${cols} images of ${height}x${width}`,
         );
-      png = decodePng(bytes);
+      if (size.channels !== channels)
+        throw new Error(`has ${size.channels} channel${size.channels === 1 ? '' : 's'}, manifest.json describes ${channels}`);
+      png = await decodePng(bytes);
     } catch (e) {
       throw badData(at(image.path), (e as Error).message);
     }
@@ -182,11 +196,23 @@ export async function readExport(dir: string): Promise<ImportPayload> {
       kind: image.kind,
       epoch: image.epoch,
       step: image.step,
-      grid: { rows, cols, height, width, pixels: png.pixels },
+      grid: withChannels({ rows, cols, height, width, pixels: png.pixels }, channels),
     });
   }
 
   return { manifest, config, steps, epochs, evaluations, images, encoder: blobs.encoder, decoder: blobs.decoder };
+}
+
+/** The width of a Layers topology's "label" input (a conditional VAE's class count), 0 without one. */
+function labelInputWidth(topology: Record<string, unknown>): number {
+  const layers = (topology.config as { layers?: unknown } | undefined)?.layers;
+  if (!Array.isArray(layers)) return 0;
+  for (const layer of layers as { class_name?: unknown; config?: { name?: unknown; batch_input_shape?: unknown } }[]) {
+    if (layer?.class_name !== 'InputLayer' || layer.config?.name !== LABEL_INPUT) continue;
+    const shape = layer.config.batch_input_shape;
+    return Array.isArray(shape) && typeof shape[1] === 'number' ? shape[1] : -1;
+  }
+  return 0;
 }
 
 /** Checks one model file pair against its config; returns its weights as a checkpoint blob. */
@@ -197,6 +223,7 @@ async function checkModel(
   weightsPath: string,
   weights: Uint8Array,
   config: ExperimentConfig,
+  classes: number,
 ): Promise<Uint8Array> {
   let file: ModelJsonFile;
   try {
@@ -212,7 +239,13 @@ async function checkModel(
     !Array.isArray(file.weightsManifest)
   )
     throw badData(jsonPath, 'not a TensorFlow.js Layers model (needs format "layers-model", modelTopology and weightsManifest)');
-  const expected = await expectedModelJson(config, part);
+  const labelWidth = labelInputWidth(file.modelTopology);
+  if (labelWidth !== classes)
+    throw badData(
+      jsonPath,
+      `the ${part} ${labelWidth > 0 ? `takes a one-hot label of ${labelWidth} classes` : 'takes no label'}, but manifest.json says ${classes > 0 ? `${classes} classes` : 'it is not conditional'}`,
+    );
+  const expected = await expectedModelJson(config, part, classes);
   const topology = firstDifference(file.modelTopology.config, expected.modelTopology.config, 'modelTopology.config');
   if (topology) throw badData(jsonPath, `the ${part} does not match what the manifest's config builds: ${topology}`);
   const paths = file.weightsManifest.flatMap((g) => g.paths);

@@ -2,9 +2,12 @@
 // worker: building and saving the models is tensor work, kept off the main thread.
 
 import * as tf from '@tensorflow/tfjs';
+import { gridChannels } from '../../shared/image-grid.ts';
 import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { ImageGrid, ImageKind, RunRecord, EpochMetric, StepMetric } from '../../shared/training.ts';
+import { classesOfDecoderWeights } from '../engine/condition.ts';
 import { imageGrid } from '../engine/grid.ts';
+import { decodeWeights } from '../engine/weights.ts';
 import { readTensors } from '../engine/read-tensor.ts';
 import { epochsToCsv, evaluationsToCsv, stepsToCsv } from './csv.ts';
 import { writeFolderAtomically, sha256 } from './folder.ts';
@@ -72,17 +75,20 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
   const config = run.config;
   const files = new Map<string, Uint8Array>();
   const images: ManifestImage[] = [];
+  const classes = classesOfDecoderWeights(decodeWeights(checkpoint.decoder), config.model);
 
   for (const part of MODEL_PARTS) {
-    const model = loadExportModel(config, part, checkpoint[part]);
+    const model = loadExportModel(config, part, checkpoint[part], classes);
     try {
       const saved = await saveModel(model);
       files.set(part === 'encoder' ? FILES.encoderModel : FILES.decoderModel, utf8(saved.modelJson));
       files.set(part === 'encoder' ? FILES.encoderWeights : FILES.decoderWeights, saved.weights);
-      if (part === 'decoder' && config.model.latentDim === 2) {
+      // A conditional decoder's manifold differs per class: the latent explorer shows it for any label.
+      if (part === 'decoder' && config.model.latentDim === 2 && classes === 0) {
         const grid = latentGrid(model, config.data.imageHeight, config.data.imageWidth);
-        files.set(FILES.latentGrid, encodePng(gridToImage(grid)));
+        files.set(FILES.latentGrid, await encodePng(gridToImage(grid)));
         const { rows, cols, height, width } = grid;
+        const channels = gridChannels(grid);
         images.push({
           path: FILES.latentGrid,
           kind: 'latent-grid',
@@ -92,6 +98,7 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
           cols,
           height,
           width,
+          channels,
           range: LATENT_GRID_RANGE,
         });
       }
@@ -105,14 +112,16 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
   if (input.evaluations?.length) files.set(FILES.evaluations, utf8(evaluationsToCsv(input.evaluations)));
   for (const image of input.images) {
     const path = image.kind === 'reconstruction' ? FILES.reconstruction : FILES.samples;
-    files.set(path, encodePng(gridToImage(image.grid)));
+    files.set(path, await encodePng(gridToImage(image.grid)));
     const { rows, cols, height, width } = image.grid;
-    images.push({ path, kind: image.kind, step: image.step, epoch: image.epoch, rows, cols, height, width });
+    const channels = gridChannels(image.grid);
+    images.push({ path, kind: image.kind, step: image.step, epoch: image.epoch, rows, cols, height, width, channels });
   }
 
   const listed: ManifestFile[] = [...files].map(([path, bytes]) => ({ path, bytes: bytes.length, sha256: sha256(bytes) }));
   const { imageHeight: height, imageWidth: width } = config.data;
   const L = config.model.latentDim;
+  const withLabels = classes > 0 ? ` and one-hot labels "label" [N,${classes}]` : '';
   const manifest: ExportManifest = {
     format: FORMAT_NAME,
     formatVersion: FORMAT_VERSION,
@@ -146,18 +155,19 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
     models: {
       encoder: {
         path: FILES.encoderModel,
-        input: `images [N,${height},${width},1], pixels 0..1`,
+        input: `images [N,${height},${width},1], pixels 0..1${withLabels}`,
         output: `[mean [N,${L}], sigma head [N,${L}]]; sigma parametrisation "${config.model.sigma}"`,
       },
       decoder: {
         path: FILES.decoderModel,
-        input: `z [N,${L}]`,
+        input: `z [N,${L}]${withLabels}`,
         output: `pixel means [N,${height},${width},1], 0..1`,
       },
     },
     images,
     files: listed,
     evaluation: run.evaluation,
+    conditional: classes > 0 ? { on: 'label', classes } : null,
   };
   files.set(MANIFEST_FILE, utf8(`${JSON.stringify(manifest, null, 2)}\n`));
   return files;

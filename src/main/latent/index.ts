@@ -30,8 +30,17 @@ export class LatentService {
 
   constructor(private readonly store: Store) {}
 
-  /** Decodes `points` with `run`'s decoder at checkpoint `step` (default: the latest). */
-  async decode(run: RunRecord, step: number | undefined, points: number[][], cols?: number): Promise<DecodedImages> {
+  /**
+   * Decodes `points` with `run`'s decoder at checkpoint `step` (default: the latest); a conditional
+   * VAE's with `label`, which it requires (other runs ignore it).
+   */
+  async decode(
+    run: RunRecord,
+    step: number | undefined,
+    points: number[][],
+    cols?: number,
+    label?: number,
+  ): Promise<DecodedImages> {
     const latentDim = run.config.model.latentDim;
     const wrong = points.findIndex((z) => z.length !== latentDim);
     if (wrong >= 0)
@@ -40,6 +49,14 @@ export class LatentService {
         `points[${wrong}]`,
       );
     const checkpoint = this.checkpoint(run, step);
+    const classes = checkpoint.classes;
+    if (classes !== null && (label === undefined || label >= classes))
+      throw invalid(
+        label === undefined
+          ? `run ${run.id} is a conditional VAE: say which label (0 to ${classes - 1}) to decode with`
+          : `label ${label} is not one of run ${run.id}'s classes (0 to ${classes - 1})`,
+        'label',
+      );
     const flat = new Float32Array(points.length * latentDim);
     points.forEach((z, i) => flat.set(z, i * latentDim));
     const value = await this.request(run, checkpoint, {
@@ -47,6 +64,7 @@ export class LatentService {
       latentDim,
       points: flat,
       cols: Math.min(cols ?? points.length, points.length),
+      label: classes !== null ? label! : null,
     });
     return { runId: run.id, step: checkpoint.step, epoch: checkpoint.epoch, grid: value.grid, decodeMs: value.decodeMs };
   }

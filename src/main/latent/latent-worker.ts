@@ -28,7 +28,7 @@ async function handle(request: LatentRequest): Promise<LatentReply> {
   const handlers: Handlers<LatentProtocol> = {
     decode: (job) => {
       const started = performance.now();
-      const grid = decodePoints(model, job.points, job.latentDim, job.cols);
+      const grid = decodePoints(model, job.points, job.latentDim, job.cols, job.label);
       return { grid, decodeMs: performance.now() - started };
     },
     encode: async (job) => {

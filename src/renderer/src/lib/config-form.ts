@@ -79,6 +79,7 @@ export const OPTION_LABELS: Record<string, Record<string, string>> = {
   'model.decoder': { seed: 'Seed dense + LayerNorm', mlp: 'MLP', deconv: 'Transposed conv' },
   'model.sigma': { abs: '|h| (notebook)', softplus: 'softplus(h)', logvar: 'log-variance' },
   'model.init': { torch: 'PyTorch default', glorot: 'Glorot (Keras)' },
+  'model.conditional': { none: 'Nothing (a plain VAE)', label: 'The label (conditional VAE)' },
   'loss.likelihood': { gaussian: 'Gaussian', bernoulli: 'Bernoulli' },
   'optim.optimizer': { adam: 'Adam', sgd: 'SGD', rmsprop: 'RMSprop' },
   'loss.klSchedule': { constant: 'Constant', linear: 'Linear warm-up', cyclical: 'Cyclical' },
