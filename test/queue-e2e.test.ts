@@ -12,6 +12,8 @@ import { chmodSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+import { classesOfDecoderWeights } from '../src/main/engine/condition.ts';
+import { decodeWeights } from '../src/main/engine/weights.ts';
 import { loadExportModel } from '../src/main/export/models.ts';
 import { openDatabase } from '../src/main/store/index.ts';
 import { openQueue } from '../src/main/queue/connect.ts';
@@ -217,7 +219,8 @@ test(
         );
         const checkpoint = store.checkpoints.latest(r.id)!;
         assert.equal(checkpoint.step, r.totalSteps);
-        for (const part of ['encoder', 'decoder'] as const) loadExportModel(r.config, part, checkpoint[part]).dispose();
+        const classes = classesOfDecoderWeights(decodeWeights(checkpoint.decoder), r.config.model);
+        for (const part of ['encoder', 'decoder'] as const) loadExportModel(r.config, part, checkpoint[part], classes).dispose();
       }
 
       // Step: a trial whose data set differs on the worker fails, naming the file and both fingerprints.
