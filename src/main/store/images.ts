@@ -142,24 +142,21 @@ export function createImagesRepo(db: Db, now: () => number, maxPerKind = 200): I
     load: db.prepare<[number], FullRow>(`SELECT ${META_COLUMNS}, pixels FROM images WHERE id = ?`),
   };
 
-  // Migration 001's CHECK on the pixels column predates colour: it requires one byte a pixel. Until
-  // a migration relaxes it to 1 or 3 bytes a pixel, a colour grid (already checked to the byte by
-  // checkImage) is inserted with CHECK constraints off for that one statement. Foreign keys are not
-  // CHECK constraints, so a grid for a missing run is still refused.
-  const withoutChecks = <T>(fn: () => T): T => {
-    db.pragma('ignore_check_constraints = ON');
-    try {
-      return fn();
-    } finally {
-      db.pragma('ignore_check_constraints = OFF');
-    }
-  };
-
   const save = db.transaction((runId: number, image: NewImage): ImageMeta => {
     const { rows, cols, height, width, pixels } = image.grid;
     const createdAt = now();
-    const insert = () => s.insert.run(runId, image.epoch, image.step, image.kind, rows, cols, height, width, createdAt, pixels);
-    const { lastInsertRowid } = gridChannels(image.grid) === 3 ? withoutChecks(insert) : insert();
+    const { lastInsertRowid } = s.insert.run(
+      runId,
+      image.epoch,
+      image.step,
+      image.kind,
+      rows,
+      cols,
+      height,
+      width,
+      createdAt,
+      pixels,
+    );
     s.thin.run(thinningSpan(s.newestStep.get(runId, image.kind)!, maxPerKind), runId, image.kind);
     // Built from the input rather than re-read: a grid logged out of step order can be thinned away at
     // once, and the caller still gets a truthful description of it.

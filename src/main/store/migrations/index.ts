@@ -8,6 +8,7 @@ import { migration004 } from './004-sweeps.ts';
 import { migration005 } from './005-evaluations.ts';
 import { migration006 } from './006-training-controls.ts';
 import { migration007 } from './007-run-data.ts';
+import { migration008 } from './008-colour-images.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   migration001,
@@ -17,6 +18,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration005,
   migration006,
   migration007,
+  migration008,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
