@@ -119,12 +119,14 @@ test('conv-64: a DCGAN-style 64x64 RGB preset whose model and sizes validate', (
   assert.deepEqual([c.data.imageHeight, c.data.imageWidth, c.data.channels], [64, 64, 3]);
   assert.deepEqual([c.model.encoder, c.model.convChannels], ['conv', [32, 64, 128, 256]]);
   assert.deepEqual([c.model.decoder, c.model.deconvChannels], ['deconv', [256, 128, 64, 32]]);
-  // Until image folders exist no source supplies colour: the rest of the config must validate.
-  const r = validateConfig({ ...c, preset: 'custom', data: { ...c.data, source: 'csv', path: 'x.csv', channels: 1 } });
+  assert.equal(c.data.source, 'folder', 'colour comes from image folders');
+  const r = validateConfig({ ...c, data: { ...c.data, path: '/data/faces' } });
   assert.ok(r.ok, !r.ok ? r.error.message : '');
+  const csv = validateConfig({ ...c, data: { ...c.data, source: 'csv', path: 'x.csv' } });
+  assert.ok(!csv.ok && csv.error.field === 'data.channels', 'CSV is grayscale');
   assert.equal(architecture(c), 'conv 32-64-128-256 → deconv 256-128-64-32');
-  // The existing presets keep their models: none uses the new settings.
-  for (const p of PRESETS) assert.notEqual(p.config.model.encoder, 'conv', p.id);
+  // The earlier presets keep their models: none but conv-64 uses the new settings.
+  for (const p of PRESETS) if (p.id !== 'conv-64') assert.notEqual(p.config.model.encoder, 'conv', p.id);
 });
 
 test('preview grids: colour cells interleaved (HWC), grayscale byte-identical and without a channels field', () => {

@@ -6,7 +6,7 @@ import { PRESETS } from '../src/shared/presets.ts';
 import { MODEL_LIMITS, parameterCount } from '../src/shared/model-size.ts';
 import { parseAssignment, validateConfig } from '../src/shared/validate.ts';
 import { DEFAULT_CONFIG } from '../src/shared/presets.ts';
-import { buildDecoder, buildEncoder } from '../src/main/engine/model.ts';
+import { buildDecoder, buildEncoder, imageShapeOf } from '../src/main/engine/model.ts';
 
 function fieldsOf(input: unknown): string[] {
   const r = validateConfig(input);
@@ -111,7 +111,7 @@ test('parameterCount matches the layers the engine builds', () => {
     },
   ];
   for (const c of configs) {
-    const image = { height: c.data.imageHeight, width: c.data.imageWidth };
+    const image = imageShapeOf(c.data);
     const enc = buildEncoder(c.model, image, 1);
     const dec = buildDecoder(c.model, image, 1);
     assert.equal(parameterCount(c), enc.countParams() + dec.countParams(), JSON.stringify(c.model));

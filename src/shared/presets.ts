@@ -145,7 +145,7 @@ const quick: ExperimentConfig = {
  */
 export const CONV64_CONFIG: ExperimentConfig = {
   preset: 'conv-64',
-  data: { ...DEFAULT_CONFIG.data, imageHeight: 64, imageWidth: 64, channels: 3 },
+  data: { ...DEFAULT_CONFIG.data, source: 'folder', imageHeight: 64, imageWidth: 64, channels: 3 },
   model: {
     ...DEFAULT_CONFIG.model,
     latentDim: 64,
@@ -188,6 +188,7 @@ export const PRESETS: readonly Preset[] = [
     description: 'The classic PyTorch examples VAE: 784-400-20, log-variance, Bernoulli likelihood.',
     config: mlpBernoulli,
   },
+  CONV64_PRESET,
 ];
 
 export function findPreset(id: string): Preset | undefined {
