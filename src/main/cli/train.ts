@@ -16,7 +16,8 @@ const USAGE = `Usage: npm run train -- [options]
 Trains a VAE and logs the run to the VAE Workbench database.
 
 Options:
-  --preset NAME        start from a preset: quick (default), seed-notebook, mlp-bernoulli
+  --preset NAME        start from a preset: quick (default), seed-notebook, mlp-bernoulli,
+                       paper-mnist
   --config FILE.json   settings to apply over the preset (only the fields that differ)
   --set KEY=VALUE      one setting, e.g. --set optim.learningRate=0.001 --set data.labels=3,5 (repeatable)
   --data FILE          a Kaggle mnist-in-csv file (.csv), or an IDX images file (raw or .gz)
