@@ -54,6 +54,7 @@ async function measure(file: string): Promise<void> {
     testPath: '',
     binarization: 'none',
     channels: 1,
+    validationFraction: 0.1,
   });
   const seconds = (performance.now() - t0) / 1000;
   clearInterval(sampler);

@@ -27,6 +27,7 @@ function cfg(over: Partial<DataConfig> = {}): DataConfig {
     testPath: '',
     binarization: 'none',
     channels: 1,
+    validationFraction: 0.1,
     ...over,
   };
 }

@@ -27,6 +27,7 @@ const data = (path: string): DataConfig => ({
   testPath: '',
   binarization: 'none',
   channels: 1,
+  validationFraction: 0.1,
 });
 
 test('inspect worker: the summary of a real file comes back typed', async (t) => {

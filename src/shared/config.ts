@@ -2,6 +2,8 @@
 // validation, `--set key=value` parsing in the CLI, and (later) the generated form in the renderer.
 // Plain TypeScript: this file runs in Node, the browser and workers alike.
 
+import { watchesValidation } from './data-split.ts';
+
 export type EncoderKind = 'seed-conv' | 'mlp';
 export type DecoderKind = 'seed' | 'mlp' | 'deconv';
 export type SigmaKind = 'abs' | 'softplus' | 'logvar';
@@ -48,6 +50,12 @@ export interface DataConfig {
    * comes from image folders (issue 11). Runs stored before it existed are grayscale (`channelsOf`).
    */
   channels: number;
+  /**
+   * With a test split and early stopping or reduce-on-plateau on: the seeded share of the training
+   * images carved off for them to watch, so no training decision looks at the test split. Unused
+   * otherwise (see `validationShare`).
+   */
+  validationFraction: number;
 }
 
 export interface ModelConfig {
@@ -271,6 +279,15 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 3,
         label: 'Channels',
         help: '1: grayscale; 3: colour (RGB).',
+      },
+      {
+        path: 'data.validationFraction',
+        kind: 'number',
+        min: 0,
+        max: 0.5,
+        label: 'Validation fraction',
+        visibleWhen: watchesValidation,
+        help: 'Share of the training images kept out of training for early stopping and reduce-on-plateau to watch, so they never look at the test split. Used only with a test split and one of them on.',
       },
     ],
   },

@@ -40,6 +40,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     testPath: '',
     binarization: 'none',
     channels: 1,
+    validationFraction: 0.1,
   },
   model: {
     latentDim: 16,

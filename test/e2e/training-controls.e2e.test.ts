@@ -99,7 +99,7 @@ describe('UI training controls: the form section, the controls chart, early stop
     await view.waitForStatus('completed');
     assert.match(
       await view.statusMessage.innerText(),
-      /Stopped early at epoch 3: the held-out −ELBO did not improve for 1 epoch/,
+      /Stopped early at epoch 3: the validation −ELBO did not improve for 1 epoch/,
     );
     assert.equal(await view.controlsChart.count(), 0);
   });

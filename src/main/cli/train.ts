@@ -93,8 +93,11 @@ async function main(): Promise<number> {
     if (e.type === 'started') {
       if (e.evaluation === 'test') evaluatedOn = 'test';
       const evaluated = e.evaluation === 'test' ? 'test' : 'held-out';
+      const validation = e.validationSize
+        ? `, ${e.validationSize} validation (watched by early stopping and reduce-on-plateau, not the test split)`
+        : '';
       process.stderr.write(
-        `Run ${e.runId}: ${e.trainSize} training and ${e.heldOutSize} ${evaluated} images, ${e.totalSteps} steps on ${e.backend}` +
+        `Run ${e.runId}: ${e.trainSize} training${validation} and ${e.heldOutSize} ${evaluated} images, ${e.totalSteps} steps on ${e.backend}` +
           `${e.fromStep ? `, resuming at step ${e.fromStep}` : ''}\n${e.backendNote ? `  (${e.backendNote})\n` : ''}`,
       );
     } else if (e.type === 'step' && tty) {
@@ -105,7 +108,9 @@ async function main(): Promise<number> {
     } else if (e.type === 'epoch') {
       if (tty) process.stderr.write('\r\x1b[2K');
       process.stderr.write(
-        `epoch ${e.metric.epoch}/${epochs}  train ${lossText(e.metric.train)}  ${evaluatedOn} ${lossText(e.metric.heldOut)}  ${Math.round(e.metric.imagesPerSec)} img/s\n`,
+        `epoch ${e.metric.epoch}/${epochs}  train ${lossText(e.metric.train)}  ${evaluatedOn} ${lossText(e.metric.heldOut)}` +
+          `${e.metric.watched?.split === 'validation' ? `  validation -ELBO ${e.metric.watched.total.toFixed(2)}` : ''}` +
+          `  ${Math.round(e.metric.imagesPerSec)} img/s\n`,
       );
     } else if (e.type === 'evaluation' && e.state === 'running' && e.done === 0) {
       process.stderr.write(`evaluating NLL_${e.k} on ${e.total} images…\n`);

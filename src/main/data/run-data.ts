@@ -16,9 +16,14 @@ export interface RunSplit {
 /**
  * Loads and splits a run's data. With `expectFingerprint` (a run's recorded one; empty or null
  * skips the check), a source whose files changed since is refused rather than silently giving
- * other images.
+ * other images. `validationFraction`: the run's `validationShare` (only training needs that split).
  */
-export async function loadRunSplit(data: DataConfig, seed: number, expectFingerprint: string | null = null): Promise<RunSplit> {
+export async function loadRunSplit(
+  data: DataConfig,
+  seed: number,
+  expectFingerprint: string | null = null,
+  validationFraction = 0,
+): Promise<RunSplit> {
   const source = await loadDataset(data);
   if (expectFingerprint && expectFingerprint !== source.fingerprint) {
     throw new AppFailure({
@@ -28,5 +33,5 @@ export async function loadRunSplit(data: DataConfig, seed: number, expectFingerp
         `(fingerprint ${source.fingerprint.slice(0, 12)}, expected ${expectFingerprint.slice(0, 12)})`,
     });
   }
-  return { source, split: prepareSplit(source, data, seed) };
+  return { source, split: prepareSplit(source, data, seed, validationFraction) };
 }
