@@ -41,7 +41,7 @@ export function validationFractionOf(data: DataConfig): number {
 }
 
 /** Whether early stopping or reduce-on-plateau is on: the training decisions that watch a split. */
-function watchesAnySplit(optim: OptimConfig): boolean {
+export function watchesAnySplit(optim: OptimConfig): boolean {
   // Read as stored: configs from before the training controls lack both (and had neither).
   const stored: Partial<OptimConfig> = optim;
   return (stored.earlyStopPatience ?? 0) > 0 || stored.lrSchedule === 'plateau';

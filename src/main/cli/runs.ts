@@ -3,6 +3,7 @@
 import { parse, parseId, parseRunId, runCli, UsageError, withStore } from './common.ts';
 import { evalCommand, evaluationText } from './eval-command.ts';
 import { runDetails, runsTable, terminalText } from './format.ts';
+import { bestCheckpointLine, controlsLines } from './controls-text.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { appVersion } from '../app-core.ts';
 import { exportRun, importRun } from '../export/index.ts';
@@ -84,6 +85,8 @@ async function main(): Promise<number> {
         out(
           [
             runDetails(run),
+            ...controlsLines(run.config),
+            bestCheckpointLine(store.checkpoints.list(id)),
             ...(history.length ? ['', 'Epochs:', ...history] : []),
             ...(evaluations.length ? ['', 'Evaluations:', ...evaluations] : []),
           ].join('\n'),

@@ -10,6 +10,7 @@ import { findTestFileSync } from '../data/index.ts';
 import { buildConfigFinding } from './config-input.ts';
 import { EXIT_FAILED, EXIT_STOPPED, openStore, parse, parseRunId, runCli } from './common.ts';
 import { duration, lossText, progressLine, terminalText } from './format.ts';
+import { bestCheckpointLine, controlsLines } from './controls-text.ts';
 
 const USAGE = `Usage: npm run train -- [options]
 
@@ -145,6 +146,7 @@ async function main(): Promise<number> {
           `  train     -ELBO ${lossText(run.finalTrain)}\n` +
           `  ${evaluationSplit(run.config.data) === 'test' ? 'test     ' : 'held-out '} -ELBO ${lossText(run.finalHeldOut)}\n` +
           `  ${run.imagesPerSec ? Math.round(run.imagesPerSec) : '-'} images/s\n` +
+          `${[...controlsLines(run.config), bestCheckpointLine(store.checkpoints.list(run.id))].join('\n')}\n` +
           (run.evaluation ? `${evaluationText(run.evaluation)}\n` : '') +
           (run.status === 'interrupted'
             ? `Resume with: npm run train -- --resume ${run.id}${values.db ? ` --db ${values.db}` : ''}\n`
