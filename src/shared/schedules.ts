@@ -183,7 +183,8 @@ export function describeControls(config: ExperimentConfig): string[] {
   if (o.lrSchedule === 'cosine') out.push(`Learning rate: cosine to ${o.lrMin}`);
   if (o.lrSchedule === 'plateau')
     out.push(`Learning rate: × ${o.lrFactor} after ${o.lrPatience + 1} epochs without improvement (min ${o.lrMin})`);
-  if (o.earlyStopPatience > 0) out.push(`Early stopping: after ${o.earlyStopPatience} epochs without improvement`);
+  if (o.earlyStopPatience > 0)
+    out.push(`Early stopping: after ${o.earlyStopPatience} epoch${o.earlyStopPatience === 1 ? '' : 's'} without improvement`);
   if (o.clipNorm > 0) out.push(`Gradient norm clipped at ${o.clipNorm}`);
   return out;
 }

@@ -109,7 +109,7 @@ describe('UI training controls: the form section, the controls chart, early stop
       assert.equal(await compare.controlsChart.getAttribute('data-quantity'), quantity);
     }
     assert.match(await compare.controlsRun(scheduled.id).innerText(), /β: 3 cycles to 1.*Learning rate: cosine to 0.0002/);
-    assert.match(await compare.controlsRun(stopped.id).innerText(), /Early stopping: after 1 epochs without improvement/);
+    assert.match(await compare.controlsRun(stopped.id).innerText(), /Early stopping: after 1 epoch without improvement/);
     await compare.pickControl('learningRate');
     for (const size of SIZES) {
       await page.setViewportSize(size);

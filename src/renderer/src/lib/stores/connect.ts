@@ -17,9 +17,10 @@ import { sweeps } from './sweeps.svelte.ts';
 const commandTargets: CommandTargets = {
   showNewExperiment: () => router.go({ view: 'new' }),
   pickDataFile: () => notices.track('Choosing a file…', getClient().pickDataFile()),
-  useDataFile(source, path) {
+  useDataFile(source, path, testPath) {
     draft.setValue('data.source', source);
     draft.setText('data.path', path);
+    draft.setText('data.testPath', testPath);
   },
 };
 
