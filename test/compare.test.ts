@@ -287,6 +287,10 @@ test('latent helpers: active dimensions, ranking, groups by latent size, image s
     { latentDim: 8, runIds: [4] },
   ]);
   assert.deepEqual(sameImageSize(members), { included: [1, 2, 4], skipped: [{ id: 3, reason: '32×28 images, not 28×28' }] });
+  // Same size, other channels: an RGB model cannot encode grayscale images, nor the other way round.
+  const rgb = { id: 5, config: { ...cfg(2), data: { ...cfg(2).data, channels: 3 } } };
+  assert.deepEqual(sameImageSize([...members, rgb]).skipped.at(-1), { id: 5, reason: '28×28 RGB images, not 28×28' });
+  assert.deepEqual(sameImageSize([rgb, members[0]!]).skipped, [{ id: 1, reason: '28×28 images, not 28×28 RGB' }]);
   assert.deepEqual(meanRows([1, 2, 3, 4, 5, 6], 3, 2), [
     [1, 2],
     [3, 4],
@@ -316,6 +320,23 @@ test('regrid: a column of images becomes a row with every pixel in its cell', ()
     [0, 1, 10, 11, 2, 3, 12, 13, 20, 21, 0, 0, 22, 23, 0, 0],
     'the fourth cell is blank',
   );
+});
+
+test('regrid: colour cells move whole, r, g and b together', () => {
+  // Two 1×2 RGB images stacked; image i's bytes are 100i + 0..5.
+  const column: ImageGrid = {
+    rows: 2,
+    cols: 1,
+    height: 1,
+    width: 2,
+    channels: 3,
+    pixels: Uint8Array.from([0, 1, 2, 3, 4, 5, 100, 101, 102, 103, 104, 105]),
+  };
+  const row = regrid(column, 1, 2);
+  assert.deepEqual([row.rows, row.cols, row.channels], [1, 2, 3]);
+  assert.deepEqual(Array.from(row.pixels), Array.from(column.pixels), 'one pixel row: the two images side by side');
+  const square = regrid(column, 2, 2);
+  assert.deepEqual(Array.from(square.pixels), [0, 1, 2, 3, 4, 5, 100, 101, 102, 103, 104, 105, ...new Array(12).fill(0)]);
 });
 
 test('latent points: the same seed gives the same draw for every decoder; a grid spans the chosen dimensions', () => {

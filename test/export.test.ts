@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import Database from 'better-sqlite3';
+import sharp from 'sharp';
 import { openDatabase, type Store } from '../src/main/store/index.ts';
 import { RunService } from '../src/main/runs/service.ts';
 import { exportRun, importRun } from '../src/main/export/index.ts';
@@ -156,7 +157,7 @@ test("the exported encoder gives the app encoder's mean and sigma head", async (
   }
 });
 
-test('the manifest describes the run, and its checksums, CSVs and images match the folder and the store', () => {
+test('the manifest describes the run, and its checksums, CSVs and images match the folder and the store', async () => {
   for (const [run, dir] of [
     [mlpRun, mlpDir],
     [flatRun, flatDir],
@@ -208,7 +209,7 @@ test('the manifest describes the run, and its checksums, CSVs and images match t
     for (const kind of ['reconstruction', 'samples'] as const) {
       const file = kind === 'reconstruction' ? 'reconstructions.png' : 'samples.png';
       const stored = store.images.latest(run.id, kind)!;
-      const png = decodePng(readFileSync(join(dir, file)));
+      const png = await decodePng(readFileSync(join(dir, file)));
       assert.equal(png.width, stored.grid.cols * stored.grid.width);
       assert.equal(png.height, stored.grid.rows * stored.grid.height);
       assert.deepEqual(png.pixels, new Uint8Array(stored.grid.pixels));
@@ -218,7 +219,7 @@ test('the manifest describes the run, and its checksums, CSVs and images match t
     const grid = m.images.find((i: { kind: string }) => i.kind === 'latent-grid');
     if (run.config.model.latentDim === 2) {
       assert.deepEqual([grid.rows, grid.cols, grid.range], [20, 20, [-3, 3]]);
-      const png = decodePng(readFileSync(join(dir, 'latent-grid.png')));
+      const png = await decodePng(readFileSync(join(dir, 'latent-grid.png')));
       assert.deepEqual([png.width, png.height], [560, 560]);
     } else {
       assert.equal(grid, undefined, 'no latent grid beyond 2-D');
@@ -375,7 +376,7 @@ test('a broken export folder is refused with the file at fault, and nothing is i
         writeFileSync(join(c, 'samples.png'), png);
         relist(c, 'samples.png');
       }),
-      /samples\.png: PNG chunk \w+ has a wrong CRC/,
+      /samples\.png: PNG cannot be decoded: .*libpng read error/,
     ],
     [
       'bad CSV row, manifest updated to match',
@@ -631,4 +632,37 @@ test('an import is bounded like an edit, lists each file once, stays in its fold
     symlinkSync('samples-original.png', join(c, 'samples.png'));
   });
   assert.equal((await readExport(inside)).images.length, (await readExport(mlpDir)).images.length);
+});
+
+test('a colour grid exports as an RGB PNG the manifest gives 3 channels, and imports back byte for byte', async (t) => {
+  // Logged after the run's own grids, so it is the latest samples grid and the one exported.
+  const grid = { rows: 2, cols: 3, height: 28, width: 28, channels: 3 as const };
+  const pixels = new Uint8Array(2 * 3 * 28 * 28 * 3).map((_, i) => (i * 97 + (i % 3) * 50) % 256);
+  store.images.save(flatRun.id, { epoch: flatRun.epoch, step: flatRun.step + 1, kind: 'samples', grid: { ...grid, pixels } });
+  const dir = join(tempDir(t), 'colour');
+  await exportRun(store, flatRun.id, dir, appVersion());
+
+  const m = readJson(join(dir, 'manifest.json'));
+  const channelsOf = (kind: string) => m.images.find((i: { kind: string }) => i.kind === kind).channels;
+  assert.deepEqual([channelsOf('samples'), channelsOf('reconstruction'), channelsOf('latent-grid')], [3, 1, 1]);
+  const { data, info } = await sharp(readFileSync(join(dir, 'samples.png')))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  assert.deepEqual([info.width, info.height, info.channels], [84, 56, 3]);
+  assert.deepEqual(new Uint8Array(data), pixels);
+
+  const target = openDatabase(join(tempDir(t), 'target.db'));
+  t.after(() => target.close());
+  const imported = await importRun(target, dir);
+  const back = target.images.latest(imported.id, 'samples')!.grid;
+  assert.deepEqual({ ...back, pixels: [...back.pixels] }, { ...grid, pixels: [...pixels] });
+  assert.ok(!('channels' in target.images.latest(imported.id, 'reconstruction')!.grid), 'grayscale stays grayscale');
+
+  // A manifest that calls the RGB file grayscale is refused, naming the file.
+  const copy = join(tempDir(t), 'mislabelled');
+  cpSync(dir, copy, { recursive: true });
+  const edited = readJson(join(copy, 'manifest.json'));
+  edited.images.find((i: { kind: string }) => i.kind === 'samples').channels = 1;
+  writeFileSync(join(copy, 'manifest.json'), JSON.stringify(edited));
+  await assert.rejects(readExport(copy), /samples\.png: has 3 channels, manifest\.json describes 1/);
 });

@@ -300,6 +300,38 @@ test('image cells: one image out of a column grid (shared bytes) or out of a wid
   assert.deepEqual(Array.from(b.pixels), [7, 8, 9, 10]);
 });
 
+test('image cells: a colour cell keeps its r, g, b and channels, from a column or a wide mosaic', () => {
+  const rgb = (v: number) => [v, v + 1, v + 2];
+  // Three 1x2 RGB images stacked: image i's pixels are rgb(30i) and rgb(30i + 10).
+  const column: ImageGrid = {
+    rows: 3,
+    cols: 1,
+    height: 1,
+    width: 2,
+    channels: 3,
+    pixels: Uint8Array.from([0, 30, 60].flatMap((v) => [...rgb(v), ...rgb(v + 10)])),
+  };
+  const second = cellOf(column, 1)!;
+  assert.equal(second.channels, 3);
+  assert.deepEqual(Array.from(second.pixels), [...rgb(30), ...rgb(40)]);
+  // Two 2x1 RGB cells side by side: mosaic rows [a0 b0], [a1 b1].
+  const wide: ImageGrid = {
+    rows: 1,
+    cols: 2,
+    height: 2,
+    width: 1,
+    channels: 3,
+    pixels: Uint8Array.from([...rgb(1), ...rgb(100), ...rgb(4), ...rgb(200)]),
+  };
+  const b = cellOf(wide, 1)!;
+  assert.deepEqual([b.rows, b.cols, b.height, b.width, b.channels], [1, 1, 2, 1, 3]);
+  assert.deepEqual(Array.from(b.pixels), [...rgb(100), ...rgb(200)]);
+  assert.ok(
+    !('channels' in cellOf({ rows: 1, cols: 1, height: 1, width: 1, pixels: Uint8Array.of(5) }, 0)!),
+    'grayscale stays as it was',
+  );
+});
+
 test('active dimensions: by KL, largest first; the slider order follows only when asked', () => {
   const kl = [0.01, 3, 0.5, 3, 0];
   assert.deepEqual(mostActive(kl, 5, 2), [1, 3], 'ties keep index order');

@@ -97,6 +97,38 @@ test('grid to RGBA: gray bytes copied to r, g, b, opaque; gaps transparent; pair
   assert.throws(() => gridToRgba({ rows: 1, cols: 1, height: 2, width: 2, pixels: new Uint8Array(3) }), RangeError);
 });
 
+test("grid to RGBA: a colour grid keeps each cell's r, g, b, at non-square sizes; a short grid is refused", () => {
+  // 2 rows x 3 cols of cells 2 high and 3 wide, RGB: pixel (cell, y, x) = [cell*10 + y, 100 + x, 200 + cell].
+  const [rows, cols, h, w] = [2, 3, 2, 3];
+  const pixels = new Uint8Array(rows * cols * h * w * 3);
+  for (let cell = 0; cell < rows * cols; cell++) {
+    const r = Math.floor(cell / cols);
+    const c = cell % cols;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) pixels.set([cell * 10 + y, 100 + x, 200 + cell], (((r * h + y) * cols + c) * w + x) * 3);
+  }
+  const grid: ImageGrid = { rows, cols, height: h, width: w, channels: 3, pixels };
+  const out = gridToRgba(grid, { gap: 1 });
+  assert.deepEqual([out.width, out.height], [cols * w + 2, rows * h + 1]);
+  for (let cell = 0; cell < rows * cols; cell++) {
+    const r = Math.floor(cell / cols);
+    const c = cell % cols;
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const at = ((r * (h + 1) + y) * out.width + c * (w + 1) + x) * 4;
+        assert.deepEqual(
+          Array.from(out.data.subarray(at, at + 4)),
+          [cell * 10 + y, 100 + x, 200 + cell, 255],
+          `cell ${cell} (${x}, ${y})`,
+        );
+      }
+  }
+  assert.equal(out.data[(0 * out.width + w) * 4 + 3], 0, 'the gap between colour cells is transparent');
+  // The same bytes read as grayscale would be three times too many: refused, naming the sizes.
+  assert.throws(() => gridToRgba({ ...grid, channels: 1 }), /2x3x2x3x1 = 36 bytes, got 108 bytes/);
+  assert.throws(() => gridToRgba({ ...grid, pixels: pixels.subarray(1) }), RangeError);
+});
+
 test('aggregate: step events append; a replayed step (resume) drops what followed it', () => {
   const agg = createAggregate(7);
   assert.equal(applyEvent(agg, stepEvent(8, 1)), false, 'other runs are ignored');

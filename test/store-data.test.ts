@@ -330,3 +330,48 @@ test('images beyond the cap are thinned, keeping the first and the newest', (t) 
   assert.equal(steps.at(-1), 100);
   assert.equal(store.images.list(runId, 'samples').length, 1);
 });
+
+test('a colour grid round-trips with channels 3, derived from its byte count; a wrong count is refused', (t) => {
+  const { store } = open(t);
+  const runId = newRun(store);
+  // Non-square cells, so height and width cannot be swapped unnoticed.
+  const colour = { rows: 2, cols: 3, height: 5, width: 7, channels: 3 as const };
+  const pixels = new Uint8Array(2 * 3 * 5 * 7 * 3).map((_, i) => (i * 37 + 11) % 256);
+  store.images.save(runId, { epoch: 1, step: 10, kind: 'samples', grid: { ...colour, pixels } });
+  store.images.save(runId, {
+    epoch: 1,
+    step: 10,
+    kind: 'reconstruction',
+    grid: { ...colour, channels: 1, pixels: pixels.subarray(0, 210) },
+  });
+
+  const back = store.images.latest(runId, 'samples')!;
+  assert.deepEqual({ ...back.grid, pixels: [...back.grid.pixels] }, { ...colour, pixels: [...pixels] });
+  assert.deepEqual(store.images.load(back.id)!.grid.channels, 3);
+  // Grayscale reads back as it always has: no channels field at all.
+  assert.ok(!('channels' in store.images.latest(runId, 'reconstruction')!.grid));
+
+  for (const [grid, field, message] of [
+    [{ ...colour, pixels: pixels.subarray(0, 210) }, 'pixels', /2x3x5x7x3 = 630 bytes, got 210 bytes/],
+    [{ ...colour, channels: 1, pixels }, 'pixels', /2x3x5x7x1 = 210 bytes, got 630 bytes/],
+    [{ ...colour, channels: 4, pixels }, 'channels', /channels must be 1 or 3, not 4/],
+  ] as const) {
+    assert.throws(
+      () => store.images.save(runId, { epoch: 1, step: 11, kind: 'samples', grid: grid as never }),
+      (e: unknown) =>
+        e instanceof AppFailure &&
+        e.appError.code === 'invalid-argument' &&
+        e.appError.field === field &&
+        message.test(e.appError.message),
+    );
+  }
+  // The CHECK that migration 001 puts on grayscale bytes is set aside for colour; the run's foreign key is not.
+  assert.throws(
+    () => store.images.save(runId + 1, { epoch: 1, step: 1, kind: 'samples', grid: { ...colour, pixels } }),
+    failsWith('not-found'),
+  );
+  assert.deepEqual(
+    store.images.list(runId, 'samples').map((i) => i.step),
+    [10],
+  );
+});

@@ -54,6 +54,8 @@ export interface ManifestImage {
   cols: number;
   height: number;
   width: number;
+  /** 1: an 8-bit grayscale PNG; 3: 8-bit RGB. Absent in exports made before colour: 1. */
+  channels?: 1 | 3;
   /** The latent grid's range on both axes: z1 grows left to right, z2 bottom to top. */
   range?: [number, number];
 }
@@ -211,12 +213,14 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
       fail(`${at}kind must be reconstruction, samples or latent-grid`);
     const dims = { rows: int(o, 'rows', at), cols: int(o, 'cols', at), height: int(o, 'height', at), width: int(o, 'width', at) };
     if (Object.values(dims).some((d) => d < 1)) fail(`${at}rows, cols, height and width must be at least 1`);
+    if (o.channels !== undefined && o.channels !== 1 && o.channels !== 3) fail(`${at}channels must be 1 or 3`);
     return {
       path: str(o, 'path', at),
       kind: kind as ManifestImage['kind'],
       step: int(o, 'step', at),
       epoch: int(o, 'epoch', at),
       ...dims,
+      ...(o.channels === undefined ? {} : { channels: o.channels as 1 | 3 }),
     };
   });
 

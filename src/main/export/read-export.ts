@@ -6,6 +6,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { ExperimentConfig } from '../../shared/config.ts';
+import { withChannels } from '../../shared/image-grid.ts';
 import type { EpochMetric, ImageGrid, ImageKind, StepMetric } from '../../shared/training.ts';
 import { encodeWeights } from '../engine/weights.ts';
 import { CsvError, epochsFromCsv, evaluationsFromCsv, stepsFromCsv } from './csv.ts';
@@ -19,7 +20,7 @@ import {
   type ModelJsonFile,
   type ModelPart,
 } from './models.ts';
-import { decodePng, pngSize } from './png.ts';
+import { decodePng, pngInfo } from './png.ts';
 
 /** A checked export, ready to be stored in one transaction by the main thread. */
 export interface ImportPayload {
@@ -164,15 +165,18 @@ export async function readExport(dir: string): Promise<ImportPayload> {
     const bytes = contents.get(image.path);
     if (!bytes) throw badData(at(MANIFEST_FILE), `images lists ${image.path}, but files does not`);
     const { rows, cols, height, width } = image;
+    const channels = image.channels ?? 1;
     let png;
     try {
       // The size from IHDR first: a PNG that is not the listed grid is refused before it is inflated.
-      const size = pngSize(bytes);
+      const size = await pngInfo(bytes);
       if (size.width !== cols * width || size.height !== rows * height)
         throw new Error(
           `is ${size.width}x${size.height} pixels, manifest.json describes ${rows}x${cols} images of ${height}x${width}`,
         );
-      png = decodePng(bytes);
+      if (size.channels !== channels)
+        throw new Error(`has ${size.channels} channel${size.channels === 1 ? '' : 's'}, manifest.json describes ${channels}`);
+      png = await decodePng(bytes);
     } catch (e) {
       throw badData(at(image.path), (e as Error).message);
     }
@@ -182,7 +186,7 @@ export async function readExport(dir: string): Promise<ImportPayload> {
       kind: image.kind,
       epoch: image.epoch,
       step: image.step,
-      grid: { rows, cols, height, width, pixels: png.pixels },
+      grid: withChannels({ rows, cols, height, width, pixels: png.pixels }, channels),
     });
   }
 

@@ -2,6 +2,7 @@
 // worker: building and saving the models is tensor work, kept off the main thread.
 
 import * as tf from '@tensorflow/tfjs';
+import { gridChannels } from '../../shared/image-grid.ts';
 import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { ImageGrid, ImageKind, RunRecord, EpochMetric, StepMetric } from '../../shared/training.ts';
 import { imageGrid } from '../engine/grid.ts';
@@ -81,8 +82,9 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
       files.set(part === 'encoder' ? FILES.encoderWeights : FILES.decoderWeights, saved.weights);
       if (part === 'decoder' && config.model.latentDim === 2) {
         const grid = latentGrid(model, config.data.imageHeight, config.data.imageWidth);
-        files.set(FILES.latentGrid, encodePng(gridToImage(grid)));
+        files.set(FILES.latentGrid, await encodePng(gridToImage(grid)));
         const { rows, cols, height, width } = grid;
+        const channels = gridChannels(grid);
         images.push({
           path: FILES.latentGrid,
           kind: 'latent-grid',
@@ -92,6 +94,7 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
           cols,
           height,
           width,
+          channels,
           range: LATENT_GRID_RANGE,
         });
       }
@@ -105,9 +108,10 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
   if (input.evaluations?.length) files.set(FILES.evaluations, utf8(evaluationsToCsv(input.evaluations)));
   for (const image of input.images) {
     const path = image.kind === 'reconstruction' ? FILES.reconstruction : FILES.samples;
-    files.set(path, encodePng(gridToImage(image.grid)));
+    files.set(path, await encodePng(gridToImage(image.grid)));
     const { rows, cols, height, width } = image.grid;
-    images.push({ path, kind: image.kind, step: image.step, epoch: image.epoch, rows, cols, height, width });
+    const channels = gridChannels(image.grid);
+    images.push({ path, kind: image.kind, step: image.step, epoch: image.epoch, rows, cols, height, width, channels });
   }
 
   const listed: ManifestFile[] = [...files].map(([path, bytes]) => ({ path, bytes: bytes.length, sha256: sha256(bytes) }));

@@ -11,7 +11,7 @@ import type { AppCore } from '../app-core.ts';
 import { exportBaseName } from '../../shared/export-name.ts';
 import type { CheckpointChoice } from '../../shared/contract.ts';
 import type { ErrorCode } from '../../shared/result.ts';
-import { folderEntries, zipChunks } from '../export/zip.ts';
+import { folderEntries, zipEntries } from '../export/zip.ts';
 
 /**
  * `/export/<runId>.zip`, or `/export/<runId>-best.zip` for the best checkpoint; ids beyond the
@@ -43,7 +43,7 @@ export async function sendExportZip(
     const dir = join(tmp, `run-${runId}`);
     const result = await core.call('exportRun', { runId, dir, checkpoint });
     if (!result.ok) return plain(res, STATUS[result.error.code] ?? 500, result.error.message);
-    const chunks = zipChunks(folderEntries(dir));
+    const archive = await zipEntries(folderEntries(dir));
     // Everything is in memory now: the folder goes before the first byte, so a client that reads
     // the whole download never sees it linger.
     await rm(tmp, { recursive: true, force: true });
@@ -51,13 +51,12 @@ export async function sendExportZip(
     const name = downloadName(core.store.runs.get(runId)?.name ?? '', runId);
     res.writeHead(200, {
       'Content-Type': 'application/zip',
-      'Content-Length': String(chunks.reduce((n, c) => n + c.length, 0)),
+      'Content-Length': String(archive.length),
       'Content-Disposition': `attachment; filename="${name}"`,
       'Cache-Control': 'no-store',
     });
     if (headOnly) return void res.end();
-    for (const chunk of chunks) res.write(chunk);
-    res.end();
+    res.end(archive);
   } catch (e) {
     const message = `The export could not be packed: ${e instanceof Error ? e.message : String(e)}`;
     if (res.headersSent) res.destroy();

@@ -44,6 +44,18 @@ export interface PageGlobals {
   performance: { now(): number };
 }
 
+/** A drawn image grid's canvas: its bitmap size, its size on screen, how it is scaled and sampled pixels. */
+export interface CanvasReading {
+  width: number;
+  height: number;
+  cssWidth: number;
+  cssHeight: number;
+  /** The computed `image-rendering`: 'pixelated' keeps enlarged pixels hard-edged. */
+  rendering: string;
+  /** RGBA of the bitmap at each asked point, in order. */
+  pixels: number[][];
+}
+
 export abstract class BasePage {
   constructor(readonly page: Page) {}
 
@@ -85,6 +97,37 @@ export abstract class BasePage {
       async () => Number(await this.readAttr(testid, name)),
       (v) => v >= min,
       timeout,
+    );
+  }
+
+  /** The first canvas inside `selector`, read back from its bitmap at `points` (bitmap coordinates). */
+  readCanvas(selector: string, points: [number, number][]): Promise<CanvasReading> {
+    return this.page.evaluate(
+      ([sel, pts]) => {
+        interface CanvasLike {
+          width: number;
+          height: number;
+          getBoundingClientRect(): { width: number; height: number };
+          getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+        }
+        const g = globalThis as unknown as {
+          document: { querySelector(s: string): CanvasLike | null };
+          getComputedStyle(el: CanvasLike): { imageRendering: string };
+        };
+        const canvas = g.document.querySelector(`${sel} canvas`);
+        if (!canvas) throw new Error(`no canvas in ${sel}`);
+        const box = canvas.getBoundingClientRect();
+        const ctx = canvas.getContext('2d');
+        return {
+          width: canvas.width,
+          height: canvas.height,
+          cssWidth: box.width,
+          cssHeight: box.height,
+          rendering: g.getComputedStyle(canvas).imageRendering,
+          pixels: pts.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data)),
+        };
+      },
+      [selector, points] as const,
     );
   }
 

@@ -1,6 +1,7 @@
-// Turns a logged grayscale ImageGrid (one mosaic of rows*cols cells, each height*width bytes) into
+// Turns an ImageGrid (one mosaic of rows*cols cells of height*width pixels, grayscale or RGB) into
 // RGBA bytes for a canvas, with transparent gaps between cells so the page background separates them.
 
+import { gridChannels, imageGridProblem } from '../../../shared/image-grid.ts';
 import type { ImageGrid } from '../../../shared/training.ts';
 
 export interface RgbaImage {
@@ -21,28 +22,36 @@ function rowTop(r: number, h: number, layout: GridLayout): number {
 }
 
 export function gridToRgba(grid: ImageGrid, layout: GridLayout = { gap: 1 }): RgbaImage {
+  const problem = imageGridProblem(grid);
+  if (problem) throw new RangeError(problem.message);
   const { rows, cols, height: h, width: w, pixels } = grid;
-  if (pixels.length !== rows * cols * h * w)
-    throw new RangeError(
-      `image grid of ${rows}x${cols} cells of ${h}x${w} needs ${rows * cols * h * w} bytes, got ${pixels.length}`,
-    );
+  const channels = gridChannels(grid);
   const width = cols * w + Math.max(0, cols - 1) * layout.gap;
   const height = rows === 0 ? 0 : rowTop(rows - 1, h, layout) + h;
   const data = new Uint8ClampedArray(width * height * 4);
-  const srcStride = cols * w;
+  const srcStride = cols * w * channels;
   for (let r = 0; r < rows; r++) {
     const top = rowTop(r, h, layout);
     for (let c = 0; c < cols; c++) {
       const left = c * (w + layout.gap);
       for (let y = 0; y < h; y++) {
-        let src = (r * h + y) * srcStride + c * w;
+        let src = (r * h + y) * srcStride + c * w * channels;
         let dst = ((top + y) * width + left) * 4;
-        for (let x = 0; x < w; x++, src++, dst += 4) {
-          const v = pixels[src]!;
-          data[dst] = v;
-          data[dst + 1] = v;
-          data[dst + 2] = v;
-          data[dst + 3] = 255;
+        if (channels === 3) {
+          for (let x = 0; x < w; x++, src += 3, dst += 4) {
+            data[dst] = pixels[src]!;
+            data[dst + 1] = pixels[src + 1]!;
+            data[dst + 2] = pixels[src + 2]!;
+            data[dst + 3] = 255;
+          }
+        } else {
+          for (let x = 0; x < w; x++, src++, dst += 4) {
+            const v = pixels[src]!;
+            data[dst] = v;
+            data[dst + 1] = v;
+            data[dst + 2] = v;
+            data[dst + 3] = 255;
+          }
         }
       }
     }

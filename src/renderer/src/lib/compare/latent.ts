@@ -2,8 +2,10 @@
 // points themselves, and reshaping image grids into rows. (Active dimensions: latent/active-dims.ts.)
 
 import type { ExperimentConfig } from '../../../../shared/config.ts';
+import { channelsOf } from '../../../../shared/data-split.ts';
 import { manifoldPoints, priorDraw, type GridSpacing } from '../../../../shared/latent-math.ts';
 import { makeRng } from '../../../../shared/random.ts';
+import { gridChannels, withChannels } from '../../../../shared/image-grid.ts';
 import type { ImageGrid } from '../../../../shared/training.ts';
 
 export interface CompareMember {
@@ -18,16 +20,21 @@ export interface Partition {
   skipped: { id: number; reason: string }[];
 }
 
-/** Runs whose images have the first run's size: only they can encode the first run's images. */
+const describeImages = (data: ExperimentConfig['data']): string =>
+  `${data.imageHeight}×${data.imageWidth}${channelsOf(data) === 3 ? ' RGB' : ''}`;
+
+/** Runs whose images have the first run's size and channels: only they can encode the first run's images. */
 export function sameImageSize(members: readonly CompareMember[]): Partition {
   const first = members[0];
   if (!first) return { included: [], skipped: [] };
   const { imageHeight: h, imageWidth: w } = first.config.data;
+  const c = channelsOf(first.config.data);
   const out: Partition = { included: [], skipped: [] };
   for (const m of members) {
     const { imageHeight: mh, imageWidth: mw } = m.config.data;
-    if (mh === h && mw === w) out.included.push(m.id);
-    else out.skipped.push({ id: m.id, reason: `${mh}×${mw} images, not ${h}×${w}` });
+    if (mh === h && mw === w && channelsOf(m.config.data) === c) out.included.push(m.id);
+    else
+      out.skipped.push({ id: m.id, reason: `${describeImages(m.config.data)} images, not ${describeImages(first.config.data)}` });
   }
   return out;
 }
@@ -64,21 +71,23 @@ export function meanRows(means: readonly number[], count: number, latentDim: num
 /** The same cells laid out as `rows` × `cols` (row-major, cell order kept); cells beyond the last are blank. */
 export function regrid(grid: ImageGrid, rows: number, cols: number): ImageGrid {
   const { height: h, width: w } = grid;
+  const channels = gridChannels(grid);
+  const line = w * channels;
   const cells = grid.rows * grid.cols;
-  const pixels = new Uint8Array(rows * cols * h * w);
-  const srcStride = grid.cols * w;
-  const dstStride = cols * w;
+  const pixels = new Uint8Array(rows * cols * h * line);
+  const srcStride = grid.cols * line;
+  const dstStride = cols * line;
   for (let cell = 0; cell < Math.min(cells, rows * cols); cell++) {
     const sr = Math.floor(cell / grid.cols);
     const sc = cell % grid.cols;
     const dr = Math.floor(cell / cols);
     const dc = cell % cols;
     for (let y = 0; y < h; y++) {
-      const src = (sr * h + y) * srcStride + sc * w;
-      pixels.set(grid.pixels.subarray(src, src + w), (dr * h + y) * dstStride + dc * w);
+      const src = (sr * h + y) * srcStride + sc * line;
+      pixels.set(grid.pixels.subarray(src, src + line), (dr * h + y) * dstStride + dc * line);
     }
   }
-  return { rows, cols, height: h, width: w, pixels };
+  return withChannels({ rows, cols, height: h, width: w, pixels }, channels);
 }
 
 export type PointsSpec =
