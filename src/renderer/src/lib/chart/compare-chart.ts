@@ -222,7 +222,10 @@ export function updateCompareChart(
   if (view.y) {
     const custom = view.y;
     y.title = { ...y.title, text: custom.title };
-    y.ticks = { ...y.ticks, callback: (v: number | string) => custom.format(Number(v)) };
+    // On a log axis every minor tick would be labelled and collide: only the 1-2-5 ones are, as chart.js does.
+    const labelled = (v: number) =>
+      !view.logScale || [1, 2, 5].includes(Number((v / 10 ** Math.floor(Math.log10(v))).toFixed(6)));
+    y.ticks = { ...y.ticks, callback: (v: number | string) => (labelled(Number(v)) ? custom.format(Number(v)) : '') };
   }
   chart.options.scales = { x: xScale(view.xAxis, colors, maxX), y };
   keepZoom(chart);
