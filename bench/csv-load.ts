@@ -54,6 +54,8 @@ async function measure(file: string): Promise<void> {
     testPath: '',
     binarization: 'none',
     channels: 1,
+    fit: 'crop',
+    badImages: 'refuse',
     validationFraction: 0.1,
   });
   const seconds = (performance.now() - t0) / 1000;

@@ -7,7 +7,17 @@
 // wall time is recorded (node_modules/.cache/vae-workbench/test-timings.json) and the next run starts
 // the slowest files first, so the two lanes finish together; the end of the run lists files by time.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -129,7 +139,10 @@ if (cpuTimes) rmSync(cpuTimes, { recursive: true, force: true });
 const timings = { ...past };
 for (const r of results) timings[r.file] = Math.round(r.ms);
 mkdirSync(dirname(timingsPath), { recursive: true });
-writeFileSync(timingsPath, `${JSON.stringify(timings, null, 2)}\n`);
+// Written aside and renamed over: a node_modules copied with hard links (one per git worktree) shares
+// this file's inode, and writing it in place would reorder every other copy's next run.
+writeFileSync(`${timingsPath}.${process.pid}`, `${JSON.stringify(timings, null, 2)}\n`);
+renameSync(`${timingsPath}.${process.pid}`, timingsPath);
 
 console.log(`\nTime per file (${concurrency} at a time), wall${cpuTimes ? ' and CPU' : ''}:`);
 for (const r of [...results].sort((a, b) => b.ms - a.ms)) {

@@ -351,6 +351,51 @@ test('latent points: the same seed gives the same draw for every decoder; a grid
   assert.deepEqual(grid[8], [0, 2, 0, -2]);
 });
 
+test('keyed loader with settleMs: answers are stored together, at most that often, and stale ones dropped', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const loader = new KeyedLoader<string>(Infinity, 100);
+  const resolvers = new Map<string, (r: Result<string>) => void>();
+  const request = (key: string) => ({ key, load: () => new Promise<Result<string>>((resolve) => resolvers.set(key, resolve)) });
+  const flushMicrotasks = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const synced = loader.sync(
+    new Map([
+      [1, request('a')],
+      [2, request('b')],
+      [3, request('c')],
+    ]),
+  );
+  resolvers.get('a')!(ok('A'));
+  await flushMicrotasks();
+  assert.equal(loader.get(1).state, 'loading', 'an answer waits for the batch');
+  resolvers.get('b')!(ok('B'));
+  await flushMicrotasks();
+  // Run 3 is asked for anew before its first answer is stored: that answer is stale.
+  void loader.sync(
+    new Map([
+      [1, request('a')],
+      [2, request('b')],
+      [3, request('c2')],
+    ]),
+  );
+  resolvers.get('c')!(ok('C'));
+  await flushMicrotasks();
+  assert.deepEqual([loader.get(1).state, loader.get(2).state], ['loading', 'loading']);
+  t.mock.timers.tick(100);
+  await flushMicrotasks();
+  assert.deepEqual(
+    [loader.value(1), loader.value(2), loader.value(3)],
+    ['A', 'B', null],
+    'stored together; the stale one dropped',
+  );
+  resolvers.get('c2')!(ok('C2'));
+  await flushMicrotasks();
+  assert.equal(loader.value(3), null);
+  t.mock.timers.tick(100);
+  await synced;
+  await flushMicrotasks();
+  assert.equal(loader.value(3), 'C2');
+});
+
 test('keyed loader: fetches on a new key only, keeps the old value while refreshing, drops stale answers, forgets removed runs', async () => {
   const loader = new KeyedLoader<string>();
   const resolvers: ((r: Result<string>) => void)[] = [];

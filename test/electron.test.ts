@@ -217,7 +217,8 @@ describe('built bundles', () => {
     const targets: CommandTargets = {
       showNewExperiment: () => {},
       pickDataFile: () => api!.pickDataFile!() as ReturnType<CommandTargets['pickDataFile']>,
-      useDataFile: (source, path, testPath) => void used.push([source, path, testPath]),
+      pickDataFolder: () => Promise.resolve({ ok: true, value: null }),
+      useDataFile: (source, path, testPath) => void used.push([source, path, testPath ?? 'untouched']),
     };
     for (const name of ['train-images-idx3-ubyte.gz', 'mnist_train.csv', 'lone_train.csv']) {
       picked = join(dir, name);
@@ -468,7 +469,7 @@ describe('menu', () => {
   type Item = { label?: string; role?: string; accelerator?: string; click?: () => void; submenu?: Item[] };
   const flat = (items: Item[]): Item[] => items.flatMap((i) => [i, ...flat(i.submenu ?? [])]);
 
-  test('File > New Experiment and Open Data File send their commands; developer items only in development', () => {
+  test('File > New Experiment, Open Data File and Open Image Folder send their commands; developer items only in development', () => {
     const commands: string[] = [];
     const make = (isDev: boolean, platform: NodeJS.Platform) =>
       flat(menuTemplate({ platform, isDev, sendCommand: (c) => commands.push(c), openExternal: () => {} }) as Item[]);
@@ -480,7 +481,10 @@ describe('menu', () => {
     const openData = prod.find((i) => i.label === 'Open Data File…')!;
     assert.equal(openData.accelerator, 'CmdOrCtrl+O');
     openData.click!();
-    assert.deepEqual(commands, ['new-experiment', 'open-data-file']);
+    const openFolder = prod.find((i) => i.label === 'Open Image Folder…')!;
+    assert.equal(openFolder.accelerator, 'CmdOrCtrl+Shift+O');
+    openFolder.click!();
+    assert.deepEqual(commands, ['new-experiment', 'open-data-file', 'open-image-folder']);
     // Every command the menu sends is one the renderer handles (test/menu-commands.test.ts).
     assert.deepEqual(commands, [...APP_COMMANDS]);
     const roles = prod.map((i) => i.role);

@@ -181,6 +181,8 @@ test('the manifest describes the run, and its checksums, CSVs and images match t
     assert.equal(m.metrics.durationSeconds, (run.finishedAt! - run.startedAt!) / 1000);
     assert.deepEqual(m.dataset, { name: run.datasetName, fingerprint: run.datasetFingerprint });
     assert.ok(m.dataset.fingerprint.length > 0);
+    assert.deepEqual(m.image, { height: 28, width: 28, channels: 1 });
+    assert.equal(m.models.encoder.input, 'images [N,28,28,1], pixels 0..1');
     assert.equal(m.backend, run.backend);
     const checkpoint = store.checkpoints.latest(run.id)!;
     assert.deepEqual(m.checkpoint, { step: checkpoint.step, epoch: checkpoint.epoch, atEpochEnd: checkpoint.atEpochEnd });
@@ -405,6 +407,36 @@ test('a broken export folder is refused with the file at fault, and nothing is i
         }),
       ),
       /not a path inside the folder/,
+    ],
+    [
+      'manifest image shape not the config one',
+      broken((c) =>
+        editManifest(c, (m) => {
+          m.image.channels = 3;
+        }),
+      ),
+      /manifest\.json: image says the models take \[N,28,28,3\] images, but its config .* builds \[N,28,28,1\]/,
+    ],
+    [
+      'manifest image channels neither 1 nor 3',
+      broken((c) =>
+        editManifest(c, (m) => {
+          m.image.channels = 2;
+        }),
+      ),
+      /manifest\.json: image\.channels must be 1 or 3/,
+    ],
+    [
+      'encoder for colour images, manifest updated to match',
+      broken((c) => {
+        const file = join(c, 'encoder', 'model.json');
+        writeFileSync(
+          file,
+          readFileSync(file, 'utf8').replace('"batch_input_shape":[null,28,28,1]', '"batch_input_shape":[null,28,28,3]'),
+        );
+        relist(c, 'encoder/model.json');
+      }),
+      /encoder\/model\.json: the encoder takes images \[N,28,28,3\], but the manifest's config describes \[N,28,28,1\]/,
     ],
     ['not a folder', join(dir, 'nothing-here'), /nothing-here: not a folder/],
   ];

@@ -27,6 +27,8 @@ function cfg(over: Partial<DataConfig> = {}): DataConfig {
     testPath: '',
     binarization: 'none',
     channels: 1,
+    fit: 'crop',
+    badImages: 'refuse',
     validationFraction: 0.1,
     ...over,
   };

@@ -17,7 +17,12 @@ function recorder(picked: Result<{ path: string; testPath: string | null } | nul
       calls.push('pick');
       return Promise.resolve(picked);
     },
-    useDataFile: (source, path, testPath) => void calls.push(`use ${source} ${path} test "${testPath}"`),
+    pickDataFolder: () => {
+      calls.push('pick folder');
+      return Promise.resolve(picked);
+    },
+    useDataFile: (source, path, testPath) =>
+      void calls.push(`use ${source} ${path}${testPath === undefined ? '' : ` test "${testPath}"`}`),
   };
   return { calls, targets };
 }
@@ -48,6 +53,15 @@ test('Open Data File changes nothing when the dialog is cancelled or fails', asy
     await runAppCommand('open-data-file', targets);
     assert.deepEqual(calls, ['show form', 'pick']);
   }
+});
+
+test('Open Image Folder opens the form, then the folder picker, and the folder becomes the data source', async () => {
+  const { calls, targets } = recorder(ok({ path: '/home/me/photos', testPath: null }));
+  await runAppCommand('open-image-folder', targets);
+  assert.deepEqual(calls, ['show form', 'pick folder', 'use folder /home/me/photos']);
+  const cancelled = recorder(ok(null));
+  await runAppCommand('open-image-folder', cancelled.targets);
+  assert.deepEqual(cancelled.calls, ['show form', 'pick folder']);
 });
 
 test('every command has an action, and the CLI and the app read a file name the same way', async () => {

@@ -24,7 +24,8 @@ function nextEvent(service: RunService, match: (e: TrainingEvent) => boolean): P
 test('two runs train at once, a third waits in the queue', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
   const service = new RunService(store, { maxConcurrent: 2 });
-  const cfg = presetConfig('quick', { 'data.limit': 1500, 'optim.epochs': 1 });
+  // Evaluation at the end of a run is not the subject (test/eval-cli.test.ts is): left out.
+  const cfg = presetConfig('quick', { 'data.limit': 1500, 'optim.epochs': 1, 'run.evalSamples': 0 });
   const stepsSeen = new Map<number, number>();
   let overlap = false;
   service.subscribe((e) => {
@@ -52,7 +53,7 @@ test('two runs train at once, a third waits in the queue', async (t) => {
 test('pause and resume a live run; stop it, then resume it from its checkpoint', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
   const service = new RunService(store);
-  const cfg = presetConfig('quick', { 'data.limit': 2000, 'optim.epochs': 3, 'optim.batchSize': 16 });
+  const cfg = presetConfig('quick', { 'data.limit': 2000, 'optim.epochs': 3, 'optim.batchSize': 16, 'run.evalSamples': 0 });
   const run = await service.start(cfg);
   await nextEvent(service, (e) => e.type === 'step' && e.step >= 5);
   service.pause(run.id);

@@ -144,7 +144,10 @@ test('runs list text: a SWEEP column with the sweep and the point (counted from 
   assert.match(lines[3]!, /^2 +failed +- +lone +quick /);
 });
 
-/** A 4-run sweep: 2 latent sizes x 2 seeds, one run at a time, ~100 steps each with checkpoints every 10. */
+/**
+ * A 4-run sweep: 2 latent sizes x 2 seeds, one run at a time, ~100 steps each with checkpoints every
+ * 10; a 32-unit model, and no evaluation at the end of a run (not the subject here).
+ */
 const SWEEP = [
   '--grid',
   'model.latentDim=2,4',
@@ -152,7 +155,15 @@ const SWEEP = [
   '2',
   '--parallel',
   '1',
-  ...['data.limit=600', 'optim.batchSize=16', 'optim.epochs=3', 'run.checkpointEvery=10'].flatMap((s) => ['--set', s]),
+  ...[
+    'data.limit=600',
+    'optim.batchSize=16',
+    'optim.epochs=3',
+    'run.checkpointEvery=10',
+    'model.encoderHidden=32',
+    'model.decoderHidden=32',
+    'run.evalSamples=0',
+  ].flatMap((s) => ['--set', s]),
 ];
 
 /** What a sweep's runs logged, by position in the sweep; no timings, no ids. */

@@ -13,10 +13,15 @@ import { presetConfig, tempDir } from './helpers.ts';
 import { nextEvent } from './run-helpers.ts';
 import { assertAllCompletedOnce } from './sweep-helpers.ts';
 
-/** Tiny real training: 180 training images, batch 50, one epoch. */
+/**
+ * Tiny real training: 180 training images, batch 50, one epoch, a 32-unit model. Evaluation at the
+ * end of a run is not what these tests are about (test/eval-cli.test.ts is): it is left out.
+ */
 const TINY_BASE = {
   data: { limit: 200, heldOutFraction: 0.1 },
+  model: { encoderHidden: [32], decoderHidden: [32] },
   optim: { batchSize: 50, epochs: 1 },
+  run: { evalSamples: 0 },
 };
 
 function tinySweep(overrides: Record<string, unknown> = {}) {
@@ -60,10 +65,11 @@ test('a 4-run sweep with parallel 2 trains every run, never more than 2 at once'
 });
 
 // 72 steps a run (360 images, batch 10, 2 epochs), a checkpoint every 6: long enough to pause mid-run.
+// The preset's model is kept: a smaller one would make the steps, and so that window, shorter.
 const LONGER_BASE = {
   data: { limit: 400, heldOutFraction: 0.1 },
   optim: { batchSize: 10, epochs: 2 },
-  run: { checkpointEvery: 6 },
+  run: { checkpointEvery: 6, evalSamples: 0 },
 };
 
 test('pause, resume and cancel a sweep, each repeated and raced; it still ends with every run completed once', async (t) => {

@@ -3,6 +3,7 @@
 // headers, path traversal, malformed and invalid socket messages (which must change nothing), and
 // a real run streamed over the socket at no more than ~20 event batches a second.
 import { packRunList, unpackRunList, type PackedRunList } from '../src/shared/run-list.ts';
+import type { RunListHead } from '../src/shared/run-list-head.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -387,6 +388,26 @@ test('listRuns over the socket follows every change, however often it is asked',
   assert.deepEqual(await names(), ['renamed']);
   core.store.runs.create({ config: presetConfig('quick'), name: 'second', createdAt: run.createdAt + 1 });
   assert.deepEqual(await names(), ['second', 'renamed']);
+});
+
+test("listRunsHead over the socket: the table's first rows in its order, following every change", async (t) => {
+  const { core, wsUrl } = await serve(t);
+  const rpc = await openRpc(wsUrl);
+  t.after(() => rpc.close());
+  const head = async (direction: 'asc' | 'desc', count = 2) => {
+    const reply = await rpc.call('listRunsHead', { sort: { key: 'name', direction }, query: '', count });
+    assert.ok(reply.ok);
+    const value = reply.value as RunListHead;
+    return { names: unpackRunList(value.list).map((r) => r.name), matched: value.matched, total: value.total };
+  };
+  for (const name of ['b', 'c', 'a']) core.store.runs.create({ config: presetConfig('quick'), name });
+  assert.deepEqual(await head('asc'), { names: ['a', 'b'], matched: 3, total: 3 });
+  assert.deepEqual(await head('desc'), { names: ['c', 'b'], matched: 3, total: 3 });
+  assert.deepEqual(await head('desc'), { names: ['c', 'b'], matched: 3, total: 3 }, 'asked again, unchanged');
+  core.store.runs.create({ config: presetConfig('quick'), name: 'd' });
+  assert.deepEqual(await head('desc'), { names: ['d', 'c'], matched: 4, total: 4 });
+  const refused = await rpc.call('listRunsHead', { sort: { key: 'name', direction: 'desc' }, query: '', count: 0 });
+  assert.ok(!refused.ok && refused.error.field === 'count');
 });
 
 test('a real run over the socket: coalesced training batches, then getRun returns its steps', async (t) => {

@@ -27,6 +27,8 @@ const data = (path: string): DataConfig => ({
   testPath: '',
   binarization: 'none',
   channels: 1,
+  fit: 'crop',
+  badImages: 'refuse',
   validationFraction: 0.1,
 });
 

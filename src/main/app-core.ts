@@ -26,6 +26,7 @@ export interface AppCoreOptions {
   /** Runs training at once; default: every core but one, at least one. */
   maxConcurrent?: number;
   pickDataFile?: () => Promise<string | null>;
+  pickDataFolder?: () => Promise<string | null>;
   pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   storeOptions?: OpenOptions;
   /** How often to look for changes other processes made to the database (tests set it). */
@@ -89,9 +90,12 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     pid: process.pid,
     logFile: options.log?.file ?? null,
     pickDataFile: options.pickDataFile,
+    pickDataFolder: options.pickDataFolder,
     pickExportFolder: options.pickExportFolder,
     runsChanged: () => clients.forEach((c) => c.markRunsChanged()),
+    dataProgress: (p) => clients.forEach((c) => c.pushDataProgress(p)),
   });
+  service.onDataProgress((p) => clients.forEach((c) => c.pushDataProgress(p)));
   service.subscribe((event) => clients.forEach((c) => c.push(event)));
   sweeps.subscribe((sweep) => clients.forEach((c) => c.pushSweeps([sweep])));
   // Sweeps another process writes: their runs arrive through the follower, their own rows through the watcher.

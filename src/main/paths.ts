@@ -15,6 +15,14 @@ export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: Node
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), PRODUCT_NAME);
 }
 
+/**
+ * Where image folders' decoded caches go (see data/folder/cache.ts): under the app's data folder,
+ * never inside the image folder itself, which may be read-only or shared.
+ */
+export function imageCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(userDataDir(env), 'image-cache');
+}
+
 export function defaultDatabasePath(): string {
   return join(userDataDir(), DATABASE_FILE);
 }

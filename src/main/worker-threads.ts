@@ -4,8 +4,9 @@
 // in the same folder as the code that spawns it.
 
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { AppFailure, toAppError, type Result } from '../shared/result.ts';
 
@@ -25,13 +26,37 @@ function counted(worker: Worker): Worker {
   return worker;
 }
 
-export function spawnWorker(callerUrl: string, name: string, workerData: unknown): Worker {
+/**
+ * Packages a source-mode worker loads before tsx registers. tsx turns on source maps for the whole
+ * thread, and Node then reads and parses the map of every module loaded after it: 17 MB of maps
+ * for tfjs's bundles, about half a second of CPU in every training thread. Loaded first, they keep
+ * their compiled positions, while the project's own TypeScript still gets its source maps.
+ */
+const LOADED_BEFORE_TSX = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
+
+/**
+ * The boot of a worker from source. It registers tsx's CommonJS loader, not its ESM loader: the ESM
+ * one runs every import through a loader thread of its own and, for each CommonJS package, reads
+ * the source again to detect its format and scan its exports (megabytes for tfjs), which cost a
+ * second and more of CPU per worker. So worker entries must not use top-level await (a CommonJS
+ * module cannot), which a build allows too.
+ */
+function sourceBoot(entry: string, caller: string, tensorflow: boolean): string {
+  const from = createRequire(caller);
+  const preload = tensorflow ? LOADED_BEFORE_TSX.map((p) => `require(${JSON.stringify(from.resolve(p))});`).join(' ') : '';
+  const tsx = JSON.stringify(from.resolve('tsx/cjs/api'));
+  return `${preload} require(${tsx}).register(); require(${JSON.stringify(entry)});`;
+}
+
+/**
+ * `tensorflow`: the worker builds models (training, evaluation, export, latent space); see
+ * LOADED_BEFORE_TSX. Only a worker run from source uses it.
+ */
+export function spawnWorker(callerUrl: string, name: string, workerData: unknown, { tensorflow = false } = {}): Worker {
   const caller = fileURLToPath(callerUrl);
   const dir = dirname(caller);
   if (caller.endsWith('.ts')) {
-    const entry = pathToFileURL(join(dir, `${name}.ts`)).href;
-    const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); });`;
-    return counted(new Worker(boot, { eval: true, workerData }));
+    return counted(new Worker(sourceBoot(join(dir, `${name}.ts`), caller, tensorflow), { eval: true, workerData }));
   }
   const built = join(dir, `${name}.js`);
   if (!existsSync(built)) throw new Error(`worker ${name} not found at ${built}; was the app built?`);
@@ -68,16 +93,27 @@ export function runWorkerJob<P extends Protocol, K extends keyof P & string>(
   callerUrl: string,
   name: string,
   job: JobFor<P, K>,
+  options: { tensorflow?: boolean; onNote?: (note: unknown) => void } = {},
 ): Promise<ReplyOf<P, K>> {
-  const worker = spawnWorker(callerUrl, name, job);
+  const worker = spawnWorker(callerUrl, name, job, options);
   return new Promise<ReplyOf<P, K>>((done, fail) => {
     // The reply crosses a structured clone untyped; the worker built it as ReplyOf<P, K> (answerWorkerJob).
-    worker.once('message', (r: Result<ReplyOf<P, K>>) => (r.ok ? done(r.value) : fail(new AppFailure(r.error))));
+    // Notes (postWorkerNote) may come first: progress, never the answer.
+    worker.on('message', (r: Result<ReplyOf<P, K>> | { note: unknown }) => {
+      if ('note' in r) options.onNote?.(r.note);
+      else if (r.ok) done(r.value);
+      else fail(new AppFailure(r.error));
+    });
     worker.once('error', (e) => fail(new AppFailure({ code: 'internal', message: `the ${name} thread failed: ${e.message}` })));
     worker.once('exit', (code) =>
       fail(new AppFailure({ code: 'internal', message: `the ${name} thread exited (code ${code}) without an answer` })),
     );
   }).finally(() => void worker.terminate());
+}
+
+/** From inside a job's worker: something for runWorkerJob's `onNote` (progress) before the answer. */
+export function postWorkerNote(note: unknown): void {
+  parentPort?.postMessage({ note });
 }
 
 /** The worker's side of runWorkerJob: answers the job in workerData with a Result envelope. */

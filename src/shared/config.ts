@@ -4,13 +4,17 @@
 
 import { watchesValidation } from './data-split.ts';
 
-export type EncoderKind = 'seed-conv' | 'mlp';
+export type EncoderKind = 'seed-conv' | 'mlp' | 'conv';
 export type DecoderKind = 'seed' | 'mlp' | 'deconv';
 export type SigmaKind = 'abs' | 'softplus' | 'logvar';
 export type LikelihoodKind = 'gaussian' | 'bernoulli';
 export type OptimizerKind = 'adam' | 'sgd' | 'rmsprop';
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
-export type DataSource = 'builtin-mnist' | 'csv' | 'idx';
+export type DataSource = 'builtin-mnist' | 'csv' | 'idx' | 'folder';
+/** How an image folder's pictures become the training size: keep the aspect and centre-crop, or pad. */
+export type FitKind = 'crop' | 'pad';
+/** What an image folder's unreadable or corrupt files do: left out (counted, listed) or refuse the folder. */
+export type BadImagesKind = 'skip' | 'refuse';
 /**
  * How pixels in 0..1 become what the model sees: `none` keeps the intensities; `dynamic` draws each
  * pixel as Bernoulli(intensity) every time an image is drawn for training; `static` draws once.
@@ -23,10 +27,12 @@ export type ObjectiveKind = 'elbo' | 'iwae';
 export type LrSchedule = 'constant' | 'step' | 'exponential' | 'cosine' | 'plateau';
 /** `torch` reproduces PyTorch's default Linear/Conv init (uniform ±1/sqrt(fan_in)); `glorot` is Keras'. */
 export type InitKind = 'torch' | 'glorot';
+/** `label`: a conditional VAE, its encoder and decoder both given the image's one-hot label. */
+export type ConditionalKind = 'none' | 'label';
 
 export interface DataConfig {
   source: DataSource;
-  /** CSV file, or IDX images file (raw or .gz). Unused for builtin-mnist. */
+  /** CSV file, IDX images file (raw or .gz), or a folder of images. Unused for builtin-mnist. */
   path: string;
   /** IDX labels file; empty means "look beside the images file by the usual name". */
   labelsPath: string;
@@ -50,6 +56,10 @@ export interface DataConfig {
    * comes from image folders (issue 11). Runs stored before it existed are grayscale (`channelsOf`).
    */
   channels: number;
+  /** Image folders: how each picture is brought to imageHeight x imageWidth. */
+  fit: FitKind;
+  /** Image folders: what an unreadable or corrupt file does. */
+  badImages: BadImagesKind;
   /**
    * With a test split and early stopping or reduce-on-plateau on: the seeded share of the training
    * images carved off for them to watch, so no training decision looks at the test split. Unused
@@ -66,10 +76,21 @@ export interface ModelConfig {
   decoder: DecoderKind;
   /** Hidden sizes of the `mlp` decoder. */
   decoderHidden: number[];
-  /** Channels of the `deconv` decoder at 1/4 and 1/2 resolution (the output layer has 1). */
+  /**
+   * Channels of the `deconv` decoder's feature maps, coarsest first: one stride-2 transposed
+   * convolution per entry doubles the size, so [32, 16] starts at 1/4 resolution (the output layer
+   * has the image's channels).
+   */
   deconvChannels: number[];
   sigma: SigmaKind;
   init: InitKind;
+  /**
+   * `label`: encoder and decoder conditioned on the one-hot label (a conditional VAE); the number of
+   * classes comes from the data and is fixed in the weights' shapes. Absent from older runs: `none`.
+   */
+  conditional: ConditionalKind;
+  /** Filters of the `conv` encoder's stride-2 4x4 convolutions, one block per entry, each halving the size. */
+  convChannels: number[];
 }
 
 export interface LossConfig {
@@ -201,6 +222,7 @@ type SpecFor<P extends SettingPath, V = SettingValue<P>> = { path: P } & ([V] ex
 type GroupFieldSpec<G extends FieldGroup> = { [P in SettingPath & `${G}.${string}`]: SpecFor<P> }[SettingPath & `${G}.${string}`];
 
 const fileSource = (c: ExperimentConfig) => c.data.source !== 'builtin-mnist';
+const folderSource = (c: ExperimentConfig) => c.data.source === 'folder';
 
 export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFieldSpec<G>[] } } = {
   data: {
@@ -209,17 +231,17 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
       {
         path: 'data.source',
         kind: 'enum',
-        options: ['builtin-mnist', 'csv', 'idx'],
+        options: ['builtin-mnist', 'csv', 'idx', 'folder'],
         label: 'Data set',
-        help: 'Built-in MNIST (the standard split: 60,000 training and 10,000 test digits), a Kaggle mnist-in-csv file, or IDX files (MNIST, Fashion-MNIST).',
+        help: 'Built-in MNIST (the standard split: 60,000 training and 10,000 test digits), a Kaggle mnist-in-csv file, IDX files (MNIST, Fashion-MNIST), or a folder of PNG, JPEG or WebP images (sub-folders are classes).',
       },
       {
         path: 'data.path',
         kind: 'string',
         maxLength: 4096,
-        label: 'File',
+        label: 'File or folder',
         visibleWhen: fileSource,
-        help: 'CSV file, or IDX images file (raw or gzipped).',
+        help: 'CSV file, IDX images file (raw or gzipped), or a folder of images searched recursively.',
       },
       {
         path: 'data.labelsPath',
@@ -234,7 +256,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         kind: 'string',
         maxLength: 4096,
         label: 'Test file',
-        visibleWhen: fileSource,
+        visibleWhen: (c) => fileSource(c) && !folderSource(c),
         help: 'The test split, evaluated instead of a held-out share: a second CSV, or an IDX test images file (labels found beside it). Empty: none.',
       },
       {
@@ -278,7 +300,24 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         min: 1,
         max: 3,
         label: 'Channels',
+        visibleWhen: folderSource,
         help: '1: grayscale; 3: colour (RGB).',
+      },
+      {
+        path: 'data.fit',
+        kind: 'enum',
+        options: ['crop', 'pad'],
+        label: 'Fit',
+        visibleWhen: folderSource,
+        help: 'crop: keep the aspect ratio and cut the centre to the image size; pad: keep the whole picture, padded with black.',
+      },
+      {
+        path: 'data.badImages',
+        kind: 'enum',
+        options: ['skip', 'refuse'],
+        label: 'Unreadable images',
+        visibleWhen: folderSource,
+        help: 'skip: leave them out (counted and listed with the run); refuse: the folder is refused, naming the first one.',
       },
       {
         path: 'data.validationFraction',
@@ -298,9 +337,9 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
       {
         path: 'model.encoder',
         kind: 'enum',
-        options: ['seed-conv', 'mlp'],
+        options: ['seed-conv', 'mlp', 'conv'],
         label: 'Encoder',
-        help: "seed-conv: the notebook's two conv layers and two dense layers; mlp: dense layers.",
+        help: "seed-conv: the notebook's two conv layers and two dense layers; mlp: dense layers; conv: stride-2 convolutions (DCGAN-style).",
       },
       {
         path: 'model.encoderHidden',
@@ -336,11 +375,11 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         kind: 'intList',
         min: 1,
         max: 512,
-        minLength: 2,
-        maxLength: 2,
+        minLength: 1,
+        maxLength: 6,
         label: 'Deconv channels',
         visibleWhen: (c) => c.model.decoder === 'deconv',
-        help: 'Channels at quarter and half resolution, before the two stride-2 transposed convolutions.',
+        help: 'Channels of the feature maps, coarsest first; each entry is a stride-2 transposed convolution doubling the size (two: from 1/4 resolution).',
       },
       {
         path: 'model.sigma',
@@ -355,6 +394,24 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         options: ['torch', 'glorot'],
         label: 'Weight init',
         help: "torch: PyTorch's default uniform ±1/sqrt(fan_in); glorot: Keras' default.",
+      },
+      {
+        path: 'model.conditional',
+        kind: 'enum',
+        options: ['none', 'label'],
+        label: 'Conditioned on',
+        help: 'label: a conditional VAE. Encoder and decoder also get the one-hot label, so the decoder draws the digit you ask for; needs labelled data.',
+      },
+      {
+        path: 'model.convChannels',
+        kind: 'intList',
+        min: 1,
+        max: 512,
+        minLength: 1,
+        maxLength: 6,
+        label: 'Conv channels',
+        visibleWhen: (c) => c.model.encoder === 'conv',
+        help: 'Filters of each stride-2 4x4 convolution, finest first; each halves the image size.',
       },
     ],
   },

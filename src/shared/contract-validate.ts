@@ -6,6 +6,7 @@
 import { CHECKPOINT_CHOICES, METHOD_NAMES, type CheckpointChoice, type MethodArgs, type MethodName } from './contract.ts';
 import type { AppError, Result } from './result.ts';
 import { MAX_EVAL_K } from './evaluation.ts';
+import { MAX_HEAD_QUERY, MAX_HEAD_ROWS, MAX_SORT_KEY } from './run-list-head.ts';
 import { expandSweep } from './sweep.ts';
 import { validateConfig } from './validate.ts';
 
@@ -97,6 +98,7 @@ const sweepIdOnly: Check = (p) => {
 const CHECKS: Record<MethodName, Check> = {
   getAppInfo: noArgs,
   pickDataFile: noArgs,
+  pickDataFolder: noArgs,
   pickExportFolder: (p) => {
     const o = object(p, ['suggestedName']);
     if (isAppError(o)) return o;
@@ -104,6 +106,17 @@ const CHECKS: Record<MethodName, Check> = {
     return stringField(o, 'suggestedName', 200);
   },
   listRuns: noArgs,
+  listRunsHead: (p) => {
+    const o = object(p, ['sort', 'query', 'count']);
+    if (isAppError(o)) return o;
+    const sort = object(o.sort, ['key', 'direction']);
+    if (isAppError(sort)) return { ...sort, field: `sort${sort.field ? `.${sort.field}` : ''}` };
+    if (typeof sort.key !== 'string' || sort.key.length > MAX_SORT_KEY)
+      return bad(`sort.key must be text of at most ${MAX_SORT_KEY} characters`, 'sort.key');
+    if (sort.direction !== 'asc' && sort.direction !== 'desc') return bad('sort.direction must be asc or desc', 'sort.direction');
+    if (typeof o.query !== 'string') return bad('query must be text', 'query');
+    return stringField(o, 'query', MAX_HEAD_QUERY) ?? intField(o, 'count', 1, MAX_HEAD_ROWS);
+  },
   inspectDataset: (p) => {
     const o = object(p, ['data']);
     if (isAppError(o)) return o;
@@ -169,9 +182,15 @@ const CHECKS: Record<MethodName, Check> = {
     return isAppError(o) ? o : dirField(o);
   },
   decodeLatents: (p) => {
-    const o = object(p, ['runId', 'step', 'points', 'cols']);
+    const o = object(p, ['runId', 'step', 'points', 'cols', 'label']);
     if (isAppError(o)) return o;
-    return intField(o, 'runId', 1, MAX_ID) ?? stepField(o) ?? intField(o, 'cols', 1, MAX_POINTS, true) ?? pointsField(o.points);
+    return (
+      intField(o, 'runId', 1, MAX_ID) ??
+      stepField(o) ??
+      intField(o, 'cols', 1, MAX_POINTS, true) ??
+      intField(o, 'label', 0, 255, true) ??
+      pointsField(o.points)
+    );
   },
   encodeImages: (p) => {
     const o = object(p, ['runId', 'step', 'count', 'sourceRunId', 'includeImages']);

@@ -8,6 +8,7 @@ import type { Preset } from './presets.ts';
 import type { EvaluationRecord } from './evaluation.ts';
 import type { Result } from './result.ts';
 import type { PackedRunList } from './run-list.ts';
+import type { RunListHead, RunListHeadArgs } from './run-list-head.ts';
 import type { SweepRecord } from './sweep.ts';
 import type { EpochMetric, ImageGrid, ImageKind, RunRecord, StepMetric, TrainingEvent } from './training.ts';
 
@@ -44,6 +45,39 @@ export interface DatasetSummary {
   test: { name: string; count: number; labelCounts: number[] | null } | null;
   /** A test file found beside the training file by the usual names, when none is set; else null. */
   testCandidate: string | null;
+  /** 3 for a colour image folder; absent: grayscale. */
+  channels?: 1 | 3;
+  /** An image folder's class names, label i being classNames[i]; absent otherwise. */
+  classNames?: string[];
+  /** An image folder's files that could not be decoded (data.badImages skip); absent otherwise. */
+  skipped?: SkippedImage[];
+}
+
+/** A file of an image folder left out because it could not be decoded, and the decoder's reason. */
+export interface SkippedImage {
+  path: string;
+  reason: string;
+}
+
+/**
+ * What a run's data set held beyond its name and fingerprint: an image folder's class names (label
+ * i is classNames[i]; null for a data set whose labels are plain numbers, or none) and the files it
+ * skipped. Absent for runs stored before image folders existed.
+ */
+export interface RunDataInfo {
+  classNames: string[] | null;
+  skipped: SkippedImage[];
+}
+
+/**
+ * How far the loading of an image folder is, while a form checks it or a run starts on it: the
+ * first load decodes every file (`decoding`, done of total files); later loads read the cache.
+ */
+export interface DataLoadProgress {
+  path: string;
+  phase: 'scanning' | 'decoding' | 'reading';
+  done: number;
+  total: number;
 }
 
 export interface LoggedImage {
@@ -63,6 +97,8 @@ export interface RunDetail {
   imageSteps: Record<ImageKind, number[]>;
   /** Saved checkpoints, oldest first: every epoch end, plus the newest mid-epoch one. */
   checkpoints: CheckpointSummary[];
+  /** Class names and skipped files of its data set; null when none were kept (not an image folder, or older). */
+  data?: RunDataInfo | null;
 }
 
 /** Which of a run's checkpoints to use: the latest, or the best (see CheckpointSummary.best). */
@@ -76,6 +112,8 @@ export interface CheckpointSummary {
   atEpochEnd: boolean;
   /** The run's best checkpoint: the epoch end with the lowest held-out negative ELBO. */
   best: boolean;
+  /** A conditional VAE's class count (labels 0 to classes - 1); absent when not conditioned. */
+  classes?: number;
 }
 
 /** Latent points decoded by one run's decoder at one checkpoint. */
@@ -131,6 +169,8 @@ export interface WorkbenchMethods {
    * `train-*` file, `mnist_test.csv` beside `mnist_train.csv`), or null when there is none.
    */
   pickDataFile: [void, { path: string; testPath: string | null } | null];
+  /** Opens a native folder dialog for an image folder (Electron only); null when cancelled or unavailable. */
+  pickDataFolder: [void, { path: string } | null];
   /**
    * Opens a native save dialog for a new export folder (Electron only); null when cancelled or
    * unavailable. The path does not exist yet: it is meant for exportRun's `dir`.
@@ -142,6 +182,11 @@ export interface WorkbenchMethods {
   stopRun: [{ runId: number }, RunRecord];
   /** Every run, newest first, packed by column (unpackRunList in run-list.ts gives the records). */
   listRuns: [void, PackedRunList];
+  /**
+   * The Runs table's first `count` rows (at most MAX_HEAD_ROWS) in its sort and filter, and how
+   * many runs match: a page opening on the table draws them while listRuns' whole list arrives.
+   */
+  listRunsHead: [RunListHeadArgs, RunListHead];
   getRun: [{ runId: number; maxPoints?: number }, RunDetail];
   getImage: [{ runId: number; kind: ImageKind; step: number }, LoggedImage];
   updateRun: [RunEdit, RunRecord];
@@ -158,8 +203,9 @@ export interface WorkbenchMethods {
   /**
    * Decodes latent points (each `latentDim` long; at most 1,024) with a run's decoder at checkpoint
    * `step` (default: the latest). Runs in a worker thread that keeps recently used models loaded.
+   * A conditional VAE decodes every point with `label` (required for one, ignored by other runs).
    */
-  decodeLatents: [{ runId: number; step?: number; points: number[][]; cols?: number }, DecodedImages];
+  decodeLatents: [{ runId: number; step?: number; points: number[][]; cols?: number; label?: number }, DecodedImages];
   /**
    * Encodes the first `count` (at most 5,000) held-out images of run `sourceRunId` (default: the
    * run itself; its training images when it holds none out) with run `runId`'s encoder at
@@ -203,12 +249,14 @@ export const METHOD_NAMES = [
   'getAppInfo',
   'inspectDataset',
   'pickDataFile',
+  'pickDataFolder',
   'pickExportFolder',
   'startRun',
   'pauseRun',
   'resumeRun',
   'stopRun',
   'listRuns',
+  'listRunsHead',
   'getRun',
   'getImage',
   'updateRun',
@@ -240,6 +288,8 @@ export type WorkbenchEvent =
   | { type: 'runs-updated'; runs: RunRecord[]; deleted: number[] }
   /** A sweep was created or changed status (its runs' changes arrive as run events). */
   | { type: 'sweeps-changed'; sweeps: SweepRecord[] }
+  /** An image folder being loaded for a data check or a run that is starting. */
+  | { type: 'data-progress'; progress: DataLoadProgress }
   /**
    * Never sent by main: a client whose transport dropped and came back (the browser mode's
    * WebSocket) says so, since events sent meanwhile are lost and views must re-read what they show.
@@ -247,7 +297,7 @@ export type WorkbenchEvent =
   | { type: 'reconnected' };
 
 /** What the Electron window's native menu asks the UI to do; the UI owns how each is shown. */
-export const APP_COMMANDS = ['new-experiment', 'open-data-file'] as const;
+export const APP_COMMANDS = ['new-experiment', 'open-data-file', 'open-image-folder'] as const;
 export type AppCommand = (typeof APP_COMMANDS)[number];
 export interface AppCommandEvent {
   type: 'command';

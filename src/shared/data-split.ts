@@ -2,7 +2,7 @@
 // form, the CLI, the run page and the loader all give the same answer, and a stored run's config
 // says which split its held-out metrics came from.
 
-import type { BinarizationKind, DataConfig, ExperimentConfig, OptimConfig } from './config.ts';
+import type { BadImagesKind, BinarizationKind, DataConfig, ExperimentConfig, FitKind, OptimConfig } from './config.ts';
 
 /** `test`: the data set's own test split; `held-out`: a seeded share of the training images. */
 export type EvaluationSplit = 'test' | 'held-out';
@@ -24,6 +24,16 @@ export function binarizationOf(data: DataConfig): BinarizationKind {
 export function channelsOf(data: DataConfig): 1 | 3 {
   const stored: Partial<DataConfig> = data;
   return stored.channels === 3 ? 3 : 1;
+}
+
+export function fitOf(data: DataConfig): FitKind {
+  const stored: Partial<DataConfig> = data;
+  return stored.fit ?? 'crop';
+}
+
+export function badImagesOf(data: DataConfig): BadImagesKind {
+  const stored: Partial<DataConfig> = data;
+  return stored.badImages ?? 'refuse';
 }
 
 export function evaluationSplit(data: DataConfig): EvaluationSplit {

@@ -5,6 +5,7 @@
 // are four copies of the parameters, and the widest activation exists per image and per sample.
 
 import type { ExperimentConfig } from './config.ts';
+import { channelsOf } from './data-split.ts';
 
 export const MODEL_LIMITS = {
   /** 100 million parameters: about 1.6 GB with Adam's moments and the gradients. */
@@ -24,6 +25,27 @@ function seedConvShape(height: number, width: number): { h1: number; w1: number;
   return { h1, w1, flat: Math.max(0, h2) * Math.max(0, w2) * 64 };
 }
 
+/** The `conv` encoder's feature maps: stride-2 'same' convolutions, each rounding an odd size up. */
+export function convEncoderMaps(
+  height: number,
+  width: number,
+  channels: readonly number[],
+): { h: number; w: number; c: number }[] {
+  let h = height;
+  let w = width;
+  return channels.map((c) => {
+    h = Math.ceil(h / 2);
+    w = Math.ceil(w / 2);
+    return { h, w, c };
+  });
+}
+
+/** The `deconv` decoder's feature maps, coarsest first: entry i at 1/2^(n-i) of the image size. */
+export function deconvMaps(height: number, width: number, channels: readonly number[]): { h: number; w: number; c: number }[] {
+  const n = channels.length;
+  return channels.map((c, i) => ({ h: Math.floor(height / 2 ** (n - i)), w: Math.floor(width / 2 ** (n - i)), c }));
+}
+
 function chain(fanIn: number, widths: readonly number[]): { params: number; out: number } {
   let params = 0;
   let width = fanIn;
@@ -38,14 +60,24 @@ function chain(fanIn: number, widths: readonly number[]): { params: number; out:
 export function parameterCount(c: ExperimentConfig): number {
   const { imageHeight: height, imageWidth: width } = c.data;
   const m = c.model;
-  const pixels = height * width;
+  const channels = channelsOf(c.data);
+  const pixels = height * width * channels;
   let encoder: number;
   let features: number;
   if (m.encoder === 'seed-conv') {
-    const conv = 5 * 5 * 32 + 32 + 3 * 3 * 32 * 64 + 64;
+    const conv = 5 * 5 * channels * 32 + 32 + 3 * 3 * 32 * 64 + 64;
     const fc = chain(seedConvShape(height, width).flat, [512, 256]);
     encoder = conv + fc.params;
     features = fc.out;
+  } else if (m.encoder === 'conv') {
+    encoder = 0;
+    let inChannels: number = channels;
+    for (const out of m.convChannels) {
+      encoder += 4 * 4 * inChannels * out + out;
+      inChannels = out;
+    }
+    const last = convEncoderMaps(height, width, m.convChannels).at(-1);
+    features = last ? last.h * last.w * last.c : pixels;
   } else {
     const fc = chain(pixels, m.encoderHidden);
     encoder = fc.params;
@@ -59,9 +91,13 @@ export function parameterCount(c: ExperimentConfig): number {
     const fc = chain(m.latentDim, m.decoderHidden);
     decoder = fc.params + dense(fc.out, pixels);
   } else {
-    const [c0 = 0, c1 = 0] = m.deconvChannels;
-    const map = Math.floor(height / 4) * Math.floor(width / 4) * c0;
-    decoder = dense(m.latentDim, map) + 4 * 4 * c0 * c1 + c1 + 4 * 4 * c1 + 1;
+    const [first] = deconvMaps(height, width, m.deconvChannels);
+    decoder = dense(m.latentDim, first ? first.h * first.w * first.c : 0);
+    const outs = [...m.deconvChannels.slice(1), channels];
+    m.deconvChannels.forEach((inChannels, i) => {
+      const out = outs[i]!;
+      decoder += 4 * 4 * inChannels * out + out;
+    });
   }
   return encoder + decoder;
 }
@@ -70,14 +106,12 @@ export function parameterCount(c: ExperimentConfig): number {
 export function widestLayer(c: ExperimentConfig): number {
   const { imageHeight: height, imageWidth: width } = c.data;
   const m = c.model;
-  const widths = [height * width, m.latentDim];
+  const widths = [height * width * channelsOf(c.data), m.latentDim];
   if (m.encoder === 'seed-conv') widths.push((height - 4) * (width - 4) * 32, 512);
+  else if (m.encoder === 'conv') widths.push(...convEncoderMaps(height, width, m.convChannels).map((f) => f.h * f.w * f.c));
   else widths.push(...m.encoderHidden);
   if (m.decoder === 'mlp') widths.push(...m.decoderHidden);
-  if (m.decoder === 'deconv') {
-    const [c0 = 0, c1 = 0] = m.deconvChannels;
-    widths.push(Math.floor(height / 4) * Math.floor(width / 4) * c0, Math.floor(height / 2) * Math.floor(width / 2) * c1);
-  }
+  if (m.decoder === 'deconv') widths.push(...deconvMaps(height, width, m.deconvChannels).map((f) => f.h * f.w * f.c));
   return Math.max(...widths);
 }
 

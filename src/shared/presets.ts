@@ -40,6 +40,8 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     testPath: '',
     binarization: 'none',
     channels: 1,
+    fit: 'crop',
+    badImages: 'refuse',
     validationFraction: 0.1,
   },
   model: {
@@ -51,6 +53,8 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     deconvChannels: [32, 16],
     sigma: 'logvar',
     init: 'glorot',
+    conditional: 'none',
+    convChannels: [32, 64, 128, 256],
   },
   loss: { likelihood: 'bernoulli', samples: 1, beta: 1, ...LOSS_CONTROL_DEFAULTS },
   optim: { optimizer: 'adam', learningRate: 1e-3, batchSize: 64, epochs: 5, ...OPTIM_CONTROL_DEFAULTS },
@@ -145,6 +149,38 @@ const quick: ExperimentConfig = {
   loss: { likelihood: 'bernoulli', samples: 1, beta: 1, ...LOSS_CONTROL_DEFAULTS },
   optim: { optimizer: 'adam', learningRate: 2e-3, batchSize: 64, epochs: 3, ...OPTIM_CONTROL_DEFAULTS },
   run: { ...DEFAULT_CONFIG.run, previewEvery: 20 },
+};
+
+/**
+ * 64x64 RGB images (faces, products, sprites): a DCGAN-style model, four stride-2 4x4 convolutions
+ * (32-64-128-256) down to a 4x4 map and four transposed convolutions mirroring them back up. Its data
+ * must come from an image folder (issue 11), the one source with colour: set data.source and
+ * data.path. Bernoulli likelihood per channel value; Gaussian (loss.likelihood) works as well.
+ */
+export const CONV64_CONFIG: ExperimentConfig = {
+  preset: 'conv-64',
+  data: { ...DEFAULT_CONFIG.data, imageHeight: 64, imageWidth: 64, channels: 3 },
+  model: {
+    ...DEFAULT_CONFIG.model,
+    latentDim: 64,
+    encoder: 'conv',
+    convChannels: [32, 64, 128, 256],
+    decoder: 'deconv',
+    deconvChannels: [256, 128, 64, 32],
+    sigma: 'logvar',
+    init: 'glorot',
+  },
+  loss: { likelihood: 'bernoulli', samples: 1, beta: 1, ...LOSS_CONTROL_DEFAULTS },
+  optim: { optimizer: 'adam', learningRate: 5e-4, batchSize: 64, epochs: 20, ...OPTIM_CONTROL_DEFAULTS },
+  // 12,288 values an image: a thousand images at k = 100 is a long evaluation, 200 a short one.
+  run: { ...DEFAULT_CONFIG.run, previewEvery: 50, evalImages: 200 },
+};
+
+export const CONV64_PRESET: Preset = {
+  id: 'conv-64',
+  title: 'Conv 64x64 colour',
+  description: 'A DCGAN-style conv VAE for 64x64 RGB images from a folder: four stride-2 conv blocks each way.',
+  config: CONV64_CONFIG,
 };
 
 export const PRESETS: readonly Preset[] = [

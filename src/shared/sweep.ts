@@ -59,6 +59,12 @@ export interface SweepDefinition {
   pruning: SweepPruning;
 }
 
+/**
+ * The tag of the runs of a sweep that trains on a queue (npm run sweep -- --queue): its coordinator
+ * follows them, so no local sweep driver may resume or adopt that sweep.
+ */
+export const QUEUE_TAG = 'queue';
+
 /** A sweep's lifecycle: `running` while it has runs to train; `paused` and `cancelled` by the user. */
 export type SweepStatus = 'running' | 'paused' | 'cancelled' | 'completed';
 export const SWEEP_STATUSES: readonly SweepStatus[] = ['running', 'paused', 'cancelled', 'completed'];

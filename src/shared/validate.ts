@@ -70,20 +70,32 @@ function crossFieldErrors(c: ExperimentConfig): FieldError[] {
   if (c.data.source === 'builtin-mnist' && (c.data.imageHeight !== 28 || c.data.imageWidth !== 28))
     out.push({ field: 'data.imageHeight', message: 'built-in MNIST images are 28x28' });
   if (c.data.channels === 2) out.push({ field: 'data.channels', message: 'is 1 (grayscale) or 3 (RGB)' });
-  // Until image folders exist every source is grayscale (MNIST CSV/IDX hold one channel per pixel).
-  if (c.data.channels === 3)
+  // CSV, IDX and built-in MNIST hold one channel per pixel; only an image folder is decoded to RGB.
+  if (c.data.channels === 3 && c.data.source !== 'folder')
     out.push({ field: 'data.channels', message: `${c.data.source} data is grayscale: 3 channels need an image folder` });
+  if (c.data.source === 'folder' && c.data.testPath.trim() !== '')
+    out.push({
+      field: 'data.testPath',
+      message: 'is for CSV and IDX files: an image folder is evaluated on a held-out share (leave it empty)',
+    });
   if (c.model.encoder === 'seed-conv') {
     // Two valid convs (5x5, 3x3) each followed by a 2x2 pool must leave at least one pixel.
     const after = (n: number) => Math.floor((Math.floor((n - 4) / 2) - 2) / 2);
     if (after(c.data.imageHeight) < 1 || after(c.data.imageWidth) < 1)
       out.push({ field: 'model.encoder', message: 'seed-conv needs images of at least 14x14' });
   }
-  if (c.model.decoder === 'deconv' && (c.data.imageHeight % 4 !== 0 || c.data.imageWidth % 4 !== 0))
-    out.push({
-      field: 'model.decoder',
-      message: 'deconv upsamples twice by 2, so image height and width must be multiples of 4',
-    });
+  if (c.model.decoder === 'deconv') {
+    const doublings = c.model.deconvChannels.length;
+    const factor = 2 ** doublings;
+    const { imageHeight: h, imageWidth: w } = c.data;
+    if (h % factor !== 0 || w % factor !== 0)
+      out.push({
+        field: 'model.decoder',
+        message:
+          `deconv doubles the size once per deconvChannels entry (${doublings}), so image height and width must be ` +
+          `multiples of ${factor}; ${h}x${w} is not (use fewer entries or another size)`,
+      });
+  }
   if (c.loss.freeBits > 0 && c.loss.objective === 'iwae')
     out.push({ field: 'loss.freeBits', message: 'applies to the elbo objective only; set it to 0 for iwae' });
   if (watchesValidation(c) && c.data.validationFraction === 0)

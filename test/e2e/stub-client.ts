@@ -25,6 +25,13 @@ export interface StubOptions {
    * `window.__stubHoldSweeps` is true, no sweep moves.
    */
   sweepTicks?: { everyMs: number; maxTicks: number; fail?: number[] };
+  /**
+   * The list's arrival, for the Runs table's loading states: `malformed` answers listRuns with a
+   * packed list that cannot be unpacked until the page sets `window.__stubListFixed`; `held` answers
+   * it only when the page calls `window.__stubReleaseList()`, and answers listRunsHead (newest
+   * first only) meanwhile.
+   */
+  list?: 'malformed' | 'held';
 }
 
 // Plain JavaScript in a string: it runs in the page, where nothing of this module exists.
@@ -191,7 +198,17 @@ const STUB_BODY = String.raw`
     pauseRun: ({ runId }) => (find(runId) ? ok(find(runId)) : fail('not-found', 'no run ' + runId)),
     resumeRun: ({ runId }) => (find(runId) ? ok(find(runId)) : fail('not-found', 'no run ' + runId)),
     stopRun: ({ runId }) => (find(runId) ? ok(find(runId)) : fail('not-found', 'no run ' + runId)),
-    listRuns: () => ok(packRunList(runs)),
+    listRuns: () => {
+      if (o.list === 'malformed' && !window.__stubListFixed) return ok({ ...packRunList(runs), count: runs.length + 1 });
+      if (o.list === 'held') return new Promise((resolve) => (window.__stubReleaseList = () => resolve(ok(packRunList(runs)))));
+      return ok(packRunList(runs));
+    },
+    // Otherwise the stub sorts nothing: without a head the page waits for listRuns, as after any failed head.
+    listRunsHead: ({ sort, count }) => {
+      if (o.list !== 'held' || sort.key !== 'created' || sort.direction !== 'desc') return fail('internal', 'the stub answers no head');
+      const newest = runs.slice().sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+      return ok({ list: packRunList(newest.slice(0, count)), matched: runs.length, total: runs.length });
+    },
     getRun: ({ runId }) => {
       const run = find(runId);
       if (!run) return fail('not-found', 'Run ' + runId + ' does not exist.');

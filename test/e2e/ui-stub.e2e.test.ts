@@ -10,7 +10,7 @@ import { AppShell } from './pages/app-shell.ts';
 import { VIEWPORT } from './pages/base-page.ts';
 import { NewExperimentPage } from './pages/new-experiment-page.ts';
 import { RunViewPage } from './pages/run-view-page.ts';
-import type { RunsPage } from './pages/runs-page.ts';
+import { RunsPage } from './pages/runs-page.ts';
 import { longStreamingRun, stubAppInfo, stubClientScript, stubRun, type StubOptions } from './stub-client.ts';
 import { steps } from './steps.ts';
 
@@ -73,6 +73,63 @@ describe('UI with a stub backend', () => {
 
     step('no page errors', () => {
       assert.deepEqual(problems, []);
+    });
+  });
+
+  describe('the Runs table while its list loads: the first screenful first, and a list that cannot be read', () => {
+    const step = steps();
+    const runs = Array.from({ length: 60 }, (_, i) => stubRun(60 - i, { createdAt: Date.UTC(2026, 10, 1) + (60 - i) * 60_000 }));
+    let app: AppShell;
+    let table: RunsPage;
+    const problems: string[][] = [];
+    const open = async (list: StubOptions['list']) => {
+      const opened = await openWithStub(
+        browser,
+        workbench,
+        { appInfo: stubAppInfo('browser'), runs, historySteps: {}, list },
+        '#/runs',
+      );
+      problems.push(opened.problems);
+      app = opened.app;
+      table = new RunsPage(app.page);
+    };
+
+    step('opening on the table, its first rows show while the whole list is still on its way', async () => {
+      await open('held');
+      await table.firstRow.waitFor();
+      assert.equal(await table.firstRow.getAttribute('data-testid'), 'run-row-60', 'newest first, as the table sorts');
+      assert.match(await table.count.innerText(), /Loading 60 runs/);
+      const shown = await table.rows.count();
+      assert.ok(shown > 5 && shown < 60, `${shown} rows: a screenful, not the list`);
+      await table.shoot('ui-stub-runs-head');
+    });
+
+    step('then the whole list replaces it', async () => {
+      await app.page.evaluate('window.__stubReleaseList()');
+      await table.count.getByText(/^60 runs$/).waitFor();
+      await table.scrollToEnd();
+      await table.row(1).waitFor();
+    });
+
+    step('a list that cannot be unpacked shows a notice and a retry, and the app goes on', async () => {
+      await open('malformed');
+      const failure = app.page.getByTestId('runs-failure');
+      await failure
+        .getByText(/Could not read the list of runs: The run list is malformed: column id has 60 values for 61 runs/)
+        .waitFor();
+      await app.page
+        .getByTestId('notice-error')
+        .getByText(/Could not read the list of runs/)
+        .waitFor();
+      await table.shoot('ui-stub-runs-unreadable');
+      await app.page.evaluate('window.__stubListFixed = true');
+      await failure.getByRole('button', { name: 'Try again' }).click();
+      await table.count.getByText(/^60 runs$/).waitFor();
+      assert.equal(await failure.count(), 0);
+    });
+
+    step('no page errors', () => {
+      assert.deepEqual(problems, [[], []]);
     });
   });
 

@@ -6,7 +6,7 @@
 // ('runs-updated', the newest read of each) rather than as 'runs-changed', which makes every client
 // list every run again.
 
-import type { WorkbenchEvent } from '../../shared/contract.ts';
+import type { DataLoadProgress, WorkbenchEvent } from '../../shared/contract.ts';
 import type { SweepRecord } from '../../shared/sweep.ts';
 import type { RunRecord, TrainingEvent } from '../../shared/training.ts';
 
@@ -21,6 +21,8 @@ export class EventCoalescer {
   private readonly updatedRuns = new Map<number, RunRecord>();
   private readonly deletedRuns = new Set<number>();
   private readonly sweeps = new Map<number, SweepRecord>();
+  /** The newest progress of each image folder loading. */
+  private readonly progress = new Map<string, DataLoadProgress>();
 
   constructor(
     private readonly send: (event: WorkbenchEvent) => void,
@@ -63,6 +65,11 @@ export class EventCoalescer {
     this.schedule();
   }
 
+  pushDataProgress(progress: DataLoadProgress): void {
+    this.progress.set(progress.path, progress);
+    this.schedule();
+  }
+
   markRunsChanged(): void {
     this.runsChanged = true;
     this.schedule();
@@ -100,6 +107,8 @@ export class EventCoalescer {
       this.send({ type: 'sweeps-changed', sweeps: [...this.sweeps.values()] });
       this.sweeps.clear();
     }
+    for (const progress of this.progress.values()) this.send({ type: 'data-progress', progress });
+    this.progress.clear();
     // Images held back for their interval go out with a later batch.
     if (this.images.size > 0) this.schedule();
   }
@@ -112,5 +121,6 @@ export class EventCoalescer {
     this.updatedRuns.clear();
     this.deletedRuns.clear();
     this.sweeps.clear();
+    this.progress.clear();
   }
 }

@@ -3,10 +3,11 @@
 
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import type { LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
+import type { DataLoadProgress, LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
 import { PRESETS } from '../../shared/presets.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { packRunList, type ConfigDeltaMemo, type PackedRunList } from '../../shared/run-list.ts';
+import { runListHead, type RunListHeadArgs } from '../../shared/run-list-head.ts';
 import { LIVE_STATUSES, type ImageKind, type RunRecord } from '../../shared/training.ts';
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
@@ -31,6 +32,9 @@ export interface HandlerDeps {
   logFile: string | null;
   /** Native file dialog, where the shell has one. */
   pickDataFile?: () => Promise<string | null>;
+  pickDataFolder?: () => Promise<string | null>;
+  /** Where an image folder's loading progress goes (every client), while a data check loads it. */
+  dataProgress?: (progress: DataLoadProgress) => void;
   /** Native save dialog for a new export folder, where the shell has one. */
   pickExportFolder?: (suggestedName: string) => Promise<string | null>;
   /** Tells clients that run lists changed. */
@@ -82,6 +86,8 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
   };
   const configDeltas: ConfigDeltaMemo = new WeakMap();
   let packed: { runs: readonly RunRecord[]; list: PackedRunList } | null = null;
+  let headOrder: { runs: readonly RunRecord[]; key: string; sorted: readonly RunRecord[] } | null = null;
+  const headKey = (args: RunListHeadArgs) => JSON.stringify([args.sort.key, args.sort.direction, args.query]);
 
   return {
     getAppInfo: () => ({
@@ -95,12 +101,18 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       cores: availableParallelism(),
     }),
 
-    inspectDataset: ({ data }) => inspectDatasetInWorker(data),
+    inspectDataset: ({ data }) => inspectDatasetInWorker(data, deps.dataProgress),
 
     pickDataFile: async () => {
       if (!deps.pickDataFile) return null;
       const path = await deps.pickDataFile();
       return path === null ? null : { path, testPath: await findTestFile(path) };
+    },
+
+    pickDataFolder: async () => {
+      if (!deps.pickDataFolder) return null;
+      const path = await deps.pickDataFolder();
+      return path === null ? null : { path };
     },
 
     pickExportFolder: async ({ suggestedName }) => {
@@ -142,6 +154,15 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       return packed.list;
     },
 
+    listRunsHead: (args) => {
+      const runs = store.runs.list();
+      // A page reloaded on the same table asks the same again: the order is kept while no run changed.
+      const same = headOrder?.runs === runs && headOrder.key === headKey(args);
+      const head = runListHead(runs, args, Date.now(), same ? headOrder?.sorted : undefined);
+      headOrder = { runs, key: headKey(args), sorted: head.sorted };
+      return { list: packRunList(head.head), matched: head.matched, total: head.total };
+    },
+
     getRun: ({ runId, maxPoints }): RunDetail => {
       const run = requireRun(runId);
       const images: LoggedImage[] = [];
@@ -157,9 +178,14 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
         epochs: store.metrics.listEpochs(runId),
         images,
         imageSteps,
-        checkpoints: store.checkpoints
-          .list(runId)
-          .map((c) => ({ step: c.step, epoch: c.epoch, atEpochEnd: c.atEpochEnd, best: c.best })),
+        checkpoints: store.checkpoints.list(runId).map((c) => ({
+          step: c.step,
+          epoch: c.epoch,
+          atEpochEnd: c.atEpochEnd,
+          best: c.best,
+          ...(c.classes !== null ? { classes: c.classes } : {}),
+        })),
+        data: store.runData.get(runId),
       };
     },
 
@@ -202,7 +228,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       return run;
     },
 
-    decodeLatents: ({ runId, step, points, cols }) => deps.latent.decode(requireRun(runId), step, points, cols),
+    decodeLatents: ({ runId, step, points, cols, label }) => deps.latent.decode(requireRun(runId), step, points, cols, label),
 
     encodeImages: ({ runId, step, count, sourceRunId, includeImages }) =>
       deps.latent.encode(requireRun(runId), step, requireRun(sourceRunId ?? runId), count, includeImages ?? false),

@@ -2,7 +2,8 @@
 // then the --data/--labels/--backend shortcuts. Every problem is reported with where it came from
 // (the file and line of a JSON syntax error, the field of a bad value).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { BackendChoice, ExperimentConfig } from '../../shared/config.ts';
 import { findPreset, PRESETS } from '../../shared/presets.ts';
 import { AppFailure, type AppError } from '../../shared/result.ts';
@@ -94,7 +95,10 @@ export function buildConfigFinding(inputs: ConfigInputs, findTest: ((path: strin
     overrides = setPath(overrides, parsed.value.path, parsed.value.value);
   }
   if (inputs.data) {
-    overrides = setPath(setPath(overrides, 'data.source', dataSourceForFile(inputs.data)), 'data.path', inputs.data);
+    // A folder is an image folder, kept as an absolute path: the run's config must find it again from any directory.
+    const folder = statSync(inputs.data, { throwIfNoEntry: false })?.isDirectory() === true;
+    const source = folder ? 'folder' : dataSourceForFile(inputs.data);
+    overrides = setPath(setPath(overrides, 'data.source', source), 'data.path', folder ? resolve(inputs.data) : inputs.data);
   }
   if (inputs.labels) overrides = setPath(overrides, 'data.labelsPath', inputs.labels);
   let foundTest: string | null = null;

@@ -2,6 +2,7 @@
 
 import { parse, parseId, parseRunId, runCli, UsageError, withStore } from './common.ts';
 import { evalCommand, evaluationText } from './eval-command.ts';
+import { skippedText } from './data-progress.ts';
 import { runDetails, runsTable, terminalText } from './format.ts';
 import { bestCheckpointLine, controlsLines } from './controls-text.ts';
 import { AppFailure } from '../../shared/result.ts';
@@ -75,18 +76,32 @@ async function main(): Promise<number> {
       if (!run) throw new AppFailure({ code: 'not-found', message: `run ${id} does not exist in ${store.file}` });
       const epochs = store.metrics.listEpochs(id);
       if (values.json) {
-        out(JSON.stringify({ ...run, epochs, checkpoints: store.checkpoints.list(id), evaluations: store.evaluations.list(id) }));
+        out(
+          JSON.stringify({
+            ...run,
+            epochs,
+            checkpoints: store.checkpoints.list(id),
+            evaluations: store.evaluations.list(id),
+            data: store.runData.get(id),
+          }),
+        );
       } else {
         const history = epochs.map(
           (e) =>
             `  epoch ${String(e.epoch).padStart(3)}  train ${e.train.total.toFixed(2)}  held-out ${e.heldOut ? e.heldOut.total.toFixed(2) : '-'}  ${Math.round(e.imagesPerSec)} img/s`,
         );
         const evaluations = store.evaluations.list(id).map(evaluationText);
+        const data = store.runData.get(id);
+        const classes = data?.classNames
+          ? [`  classes     ${data.classNames.map((c, i) => `${i} ${terminalText(c)}`).join(', ')}`]
+          : [];
         out(
           [
             runDetails(run),
             ...controlsLines(run.config),
             bestCheckpointLine(store.checkpoints.list(id)),
+            ...classes,
+            ...(data && data.skipped.length > 0 ? ['', skippedText(data.skipped, Infinity).trimEnd()] : []),
             ...(history.length ? ['', 'Epochs:', ...history] : []),
             ...(evaluations.length ? ['', 'Evaluations:', ...evaluations] : []),
           ].join('\n'),

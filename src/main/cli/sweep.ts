@@ -13,6 +13,7 @@ import type { Store } from '../store/index.ts';
 import { SweepService } from '../sweeps/service.ts';
 import { EXIT_FAILED, EXIT_STOPPED, UsageError, openStore, parse, parseId, runCli } from './common.ts';
 import { sweepFromFlags } from './sweep-args.ts';
+import { sweepOnQueue } from './sweep-queue.ts';
 import { countsLine, runEndLine, runStartLine, summaryJson, summaryText, sweepHeader } from './sweep-report.ts';
 
 const USAGE = `Usage: npm run sweep -- [options]
@@ -37,6 +38,8 @@ Options:
                          of the runs go on (a whole number from 2 to 10; default 3)
   --name NAME            the sweep's name (default: from its axes)
   --resume ID            continue a sweep that was paused, or whose process was closed or killed
+  --queue URL            train the runs on queue workers (npm run queue, npm run worker; see the
+                         README) and follow them from here; --parallel is then the workers' business
   --db PATH              database file (default: the app's, in its user-data folder)
   --json                 print one JSON document (the sweep id, its runs, statistics) at the end
   -h, --help             show this help`;
@@ -56,6 +59,7 @@ const OPTIONS = {
     'prune-reduction': { type: 'string' },
     name: { type: 'string' },
     resume: { type: 'string' },
+    queue: { type: 'string' },
     db: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -99,6 +103,20 @@ async function main(): Promise<number> {
   // Everything is checked before the database is touched: a bad axis stores nothing.
   const planned = resumeId === null ? sweepFromFlags(values, availableParallelism()) : null;
   const store = openStore(values.db, { processKind: 'cli' });
+  if (values.queue !== undefined) {
+    try {
+      return await sweepOnQueue({
+        url: values.queue,
+        store,
+        planned,
+        resumeId,
+        json,
+        resumeHint: (id) => `npm run sweep -- --resume ${id} --queue URL${values.db ? ` --db ${values.db}` : ''}`,
+      });
+    } finally {
+      store.close();
+    }
+  }
   const stored = resumeId === null ? null : store.sweeps.get(resumeId);
   if (resumeId !== null && !stored) {
     store.close();

@@ -9,6 +9,7 @@ import { evaluationSplit } from '../../shared/data-split.ts';
 import { findTestFileSync } from '../data/index.ts';
 import { buildConfigFinding } from './config-input.ts';
 import { EXIT_FAILED, EXIT_STOPPED, openStore, parse, parseRunId, runCli } from './common.ts';
+import { dataProgressPrinter, skippedText } from './data-progress.ts';
 import { duration, lossText, progressLine, terminalText } from './format.ts';
 import { bestCheckpointLine, controlsLines } from './controls-text.ts';
 
@@ -21,7 +22,8 @@ Options:
                        paper-mnist
   --config FILE.json   settings to apply over the preset (only the fields that differ)
   --set KEY=VALUE      one setting, e.g. --set optim.learningRate=0.001 --set data.labels=3,5 (repeatable)
-  --data FILE          a Kaggle mnist-in-csv file (.csv), or an IDX images file (raw or .gz)
+  --data FILE|DIR      a Kaggle mnist-in-csv file (.csv), an IDX images file (raw or .gz), or a folder of
+                       PNG/JPEG/WebP images (sub-folders are classes; decoded once into a cache)
   --labels FILE        the IDX labels file (default: found beside the images file)
   --test FILE          the data set's test split, evaluated instead of a held-out share: a second
                        CSV, or an IDX test images file (default for an IDX train-* file: the t10k-*
@@ -93,6 +95,8 @@ async function main(): Promise<number> {
     if (json) return;
     if (e.type === 'started') {
       if (e.evaluation === 'test') evaluatedOn = 'test';
+      const skipped = store.runData.get(e.runId)?.skipped ?? [];
+      if (skipped.length > 0) process.stderr.write(skippedText(skipped));
       const evaluated = e.evaluation === 'test' ? 'test' : 'held-out';
       const validation = e.validationSize
         ? `, ${e.validationSize} validation (watched by early stopping and reduce-on-plateau, not the test split)`
@@ -120,6 +124,7 @@ async function main(): Promise<number> {
     }
   };
   service.subscribe(onEvent);
+  if (!json) service.onDataProgress(dataProgressPrinter(tty));
 
   let stopping = false;
   let runId: number | null = null;

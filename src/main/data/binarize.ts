@@ -4,7 +4,7 @@
 // training step for dynamic draws (so a resumed run draws exactly what an uninterrupted one would).
 
 import { deriveSeed } from '../../shared/random.ts';
-import { byteDataset, copyImages, type ByteDataset, type Dataset, type DatasetSplit } from './dataset.ts';
+import { byteDataset, copyImages, imageSize, type ByteDataset, type Dataset, type DatasetSplit } from './dataset.ts';
 
 /**
  * The seed of the evaluation images' one draw: fixed, not the run's, so runs with different seeds
@@ -56,7 +56,7 @@ export function drawBatch(
   out: Float32Array,
   seed: number | null,
 ): Float32Array {
-  const filled = out.subarray(0, (end - start) * ds.height * ds.width);
+  const filled = out.subarray(0, (end - start) * imageSize(ds));
   copyImages(ds, order, start, end, filled);
   if (seed !== null) binarizeInPlace(filled, seed);
   return filled;
@@ -67,7 +67,7 @@ export function drawBatch(
  * of 0 and 255 (a quarter of the memory of floats): the source keeps its intensities.
  */
 export function binarizeOnce(ds: Dataset, sourceIndices: Uint32Array, seed: number): ByteDataset {
-  const size = ds.height * ds.width;
+  const size = imageSize(ds);
   const bytes = new Uint8Array(ds.count * size);
   const image = new Float32Array(size);
   for (let k = 0; k < ds.count; k++) {
@@ -75,8 +75,8 @@ export function binarizeOnce(ds: Dataset, sourceIndices: Uint32Array, seed: numb
     binarizeInPlace(image, deriveSeed(seed, `binarize-image/${sourceIndices[k]}`));
     for (let p = 0; p < size; p++) bytes[k * size + p] = image[p]! * 255;
   }
-  const { name, fingerprint, count, height, width, labels } = ds;
-  return byteDataset({ name, fingerprint, count, height, width, labels }, bytes);
+  const { name, fingerprint, count, height, width, labels, channels, classNames } = ds;
+  return byteDataset({ name, fingerprint, count, height, width, labels, channels, classNames }, bytes);
 }
 
 /** Whether every pixel is exactly 0 or 1 (then binarizing changes nothing). */

@@ -1,20 +1,22 @@
 // Loads a data set off the main thread (a 110 MB CSV takes seconds to parse) and reports its size,
 // label counts, test split and whether its pixels are binary, so the experiment form can show what
 // a file holds before a run is launched.
-import { answerWorkerJob } from '../worker-threads.ts';
+import { answerWorkerJob, postWorkerNote } from '../worker-threads.ts';
 import type { InspectProtocol } from './inspect-protocol.ts';
 import { testPathOf } from '../../shared/data-split.ts';
 import { isBinary as isBinaryImages } from './binarize.ts';
-import { isByteDataset, type Dataset } from './dataset.ts';
+import { DEFAULT_DATA_LIMITS, isByteDataset, type Dataset } from './dataset.ts';
+import { throttledProgress } from './folder/progress.ts';
 import { loadDataset } from './load.ts';
 import { findTestFile } from './test-file.ts';
 
-await answerWorkerJob<InspectProtocol>({
+void answerWorkerJob<InspectProtocol>({
   inspect: async ({ data }) => {
-    const ds = await loadDataset(data);
+    const ds = await loadDataset(data, DEFAULT_DATA_LIMITS, { progress: throttledProgress(data.path, postWorkerNote) });
     const testPath = testPathOf(data);
     // A test split the person may not know is there: offered by the form, never used unasked.
-    const testCandidate = data.source !== 'builtin-mnist' && testPath === '' ? await findTestFile(data.path) : null;
+    const testCandidate =
+      data.source !== 'builtin-mnist' && data.source !== 'folder' && testPath === '' ? await findTestFile(data.path) : null;
     return {
       name: ds.name,
       fingerprint: ds.fingerprint,
@@ -25,6 +27,9 @@ await answerWorkerJob<InspectProtocol>({
       binary: isBinary(ds) && (ds.test === null || isBinary(ds.test)),
       test: ds.test ? { name: ds.test.name, count: ds.test.count, labelCounts: labelCounts(ds.test) } : null,
       testCandidate,
+      ...(ds.channels === 3 ? { channels: 3 as const } : {}),
+      ...(ds.classNames ? { classNames: [...ds.classNames] } : {}),
+      ...(ds.skipped ? { skipped: [...ds.skipped] } : {}),
     };
   },
 });

@@ -5,6 +5,7 @@ import { testPathOf } from '../../shared/data-split.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { loadCsv } from './csv.ts';
 import { DEFAULT_DATA_LIMITS, withFields, type ByteDataset, type DataLimits, type SourceDataset } from './dataset.ts';
+import { loadImageFolder, type FolderOptions } from './folder/index.ts';
 import { loadIdx } from './idx.ts';
 import { combinedFingerprint, loadBuiltinMnist } from './mnist-builtin.ts';
 
@@ -13,15 +14,23 @@ import { combinedFingerprint, loadBuiltinMnist } from './mnist-builtin.ts';
  * has one. Throws AppFailure 'bad-data' naming the file and the setting (data.path, data.labelsPath
  * or data.testPath) at fault.
  */
-export async function loadDataset(cfg: DataConfig, limits: DataLimits = DEFAULT_DATA_LIMITS): Promise<SourceDataset> {
+export async function loadDataset(
+  cfg: DataConfig,
+  limits: DataLimits = DEFAULT_DATA_LIMITS,
+  folder: FolderOptions = {},
+): Promise<SourceDataset> {
   const { imageHeight: h, imageWidth: w } = cfg;
   if (cfg.source === 'builtin-mnist') return loadBuiltinMnist(h, w);
   if (cfg.path.trim() === '') {
-    throw new AppFailure({
-      code: 'invalid-config',
-      message: `choose a ${cfg.source === 'csv' ? 'CSV' : 'IDX images'} file`,
-      field: 'data.path',
-    });
+    const what = { csv: 'a CSV file', idx: 'an IDX images file', folder: 'a folder of images' }[cfg.source];
+    throw new AppFailure({ code: 'invalid-config', message: `choose ${what}`, field: 'data.path' });
+  }
+  if (cfg.source === 'folder') {
+    try {
+      return await loadImageFolder(cfg, folder);
+    } catch (e) {
+      throw blameField(e, cfg);
+    }
   }
   let train: ByteDataset;
   try {

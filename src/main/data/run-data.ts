@@ -4,7 +4,8 @@
 
 import type { DataConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
-import type { DatasetSplit, SourceDataset } from './dataset.ts';
+import { DEFAULT_DATA_LIMITS, type DatasetSplit, type SourceDataset } from './dataset.ts';
+import type { FolderOptions } from './folder/index.ts';
 import { prepareSplit } from './split.ts';
 import { loadDataset } from './load.ts';
 
@@ -22,9 +23,10 @@ export async function loadRunSplit(
   data: DataConfig,
   seed: number,
   expectFingerprint: string | null = null,
+  folder: FolderOptions = {},
   validationFraction = 0,
 ): Promise<RunSplit> {
-  const source = await loadDataset(data);
+  const source = await loadDataset(data, DEFAULT_DATA_LIMITS, folder);
   if (expectFingerprint && expectFingerprint !== source.fingerprint) {
     throw new AppFailure({
       code: 'bad-data',

@@ -3,7 +3,7 @@
 // fingerprint) whatever the experiment asks of it.
 
 import type { DataConfig } from '../../shared/config.ts';
-import { binarizationOf, heldOutCount, splitSizes } from '../../shared/data-split.ts';
+import { binarizationOf, channelsOf, heldOutCount, splitSizes } from '../../shared/data-split.ts';
 import { deriveSeed, makeRng, shuffleInPlace } from '../../shared/random.ts';
 import { binarizeOnce, EVALUATION_BINARIZATION_SEED } from './binarize.ts';
 import { badData, subset, type Dataset, type DatasetSplit } from './dataset.ts';
@@ -33,6 +33,13 @@ function filterByLabel(ds: Dataset, wanted: number[]): Uint32Array {
 function checkImageSize(ds: Dataset, cfg: DataConfig): void {
   if (ds.height !== cfg.imageHeight || ds.width !== cfg.imageWidth) {
     throw badData(`${ds.name} has ${ds.height}x${ds.width} images, but the config expects ${cfg.imageHeight}x${cfg.imageWidth}`);
+  }
+  const channels = ds.channels ?? 1;
+  if (channels !== channelsOf(cfg)) {
+    const kind = (c: number) => (c === 3 ? '3-channel (RGB)' : '1-channel (grayscale)');
+    throw badData(
+      `${ds.name} has ${kind(channels)} images, but the config expects ${kind(channelsOf(cfg))} ones (data.channels)`,
+    );
   }
 }
 

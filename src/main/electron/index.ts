@@ -89,6 +89,12 @@ async function pickDataFile(): Promise<string | null> {
   return result.canceled ? null : (result.filePaths[0] ?? null);
 }
 
+async function pickDataFolder(): Promise<string | null> {
+  const options: OpenDialogOptions = { title: 'Choose a folder of images', properties: ['openDirectory'] };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return result.canceled ? null : (result.filePaths[0] ?? null);
+}
+
 async function pickExportFolder(suggestedName: string): Promise<string | null> {
   const options: SaveDialogOptions = {
     title: 'Export the run to a new folder',
@@ -138,6 +144,7 @@ function openCore(): AppCore {
     databasePath: join(app.getPath('userData'), DATABASE_FILE),
     shell: 'electron',
     pickDataFile,
+    pickDataFolder,
     pickExportFolder,
     storeOptions: nativeBinding ? { nativeBinding } : {},
     log,

@@ -41,6 +41,11 @@ export function menuTemplate(deps: MenuDeps): MenuItemConstructorOptions[] {
     submenu: [
       { label: 'New Experiment', accelerator: 'CmdOrCtrl+N', click: () => deps.sendCommand('new-experiment') },
       { label: 'Open Data File…', accelerator: 'CmdOrCtrl+O', click: () => deps.sendCommand('open-data-file') },
+      {
+        label: 'Open Image Folder…',
+        accelerator: 'CmdOrCtrl+Shift+O',
+        click: () => deps.sendCommand('open-image-folder'),
+      },
       sep,
       // On macOS Quit lives in the app menu; elsewhere File ends with it.
       ...(mac ? [{ role: 'close' } as const] : [{ role: 'close' } as const, { role: 'quit' } as const]),

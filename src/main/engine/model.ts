@@ -3,21 +3,31 @@
 // models (see loss.ts), which keeps an exported decoder loadable by stock `tf.loadLayersModel`.
 
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig, InitKind } from '../../shared/config.ts';
+import type { DataConfig, ModelConfig, InitKind } from '../../shared/config.ts';
+import { channelsOf } from '../../shared/data-split.ts';
 import { deriveSeed } from '../../shared/random.ts';
+import { convEncoderTrunk, deconvDecoder } from './conv-blocks.ts';
+import { joinLabel, labelInput } from './condition.ts';
 
 type Initializer = ReturnType<typeof tf.initializers.zeros>;
 
 export interface ImageShape {
   height: number;
   width: number;
+  /** 1 (grayscale) or 3 (RGB); absent is 1. */
+  channels?: 1 | 3;
+}
+
+/** The image shape a run's data settings give its models. */
+export function imageShapeOf(data: DataConfig): Required<ImageShape> {
+  return { height: data.imageHeight, width: data.imageWidth, channels: channelsOf(data) };
 }
 
 /**
  * Seeds every initializer from the run seed and a per-layer counter, so the same seed builds the
  * same weights on every backend and in every process.
  */
-class Initializers {
+export class Initializers {
   private next = 0;
   constructor(
     private readonly kind: InitKind,
@@ -94,16 +104,27 @@ function dense(init: Initializers, fanIn: number, units: number, activation: 're
   return tf.layers.dense({ units, activation, name, ...init.forLayer(fanIn) });
 }
 
-/** Encoder: image [B,H,W,1] -> [mean [B,L], sigma head [B,L]] (the head's meaning depends on `sigma`). */
-export function buildEncoder(cfg: ModelConfig, image: ImageShape, seed: number): tf.LayersModel {
+/** A conditional VAE's class count (the one-hot label's width); absent or 0: not conditioned. */
+export interface ConditionOptions {
+  classes?: number;
+}
+
+/**
+ * Encoder: image [B,H,W,C] -> [mean [B,L], sigma head [B,L]] (the head's meaning depends on `sigma`).
+ * With `classes`, a second input, the one-hot label [B,C], joins the features at the first dense layer.
+ */
+export function buildEncoder(cfg: ModelConfig, image: ImageShape, seed: number, options: ConditionOptions = {}): tf.LayersModel {
   const init = new Initializers(cfg.init, seed, 'encoder');
-  const input = tf.input({ shape: [image.height, image.width, 1], name: 'image' });
+  const channels = image.channels ?? 1;
+  const input = tf.input({ shape: [image.height, image.width, channels], name: 'image' });
+  const classes = options.classes ?? 0;
+  const label = classes > 0 ? labelInput(classes) : null;
   let h: tf.SymbolicTensor;
   let width: number;
   if (cfg.encoder === 'seed-conv') {
     // The notebook's h1: Conv(1->32, 5) ReLU MaxPool2, Conv(32->64, 3) ReLU MaxPool2, Linear 512, Linear 256.
     h = tf.layers
-      .conv2d({ filters: 32, kernelSize: 5, activation: 'relu', name: 'conv1', ...init.forLayer(25) })
+      .conv2d({ filters: 32, kernelSize: 5, activation: 'relu', name: 'conv1', ...init.forLayer(25 * channels) })
       .apply(input) as tf.SymbolicTensor;
     h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool1' }).apply(h) as tf.SymbolicTensor;
     h = tf.layers
@@ -112,13 +133,27 @@ export function buildEncoder(cfg: ModelConfig, image: ImageShape, seed: number):
     h = tf.layers.maxPooling2d({ poolSize: 2, strides: 2, name: 'pool2' }).apply(h) as tf.SymbolicTensor;
     h = tf.layers.flatten({ name: 'flatten' }).apply(h) as tf.SymbolicTensor;
     width = h.shape[1] as number;
+    if (label) {
+      h = joinLabel(h, label, 'with_label');
+      width += classes;
+    }
     for (const [i, units] of [512, 256].entries()) {
       h = dense(init, width, units, 'relu', `fc${i + 1}`).apply(h) as tf.SymbolicTensor;
       width = units;
     }
+  } else if (cfg.encoder === 'conv') {
+    ({ h, width } = convEncoderTrunk(init, input, cfg.convChannels));
+    if (label) {
+      h = joinLabel(h, label, 'with_label');
+      width += classes;
+    }
   } else {
     h = tf.layers.flatten({ name: 'flatten' }).apply(input) as tf.SymbolicTensor;
-    width = image.height * image.width;
+    width = image.height * image.width * channels;
+    if (label) {
+      h = joinLabel(h, label, 'with_label');
+      width += classes;
+    }
     for (const [i, units] of cfg.encoderHidden.entries()) {
       h = dense(init, width, units, 'relu', `fc${i + 1}`).apply(h) as tf.SymbolicTensor;
       width = units;
@@ -126,71 +161,49 @@ export function buildEncoder(cfg: ModelConfig, image: ImageShape, seed: number):
   }
   const mean = dense(init, width, cfg.latentDim, 'linear', 'mean').apply(h) as tf.SymbolicTensor;
   const sigmaHead = dense(init, width, cfg.latentDim, 'linear', 'sigma_head').apply(h) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: [mean, sigmaHead], name: 'encoder' });
+  return tf.model({ inputs: label ? [input, label] : input, outputs: [mean, sigmaHead], name: 'encoder' });
 }
 
 /**
- * Decoder: z [N,L] -> logits [N,H,W,1]. `exportable` builds it from stock layers only. The pixel mean is sigmoid(logits) for both likelihoods, so
+ * Decoder: z [N,L] -> logits [N,H,W,C]. `exportable` builds it from stock layers only. The pixel mean is sigmoid(logits) for both likelihoods, so
  * the seed decoder's LayerNorm output is the logit and its final Sigmoid is applied by the loss.
+ * With `classes`, a second input, the one-hot label [N,C], is joined to z: the decoder sees z ⊕ y.
  */
 export function buildDecoder(
   cfg: ModelConfig,
   image: ImageShape,
   seed: number,
-  options: { exportable?: boolean } = {},
+  options: { exportable?: boolean } & ConditionOptions = {},
 ): tf.LayersModel {
   const init = new Initializers(cfg.init, seed, 'decoder');
-  const pixels = image.height * image.width;
-  const input = tf.input({ shape: [cfg.latentDim], name: 'z' });
+  const channels = image.channels ?? 1;
+  const pixels = image.height * image.width * channels;
+  const z = tf.input({ shape: [cfg.latentDim], name: 'z' });
+  const classes = options.classes ?? 0;
+  const label = classes > 0 ? labelInput(classes) : null;
+  const input = label ? joinLabel(z, label, 'with_label') : z;
+  const inputWidth = cfg.latentDim + classes;
   let h: tf.SymbolicTensor;
   if (cfg.decoder === 'seed') {
     // The notebook's decoder: Linear(latent, 784), LayerNorm(784), Sigmoid.
-    h = dense(init, cfg.latentDim, pixels, 'linear', 'fc').apply(input) as tf.SymbolicTensor;
+    h = dense(init, inputWidth, pixels, 'linear', 'fc').apply(input) as tf.SymbolicTensor;
     // Stock layer when saving (loads anywhere without custom classes), the fast one for training.
     const norm = options.exportable
       ? tf.layers.layerNormalization({ axis: -1, epsilon: 1e-5, name: 'layer_norm' })
       : new BroadcastLayerNorm({ epsilon: 1e-5, name: 'layer_norm' });
     h = norm.apply(h) as tf.SymbolicTensor;
-    h = tf.layers.reshape({ targetShape: [image.height, image.width, 1], name: 'to_image' }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.reshape({ targetShape: [image.height, image.width, channels], name: 'to_image' }).apply(h) as tf.SymbolicTensor;
   } else if (cfg.decoder === 'mlp') {
     h = input;
-    let width = cfg.latentDim;
+    let width = inputWidth;
     for (const [i, units] of cfg.decoderHidden.entries()) {
       h = dense(init, width, units, 'relu', `fc${i + 1}`).apply(h) as tf.SymbolicTensor;
       width = units;
     }
     h = dense(init, width, pixels, 'linear', 'out').apply(h) as tf.SymbolicTensor;
-    h = tf.layers.reshape({ targetShape: [image.height, image.width, 1], name: 'to_image' }).apply(h) as tf.SymbolicTensor;
+    h = tf.layers.reshape({ targetShape: [image.height, image.width, channels], name: 'to_image' }).apply(h) as tf.SymbolicTensor;
   } else {
-    // Dense to a quarter-resolution feature map, then two stride-2 transposed convolutions.
-    const [c0, c1] = cfg.deconvChannels;
-    if (c0 === undefined || c1 === undefined)
-      throw new Error(`model.deconvChannels needs two channel counts, got [${cfg.deconvChannels.join(', ')}]`);
-    const h4 = image.height / 4;
-    const w4 = image.width / 4;
-    h = dense(init, cfg.latentDim, h4 * w4 * c0, 'relu', 'fc').apply(input) as tf.SymbolicTensor;
-    h = tf.layers.reshape({ targetShape: [h4, w4, c0], name: 'to_map' }).apply(h) as tf.SymbolicTensor;
-    h = tf.layers
-      .conv2dTranspose({
-        filters: c1,
-        kernelSize: 4,
-        strides: 2,
-        padding: 'same',
-        activation: 'relu',
-        name: 'deconv1',
-        ...init.forLayer(16 * c0),
-      })
-      .apply(h) as tf.SymbolicTensor;
-    h = tf.layers
-      .conv2dTranspose({
-        filters: 1,
-        kernelSize: 4,
-        strides: 2,
-        padding: 'same',
-        name: 'deconv2',
-        ...init.forLayer(16 * c1),
-      })
-      .apply(h) as tf.SymbolicTensor;
+    h = deconvDecoder(init, input, inputWidth, cfg.deconvChannels, { ...image, channels });
   }
-  return tf.model({ inputs: input, outputs: h, name: 'decoder' });
+  return tf.model({ inputs: label ? [z, label] : z, outputs: h, name: 'decoder' });
 }

@@ -22,7 +22,8 @@ import {
 import { clipByGlobalNorm, setLearningRate } from './controls.ts';
 import { deriveSeed, makeRng, shuffleInPlace } from '../../shared/random.ts';
 import { drawBatch, isByteDataset, trainingBatchSeed, type Dataset, type DatasetSplit } from '../data/index.ts';
-import { buildDecoder, buildEncoder } from './model.ts';
+import { buildDecoder, buildEncoder, imageShapeOf } from './model.ts';
+import { batchLabels, classCount, isConditional, oneHot, presentLabels, withLabel } from './condition.ts';
 import { elbo } from './loss.ts';
 import { makeOptimizer, readOptimizerState, writeOptimizerState } from './optimizer.ts';
 import { decodeWeights, encodeWeights, readModelWeights, writeModelWeights } from './weights.ts';
@@ -88,12 +89,16 @@ export interface CheckpointBlobs {
   encoder: Uint8Array;
   decoder: Uint8Array;
   optimizer: Uint8Array;
-  position: TrainerPosition;
+  /** With `classes` for a conditional VAE (also in the weights' shapes): listing reads it from here. */
+  position: TrainerPosition & { classes?: number };
 }
 
 const PREVIEW_COUNT = 16;
 const SAMPLE_COUNT = 32;
 const EVAL_CHUNK = 500;
+/** A conditional VAE's prior-samples grid: at most this many class rows, of this many draws each. */
+const MAX_CLASS_ROWS = 16;
+const CLASS_SAMPLE_COLS = 8;
 
 export class Trainer {
   readonly encoder: tf.LayersModel;
@@ -102,10 +107,14 @@ export class Trainer {
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
   readonly position: TrainerPosition;
+  /** A conditional VAE's class count (see condition.ts); 0 when not conditioned. */
+  readonly classes: number;
   /** The objective, β and learning rate of the latest step. */
   lastControls: StepControls | null = null;
 
+  /** Values per image: height x width x channels. */
   private readonly pixels: number;
+  private readonly channels: 1 | 3;
   private readonly variables: tf.Variable[];
   private readonly batchBuffer: Float32Array;
   private order: Int32Array | null = null;
@@ -118,10 +127,12 @@ export class Trainer {
     readonly config: ExperimentConfig,
     readonly data: DatasetSplit,
   ) {
-    const image = { height: config.data.imageHeight, width: config.data.imageWidth };
-    this.pixels = image.height * image.width;
-    this.encoder = buildEncoder(config.model, image, config.run.seed);
-    this.decoder = buildDecoder(config.model, image, config.run.seed);
+    const image = imageShapeOf(config.data);
+    this.channels = image.channels;
+    this.pixels = image.height * image.width * image.channels;
+    this.classes = isConditional(config.model) ? classCount([data.train, data.heldOut]) : 0;
+    this.encoder = buildEncoder(config.model, image, config.run.seed, { classes: this.classes });
+    this.decoder = buildDecoder(config.model, image, config.run.seed, { classes: this.classes });
     this.optimizer = makeOptimizer(config.optim);
     this.learningRate = config.optim.learningRate;
     this.position = { step: 0, epoch: 0, stepInEpoch: 0, epochSums: noSums(), controls: initialControlState(config.optim) };
@@ -174,25 +185,34 @@ export class Trainer {
     return tf.tensor2d(drawBatch(ds, order, start, end, buf, binarizeSeed), [count, this.pixels]);
   }
 
-  private encode(x: tf.Tensor2D, training: boolean): [tf.Tensor2D, tf.Tensor2D] {
+  /** One-hot labels of a batch's images for a conditional VAE; null when not conditioned. */
+  private labelsOf(ds: Dataset, order: ArrayLike<number> | null, start: number, end: number): tf.Tensor2D | null {
+    if (this.classes === 0) return null;
+    return oneHot(batchLabels(ds, order, start, end), this.classes, ds.name);
+  }
+
+  private encode(x: tf.Tensor2D, y: tf.Tensor2D | null, training: boolean): [tf.Tensor2D, tf.Tensor2D] {
     const { imageHeight: h, imageWidth: w } = this.config.data;
-    const out = this.encoder.apply(x.reshape([-1, h, w, 1]), { training }) as tf.Tensor[];
+    const out = this.encoder.apply(withLabel(x.reshape([-1, h, w, this.channels]), y), { training }) as tf.Tensor[];
     return [out[0] as tf.Tensor2D, out[1] as tf.Tensor2D];
   }
 
-  private decodeLogits = (z: tf.Tensor2D): tf.Tensor2D => {
-    const logits = this.decoder.apply(z, { training: true }) as tf.Tensor;
+  /** Logits [N, P] of z [N, L]; `y` [N, C] (or [B, C] repeated over N = K*B samples, sample-major). */
+  private decodeLogits(z: tf.Tensor2D, y: tf.Tensor2D | null): tf.Tensor2D {
+    const label = y && y.shape[0] !== z.shape[0] ? tf.tile(y, [z.shape[0] / y.shape[0], 1]) : y;
+    const logits = this.decoder.apply(withLabel(z, label), { training: true }) as tf.Tensor;
     return logits.reshape([z.shape[0], this.pixels]);
-  };
+  }
 
   /** Loss parts of a batch, with noise from `noiseSeed`. Tensors are returned to the caller's scope. */
-  private lossOf(x: tf.Tensor2D, noiseSeed: number, training: boolean, beta = this.config.loss.beta) {
-    const [mean, head] = this.encode(x, training);
+  private lossOf(x: tf.Tensor2D, y: tf.Tensor2D | null, noiseSeed: number, training: boolean, beta = this.config.loss.beta) {
+    const [mean, head] = this.encode(x, y, training);
     const { samples, likelihood } = this.config.loss;
     const { freeBits, objective } = lossControls(this.config.loss);
     const eps = tf.randomNormal([samples, x.shape[0], this.config.model.latentDim], 0, 1, 'float32', noiseSeed) as tf.Tensor3D;
     const sigma = this.config.model.sigma;
-    return elbo({ x, mean, head, eps, decode: this.decodeLogits, sigma, likelihood, beta, freeBits, objective });
+    const decode = (z: tf.Tensor2D) => this.decodeLogits(z, y);
+    return elbo({ x, mean, head, eps, decode, sigma, likelihood, beta, freeBits, objective });
   }
 
   /** Trains on the next batch and advances the position. Throws TrainingDiverged on a non-finite loss. */
@@ -203,6 +223,7 @@ export class Trainer {
     const start = pos.stepInEpoch * batchSize;
     const end = Math.min(start + batchSize, order.length);
     const x = this.gather(this.data.train, order, start, end, trainingBatchSeed(this.data, this.config.run.seed, pos.step));
+    const y = this.labelsOf(this.data.train, order, start, end);
     const noiseSeed = deriveSeed(this.config.run.seed, `noise/${pos.step}`);
     const clock = { step: pos.step, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps };
     const beta = betaAt(this.config.loss, clock);
@@ -216,7 +237,7 @@ export class Trainer {
     let kl: tf.Scalar | undefined;
     const stats = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => {
-        const parts = this.lossOf(x, noiseSeed, true, beta);
+        const parts = this.lossOf(x, y, noiseSeed, true, beta);
         recon = tf.keep(parts.recon);
         kl = tf.keep(parts.kl);
         return parts.objective;
@@ -228,6 +249,7 @@ export class Trainer {
     const [objective = Number.NaN, r = Number.NaN, k = Number.NaN] = stats.dataSync();
     this.lastControls = { objective, beta, learningRate: rate };
     tf.dispose([stats, x, recon!, kl!]);
+    y?.dispose();
     const loss = { recon: r, kl: k, total: r + k };
     if (!Number.isFinite(loss.total)) throw new TrainingDiverged(this.divergenceMessage(loss));
     const images = end - start;
@@ -291,12 +313,14 @@ export class Trainer {
     for (let start = 0; start < ds.count; start += EVAL_CHUNK) {
       const end = Math.min(start + EVAL_CHUNK, ds.count);
       const x = this.gather(ds, null, start, end);
+      const y = this.labelsOf(ds, null, start, end);
       const stats = tf.tidy(() => {
-        const parts = this.lossOf(x, deriveSeed(this.config.run.seed, `eval-noise/${start}`), false);
+        const parts = this.lossOf(x, y, deriveSeed(this.config.run.seed, `eval-noise/${start}`), false);
         return tf.stack([parts.recon, parts.kl]);
       });
       const [r = Number.NaN, k = Number.NaN] = stats.dataSync();
       tf.dispose([stats, x]);
+      y?.dispose();
       recon += r * (end - start);
       kl += k * (end - start);
     }
@@ -305,21 +329,26 @@ export class Trainer {
     return { recon, kl, total: recon + kl };
   }
 
-  /** Latent means of images start..end of a data set. */
+  /** Latent means of images start..end of a data set (given their labels, for a conditional VAE). */
   encodeMeans(ds: Dataset, start: number, end: number): tf.Tensor2D {
-    return tf.tidy(() => this.encode(this.gather(ds, null, start, end), false)[0]);
+    return tf.tidy(() => this.encode(this.gather(ds, null, start, end), this.labelsOf(ds, null, start, end), false)[0]);
   }
 
-  /** Pixel means (0..1) decoded from latent points: [N, H*W]. */
-  decodeMeans(z: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.sigmoid(this.decodeLogits(z)) as tf.Tensor2D);
+  /** Pixel means (0..1) decoded from latent points: [N, H*W*C]; a conditional VAE needs `labels`, one per point. */
+  decodeMeans(z: tf.Tensor2D, labels: ArrayLike<number> | null = null): tf.Tensor2D {
+    if (this.classes > 0 && labels === null) throw new Error('a conditional VAE decodes with a label per point');
+    return tf.tidy(() => {
+      const y = this.classes > 0 && labels ? oneHot(labels, this.classes, 'decodeMeans') : null;
+      return tf.sigmoid(this.decodeLogits(z, y)) as tf.Tensor2D;
+    });
   }
 
   /** Held-out inputs on odd rows, their reconstructions (decoded from the mean) on the row below. */
   reconstructionGrid(): ImageGrid {
     const ds = this.data.heldOut.count > 0 ? this.data.heldOut : this.data.train;
     const n = Math.min(PREVIEW_COUNT, ds.count);
-    const recon = tf.tidy(() => this.decodeMeans(this.encodeMeans(ds, 0, n)));
+    const labels = this.classes > 0 ? batchLabels(ds, null, 0, n) : null;
+    const recon = tf.tidy(() => this.decodeMeans(this.encodeMeans(ds, 0, n), labels));
     const reconPixels = recon.dataSync() as Float32Array;
     recon.dispose();
     const cols = Math.min(8, n);
@@ -335,28 +364,50 @@ export class Trainer {
         }
       }
     }
-    return imageGrid(images, pairsRows * 2, cols, this.config.data.imageHeight, this.config.data.imageWidth);
+    return imageGrid(images, pairsRows * 2, cols, this.config.data.imageHeight, this.config.data.imageWidth, this.channels);
   }
 
-  /** Images decoded from fixed draws of the prior N(0, I). */
+  /**
+   * Images decoded from fixed draws of the prior N(0, I). A conditional VAE's grid has a row per
+   * class it trains on (up to MAX_CLASS_ROWS), the same draws in each column: the style held, the class changed.
+   */
   samplesGrid(): ImageGrid {
+    if (this.classes > 0) return this.classSamplesGrid();
     const out = this.decodeMeans(this.priorZ);
     const pixels = out.dataSync() as Float32Array;
     out.dispose();
     const images = Array.from({ length: SAMPLE_COUNT }, (_, i) => pixels.subarray(i * this.pixels, (i + 1) * this.pixels));
-    return imageGrid(images, 4, SAMPLE_COUNT / 4, this.config.data.imageHeight, this.config.data.imageWidth);
+    return imageGrid(images, 4, SAMPLE_COUNT / 4, this.config.data.imageHeight, this.config.data.imageWidth, this.channels);
+  }
+
+  private classSamplesGrid(): ImageGrid {
+    const classes = presentLabels(this.data.train).slice(0, MAX_CLASS_ROWS);
+    const cols = CLASS_SAMPLE_COLS;
+    const z = tf.tidy(() => tf.tile(this.priorZ.slice([0, 0], [cols, -1]), [classes.length, 1]) as tf.Tensor2D);
+    const labels = classes.flatMap((c) => Array<number>(cols).fill(c));
+    const out = this.decodeMeans(z, labels);
+    const pixels = out.dataSync() as Float32Array;
+    tf.dispose([z, out]);
+    const images = labels.map((_, i) => pixels.subarray(i * this.pixels, (i + 1) * this.pixels));
+    return imageGrid(images, classes.length, cols, this.config.data.imageHeight, this.config.data.imageWidth, this.channels);
   }
 
   async checkpoint(): Promise<CheckpointBlobs> {
+    const position = { ...this.position, epochSums: { ...this.position.epochSums }, controls: { ...this.position.controls } };
     return {
       encoder: encodeWeights(readModelWeights(this.encoder)),
       decoder: encodeWeights(readModelWeights(this.decoder)),
       optimizer: encodeWeights(await readOptimizerState(this.optimizer)),
-      position: { ...this.position, epochSums: { ...this.position.epochSums }, controls: { ...this.position.controls } },
+      position: this.classes > 0 ? { ...position, classes: this.classes } : position,
     };
   }
 
   async restore(blobs: CheckpointBlobs): Promise<void> {
+    const saved = blobs.position.classes ?? 0;
+    if (saved !== this.classes)
+      throw new Error(
+        `the checkpoint was trained with ${saved > 0 ? `${saved} classes` : 'no label'}, but the data now gives ${this.classes > 0 ? `${this.classes} classes` : 'none'} (model.conditional)`,
+      );
     const position = checkedPosition(blobs.position, this.stepsPerEpoch, initialControlState(this.config.optim));
     writeModelWeights(this.encoder, decodeWeights(blobs.encoder), 'encoder');
     writeModelWeights(this.decoder, decodeWeights(blobs.decoder), 'decoder');

@@ -4,7 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppFailure, toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
-import { buildDecoder, buildEncoder } from '../engine/model.ts';
+import { classesOfDecoderWeights } from '../engine/condition.ts';
+import { buildDecoder, buildEncoder, imageShapeOf } from '../engine/model.ts';
 import { decodeWeights, writeModelWeights } from '../engine/weights.ts';
 import { loadDataset, prepareSplit } from '../data/index.ts';
 import { evaluateCheckpoint } from './evaluate.ts';
@@ -24,11 +25,14 @@ async function main(): Promise<void> {
       message: `${dataset.name} is no longer the data ${job.runLabel} trained on (its fingerprint changed), so it cannot be evaluated on its images`,
     });
   const set = evaluationImages(prepareSplit(dataset, job.config.data, job.config.run.seed), job.config);
-  const image = { height: job.config.data.imageHeight, width: job.config.data.imageWidth };
-  const encoder = buildEncoder(job.config.model, image, job.config.run.seed);
-  const decoder = buildDecoder(job.config.model, image, job.config.run.seed);
+  const image = imageShapeOf(job.config.data);
+  const decoderWeights = decodeWeights(job.decoder);
+  // A conditional VAE's class count is the checkpoint's, from its weights: the data may label fewer.
+  const classes = classesOfDecoderWeights(decoderWeights, job.config.model);
+  const encoder = buildEncoder(job.config.model, image, job.config.run.seed, { classes });
+  const decoder = buildDecoder(job.config.model, image, job.config.run.seed, { classes });
   writeModelWeights(encoder, decodeWeights(job.encoder), 'encoder');
-  writeModelWeights(decoder, decodeWeights(job.decoder), 'decoder');
+  writeModelWeights(decoder, decoderWeights, 'decoder');
   const result = await evaluateCheckpoint({ config: job.config, encoder, decoder }, set, {
     checkpointStep: job.checkpointStep,
     k: job.k,

@@ -6,6 +6,7 @@ import { bitsPerDim } from '../../shared/evaluation.ts';
 import { deriveSeed } from '../../shared/random.ts';
 import type { EvaluationImages } from './eval-set.ts';
 import { importanceWeightedNll, type EvalModel, type IwaeOptions } from './iwae.ts';
+import { imageSize } from '../data/index.ts';
 
 export interface EvaluateRequest {
   checkpointStep: number;
@@ -31,7 +32,7 @@ export async function evaluateCheckpoint(
     ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     ...(request.cancelled ? { cancelled: request.cancelled } : {}),
   });
-  const pixels = set.images.height * set.images.width;
+  const pixels = imageSize(set.images);
   return {
     checkpointStep: request.checkpointStep,
     k: estimate.k,

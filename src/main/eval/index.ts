@@ -72,7 +72,7 @@ export class EvaluationService {
     const event = (state: EvaluationState, done: number, total: number, message = '') =>
       this.emit({ type: 'evaluation', runId: run.id, step: meta.step, k, state, done, total, message });
     event('running', 0, images);
-    const worker = spawnWorker(import.meta.url, 'eval-worker', job);
+    const worker = spawnWorker(import.meta.url, 'eval-worker', job, { tensorflow: true });
     return new Promise<EvaluationRecord>((resolve, reject) => {
       let settled = false;
       let total = images;

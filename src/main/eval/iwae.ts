@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { deriveSeed } from '../../shared/random.ts';
-import type { Dataset } from '../data/index.ts';
+import { imageSize, type Dataset } from '../data/index.ts';
+import { batchLabels, classesOfModel, oneHot, withLabel } from '../engine/condition.ts';
 import { logVariance, sigmaOf } from '../engine/loss.ts';
 import { readTensors } from '../engine/read-tensor.ts';
 import { collapseDiagnostics } from './diagnostics.ts';
@@ -96,7 +97,9 @@ export async function importanceWeightedNll(model: EvalModel, data: Dataset, opt
   const count = Math.min(options.count, data.count);
   if (count < 1) throw new Error(`there are no images to evaluate (${data.name} has ${data.count})`);
   const latentDim = config.model.latentDim;
-  const pixels = data.height * data.width;
+  const pixels = imageSize(data);
+  // A conditional VAE's bound is of p(x|y): p(x|z,y) and q(z|x,y), each image with its own label.
+  const classes = classesOfModel(model.decoder);
   const budget = options.pointsPerCall ?? 2048;
   const imagesPerChunk = Math.max(1, Math.min(256, Math.floor(budget / k)));
   const samplesPerCall = Math.max(1, Math.min(k, Math.floor(budget / imagesPerChunk)));
@@ -112,8 +115,11 @@ export async function importanceWeightedNll(model: EvalModel, data: Dataset, opt
     if (start > 0) await yieldToMessages();
     const b = Math.min(imagesPerChunk, count - start);
     const x = tf.tensor2d(data.images.subarray(start * pixels, (start + b) * pixels), [b, pixels]);
+    const y = classes > 0 ? oneHot(batchLabels(data, null, start, start + b), classes, data.name) : null;
     const [mu, head] = tf.tidy(() => {
-      const out = model.encoder.apply(x.reshape([b, data.height, data.width, 1]), { training: false }) as tf.Tensor2D[];
+      const out = model.encoder.apply(withLabel(x.reshape([b, data.height, data.width, data.channels ?? 1]), y), {
+        training: false,
+      }) as tf.Tensor2D[];
       return [out[0]!, out[1]!];
     });
     const [muValues, logVarValues] = readTensors(() => [tf.clone(mu), tf.clone(logVariance(head, config.model.sigma))]);
@@ -130,7 +136,8 @@ export async function importanceWeightedNll(model: EvalModel, data: Dataset, opt
           const eps = noise([s, b, latentDim], `${start}/${s0}`);
           const sigma = sigmaOf(head, config.model.sigma);
           const z = tf.add<tf.Tensor3D>(tf.mul(eps, sigma), mu);
-          const flat = model.decoder.apply(tf.reshape(z, [s * b, latentDim]), { training: false }) as tf.Tensor;
+          const label = y && tf.tile(y, [s, 1]);
+          const flat = model.decoder.apply(withLabel(tf.reshape(z, [s * b, latentDim]), label), { training: false }) as tf.Tensor;
           const logits = tf.reshape<tf.Rank.R3>(flat, [s, b, pixels]);
           const logPx = logLikelihood(x, logits, config.loss.likelihood);
           // log p(z) - log q(z|x) = -½|z|² + ½|ε|² + ½ Σ log σ² (the 2π terms cancel).
@@ -151,6 +158,7 @@ export async function importanceWeightedNll(model: EvalModel, data: Dataset, opt
       }
     } finally {
       tf.dispose([x, mu, head]);
+      y?.dispose();
     }
     for (let j = 0; j < b; j++) {
       perImage[start + j] = -(sums[j]!.value - Math.log(k));

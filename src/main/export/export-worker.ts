@@ -6,7 +6,7 @@ import type { ExportProtocol } from './protocol.ts';
 import { readExport } from './read-export.ts';
 import { writeExport } from './write-export.ts';
 
-await answerWorkerJob<ExportProtocol>(
+void answerWorkerJob<ExportProtocol>(
   { export: ({ input }) => writeExport(input), import: ({ dir }) => readExport(dir) },
   // cpu: an export is mostly serialisation, and the one batch it decodes (the latent grid) is small;
   // it also spares starting WebAssembly for a job that lasts a second.

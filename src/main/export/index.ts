@@ -16,7 +16,7 @@ import type { ExportInput, ExportResult } from './write-export.ts';
 export type { ExportResult } from './write-export.ts';
 
 function inWorker<K extends keyof ExportProtocol>(job: JobFor<ExportProtocol, K>): Promise<ReplyOf<ExportProtocol, K>> {
-  return runWorkerJob<ExportProtocol, K>(import.meta.url, 'export-worker', job);
+  return runWorkerJob<ExportProtocol, K>(import.meta.url, 'export-worker', job, { tensorflow: true });
 }
 
 /** Reads what an export of `runId` needs; refuses runs still training or without a checkpoint. */

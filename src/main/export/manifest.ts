@@ -2,6 +2,7 @@
 // checksum of every other file, so an import can refuse a folder that was damaged, edited or only
 // partly copied before it writes anything.
 
+import { parseManifestImage, type ExportImageShape } from './image-shape.ts';
 import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { RUN_TEXT_LIMITS } from '../../shared/contract-validate.ts';
@@ -9,6 +10,7 @@ import { AppFailure } from '../../shared/result.ts';
 import type { ImageKind, LossParts, RunStatus } from '../../shared/training.ts';
 import { RUN_STATUSES } from '../../shared/training.ts';
 import { validateConfig } from '../../shared/validate.ts';
+import { isConditional, MAX_CLASSES } from '../engine/condition.ts';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const FORMAT_NAME = 'vae-workbench-run';
@@ -97,6 +99,8 @@ export interface ExportManifest {
   backend: string;
   checkpoint: { step: number; epoch: number; atEpochEnd: boolean };
   models: Record<'encoder' | 'decoder', { path: string; input: string; output: string }>;
+  /** The images both models take and produce, [N, height, width, channels]; absent in exports made before colour. */
+  image?: ExportImageShape;
   images: ManifestImage[];
   files: ManifestFile[];
   /**
@@ -104,6 +108,11 @@ export interface ExportManifest {
    * versions that evaluate; absent before, and not read back by an import.
    */
   evaluation?: EvaluationRecord | null;
+  /**
+   * A conditional VAE's conditioning: on the one-hot label of `classes` classes, which both models
+   * take as their second input "label". Null (or absent, before conditioning existed): none.
+   */
+  conditional: { on: 'label'; classes: number } | null;
 }
 
 export const lossToJson = (l: LossParts | null): JsonLoss | null =>
@@ -200,6 +209,9 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
   if (!checked.ok) fail(`config: ${checked.error.message}`);
   const config = (checked as { ok: true; value: ExperimentConfig }).value;
 
+  const parsedImage = parseManifestImage(m.image);
+  const image = typeof parsedImage === 'string' ? fail(parsedImage) : parsedImage;
+
   const metrics = obj(m.metrics, 'metrics');
   const dataset = obj(m.dataset, 'dataset');
   const checkpoint = obj(m.checkpoint, 'checkpoint');
@@ -238,6 +250,7 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
     return { path: str(o, 'path', at), bytes, sha256 };
   });
   unique(files, 'path', 'files');
+  const conditional = checkConditional(m.conditional, config, fail);
 
   return {
     format: FORMAT_NAME,
@@ -274,7 +287,37 @@ export function checkManifest(value: unknown, where: string): ExportManifest {
       atEpochEnd: checkpoint.atEpochEnd as boolean,
     },
     models: m.models as ExportManifest['models'],
+    ...(image ? { image } : {}),
     images,
     files,
+    conditional,
   };
+}
+
+/** The manifest's `conditional`, which must agree with its config's model.conditional. */
+function checkConditional(
+  value: unknown,
+  config: ExperimentConfig,
+  fail: (problem: string) => never,
+): ExportManifest['conditional'] {
+  const wanted = isConditional(config.model);
+  if (value === undefined || value === null) {
+    if (wanted)
+      fail('config.model.conditional is "label", but conditional is missing: the class count of the label input is unknown');
+    return null;
+  }
+  const o = value as Record<string, unknown>;
+  const classes = o.classes;
+  if (
+    typeof value !== 'object' ||
+    o.on !== 'label' ||
+    typeof classes !== 'number' ||
+    !Number.isInteger(classes) ||
+    classes < 1 ||
+    classes > MAX_CLASSES
+  )
+    fail(`conditional must be null or { "on": "label", "classes": 1 to ${MAX_CLASSES} }`);
+  if (!wanted)
+    fail(`conditional says the models take a label of ${String(classes)} classes, but config.model.conditional is "none"`);
+  return { on: 'label', classes };
 }

@@ -6,7 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../shared/config.ts';
-import { buildDecoder, buildEncoder } from '../engine/model.ts';
+import { buildDecoder, buildEncoder, imageShapeOf } from '../engine/model.ts';
 import { decodeWeights, writeModelWeights, type NamedWeight } from '../engine/weights.ts';
 
 export type ModelPart = 'encoder' | 'decoder';
@@ -29,12 +29,13 @@ export interface ModelJsonFile {
 /**
  * The model as it is exported, with fresh (unloaded) weights. The run seed only seeds the
  * initialisers, which the checkpoint's weights then replace; it is passed so the initialiser
- * configs written into model.json are the ones training used.
+ * configs written into model.json are the ones training used. `classes`: a conditional VAE's class
+ * count, its label input's width (0: not conditioned).
  */
-export function buildExportModel(config: ExperimentConfig, part: ModelPart): tf.LayersModel {
-  const image = { height: config.data.imageHeight, width: config.data.imageWidth };
-  if (part === 'encoder') return buildEncoder(config.model, image, config.run.seed);
-  const logits = buildDecoder(config.model, image, config.run.seed, { exportable: true });
+export function buildExportModel(config: ExperimentConfig, part: ModelPart, classes: number): tf.LayersModel {
+  const image = imageShapeOf(config.data);
+  if (part === 'encoder') return buildEncoder(config.model, image, config.run.seed, { classes });
+  const logits = buildDecoder(config.model, image, config.run.seed, { exportable: true, classes });
   const [output] = logits.outputs;
   if (!output) throw new Error('buildExportModel: the decoder has no output');
   const pixels = tf.layers.activation({ activation: 'sigmoid', name: 'pixels' }).apply(output) as tf.SymbolicTensor;
@@ -42,8 +43,8 @@ export function buildExportModel(config: ExperimentConfig, part: ModelPart): tf.
 }
 
 /** The export model of `part` with a checkpoint blob's weights loaded (the sigmoid adds none). */
-export function loadExportModel(config: ExperimentConfig, part: ModelPart, blob: Uint8Array): tf.LayersModel {
-  const model = buildExportModel(config, part);
+export function loadExportModel(config: ExperimentConfig, part: ModelPart, blob: Uint8Array, classes: number): tf.LayersModel {
+  const model = buildExportModel(config, part, classes);
   writeModelWeights(model, decodeWeights(blob), part);
   return model;
 }
@@ -76,8 +77,8 @@ export async function saveModel(model: tf.LayersModel): Promise<SavedModel> {
 }
 
 /** The topology and weight list a config builds, to check an imported model.json against. */
-export async function expectedModelJson(config: ExperimentConfig, part: ModelPart): Promise<ModelJsonFile> {
-  const model = buildExportModel(config, part);
+export async function expectedModelJson(config: ExperimentConfig, part: ModelPart, classes: number): Promise<ModelJsonFile> {
+  const model = buildExportModel(config, part, classes);
   try {
     return JSON.parse((await saveModel(model)).modelJson) as ModelJsonFile;
   } finally {

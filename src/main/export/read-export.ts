@@ -8,9 +8,11 @@ import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { withChannels } from '../../shared/image-grid.ts';
 import type { EpochMetric, ImageGrid, ImageKind, StepMetric } from '../../shared/training.ts';
+import { LABEL_INPUT } from '../engine/condition.ts';
 import { encodeWeights } from '../engine/weights.ts';
 import { CsvError, epochsFromCsv, evaluationsFromCsv, stepsFromCsv } from './csv.ts';
 import { sha256 } from './folder.ts';
+import { imageShapeProblem } from './image-shape.ts';
 import { FILES, MANIFEST_FILE, REQUIRED_FILES, badData, checkManifest, type ExportManifest } from './manifest.ts';
 import {
   expectedModelJson,
@@ -141,11 +143,27 @@ export async function readExport(dir: string): Promise<ImportPayload> {
   }
   const text = (path: string) => new TextDecoder().decode(contents.get(path));
 
+  const shapeProblem = imageShapeProblem(
+    config,
+    manifest.image ?? null,
+    parseModelJson(at(FILES.encoderModel), text(FILES.encoderModel)),
+  );
+  if (shapeProblem)
+    throw badData(at(shapeProblem.file === 'manifest' ? MANIFEST_FILE : FILES.encoderModel), shapeProblem.message);
   const blobs = {} as Record<ModelPart, Uint8Array>;
   for (const part of ['encoder', 'decoder'] as const) {
     const jsonPath = part === 'encoder' ? FILES.encoderModel : FILES.decoderModel;
     const weightsPath = part === 'encoder' ? FILES.encoderWeights : FILES.decoderWeights;
-    blobs[part] = await checkModel(part, at(jsonPath), text(jsonPath), at(weightsPath), contents.get(weightsPath)!, config);
+    const classes = manifest.conditional?.classes ?? 0;
+    blobs[part] = await checkModel(
+      part,
+      at(jsonPath),
+      text(jsonPath),
+      at(weightsPath),
+      contents.get(weightsPath)!,
+      config,
+      classes,
+    );
   }
 
   const csv = <T>(path: string, parse: (t: string) => T): T => {
@@ -193,15 +211,20 @@ export async function readExport(dir: string): Promise<ImportPayload> {
   return { manifest, config, steps, epochs, evaluations, images, encoder: blobs.encoder, decoder: blobs.decoder };
 }
 
-/** Checks one model file pair against its config; returns its weights as a checkpoint blob. */
-async function checkModel(
-  part: ModelPart,
-  jsonPath: string,
-  jsonText: string,
-  weightsPath: string,
-  weights: Uint8Array,
-  config: ExperimentConfig,
-): Promise<Uint8Array> {
+/** The width of a Layers topology's "label" input (a conditional VAE's class count), 0 without one. */
+function labelInputWidth(topology: Record<string, unknown>): number {
+  const layers = (topology.config as { layers?: unknown } | undefined)?.layers;
+  if (!Array.isArray(layers)) return 0;
+  for (const layer of layers as { class_name?: unknown; config?: { name?: unknown; batch_input_shape?: unknown } }[]) {
+    if (layer?.class_name !== 'InputLayer' || layer.config?.name !== LABEL_INPUT) continue;
+    const shape = layer.config.batch_input_shape;
+    return Array.isArray(shape) && typeof shape[1] === 'number' ? shape[1] : -1;
+  }
+  return 0;
+}
+
+/** A model.json's text as a Layers model file, or a bad-data failure naming the file. */
+function parseModelJson(jsonPath: string, jsonText: string): ModelJsonFile {
   let file: ModelJsonFile;
   try {
     file = JSON.parse(jsonText) as ModelJsonFile;
@@ -216,7 +239,27 @@ async function checkModel(
     !Array.isArray(file.weightsManifest)
   )
     throw badData(jsonPath, 'not a TensorFlow.js Layers model (needs format "layers-model", modelTopology and weightsManifest)');
-  const expected = await expectedModelJson(config, part);
+  return file;
+}
+
+/** Checks one model file pair against its config; returns its weights as a checkpoint blob. */
+async function checkModel(
+  part: ModelPart,
+  jsonPath: string,
+  jsonText: string,
+  weightsPath: string,
+  weights: Uint8Array,
+  config: ExperimentConfig,
+  classes: number,
+): Promise<Uint8Array> {
+  const file = parseModelJson(jsonPath, jsonText);
+  const labelWidth = labelInputWidth(file.modelTopology);
+  if (labelWidth !== classes)
+    throw badData(
+      jsonPath,
+      `the ${part} ${labelWidth > 0 ? `takes a one-hot label of ${labelWidth} classes` : 'takes no label'}, but manifest.json says ${classes > 0 ? `${classes} classes` : 'it is not conditional'}`,
+    );
+  const expected = await expectedModelJson(config, part, classes);
   const topology = firstDifference(file.modelTopology.config, expected.modelTopology.config, 'modelTopology.config');
   if (topology) throw badData(jsonPath, `the ${part} does not match what the manifest's config builds: ${topology}`);
   const paths = file.weightsManifest.flatMap((g) => g.paths);

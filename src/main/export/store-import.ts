@@ -42,7 +42,12 @@ export function storeImport(store: Store, payload: ImportPayload): RunRecord {
       encoder: payload.encoder,
       decoder: payload.decoder,
       optimizer: null,
-      state: { step: m.checkpoint.step, epoch: m.checkpoint.epoch, stepInEpoch: 0 },
+      state: {
+        step: m.checkpoint.step,
+        epoch: m.checkpoint.epoch,
+        stepInEpoch: 0,
+        ...(m.conditional ? { classes: m.conditional.classes } : {}),
+      },
       atEpochEnd: m.checkpoint.atEpochEnd,
     });
     const train = lossFromJson(m.metrics.train);

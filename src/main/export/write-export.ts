@@ -1,11 +1,14 @@
 // Turns what the store holds about a run into the files of an export folder. Runs in the export
 // worker: building and saving the models is tensor work, kept off the main thread.
 
+import { imageShapeOfConfig, manifestModels } from './image-shape.ts';
 import * as tf from '@tensorflow/tfjs';
 import { gridChannels } from '../../shared/image-grid.ts';
 import type { EvaluationRecord } from '../../shared/evaluation.ts';
 import type { ImageGrid, ImageKind, RunRecord, EpochMetric, StepMetric } from '../../shared/training.ts';
+import { classesOfDecoderWeights } from '../engine/condition.ts';
 import { imageGrid } from '../engine/grid.ts';
+import { decodeWeights } from '../engine/weights.ts';
 import { readTensors } from '../engine/read-tensor.ts';
 import { epochsToCsv, evaluationsToCsv, stepsToCsv } from './csv.ts';
 import { writeFolderAtomically, sha256 } from './folder.ts';
@@ -51,6 +54,8 @@ const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** Kingma and Welling's manifold figure: decoded means over an evenly spaced grid of the 2-D latent space. */
 function latentGrid(decoder: tf.LayersModel, height: number, width: number): ImageGrid {
+  // The decoder's output is [N, H, W, C]: a colour model's grid is in colour.
+  const channels = decoder.outputs[0]?.shape[3] === 3 ? 3 : 1;
   const n = LATENT_GRID_SIZE;
   const [lo, hi] = LATENT_GRID_RANGE;
   const at = (i: number) => lo + ((hi - lo) * i) / (n - 1);
@@ -63,9 +68,9 @@ function latentGrid(decoder: tf.LayersModel, height: number, width: number): Ima
     }
   }
   const [pixels] = readTensors(() => [decoder.apply(tf.tensor2d(z, [n * n, 2]), { training: false }) as tf.Tensor]);
-  const size = height * width;
+  const size = height * width * channels;
   const images = Array.from({ length: n * n }, (_, i) => pixels.subarray(i * size, (i + 1) * size));
-  return imageGrid(images, n, n, height, width);
+  return imageGrid(images, n, n, height, width, channels);
 }
 
 export async function buildExportFiles(input: ExportInput): Promise<Map<string, Uint8Array>> {
@@ -73,14 +78,16 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
   const config = run.config;
   const files = new Map<string, Uint8Array>();
   const images: ManifestImage[] = [];
+  const classes = classesOfDecoderWeights(decodeWeights(checkpoint.decoder), config.model);
 
   for (const part of MODEL_PARTS) {
-    const model = loadExportModel(config, part, checkpoint[part]);
+    const model = loadExportModel(config, part, checkpoint[part], classes);
     try {
       const saved = await saveModel(model);
       files.set(part === 'encoder' ? FILES.encoderModel : FILES.decoderModel, utf8(saved.modelJson));
       files.set(part === 'encoder' ? FILES.encoderWeights : FILES.decoderWeights, saved.weights);
-      if (part === 'decoder' && config.model.latentDim === 2) {
+      // A conditional decoder's manifold differs per class: the latent explorer shows it for any label.
+      if (part === 'decoder' && config.model.latentDim === 2 && classes === 0) {
         const grid = latentGrid(model, config.data.imageHeight, config.data.imageWidth);
         files.set(FILES.latentGrid, await encodePng(gridToImage(grid)));
         const { rows, cols, height, width } = grid;
@@ -115,8 +122,7 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
   }
 
   const listed: ManifestFile[] = [...files].map(([path, bytes]) => ({ path, bytes: bytes.length, sha256: sha256(bytes) }));
-  const { imageHeight: height, imageWidth: width } = config.data;
-  const L = config.model.latentDim;
+  const withLabels = classes > 0 ? ` and one-hot labels "label" [N,${classes}]` : '';
   const manifest: ExportManifest = {
     format: FORMAT_NAME,
     formatVersion: FORMAT_VERSION,
@@ -147,21 +153,12 @@ export async function buildExportFiles(input: ExportInput): Promise<Map<string, 
     dataset: { name: run.datasetName, fingerprint: run.datasetFingerprint },
     backend: run.backend,
     checkpoint: { step: checkpoint.step, epoch: checkpoint.epoch, atEpochEnd: checkpoint.atEpochEnd },
-    models: {
-      encoder: {
-        path: FILES.encoderModel,
-        input: `images [N,${height},${width},1], pixels 0..1`,
-        output: `[mean [N,${L}], sigma head [N,${L}]]; sigma parametrisation "${config.model.sigma}"`,
-      },
-      decoder: {
-        path: FILES.decoderModel,
-        input: `z [N,${L}]`,
-        output: `pixel means [N,${height},${width},1], 0..1`,
-      },
-    },
+    models: manifestModels(config, { encoder: FILES.encoderModel, decoder: FILES.decoderModel }, withLabels),
+    image: imageShapeOfConfig(config),
     images,
     files: listed,
     evaluation: run.evaluation,
+    conditional: classes > 0 ? { on: 'label', classes } : null,
   };
   files.set(MANIFEST_FILE, utf8(`${JSON.stringify(manifest, null, 2)}\n`));
   return files;

@@ -4,6 +4,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import type { DecodedImages, LatentEncoding } from '../../shared/contract.ts';
+import { channelsOf } from '../../shared/data-split.ts';
 import { AppFailure, type AppError } from '../../shared/result.ts';
 import type { RunRecord } from '../../shared/training.ts';
 import type { CheckpointMeta, Store } from '../store/index.ts';
@@ -30,8 +31,17 @@ export class LatentService {
 
   constructor(private readonly store: Store) {}
 
-  /** Decodes `points` with `run`'s decoder at checkpoint `step` (default: the latest). */
-  async decode(run: RunRecord, step: number | undefined, points: number[][], cols?: number): Promise<DecodedImages> {
+  /**
+   * Decodes `points` with `run`'s decoder at checkpoint `step` (default: the latest); a conditional
+   * VAE's with `label`, which it requires (other runs ignore it).
+   */
+  async decode(
+    run: RunRecord,
+    step: number | undefined,
+    points: number[][],
+    cols?: number,
+    label?: number,
+  ): Promise<DecodedImages> {
     const latentDim = run.config.model.latentDim;
     const wrong = points.findIndex((z) => z.length !== latentDim);
     if (wrong >= 0)
@@ -40,6 +50,14 @@ export class LatentService {
         `points[${wrong}]`,
       );
     const checkpoint = this.checkpoint(run, step);
+    const classes = checkpoint.classes;
+    if (classes !== null && (label === undefined || label >= classes))
+      throw invalid(
+        label === undefined
+          ? `run ${run.id} is a conditional VAE: say which label (0 to ${classes - 1}) to decode with`
+          : `label ${label} is not one of run ${run.id}'s classes (0 to ${classes - 1})`,
+        'label',
+      );
     const flat = new Float32Array(points.length * latentDim);
     points.forEach((z, i) => flat.set(z, i * latentDim));
     const value = await this.request(run, checkpoint, {
@@ -47,6 +65,7 @@ export class LatentService {
       latentDim,
       points: flat,
       cols: Math.min(cols ?? points.length, points.length),
+      label: classes !== null ? label! : null,
     });
     return { runId: run.id, step: checkpoint.step, epoch: checkpoint.epoch, grid: value.grid, decodeMs: value.decodeMs };
   }
@@ -63,6 +82,12 @@ export class LatentService {
     const { imageHeight: sh, imageWidth: sw } = source.config.data;
     if (h !== sh || w !== sw)
       throw invalid(`run ${source.id} has ${sh}x${sw} images, but run ${run.id}'s encoder takes ${h}x${w}`, 'sourceRunId');
+    const [c, sc] = [channelsOf(run.config.data), channelsOf(source.config.data)];
+    if (c !== sc)
+      throw invalid(
+        `run ${source.id} has ${sc}-channel images, but run ${run.id}'s encoder takes ${c}-channel ones`,
+        'sourceRunId',
+      );
     const checkpoint = this.checkpoint(run, step);
     const value = await this.request(run, checkpoint, {
       op: 'encode',
@@ -171,7 +196,7 @@ export class LatentService {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = spawnWorker(import.meta.url, 'latent-worker', null);
+    const worker = spawnWorker(import.meta.url, 'latent-worker', null, { tensorflow: true });
     worker.on('message', (reply: LatentReply) => this.onReply(reply));
     const lost = (message: string) => {
       if (this.worker !== worker) return;

@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
 import { imageGrid } from '../engine/grid.ts';
+import { imageSize } from '../data/index.ts';
 import { ImageSourceCache } from './image-source.ts';
 import { ModelCache, type LoadedModel } from './model-cache.ts';
 import { decodePoints, encodeImages } from './ops.ts';
@@ -28,7 +29,7 @@ async function handle(request: LatentRequest): Promise<LatentReply> {
   const handlers: Handlers<LatentProtocol> = {
     decode: (job) => {
       const started = performance.now();
-      const grid = decodePoints(model, job.points, job.latentDim, job.cols);
+      const grid = decodePoints(model, job.points, job.latentDim, job.cols, job.label);
       return { grid, decodeMs: performance.now() - started };
     },
     encode: async (job) => {
@@ -49,7 +50,7 @@ async function encode(model: LoadedModel, request: JobFor<LatentProtocol, 'encod
   const { images, split } = await sources.images(request.source);
   const count = Math.min(request.count, images.count);
   const encoded = await encodeImages(model, images, count);
-  const pixels = images.height * images.width;
+  const pixels = imageSize(images);
   const grid = request.includeImages
     ? imageGrid(
         Array.from({ length: count }, (_, i) => images.images.subarray(i * pixels, (i + 1) * pixels)),
@@ -57,6 +58,7 @@ async function encode(model: LoadedModel, request: JobFor<LatentProtocol, 'encod
         1,
         images.height,
         images.width,
+        images.channels ?? 1,
       )
     : null;
   const labels = images.labels ? Array.from(images.labels.subarray(0, count)) : null;

@@ -6,7 +6,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
-import { buildDecoder, buildEncoder } from '../engine/model.ts';
+import { classesOfDecoderWeights } from '../engine/condition.ts';
+import { buildDecoder, buildEncoder, imageShapeOf } from '../engine/model.ts';
 import { decodeWeights, writeModelWeights } from '../engine/weights.ts';
 import type { ModelRef } from './protocol.ts';
 
@@ -14,6 +15,8 @@ export interface LoadedModel {
   config: ExperimentConfig;
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
+  /** A conditional VAE's class count (read from its weights); 0 when not conditioned. */
+  classes: number;
   /** Requests using it across an await (an encode yields between batches): never evicted then. */
   busy: number;
 }
@@ -60,12 +63,23 @@ export class ModelCache {
 
 function load(ref: ModelRef): LoadedModel {
   const { config } = ref;
-  const image = { height: config.data.imageHeight, width: config.data.imageWidth };
-  const encoder = buildEncoder(config.model, image, config.run.seed);
-  const decoder = buildDecoder(config.model, image, config.run.seed);
+  const image = imageShapeOf(config.data);
+  let classes: number;
+  let decoderWeights: ReturnType<typeof decodeWeights>;
+  try {
+    decoderWeights = decodeWeights(ref.weights!.decoder);
+    classes = classesOfDecoderWeights(decoderWeights, config.model);
+  } catch (e) {
+    throw new AppFailure({
+      code: 'internal',
+      message: `checkpoint ${ref.key} does not fit its run's model: ${(e as Error).message}`,
+    });
+  }
+  const encoder = buildEncoder(config.model, image, config.run.seed, { classes });
+  const decoder = buildDecoder(config.model, image, config.run.seed, { classes });
   try {
     writeModelWeights(encoder, decodeWeights(ref.weights!.encoder), 'encoder');
-    writeModelWeights(decoder, decodeWeights(ref.weights!.decoder), 'decoder');
+    writeModelWeights(decoder, decoderWeights, 'decoder');
   } catch (e) {
     encoder.dispose();
     decoder.dispose();
@@ -74,5 +88,5 @@ function load(ref: ModelRef): LoadedModel {
       message: `checkpoint ${ref.key} does not fit its run's model: ${(e as Error).message}`,
     });
   }
-  return { config, encoder, decoder, busy: 0 };
+  return { config, encoder, decoder, classes, busy: 0 };
 }

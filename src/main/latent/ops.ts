@@ -5,9 +5,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageGrid } from '../../shared/training.ts';
 import { imageGrid } from '../engine/grid.ts';
+import { batchLabels, oneHot, withLabel } from '../engine/condition.ts';
 import { logVariance } from '../engine/loss.ts';
 import { readTensors } from '../engine/read-tensor.ts';
-import type { Dataset } from '../data/index.ts';
+import { imageSize, type Dataset } from '../data/index.ts';
+import { imageShapeOf } from '../engine/model.ts';
 import type { LoadedModel } from './model-cache.ts';
 
 /**
@@ -18,16 +20,26 @@ const ENCODE_BATCH = 128;
 
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function decodePoints(model: LoadedModel, points: Float32Array, latentDim: number, cols: number): ImageGrid {
-  const { imageHeight: h, imageWidth: w } = model.config.data;
+/** Decodes latent points; a conditional VAE's all with `label` (null for an unconditioned model). */
+export function decodePoints(
+  model: LoadedModel,
+  points: Float32Array,
+  latentDim: number,
+  cols: number,
+  label: number | null,
+): ImageGrid {
+  const { height: h, width: w, channels: c } = imageShapeOf(model.config.data);
   const n = points.length / latentDim;
+  if (model.classes > 0 && label === null) throw new Error('a conditional VAE decodes with a label');
   const [pixels] = readTensors(() => {
-    const logits = model.decoder.apply(tf.tensor2d(points, [n, latentDim]), { training: false }) as tf.Tensor;
+    const y = model.classes > 0 ? oneHot(new Array<number>(n).fill(label!), model.classes, 'decode') : null;
+    const logits = model.decoder.apply(withLabel(tf.tensor2d(points, [n, latentDim]), y), { training: false }) as tf.Tensor;
     // Both likelihoods' pixel mean is sigmoid(logits): the training decoder stops at the logits.
     return [tf.sigmoid(logits)];
   });
-  const images = Array.from({ length: n }, (_, i) => pixels.subarray(i * h * w, (i + 1) * h * w));
-  return imageGrid(images, Math.ceil(n / cols), cols, h, w);
+  const size = h * w * c;
+  const images = Array.from({ length: n }, (_, i) => pixels.subarray(i * size, (i + 1) * size));
+  return imageGrid(images, Math.ceil(n / cols), cols, h, w, c);
 }
 
 export interface Encoded {
@@ -37,9 +49,14 @@ export interface Encoded {
   klPerDim: Float64Array;
 }
 
-/** Encodes the first `count` images of `images` in batches, letting other requests in between. */
+/**
+ * Encodes the first `count` images of `images` in batches, letting other requests in between; a
+ * conditional VAE's encoder with each image's own label (unlabelled images are refused).
+ */
 export async function encodeImages(model: LoadedModel, images: Dataset, count: number): Promise<Encoded> {
   const { height: h, width: w } = images;
+  const c = images.channels ?? 1;
+  const size = imageSize(images);
   const latentDim = model.config.model.latentDim;
   const sigma = model.config.model.sigma;
   const means = new Float32Array(count * latentDim);
@@ -48,8 +65,9 @@ export async function encodeImages(model: LoadedModel, images: Dataset, count: n
     if (start > 0) await yieldToMessages();
     const b = Math.min(ENCODE_BATCH, count - start);
     const [mean, klTerms] = readTensors(() => {
-      const x = tf.tensor4d(images.images.subarray(start * h * w, (start + b) * h * w), [b, h, w, 1]);
-      const [mu, head] = model.encoder.apply(x, { training: false }) as [tf.Tensor2D, tf.Tensor2D];
+      const x = tf.tensor4d(images.images.subarray(start * size, (start + b) * size), [b, h, w, c]);
+      const y = model.classes > 0 ? oneHot(batchLabels(images, null, start, start + b), model.classes, images.name) : null;
+      const [mu, head] = model.encoder.apply(withLabel(x, y), { training: false }) as [tf.Tensor2D, tf.Tensor2D];
       const logVar = logVariance(head, sigma);
       // Per image and dimension: 0.5 * (mu^2 + sigma^2 - 1 - log sigma^2), summed over the batch.
       const terms = tf.mul(0.5, tf.sub(tf.add(tf.square(mu), tf.exp(logVar)), tf.add(1, logVar)));

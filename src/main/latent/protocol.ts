@@ -29,7 +29,8 @@ export interface ImageSource {
 /** Each operation's request (besides its id and model) and the value it answers. */
 export type LatentProtocol = {
   decode: {
-    request: { latentDim: number; points: Float32Array; cols: number };
+    /** `label`: a conditional VAE's, for every point; null for an unconditioned model. */
+    request: { latentDim: number; points: Float32Array; cols: number; label: number | null };
     reply: { grid: ImageGrid; decodeMs: number };
   };
   encode: {

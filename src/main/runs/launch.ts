@@ -4,6 +4,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../../shared/config.ts';
+import type { DataLoadProgress } from '../../shared/contract.ts';
 import { AppFailure } from '../../shared/result.ts';
 import type { CheckpointBlobs } from '../engine/trainer.ts';
 import { spawnWorker } from '../worker-threads.ts';
@@ -21,6 +22,8 @@ export interface LaunchRequest {
   expectFingerprint: string | null;
   /** Called with the worker as soon as it exists, so a stop or a shutdown can terminate it while it loads. */
   onSpawn?: (worker: Worker) => void;
+  /** How the loading of an image folder goes (a first load decodes every file). */
+  onProgress?: (progress: DataLoadProgress) => void;
 }
 
 export function launchWorker(request: LaunchRequest): Promise<LaunchedWorker> {
@@ -33,7 +36,7 @@ export function launchWorker(request: LaunchRequest): Promise<LaunchedWorker> {
   };
   let worker: Worker;
   try {
-    worker = spawnWorker(import.meta.url, 'worker', input);
+    worker = spawnWorker(import.meta.url, 'worker', input, { tensorflow: true });
   } catch (e) {
     return Promise.reject(
       new AppFailure({ code: 'internal', message: `The training worker could not be started: ${(e as Error).message}` }),
@@ -47,7 +50,8 @@ export function launchWorker(request: LaunchRequest): Promise<LaunchedWorker> {
       reject(failure);
     };
     const onMessage = (m: WorkerMessage) => {
-      if (m.type === 'data-ready') {
+      if (m.type === 'data-progress') request.onProgress?.(m.progress);
+      else if (m.type === 'data-ready') {
         cleanup();
         resolve({ worker, control: new Int32Array(controlBuffer), ready: m });
       } else if (m.type === 'setup-failed') {

@@ -3,6 +3,7 @@
 // tight training loop sees it without yielding to its event loop between steps.
 
 import type { ExperimentConfig } from '../../shared/config.ts';
+import type { DataLoadProgress, SkippedImage } from '../../shared/contract.ts';
 import type { AppError } from '../../shared/result.ts';
 import type { BackendName, LossParts, TrainingEvent } from '../../shared/training.ts';
 import type { EvaluationResult } from '../../shared/evaluation.ts';
@@ -52,6 +53,9 @@ export interface DataReady {
   totalSteps: number;
   backend: BackendName;
   backendNote: string;
+  /** An image folder's class names (null: none), and the files it skipped; kept with the run. */
+  classNames: string[] | null;
+  skipped: SkippedImage[];
 }
 
 export interface FinalMetrics {
@@ -62,6 +66,8 @@ export interface FinalMetrics {
 
 export type WorkerMessage =
   | DataReady
+  /** Loading an image folder, before data-ready: the first load decodes every file. */
+  | { type: 'data-progress'; progress: DataLoadProgress }
   | { type: 'event'; event: TrainingEvent }
   | { type: 'checkpoint'; blobs: CheckpointBlobs }
   /** The end-of-training evaluation of the final checkpoint (its progress travels as events). */

@@ -4,6 +4,7 @@
 // so a burst of starts holds at most one such worker.
 
 import type { DataConfig } from '../../shared/config.ts';
+import type { DataLoadProgress } from '../../shared/contract.ts';
 import { BUILTIN_MNIST_NAME } from '../data/index.ts';
 import { inspectDatasetInWorker } from '../data/inspect.ts';
 
@@ -16,10 +17,10 @@ export interface CheckedData {
 export class QueueDataCheck {
   private last: Promise<unknown> = Promise.resolve();
 
-  check(data: DataConfig): Promise<CheckedData> {
+  check(data: DataConfig, onProgress?: (p: DataLoadProgress) => void): Promise<CheckedData> {
     // The built-in set has no file to be malformed.
     if (data.source === 'builtin-mnist') return Promise.resolve({ name: BUILTIN_MNIST_NAME, fingerprint: '' });
-    const turn = this.last.then(() => inspectDatasetInWorker(data));
+    const turn = this.last.then(() => inspectDatasetInWorker(data, onProgress));
     this.last = turn.catch(() => {});
     return turn;
   }

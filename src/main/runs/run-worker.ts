@@ -5,6 +5,7 @@
 // through `finish`; a store failure while writing the output ends the run as failed, naming the
 // database, never the process.
 
+import type { DataLoadProgress } from '../../shared/contract.ts';
 import type { RunRecord } from '../../shared/training.ts';
 import type { FinishedStatus, Store } from '../store/index.ts';
 import { AppFailure } from '../../shared/result.ts';
@@ -22,6 +23,8 @@ export interface RunWorkerContext {
   ownerPid: number;
   listeners: TrainingListeners;
   pruning: RunPruning;
+  /** Told how an image folder's loading goes while a run starts. */
+  dataProgress(progress: DataLoadProgress): void;
   /** The run as the store has it now (or as last read). */
   current(run: OwnedRun): RunRecord;
   /** Ends the run, once; with an error instead of an outcome, the run ends with that error's account. */
@@ -39,6 +42,7 @@ export async function launchRun(ctx: RunWorkerContext, run: OwnedRun): Promise<v
       resume: run.fromCheckpoint ? resumeBlobs(ctx.store, run.runId) : null,
       expectFingerprint: run.expectFingerprint,
       onSpawn: (w) => (run.worker = w),
+      onProgress: (p) => ctx.dataProgress(p),
     });
   } catch (e) {
     // Stopping a loading run terminates its worker, which is why the launch failed.
@@ -71,6 +75,8 @@ export function attachWorker(ctx: RunWorkerContext, run: OwnedRun, { worker, con
       datasetName: ready.datasetName,
       datasetFingerprint: ready.datasetFingerprint,
     });
+    if (ready.classNames !== null || ready.skipped.length > 0)
+      ctx.store.runData.save(run.runId, { classNames: ready.classNames, skipped: ready.skipped });
     run.output = new RunOutput(ctx.store, run.runId);
     worker.postMessage({ type: 'begin', runId: run.runId, rungs: ctx.pruning.rungs(run) });
   } catch (e) {

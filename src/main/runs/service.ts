@@ -18,6 +18,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import type { ExperimentConfig } from '../../shared/config.ts';
+import type { DataLoadProgress } from '../../shared/contract.ts';
 import { AppFailure } from '../../shared/result.ts';
 import type { RunRecord } from '../../shared/training.ts';
 import { validateConfig } from '../../shared/validate.ts';
@@ -65,6 +66,7 @@ export class RunService {
   private readonly worker: RunWorkerContext;
   private closing = false;
   private readonly ownerPid: number;
+  private readonly progressListeners = new Set<(progress: DataLoadProgress) => void>();
 
   constructor(
     private readonly store: Store,
@@ -82,11 +84,22 @@ export class RunService {
       pruning: new RunPruning(store, options.judge, log),
       current: (run) => this.current(run),
       finish: (run, outcome, error) => this.finish(run, outcome, error),
+      dataProgress: (progress) => this.dataProgress(progress),
     };
   }
 
   subscribe(listener: TrainingListener): () => void {
     return this.listeners.add(listener);
+  }
+
+  /** Hears how image folders load while runs start (a first load decodes every file); returns the unsubscribe. */
+  onDataProgress(listener: (progress: DataLoadProgress) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  private dataProgress(progress: DataLoadProgress): void {
+    for (const listener of this.progressListeners) listener(progress);
   }
 
   /** Ids of runs this service is training or has queued. */
@@ -102,7 +115,7 @@ export class RunService {
     this.refuseWhileClosing();
     if (this.slots.free() > 0) return this.startNow(config);
     this.slots.refuseWhenFull();
-    const data = await this.queueCheck.check(config.data);
+    const data = await this.queueCheck.check(config.data, (p) => this.dataProgress(p));
     this.refuseWhileClosing();
     this.slots.refuseWhenFull();
     const record = this.store.runs.create({
@@ -263,6 +276,7 @@ export class RunService {
           worker = w;
           this.loadingNew.add(w);
         },
+        onProgress: (p) => this.dataProgress(p),
       });
       this.refuseWhileClosing();
       const record = this.store.runs.create({

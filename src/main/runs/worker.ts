@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
 import { Trainer } from '../engine/trainer.ts';
-import { loadRunSplit } from '../data/index.ts';
+import { loadRunSplit, throttledProgress } from '../data/index.ts';
 import { validationShare } from '../../shared/data-split.ts';
 import { finalEvaluation } from '../eval/final.ts';
 import { runLoop } from './loop.ts';
@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       config.data,
       config.run.seed,
       input.expectFingerprint,
+      { progress: throttledProgress(config.data.path, (progress) => post({ type: 'data-progress', progress })) },
       validationShare(config),
     );
     trainer = new Trainer(config, split);
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
       totalSteps: trainer.totalSteps,
       backend: backend.name,
       backendNote: backend.note,
+      classNames: dataset.classNames ? [...dataset.classNames] : null,
+      skipped: dataset.skipped ? [...dataset.skipped] : [],
     });
   } catch (e) {
     post({ type: 'setup-failed', error: toAppError(e) });

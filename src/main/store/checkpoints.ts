@@ -40,6 +40,8 @@ export interface CheckpointMeta {
   bytes: number;
   /** The run's best checkpoint (see above); set by `list`, false elsewhere. */
   best: boolean;
+  /** A conditional VAE's class count, from the trainer's state; null when not conditioned. */
+  classes: number | null;
 }
 
 export interface Checkpoint extends CheckpointMeta {
@@ -70,6 +72,7 @@ interface MetaRow {
   at_epoch_end: number;
   created_at: number;
   bytes: number;
+  classes: number | null;
 }
 
 interface FullRow extends MetaRow {
@@ -80,8 +83,10 @@ interface FullRow extends MetaRow {
 }
 
 // length() of a blob is read from the record header, so metadata queries never touch the blob pages.
+// The state column sits before the blobs, so reading the class count from it stays off their pages.
 const META_COLUMNS = `id, run_id, epoch, step, at_epoch_end, created_at,
-  length(encoder) + length(decoder) + COALESCE(length(optimizer), 0) AS bytes`;
+  length(encoder) + length(decoder) + COALESCE(length(optimizer), 0) AS bytes,
+  json_extract(state, '$.classes') AS classes`;
 
 const toMeta = (r: MetaRow): CheckpointMeta => ({
   id: r.id,
@@ -92,6 +97,7 @@ const toMeta = (r: MetaRow): CheckpointMeta => ({
   createdAt: r.created_at,
   bytes: r.bytes,
   best: false,
+  classes: Number.isInteger(r.classes) && r.classes! > 0 ? r.classes : null,
 });
 
 const toCheckpoint = (r: FullRow): Checkpoint => ({

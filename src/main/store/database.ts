@@ -15,6 +15,7 @@ import { migrate, type Db } from './migrate.ts';
 import { MIGRATIONS } from './migrations/index.ts';
 import { createProcessRegistry, type ProcessRegistry } from './processes.ts';
 import { defaultIsProcessAlive, recoverInterrupted } from './recovery.ts';
+import { createRunDataRepo, type RunDataRepo } from './run-data.ts';
 import { createRunsRepo, type RunsRepo } from './runs.ts';
 import { createSweepsRepo, type SweepsRepo } from './sweeps.ts';
 
@@ -44,6 +45,8 @@ export interface Store {
   readonly checkpoints: CheckpointsRepo;
   readonly images: ImagesRepo;
   readonly evaluations: EvaluationsRepo;
+  /** An image folder run's class names and skipped files (migration 007). */
+  readonly runData: RunDataRepo;
   readonly processes: ProcessRegistry;
   /** Flushes and closes open metric writers, then the connection. Safe to call twice. */
   close(): void;
@@ -90,6 +93,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Store {
       checkpoints: namingFile(createCheckpointsRepo(db, now), file),
       images: namingFile(createImagesRepo(db, now, opts.maxImagesPerKind), file),
       evaluations: namingFile(createEvaluationsRepo(db, now), file),
+      runData: namingFile(createRunDataRepo(db), file),
       processes,
       close() {
         if (!db.open) return;

@@ -8,5 +8,6 @@ export type { MetricsRepo, MetricWriter, MetricWriterOptions, ListStepsOptions }
 export type { CheckpointsRepo, NewCheckpoint, Checkpoint, CheckpointMeta } from './checkpoints.ts';
 export { IMAGE_KINDS, type ImagesRepo, type NewImage, type ImageMeta, type StoredImage } from './images.ts';
 export type { EvaluationsRepo } from './evaluations.ts';
+export type { RunDataRepo } from './run-data.ts';
 export { LATEST_SCHEMA_VERSION } from './migrations/index.ts';
 export { databaseFailure } from './errors.ts';

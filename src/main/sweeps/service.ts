@@ -22,7 +22,7 @@
 //   saying so, rather than looping on it.
 
 import { AppFailure } from '../../shared/result.ts';
-import { expandSweep, sweepTitle, type SweepRecord } from '../../shared/sweep.ts';
+import { expandSweep, QUEUE_TAG, sweepTitle, type SweepRecord } from '../../shared/sweep.ts';
 import type { TrainingEvent } from '../../shared/training.ts';
 import { stderrLogger, type Logger } from '../log/logger.ts';
 import { HEARTBEAT_INTERVAL_MS } from '../runs/heartbeat.ts';
@@ -138,6 +138,11 @@ export class SweepService {
       this.refuseWhileClosing();
       const sweep = this.get(id);
       if (sweep.status === 'completed') return sweep;
+      if (this.onQueue(id))
+        throw new AppFailure({
+          code: 'conflict',
+          message: `Sweep ${id} trains on a queue; follow it with npm run sweep -- --resume ${id} --queue URL.`,
+        });
       // Runs whose process died become interrupted, so this session resumes them.
       this.store.runs.interruptOrphans();
       const claimed = this.store.sweeps.claim(id, this.ownerPid, Date.now() - this.staleAfterMs);
@@ -213,7 +218,7 @@ export class SweepService {
   /** adoptOrphans, with drivers not heard from since `staleBefore` taken for dead (undefined: only dead pids). */
   private adopt(staleBefore: number | undefined): number[] {
     if (this.closing) return [];
-    const orphans = this.store.sweeps.orphans(staleBefore).filter((id) => !this.drivers.has(id));
+    const orphans = this.store.sweeps.orphans(staleBefore).filter((id) => !this.drivers.has(id) && !this.onQueue(id));
     if (orphans.length === 0) return [];
     // Runs whose process died become interrupted, so the adopted sweeps resume them.
     this.store.runs.interruptOrphans();
@@ -266,6 +271,11 @@ export class SweepService {
     } catch (e) {
       this.log.warn('Sweeps whose driver is gone could not be taken over; trying again', e);
     }
+  }
+
+  /** Whether the sweep's runs train on queue workers, followed by a coordinator rather than driven here. */
+  private onQueue(id: number): boolean {
+    return this.store.runs.list().some((r) => r.sweepId === id && r.tags.includes(QUEUE_TAG));
   }
 
   /** The driven sweep a live run of this process belongs to, if any. */

@@ -98,6 +98,12 @@ export class ComparePage extends BasePage {
     await this.byTestId('latent-seed').fill(seed);
   }
 
+  /** Picks the label Compare's conditional runs decode the latent points with. */
+  async latentLabel(label: number): Promise<void> {
+    await this.byTestId(`compare-label-picker-${label}`).click();
+    await this.page.locator(`[data-testid="compare-label-picker"][data-label="${label}"]`).waitFor();
+  }
+
   async latentGroup(dim: number): Promise<void> {
     await this.byTestId(`latent-group-${dim}`).click();
     await this.waitForAttr('compare-latent-points', 'data-latent-dim', String(dim));

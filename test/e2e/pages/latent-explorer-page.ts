@@ -156,6 +156,19 @@ export class LatentExplorerPage extends BasePage {
     return this.byTestId('scatter-mode').locator('[aria-pressed="true"]');
   }
 
+  /** "Generate this digit": picks a conditional VAE's label and waits for the manifold decoded with it. */
+  async pickLabel(label: number): Promise<void> {
+    await this.byTestId(`label-picker-${label}`).click();
+    await this.page.locator(`[data-testid="label-picker"][data-label="${label}"]`).waitFor();
+    await this.page.locator(`[data-testid="manifold-grid"][data-label="${label}"]`).waitFor();
+  }
+
+  /** The decoded image as a data URL, once it has been drawn at least `after` times. */
+  async decodedImage(after = 1): Promise<string> {
+    await this.waitForAtLeast('latent-decoded', 'data-drawn', after);
+    return this.decodedCanvas.evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
+  }
+
   async chooseGridDimension(axis: 'x' | 'y', dim: number): Promise<void> {
     await this.byTestId(`dim-${axis}`).selectOption(String(dim));
   }

@@ -11,6 +11,8 @@ import { RunViewPage } from './run-view-page.ts';
 export class NewExperimentPage extends BasePage {
   readonly launchButton = this.byTestId('launch');
   readonly datasetSummary = this.byTestId('dataset-summary');
+  /** An image folder's files that could not be decoded, in a disclosure under the summary. */
+  readonly datasetSkipped = this.byTestId('dataset-skipped');
   readonly browseButton = this.byTestId('browse-data');
   /** What the run will evaluate on (test split or held-out share), and how many images. */
   readonly evaluationSplit = this.byTestId('evaluation-split');
@@ -43,6 +45,17 @@ export class NewExperimentPage extends BasePage {
 
   async allLabels(): Promise<void> {
     await this.byTestId('labels-all').click();
+  }
+
+  /** Makes a folder of images the data source (browser mode: a path on the server's disk). */
+  async useImageFolder(path: string, settings: Record<string, string>): Promise<void> {
+    await this.field('data.source').selectOption('folder');
+    await this.field('data.path').fill(path);
+    for (const [key, value] of Object.entries(settings)) {
+      const field = this.field(key);
+      if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
+      else await field.fill(value);
+    }
   }
 
   async checkData(): Promise<void> {

@@ -7,6 +7,7 @@ import { migration003 } from './003-change-log.ts';
 import { migration004 } from './004-sweeps.ts';
 import { migration005 } from './005-evaluations.ts';
 import { migration006 } from './006-training-controls.ts';
+import { migration007 } from './007-run-data.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   migration001,
@@ -15,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

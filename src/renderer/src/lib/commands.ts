@@ -11,11 +11,14 @@ export interface CommandTargets {
   showNewExperiment(): void;
   /** The native file dialog, reporting its own failure; null when cancelled. */
   pickDataFile(): Promise<Result<{ path: string; testPath: string | null } | null>>;
+  /** The native folder dialog, reporting its own failure; null when cancelled. */
+  pickDataFolder(): Promise<Result<{ path: string } | null>>;
   /**
    * Puts the file into the form as its data source, with the test split found beside it (empty:
    * none, so a share is held out; a test file of a previous data source must not stay behind).
+   * Absent (an image folder): the test file is left as it is.
    */
-  useDataFile(source: Exclude<DataSource, 'builtin-mnist'>, path: string, testPath: string): void;
+  useDataFile(source: Exclude<DataSource, 'builtin-mnist'>, path: string, testPath?: string): void;
 }
 
 export async function runAppCommand(command: AppCommand, targets: CommandTargets): Promise<void> {
@@ -29,6 +32,12 @@ export async function runAppCommand(command: AppCommand, targets: CommandTargets
       const picked = await targets.pickDataFile();
       if (picked.ok && picked.value)
         targets.useDataFile(dataSourceForFile(picked.value.path), picked.value.path, picked.value.testPath ?? '');
+      return;
+    }
+    case 'open-image-folder': {
+      targets.showNewExperiment();
+      const picked = await targets.pickDataFolder();
+      if (picked.ok && picked.value) targets.useDataFile('folder', picked.value.path);
       return;
     }
   }

@@ -12,7 +12,10 @@ import {
 } from '../../../shared/config.ts';
 import type { DatasetSummary } from '../../../shared/contract.ts';
 import {
+  badImagesOf,
+  channelsOf,
   evaluationSplit,
+  fitOf,
   splitSizes,
   testPathOf,
   validationFractionOf,
@@ -81,12 +84,15 @@ export function fieldErrorsOf(error: AppError): FieldError[] {
 
 /** Readable names for enum options; the raw option is what the config stores. */
 export const OPTION_LABELS: Record<string, Record<string, string>> = {
-  'data.source': { 'builtin-mnist': 'Built-in MNIST', csv: 'CSV file', idx: 'IDX files' },
+  'data.source': { 'builtin-mnist': 'Built-in MNIST', csv: 'CSV file', idx: 'IDX files', folder: 'Image folder' },
+  'data.fit': { crop: 'Crop to fill', pad: 'Pad to fit' },
+  'data.badImages': { skip: 'Skip them', refuse: 'Refuse the folder' },
   'data.binarization': { none: 'None (0..1)', dynamic: 'Dynamic', static: 'Static' },
-  'model.encoder': { 'seed-conv': 'Seed conv (notebook)', mlp: 'MLP' },
+  'model.encoder': { 'seed-conv': 'Seed conv (notebook)', mlp: 'MLP', conv: 'Conv (stride 2)' },
   'model.decoder': { seed: 'Seed dense + LayerNorm', mlp: 'MLP', deconv: 'Transposed conv' },
   'model.sigma': { abs: '|h| (notebook)', softplus: 'softplus(h)', logvar: 'log-variance' },
   'model.init': { torch: 'PyTorch default', glorot: 'Glorot (Keras)' },
+  'model.conditional': { none: 'Nothing (a plain VAE)', label: 'The label (conditional VAE)' },
   'loss.likelihood': { gaussian: 'Gaussian', bernoulli: 'Bernoulli' },
   'optim.optimizer': { adam: 'Adam', sgd: 'SGD', rmsprop: 'RMSprop' },
   'loss.klSchedule': { constant: 'Constant', linear: 'Linear warm-up', cyclical: 'Cyclical' },
@@ -125,7 +131,17 @@ export function settingText(config: ExperimentConfig, path: string): string {
 
 /** What identifies a data set to inspect: a summary stays valid while these are unchanged. */
 export function datasetKey(data: DataConfig): string {
-  return JSON.stringify([data.source, data.path, data.labelsPath, testPathOf(data), data.imageHeight, data.imageWidth]);
+  // An image folder's decoded images also depend on its channels, fit and bad-file settings.
+  const folder = data.source === 'folder' ? [channelsOf(data), fitOf(data), badImagesOf(data)] : [];
+  return JSON.stringify([
+    data.source,
+    data.path,
+    data.labelsPath,
+    testPathOf(data),
+    data.imageHeight,
+    data.imageWidth,
+    ...folder,
+  ]);
 }
 
 export interface PlannedSplit {

@@ -3,10 +3,11 @@
 // itself (when it was created, its preset, backend and model). How each reads, sorts and how wide it is.
 
 import { FIELDS, fieldSpec } from '../../../shared/config.ts';
-import { keyLabel, metricSpec, METRICS, runValue, type RunValue } from '../../../shared/run-values.ts';
-import type { RunRecord } from '../../../shared/training.ts';
+import { keyLabel, metricSpec, METRICS, type RunValue } from '../../../shared/run-values.ts';
+import type { SortDirection } from '../../../shared/run-sort.ts';
 import { formatCount, formatDayAndTime, formatDuration, formatLoss, formatNumber } from './format.ts';
-import { architecture } from './runs-table.ts';
+
+export { columnValue, sortByColumn, type SortDirection } from '../../../shared/run-sort.ts';
 
 /** The metric every row shows, pinned at the right edge so no column choice or window width hides it. */
 export const KEY_METRIC = 'heldOut.total';
@@ -84,26 +85,6 @@ export function columnSpec(key: string): ColumnSpec {
   return { key, short, label, title: field?.help ?? label, numeric, metric: false, width: numeric ? '64px' : '104px' };
 }
 
-/** The value a column shows and sorts by; null when the run has none. */
-export function columnValue(run: RunRecord, key: string, now: number): RunValue {
-  switch (key) {
-    case 'created':
-      return run.createdAt;
-    case 'preset':
-      return run.preset;
-    case 'backend':
-      return run.backend || null;
-    case 'model':
-      return architecture(run.config);
-    case 'status':
-      return run.status;
-    case 'name':
-      return run.name.toLowerCase();
-    default:
-      return runValue(run, key, now);
-  }
-}
-
 export function formatValue(key: string, value: RunValue, now = Date.now()): string {
   if (value === null) return '—';
   if (typeof value === 'string') return value;
@@ -126,33 +107,8 @@ export function formatValue(key: string, value: RunValue, now = Date.now()): str
   return formatNumber(value);
 }
 
-export type SortDirection = 'asc' | 'desc';
-
 /** Newest, best and longest first is what one looks for; names and settings read low to high. */
 export function defaultDirection(key: string): SortDirection {
   if (key === 'created' || key === 'durationSec' || key === 'epoch' || key === 'step' || key === 'imagesPerSec') return 'desc';
   return 'asc';
-}
-
-function compareValues(a: number | string, b: number | string): number {
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a).localeCompare(String(b), undefined, { numeric: true });
-}
-
-/** Missing values (no loss yet, NaN) go last whichever way; ties fall back to newest first. */
-export function sortByColumn(runs: readonly RunRecord[], key: string, direction: SortDirection, now = Date.now()): RunRecord[] {
-  const sign = direction === 'asc' ? 1 : -1;
-  return runs
-    .map((run) => {
-      const v = columnValue(run, key, now);
-      return { run, value: typeof v === 'number' && Number.isNaN(v) ? null : v };
-    })
-    .sort((a, b) => {
-      if (a.value === null || b.value === null) {
-        if (a.value === b.value) return b.run.id - a.run.id;
-        return a.value === null ? 1 : -1;
-      }
-      return sign * compareValues(a.value, b.value) || b.run.id - a.run.id;
-    })
-    .map((x) => x.run);
 }

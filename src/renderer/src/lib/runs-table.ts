@@ -1,7 +1,9 @@
 // Summaries of run records for the runs table and the form (sorting and columns: run-columns.ts).
 
-import type { ExperimentConfig } from '../../../shared/config.ts';
 import { LIVE_STATUSES, type RunRecord } from '../../../shared/training.ts';
+
+// The model's one-line summary is shared: the server sorts the first screenful of the table by it too.
+export { architecture, decoderSummary, encoderSummary } from '../../../shared/model-summary.ts';
 
 export function isLive(run: RunRecord): boolean {
   return LIVE_STATUSES.includes(run.status);
@@ -12,24 +14,6 @@ export function runDuration(run: RunRecord, now: number): number | null {
   if (run.startedAt === null) return null;
   const end = run.finishedAt ?? (isLive(run) ? now : null);
   return end === null ? null : Math.max(0, end - run.startedAt);
-}
-
-function layers(kind: string, hidden: number[]): string {
-  return kind === 'mlp' ? `mlp ${hidden.join('-')}` : kind;
-}
-
-export function encoderSummary(config: ExperimentConfig): string {
-  return layers(config.model.encoder, config.model.encoderHidden);
-}
-
-export function decoderSummary(config: ExperimentConfig): string {
-  const m = config.model;
-  return m.decoder === 'deconv' ? `deconv ${m.deconvChannels.join('-')}` : layers(m.decoder, m.decoderHidden);
-}
-
-/** "mlp 512-256 → deconv 32-16": what a reader needs to tell two models apart. */
-export function architecture(config: ExperimentConfig): string {
-  return `${encoderSummary(config)} → ${decoderSummary(config)}`;
 }
 
 /** Tags typed as "a, b c" become ["a", "b c"]: commas separate, blanks and repeats are dropped. */

@@ -3,6 +3,14 @@
 // this small; a virtualisation library (e.g. @tanstack/virtual-core) would add measuring of
 // variable rows that the table, with its one-line rows, does not need.
 
+/** The Runs table's row height in px; its CSS uses the same value through --row-h. */
+export const TABLE_ROW_H = 34;
+
+/** How many rows a table `viewportHeight` px high puts in the DOM at the top, its overscan included. */
+export function firstScreenRows(viewportHeight: number, rowHeight = TABLE_ROW_H, overscan = 8): number {
+  return Math.max(1, Math.ceil(viewportHeight / rowHeight) + overscan);
+}
+
 export interface WindowRange {
   /** First row index in the DOM. */
   start: number;

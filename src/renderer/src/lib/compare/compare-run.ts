@@ -19,6 +19,12 @@ export function latestCheckpoint(detail: RunDetail | null): number | null {
   return last ? last.step : null;
 }
 
+/** A conditional VAE's class count (its newest checkpoint's), 0 for other runs or before a checkpoint. */
+export function conditionClasses(r: CompareRun): number {
+  if (r.detail.state !== 'ready') return 0;
+  return r.detail.value.checkpoints.at(-1)?.classes ?? 0;
+}
+
 /** Whether a run has weights for the image panels yet, and if not, what to say instead. */
 export type ModelReadiness = { ready: true; step: number } | { ready: false; message: string; error: boolean };
 

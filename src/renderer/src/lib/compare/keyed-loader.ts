@@ -28,7 +28,19 @@ export class KeyedLoader<T> {
   // request must also be able to give up its place when its run leaves before it starts.
   private readonly waiting: (() => void)[] = [];
 
-  constructor(private readonly concurrency = Infinity) {}
+  /** Answers that arrived and wait for the next batch, with the request they answer. */
+  private readonly arrived = new Map<number, { ticket: number; entry: Loadable<T> }>();
+  private batch: Promise<void> | null = null;
+
+  /**
+   * `settleMs`: answers are stored together, at most this often. Every stored answer makes the views
+   * work on all the runs again (Compare's curves, tables and charts): with 400 runs, storing each
+   * answer as it came kept the page busy for minutes (bench/compare-many.ts); 0 stores each at once.
+   */
+  constructor(
+    private readonly concurrency = Infinity,
+    private readonly settleMs = 0,
+  ) {}
 
   get(id: number): Loadable<T> {
     return this.entries.get(id) ?? { state: 'loading' };
@@ -85,11 +97,20 @@ export class KeyedLoader<T> {
       this.release();
     }
     if (this.tickets.get(id) !== ticket) return;
-    if (result.ok) {
-      this.entries.set(id, { state: 'ready', value: result.value, refreshing: false });
-    } else {
-      this.entries.set(id, { state: 'error', message: result.error.message });
-    }
+    const entry: Loadable<T> = result.ok
+      ? { state: 'ready', value: result.value, refreshing: false }
+      : { state: 'error', message: result.error.message };
+    if (this.settleMs <= 0) return void this.entries.set(id, entry);
+    this.arrived.set(id, { ticket, entry });
+    await (this.batch ??= new Promise((resolve) => setTimeout(() => resolve(this.storeArrived()), this.settleMs)));
+  }
+
+  private storeArrived(): void {
+    this.batch = null;
+    const answers = [...this.arrived];
+    this.arrived.clear();
+    // Still the latest request of a run still asked for: a newer request or the run's removal drops it.
+    for (const [id, { ticket, entry }] of answers) if (this.tickets.get(id) === ticket) this.entries.set(id, entry);
   }
 
   /** Waits for a slot, handed over by release() (which then leaves `active` as it is). */

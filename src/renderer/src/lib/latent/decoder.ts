@@ -11,6 +11,8 @@ export interface DecodeRequest {
   /** Cells per row of the returned grid. */
   cols: number;
   step: number;
+  /** A conditional VAE's label for every point; absent for other runs. */
+  label?: number;
 }
 
 /**
@@ -23,7 +25,14 @@ export function latestDecoder<R extends DecodeRequest>(
   problem: (message: string | null) => void,
 ): LatestWins<R, Result<DecodedImages>> {
   return new LatestWins<R, Result<DecodedImages>>({
-    run: (r) => getClient().decodeLatents({ runId: runId(), step: r.step, points: r.points, cols: r.cols }),
+    run: (r) =>
+      getClient().decodeLatents({
+        runId: runId(),
+        step: r.step,
+        points: r.points,
+        cols: r.cols,
+        ...(r.label !== undefined ? { label: r.label } : {}),
+      }),
     done: (result, r, at) => {
       if (!result.ok) return problem(result.error.message);
       problem(null);

@@ -1,28 +1,45 @@
 // Wires the backend's events, and the native menu's commands, into the stores, once, for the life of
 // the page.
 
+import { MAX_HEAD_ROWS, type RunListHeadArgs } from '../../../../shared/run-list-head.ts';
 import { getClient } from '../client/index.ts';
 import { runAppCommand, type CommandTargets } from '../commands.ts';
 import { app } from './app.svelte.ts';
 import { attention } from './attention.svelte.ts';
+import { brush } from './brush.svelte.ts';
+import { dataProgress } from './data-progress.svelte.ts';
 import { draft } from './draft.svelte.ts';
 import { evaluations } from './evaluations.svelte.ts';
 import { live } from './live.svelte.ts';
 import { notices } from './notices.svelte.ts';
 import { router } from './router.svelte.ts';
 import { runs } from './runs.svelte.ts';
+import { runsTablePrefs } from './runs-table-prefs.svelte.ts';
 import { selection } from './selection.svelte.ts';
 import { sweeps } from './sweeps.svelte.ts';
+import { firstScreenRows } from '../virtual-window.ts';
 
 const commandTargets: CommandTargets = {
   showNewExperiment: () => router.go({ view: 'new' }),
   pickDataFile: () => notices.track('Choosing a file…', getClient().pickDataFile()),
+  pickDataFolder: () => notices.track('Choosing a folder…', getClient().pickDataFolder()),
   useDataFile(source, path, testPath) {
     draft.setValue('data.source', source);
     draft.setText('data.path', path);
-    draft.setText('data.testPath', testPath);
+    if (testPath !== undefined) draft.setText('data.testPath', testPath);
   },
 };
+
+/**
+ * A page that opens on the Runs table asks for its first screenful before the whole list
+ * (run-list-head.ts). Not when rows are grouped or the plot's brushes filter them: those need every run.
+ */
+function tableHead(): RunListHeadArgs | undefined {
+  if (router.route.view !== 'runs' || runsTablePrefs.groupBy.length > 0 || brush.active) return undefined;
+  // The filter box starts empty on every page load.
+  const { key, direction } = runsTablePrefs.sort;
+  return { sort: { key, direction }, query: '', count: Math.min(MAX_HEAD_ROWS, firstScreenRows(window.innerHeight)) };
+}
 
 export function connectStores(): () => void {
   const client = getClient();
@@ -43,14 +60,16 @@ export function connectStores(): () => void {
       }
     } else if (event.type === 'sweeps-changed') {
       sweeps.apply(event.sweeps);
+    } else if (event.type === 'data-progress') {
+      dataProgress.apply(event.progress);
     } else if (event.type === 'reconnected') {
       void runs.refresh();
       void sweeps.refresh();
       void live.resync();
     }
   });
+  void runs.refresh(tableHead());
   void app.load();
-  void runs.refresh();
   void sweeps.refresh();
   const stopAttention = attention.start();
   return () => {

@@ -4,22 +4,41 @@
 import type { RunEdit } from '../../../../shared/contract.ts';
 import type { Result } from '../../../../shared/result.ts';
 import { unpackRunList } from '../../../../shared/run-list.ts';
+import type { RunListHeadArgs } from '../../../../shared/run-list-head.ts';
 import type { RunRecord, TrainingEvent } from '../../../../shared/training.ts';
 import { getClient } from '../client/index.ts';
 import { notices } from './notices.svelte.ts';
 
+/** The table's first rows, answered before the whole list (listRunsHead), with the sort and filter they are in. */
+export interface RunsHead {
+  runs: RunRecord[];
+  matched: number;
+  total: number;
+  args: RunListHeadArgs;
+}
+
 class Runs {
   list = $state.raw<RunRecord[]>([]);
   loaded = $state(false);
+  /** Only to draw until the whole list is loaded; never part of `list`, so views of all runs wait for it. */
+  head = $state.raw<RunsHead | null>(null);
+  /** Why the last list could not be read; null once one could. */
+  failure = $state<string | null>(null);
   private refreshing: Promise<void> | null = null;
   private again = false;
 
+  // Views look runs up by id for each run they show (Compare: hundreds, each time anything changes).
+  private readonly index = $derived(new Map(this.list.map((r) => [r.id, r])));
+
   byId(id: number): RunRecord | undefined {
-    return this.list.find((r) => r.id === id);
+    return this.index.get(id);
   }
 
-  /** Coalesces bursts of runs-changed: at most one request in flight and one queued behind it. */
-  refresh(): Promise<void> {
+  /**
+   * Coalesces bursts of runs-changed: at most one request in flight and one queued behind it.
+   * `head`: while no list is loaded yet, also ask for the table's first rows in that sort and filter.
+   */
+  refresh(head?: RunListHeadArgs): Promise<void> {
     if (this.refreshing) {
       this.again = true;
       return this.refreshing;
@@ -28,20 +47,50 @@ class Runs {
       do {
         this.again = false;
         const started = performance.now();
+        // Sent first, so its small reply comes back ahead of the whole list.
+        if (head && !this.loaded) void this.loadHead(head, started);
+        head = undefined;
         const result = await getClient().listRuns();
-        if (result.ok) {
-          this.list = unpackRunList(result.value);
-          this.loaded = true;
-          // Request to store update, for bench/runs-table.ts (performance.getEntriesByName('runs:list')).
-          performance.measure('runs:list', { start: started });
-        } else {
-          notices.error(`Could not list runs: ${result.error.message}`);
+        if (!result.ok) {
+          this.fail(`Could not list runs: ${result.error.message}`);
+          continue;
         }
+        let list: RunRecord[];
+        try {
+          list = unpackRunList(result.value);
+        } catch (e) {
+          // A list that cannot be read leaves the one shown as it was, and says so.
+          this.fail(`Could not read the list of runs: ${e instanceof Error ? e.message : String(e)}`);
+          continue;
+        }
+        this.list = list;
+        this.loaded = true;
+        this.head = null;
+        this.failure = null;
+        // Request to store update, for bench/runs-table.ts (performance.getEntriesByName('runs:list')).
+        performance.measure('runs:list', { start: started });
       } while (this.again);
     })().finally(() => {
       this.refreshing = null;
     });
     return this.refreshing;
+  }
+
+  private fail(message: string): void {
+    this.failure = message;
+    notices.error(message);
+  }
+
+  private async loadHead(args: RunListHeadArgs, started: number): Promise<void> {
+    const result = await getClient().listRunsHead(args);
+    // The head only stands in for the list; a failed one is not worth a notice: the list follows.
+    if (!result.ok || this.loaded) return;
+    try {
+      this.head = { runs: unpackRunList(result.value.list), matched: result.value.matched, total: result.value.total, args };
+      performance.measure('runs:head', { start: started });
+    } catch {
+      this.head = null;
+    }
   }
 
   upsert(run: RunRecord): void {

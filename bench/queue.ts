@@ -1,0 +1,112 @@
+// `npm run bench:queue [-- --trials N] [--workers 1,2,3]`: sweeps on a queue, measured on this
+// machine. Starts `npm run queue` (embedded PostgreSQL) in a temporary folder, then for each worker
+// count runs an N-trial sweep (a small MLP on a 1,000-image IDX file, 2 epochs) with that many
+// `npm run worker` processes and prints trials per hour, from the sweep's start to its summary. Then
+// the coordinator's cost of taking in one step: reading a trial's rows from PostgreSQL
+// (snapshot.ts) and writing them to SQLite (ingest.ts), per step. Prints numbers; asserts nothing.
+// Each worker trains one trial at a time on one core, so on a 2-core machine a third worker mostly
+// waits for a core: read the scaling with that in mind.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { ingest, rewindToCheckpoint } from '../src/main/queue/ingest.ts';
+import { readSnapshot } from '../src/main/queue/snapshot.ts';
+import { openDatabase } from '../src/main/store/index.ts';
+import { idxImagesFile } from '../test/fixtures/idx-files.ts';
+
+const { values } = parseArgs({
+  options: { trials: { type: 'string', default: '6' }, workers: { type: 'string', default: '1,2,3' } },
+});
+const trials = Number(values.trials);
+const counts = values.workers.split(',').map(Number);
+
+const dir = mkdtempSync(join(tmpdir(), 'vae-bench-queue-'));
+// As root, PostgreSQL runs as the postgres user, which must pass through the folder.
+chmodSync(dir, 0o711);
+const images = join(dir, 'images.idx');
+writeFileSync(
+  images,
+  idxImagesFile(1000, 28, 28, (i, p) => (i * 7 + p * 13) % 256),
+);
+const children: ChildProcess[] = [];
+
+function cli(script: string, args: string[]): { child: ChildProcess; text: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let text = '';
+  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+  return { child, text: () => text, exited: new Promise((r) => child.once('exit', r)) };
+}
+
+const queue = cli('queue', ['--data', join(dir, 'queue'), '--port', '55433']);
+let url = '';
+while (!(url = /^(postgres:\/\/\S+)$/m.exec(queue.text())?.[1] ?? '')) {
+  if (queue.child.exitCode !== null) throw new Error(queue.text());
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+try {
+  for (const n of counts) {
+    const workers = Array.from({ length: n }, (_, i) => cli('worker', ['--queue', url, '--name', `b${i + 1}`]));
+    const db = join(dir, `store-${n}.db`);
+    const t0 = performance.now();
+    const sweep = cli('sweep', [
+      ...['--db', db, '--queue', url, '--set', 'data.source=idx', '--set', `data.path=${images}`],
+      ...['--set', 'optim.epochs=2', '--set', 'optim.batchSize=20', '--set', 'run.evalSamples=0'],
+      ...['--set', 'model.encoderHidden=32', '--set', 'model.decoderHidden=32', '--seeds', String(trials)],
+    ]);
+    const code = await sweep.exited;
+    const hours = (performance.now() - t0) / 3_600_000;
+    if (code !== 0) throw new Error(sweep.text());
+    console.log(
+      `${n} worker${n === 1 ? ' ' : 's'}: ${trials} trials in ${(hours * 3600).toFixed(1)} s = ${(trials / hours).toFixed(0)} trials/hour`,
+    );
+    for (const w of workers) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+  }
+
+  // Ingestion: every trial of the last sweep read again from step 0 and written to a fresh store.
+  const source = openDatabase(join(dir, `store-${counts.at(-1)}.db`));
+  const target = openDatabase(join(dir, 'ingest.db'));
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const key = (await pool.query<{ trial_id: string; run_id: number }>('SELECT trial_id, run_id FROM vae_queue.trials')).rows;
+  const byRun = new Map(key.map((r) => [r.run_id, r.trial_id]));
+  let steps = 0;
+  let readMs = 0;
+  let writeMs = 0;
+  for (const run of source.runs.list().filter((r) => byRun.has(r.id))) {
+    const copy = target.runs.create({ config: run.config, status: 'queued', ownerPid: process.pid });
+    let cursor = rewindToCheckpoint(target, copy.id, -1, false);
+    for (;;) {
+      const r0 = performance.now();
+      const snap = (await readSnapshot(pool, byRun.get(run.id)!, cursor))!;
+      const r1 = performance.now();
+      const result = ingest(target, copy.id, process.pid, cursor, snap);
+      writeMs += performance.now() - r1;
+      readMs += r1 - r0;
+      cursor = result.cursor;
+      if (result.kind !== 'rewound') {
+        steps += snap.steps.length;
+        break;
+      }
+    }
+  }
+  await pool.end();
+  source.close();
+  target.close();
+  console.log(
+    `ingestion: ${steps} steps (with their epochs, images and checkpoints): ${((readMs * 1000) / steps).toFixed(0)} µs/step to read from PostgreSQL, ${((writeMs * 1000) / steps).toFixed(0)} µs/step to write to SQLite`,
+  );
+} finally {
+  for (const c of children.slice(1)) c.kill('SIGKILL');
+  queue.child.kill('SIGTERM');
+  await queue.exited;
+  rmSync(dir, { recursive: true, force: true });
+}
