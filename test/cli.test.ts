@@ -52,19 +52,45 @@ test('train --json, then runs list and show read the same database', (t) => {
   assert.equal(show.code, 0, show.stderr);
   assert.match(show.stdout, /status\s+completed/);
   assert.match(show.stdout, /epoch\s+1\s+train/);
+  assert.match(show.stdout, /^ {2}controls {4}none \(constant β and learning rate/m);
+  assert.match(show.stdout, /^ {2}best {8}checkpoint at step \d+ \(epoch 1\)$/m);
   const text = cli('runs', ['list', '--db', db]);
   assert.match(text.stdout, /cli run/);
 });
 
-test('text mode prints the run id and final metrics', (t) => {
+test('text mode prints the run id, final metrics, the training controls that are on and the best checkpoint', (t) => {
   const db = join(tempDir(t), 'w.db');
-  const r = cli('train', ['--db', db, '--set', 'data.limit=300', '--set', 'optim.epochs=1']);
+  const controls = ['loss.klSchedule=linear', 'loss.klWarmupEpochs=2', 'optim.earlyStopPatience=3', 'optim.clipNorm=5'];
+  const r = cli('train', [
+    '--db',
+    db,
+    '--set',
+    'data.limit=300',
+    '--set',
+    'optim.epochs=1',
+    ...controls.flatMap((c) => ['--set', c]),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^Run 1 ".*" completed in \d+:\d\d on \w+/);
-  // Built-in MNIST is evaluated on its test split, and the CLI says so (the limit takes 10% of 300 from it).
-  assert.match(r.stderr, /^Run 1: 270 training and 30 test images/m);
+  // Built-in MNIST is evaluated on its test split, and the CLI says so (the limit takes 10% of 300 from
+  // it); early stopping watches a validation share (10% of the 270 training images), never the test split.
+  assert.match(
+    r.stderr,
+    /^Run 1: 243 training, 27 validation \(watched by early stopping and reduce-on-plateau, not the test split\) and 30 test images/m,
+  );
   assert.match(r.stdout, /test\s+-ELBO \d+\.\d+ \(recon \d+\.\d+, KL \d+\.\d+\)/);
-  assert.match(r.stderr, /epoch 1\/1\s+train \S+ .* {2}test \d/);
+  assert.match(r.stderr, /epoch 1\/1\s+train \S+ .* {2}test \d.* {2}validation -ELBO \d+\.\d+ /);
+  const expected = [
+    '  controls    β: linear warm-up to 1 over 2 epochs',
+    '              Early stopping: after 3 epochs without improvement',
+    '              Gradient norm clipped at 5',
+    '              Watched: the validation share of the training images −ELBO',
+    '  best        checkpoint at step 4 (epoch 1)',
+  ].join('\n');
+  assert.ok(r.stdout.includes(expected), r.stdout);
+  const show = cli('runs', ['show', '1', '--db', db]);
+  assert.equal(show.code, 0, show.stderr);
+  assert.ok(show.stdout.includes(expected), show.stdout);
 });
 
 test('errors exit non-zero with one clear line, no stack, and store nothing', (t) => {

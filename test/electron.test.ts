@@ -30,6 +30,9 @@ import {
   windowOptions,
 } from '../src/main/electron/window.ts';
 import { tempDir } from './helpers.ts';
+import { createAppCore } from '../src/main/app-core.ts';
+import { bindIpc } from '../src/main/electron/ipc.ts';
+import { runAppCommand, type CommandTargets } from '../src/renderer/src/lib/commands.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -160,6 +163,73 @@ describe('built bundles', () => {
     assert.equal(listeners.get('workbench:event')!.size, 0);
     assert.equal(listeners.get('workbench:command')!.size, 0);
     assert.throws(() => api.onEvent!('not a function'), TypeError);
+  });
+  test('File > Open Data File through the built preload fills the test file found beside the picked one', async (t) => {
+    const dir = tempDir(t);
+    const files = [
+      'train-images-idx3-ubyte.gz',
+      't10k-images-idx3-ubyte.gz',
+      'mnist_train.csv',
+      'mnist_test.csv',
+      'lone_train.csv',
+    ];
+    for (const name of files) writeFileSync(join(dir, name), '');
+    let picked = '';
+    const core = createAppCore({
+      databasePath: join(dir, 'w.db'),
+      shell: 'electron',
+      pickDataFile: () => Promise.resolve(picked),
+    });
+    t.after(() => core.close());
+    // Main's side is the real IPC binding over the real core; Electron's channels are fakes between them.
+    const handlers = new Map<string, (event: unknown, payload: unknown) => unknown>();
+    const binding = bindIpc(
+      { handle: (channel, fn) => handlers.set(channel, fn as never), removeHandler: (channel) => handlers.delete(channel) },
+      core,
+      () => null,
+      'file:///app/out/renderer/',
+    );
+    t.after(() => binding.dispose());
+    const appFrame = { senderFrame: { url: 'file:///app/out/renderer/index.html', parent: null } };
+    let api: Record<string, (...args: unknown[]) => unknown> | undefined;
+    const fakeElectron = {
+      contextBridge: { exposeInMainWorld: (_key: string, exposed: typeof api) => (api = exposed) },
+      ipcRenderer: {
+        invoke: (channel: string, payload: unknown) => Promise.resolve(handlers.get(channel)!(appFrame, payload)),
+        on: () => {},
+        removeListener: () => {},
+      },
+    };
+    const loader = Module as unknown as { _load: (this: unknown, request: string, ...rest: unknown[]) => unknown };
+    const realLoad = loader._load;
+    loader._load = function (request: string, ...rest: unknown[]) {
+      return request === 'electron' ? fakeElectron : realLoad.call(this, request, ...rest);
+    };
+    const file = join(out, 'preload', 'index.cjs');
+    try {
+      const require = createRequire(import.meta.url);
+      delete require.cache[file];
+      require(file);
+    } finally {
+      loader._load = realLoad;
+    }
+    const used: string[][] = [];
+    const targets: CommandTargets = {
+      showNewExperiment: () => {},
+      pickDataFile: () => api!.pickDataFile!() as ReturnType<CommandTargets['pickDataFile']>,
+      pickDataFolder: () => Promise.resolve({ ok: true, value: null }),
+      useDataFile: (source, path, testPath) => void used.push([source, path, testPath ?? 'untouched']),
+    };
+    for (const name of ['train-images-idx3-ubyte.gz', 'mnist_train.csv', 'lone_train.csv']) {
+      picked = join(dir, name);
+      await runAppCommand('open-data-file', targets);
+    }
+    assert.deepEqual(used, [
+      ['idx', join(dir, 'train-images-idx3-ubyte.gz'), join(dir, 't10k-images-idx3-ubyte.gz')],
+      ['csv', join(dir, 'mnist_train.csv'), join(dir, 'mnist_test.csv')],
+      // Nothing beside it: the form's test file is cleared, and a share is held out.
+      ['csv', join(dir, 'lone_train.csv'), ''],
+    ]);
   });
 });
 

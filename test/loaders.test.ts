@@ -29,6 +29,7 @@ function cfg(over: Partial<DataConfig> = {}): DataConfig {
     channels: 1,
     fit: 'crop',
     badImages: 'refuse',
+    validationFraction: 0.1,
     ...over,
   };
 }

@@ -9,7 +9,7 @@ import { dataSourceForFile } from '../src/shared/data-file.ts';
 import { err, ok, type Result } from '../src/shared/result.ts';
 import { runAppCommand, type CommandTargets } from '../src/renderer/src/lib/commands.ts';
 
-function recorder(picked: Result<{ path: string } | null>) {
+function recorder(picked: Result<{ path: string; testPath: string | null } | null>) {
   const calls: string[] = [];
   const targets: CommandTargets = {
     showNewExperiment: () => void calls.push('show form'),
@@ -21,27 +21,29 @@ function recorder(picked: Result<{ path: string } | null>) {
       calls.push('pick folder');
       return Promise.resolve(picked);
     },
-    useDataFile: (source, path) => void calls.push(`use ${source} ${path}`),
+    useDataFile: (source, path, testPath) =>
+      void calls.push(`use ${source} ${path}${testPath === undefined ? '' : ` test "${testPath}"`}`),
   };
   return { calls, targets };
 }
 
 test('New Experiment opens the form and nothing else', async () => {
-  const { calls, targets } = recorder(ok({ path: '/never/asked.csv' }));
+  const { calls, targets } = recorder(ok({ path: '/never/asked.csv', testPath: null }));
   await runAppCommand('new-experiment', targets);
   assert.deepEqual(calls, ['show form']);
 });
 
 test('Open Data File opens the form, then the picker, and the picked file becomes the data source', async () => {
-  for (const [path, source] of [
-    ['/home/me/mnist_train.csv', 'csv'],
-    ['/home/me/MNIST_TRAIN.CSV.GZ', 'csv'],
-    ['/data/train-images-idx3-ubyte.gz', 'idx'],
-    ['/data/t10k-images-idx3-ubyte', 'idx'],
+  for (const [path, source, testPath] of [
+    ['/home/me/mnist_train.csv', 'csv', '/home/me/mnist_test.csv'],
+    ['/home/me/MNIST_TRAIN.CSV.GZ', 'csv', null],
+    ['/data/train-images-idx3-ubyte.gz', 'idx', '/data/t10k-images-idx3-ubyte.gz'],
+    ['/data/t10k-images-idx3-ubyte', 'idx', null],
   ] as const) {
-    const { calls, targets } = recorder(ok({ path }));
+    const { calls, targets } = recorder(ok({ path, testPath }));
     await runAppCommand('open-data-file', targets);
-    assert.deepEqual(calls, ['show form', 'pick', `use ${source} ${path}`], path);
+    // No test split beside it: the form's test file is cleared, so a share is held out.
+    assert.deepEqual(calls, ['show form', 'pick', `use ${source} ${path} test "${testPath ?? ''}"`], path);
   }
 });
 
@@ -54,7 +56,7 @@ test('Open Data File changes nothing when the dialog is cancelled or fails', asy
 });
 
 test('Open Image Folder opens the form, then the folder picker, and the folder becomes the data source', async () => {
-  const { calls, targets } = recorder(ok({ path: '/home/me/photos' }));
+  const { calls, targets } = recorder(ok({ path: '/home/me/photos', testPath: null }));
   await runAppCommand('open-image-folder', targets);
   assert.deepEqual(calls, ['show form', 'pick folder', 'use folder /home/me/photos']);
   const cancelled = recorder(ok(null));

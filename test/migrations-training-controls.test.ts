@@ -56,7 +56,7 @@ test('the best checkpoint is the epoch end with the lowest held-out −ELBO (ear
   const store = openDatabase(join(tempDir(t), 'w.db'));
   t.after(() => store.close());
   const blob = new Uint8Array([1]);
-  const make = (heldOut: (number | null)[], train: number[]) => {
+  const make = (heldOut: (number | null)[], train: number[], validation: number[] = []) => {
     const run = store.runs.create({ config: presetConfig('quick'), status: 'completed' });
     heldOut.forEach((h, i) => {
       const loss = (total: number) => ({ recon: total, kl: 0, total });
@@ -74,7 +74,8 @@ test('the best checkpoint is the epoch end with the lowest held-out −ELBO (ear
         step: (i + 1) * 10,
         encoder: blob,
         decoder: blob,
-        state: {},
+        // A run that watched a validation split keeps each epoch's value in its control state.
+        state: validation.length ? { controls: { watched: 'validation', monitored: validation[i] } } : {},
         atEpochEnd: true,
       });
     });
@@ -100,6 +101,8 @@ test('the best checkpoint is the epoch end with the lowest held-out −ELBO (ear
   assert.equal(store.checkpoints.latest(a)?.step, 43);
   const b = make([null, null, null], [7, 6, 8]);
   assert.deepEqual(marked(b), [2], 'no held-out set: the training −ELBO decides');
+  const c = make([5, 3, 4], [9, 9, 9], [6, 7, 5]);
+  assert.deepEqual(marked(c), [3], 'a watched validation split decides, not the test split');
   const empty = store.runs.create({ config: presetConfig('quick'), status: 'failed' });
   assert.equal(store.checkpoints.best(empty.id), null);
 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PRESETS, findPreset } from '../src/shared/presets.ts';
 import { validateConfig, parseAssignment } from '../src/shared/validate.ts';
+import { evaluationSplit } from '../src/shared/data-split.ts';
 
 const notebook = readFileSync(new URL('./fixtures/seed-notebook.md', import.meta.url), 'utf8');
 function grab(re: RegExp): string[] {
@@ -69,6 +70,22 @@ test('mlp-bernoulli is the PyTorch examples VAE', () => {
     ['logvar', 'bernoulli', 'adam', 1e-3, 128, 10],
   );
   assert.deepEqual(c.data.labels, []);
+});
+
+test('paper-mnist is that VAE on the standard split, binarized, measured with NLL_1000 on the whole test set', () => {
+  const c = findPreset('paper-mnist')!.config;
+  const classic = findPreset('mlp-bernoulli')!.config;
+  assert.deepEqual(c.model, classic.model);
+  assert.deepEqual(c.loss, classic.loss);
+  assert.deepEqual(c.optim, classic.optim);
+  assert.deepEqual([c.model.encoder, c.model.decoder, c.model.init], ['mlp', 'mlp', 'torch']);
+  assert.deepEqual(
+    [c.data.source, c.data.binarization, c.data.labels, c.data.limit, c.data.testPath],
+    ['builtin-mnist', 'dynamic', [], 0, ''],
+  );
+  assert.equal(evaluationSplit(c.data), 'test');
+  assert.deepEqual([c.run.evalSamples, c.run.evalImages], [1000, 10000]);
+  assert.equal(validateConfig(c).ok, true);
 });
 
 test('validation names every bad field and refuses unknown ones', () => {

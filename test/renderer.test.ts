@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { RunDetail } from '../src/shared/contract.ts';
 import { findPreset } from '../src/shared/presets.ts';
 import type { EpochMetric, ImageGrid, RunRecord, StepMetric, TrainingEvent } from '../src/shared/training.ts';
-import { fieldSpec } from '../src/shared/config.ts';
+import { fieldSpec, type DataConfig, type ExperimentConfig } from '../src/shared/config.ts';
 import { validateConfig } from '../src/shared/validate.ts';
 import { Ema, emaSmooth } from '../src/renderer/src/lib/ema.ts';
 import { gridToRgba } from '../src/renderer/src/lib/grid-rgba.ts';
@@ -22,6 +22,7 @@ import {
   formatFieldValue,
   parseFieldInput,
   plannedSplit,
+  watchedText,
   visibleFields,
 } from '../src/renderer/src/lib/config-form.ts';
 import { bernoulliWarning } from '../src/shared/data-split.ts';
@@ -444,19 +445,50 @@ test('planned split follows the loader: label filter, then limit, then held-out 
     testCandidate: null,
   };
   const data = { ...quick.data, source: 'csv' as const, path: 'm.csv' };
-  const heldOut = (train: number, held: number) => ({ used: train + held, train, heldOut: held, evaluation: 'held-out' });
-  assert.deepEqual(plannedSplit(summary, { ...data, labels: [], limit: 0, heldOutFraction: 0.1 }), heldOut(90, 10));
-  assert.deepEqual(plannedSplit(summary, { ...data, labels: [1, 2], limit: 0, heldOutFraction: 0.1 }), heldOut(63, 7));
-  assert.deepEqual(plannedSplit(summary, { ...data, labels: [], limit: 40, heldOutFraction: 0.25 }), heldOut(30, 10));
-  assert.deepEqual(plannedSplit(summary, { ...data, labels: [], limit: 5, heldOutFraction: 0.01 }), heldOut(4, 1));
+  const config = (d: Partial<DataConfig>, optim: Partial<ExperimentConfig['optim']> = {}): ExperimentConfig => ({
+    ...quick,
+    data: { ...data, ...d },
+    optim: { ...quick.optim, ...optim },
+  });
+  const heldOut = (train: number, held: number) => ({
+    used: train + held,
+    train,
+    heldOut: held,
+    validation: 0,
+    evaluation: 'held-out',
+  });
+  assert.deepEqual(plannedSplit(summary, config({ labels: [], limit: 0, heldOutFraction: 0.1 })), heldOut(90, 10));
+  assert.deepEqual(plannedSplit(summary, config({ labels: [1, 2], limit: 0, heldOutFraction: 0.1 })), heldOut(63, 7));
+  assert.deepEqual(plannedSplit(summary, config({ labels: [], limit: 40, heldOutFraction: 0.25 })), heldOut(30, 10));
+  assert.deepEqual(plannedSplit(summary, config({ labels: [], limit: 5, heldOutFraction: 0.01 })), heldOut(4, 1));
 
   // With a test split: all of both, or under a limit the held-out share of it taken from the test split.
   const withTest = { ...summary, test: { name: 't', count: 20, labelCounts: [5, 10, 5] } };
-  const test = (train: number, held: number) => ({ used: train + held, train, heldOut: held, evaluation: 'test' });
-  assert.deepEqual(plannedSplit(withTest, { ...data, labels: [], limit: 0, heldOutFraction: 0.1 }), test(100, 20));
-  assert.deepEqual(plannedSplit(withTest, { ...data, labels: [1], limit: 0, heldOutFraction: 0.1 }), test(50, 10));
-  assert.deepEqual(plannedSplit(withTest, { ...data, labels: [], limit: 40, heldOutFraction: 0.25 }), test(30, 10));
-  assert.deepEqual(plannedSplit(withTest, { ...data, labels: [], limit: 200, heldOutFraction: 0.5 }), test(100, 20));
+  const test = (train: number, held: number) => ({ used: train + held, train, heldOut: held, validation: 0, evaluation: 'test' });
+  assert.deepEqual(plannedSplit(withTest, config({ labels: [], limit: 0, heldOutFraction: 0.1 })), test(100, 20));
+  assert.deepEqual(plannedSplit(withTest, config({ labels: [1], limit: 0, heldOutFraction: 0.1 })), test(50, 10));
+  assert.deepEqual(plannedSplit(withTest, config({ labels: [], limit: 40, heldOutFraction: 0.25 })), test(30, 10));
+  assert.deepEqual(plannedSplit(withTest, config({ labels: [], limit: 200, heldOutFraction: 0.5 })), test(100, 20));
+
+  // Early stopping or reduce-on-plateau with a test split: the validation share comes out of training.
+  const stopping = { earlyStopPatience: 2 };
+  assert.deepEqual(
+    plannedSplit(withTest, config({ testPath: 't.csv', labels: [], limit: 0, validationFraction: 0.1 }, stopping)),
+    {
+      used: 120,
+      train: 90,
+      heldOut: 20,
+      validation: 10,
+      evaluation: 'test',
+    },
+  );
+  const limited = config(
+    { testPath: 't.csv', labels: [], limit: 40, heldOutFraction: 0.25, validationFraction: 0.2 },
+    { lrSchedule: 'plateau' },
+  );
+  assert.deepEqual(plannedSplit(withTest, limited), { used: 40, train: 24, heldOut: 10, validation: 6, evaluation: 'test' });
+  // Without a test split they watch the held-out share: nothing more is kept out.
+  assert.deepEqual(plannedSplit(summary, config({ labels: [], limit: 0, validationFraction: 0.1 }, stopping)), heldOut(90, 10));
 });
 
 test('the form says what a run evaluates on, and warns of a Bernoulli likelihood on grey pixels', () => {
@@ -467,6 +499,10 @@ test('the form says what a run evaluates on, and warns of a Bernoulli likelihood
   assert.match(evaluationText({ ...csv, heldOutFraction: 0 }), /no evaluation/);
   assert.equal(evaluationLabel(quick.data), 'MNIST test split');
   assert.equal(evaluationLabel(csv), 'Held-out 10% of training');
+  assert.equal(watchedText(quick), null);
+  const stopping = { ...quick, optim: { ...quick.optim, earlyStopPatience: 3 } };
+  assert.match(watchedText(stopping) ?? '', /validation share \(10% of the training images\), never the test split/);
+  assert.equal(watchedText({ ...stopping, data: csv }), null);
 
   assert.match(bernoulliWarning(quick.data, 'bernoulli', null) ?? '', /not a normalised log-likelihood/);
   assert.equal(bernoulliWarning({ ...quick.data, binarization: 'dynamic' }, 'bernoulli', null), null);

@@ -30,17 +30,38 @@ test('early stopping ends the run at the right epoch, the best checkpoint is mar
   t.after(() => store.close());
   const service = new RunService(store, { log: memoryLogger() });
   const cfg = presetConfig('quick', { ...BOUNCY, 'optim.epochs': 6, 'optim.earlyStopPatience': 1 });
+  const events: TrainingEvent[] = [];
+  service.subscribe((e) => events.push(e));
   const run = await service.start(cfg);
   const done = await service.waitFor(run.id);
   await service.shutdown();
   const epochs = store.metrics.listEpochs(run.id);
-  const heldOut = epochs.map((e) => e.heldOut!.total);
   assert.equal(done.status, 'completed', done.statusMessage);
-  assert.equal(epochs.length, 3, `held-out −ELBO by epoch: ${heldOut.join(', ')}`);
-  assert.ok(heldOut[2]! >= heldOut[1]! && heldOut[1]! < heldOut[0]!, `epoch 2 is the best: ${heldOut.join(', ')}`);
+  // Built-in MNIST has a test split, so early stopping watches a validation share of the 150
+  // training images (the default 10%), never the test split.
+  const started = events.find((e) => e.type === 'started');
+  assert.deepEqual([started?.trainSize, started?.validationSize, started?.heldOutSize], [135, 15, 50]);
+  const watched = events.flatMap((e) => (e.type === 'epoch' ? [e.metric.watched] : []));
+  assert.deepEqual(
+    watched.map((w) => w?.split),
+    ['validation', 'validation', 'validation'],
+  );
+  const validation = watched.map((w) => w!.total);
+  assert.equal(epochs.length, 3, `validation −ELBO by epoch: ${validation.join(', ')}`);
+  assert.ok(validation[2]! >= validation[1]! && validation[1]! < validation[0]!, `epoch 2 is the best: ${validation.join(', ')}`);
   assert.match(
     done.statusMessage,
-    /Stopped early at epoch 3: the held-out −ELBO did not improve for 1 epoch \(best [\d.]+ at epoch 2\)/,
+    new RegExp(
+      `Stopped early at epoch 3: the validation −ELBO did not improve for 1 epoch \\(best ${validation[1]!.toFixed(2)} at epoch 2\\)`,
+    ),
+  );
+  // Each epoch-end checkpoint records what its epoch watched.
+  const states = store.checkpoints
+    .list(run.id)
+    .map((c) => store.checkpoints.load(c.id)!.state as { controls: { watched: string; monitored: number } });
+  assert.deepEqual(
+    states.map((s) => [s.controls.watched, s.controls.monitored]),
+    watched.map((w) => [w!.split, w!.total]),
   );
 
   const checkpoints = store.checkpoints.list(run.id);

@@ -29,6 +29,7 @@ const data = (path: string): DataConfig => ({
   channels: 1,
   fit: 'crop',
   badImages: 'refuse',
+  validationFraction: 0.1,
 });
 
 test('inspect worker: the summary of a real file comes back typed', async (t) => {

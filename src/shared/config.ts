@@ -2,6 +2,8 @@
 // validation, `--set key=value` parsing in the CLI, and (later) the generated form in the renderer.
 // Plain TypeScript: this file runs in Node, the browser and workers alike.
 
+import { watchesValidation } from './data-split.ts';
+
 export type EncoderKind = 'seed-conv' | 'mlp' | 'conv';
 export type DecoderKind = 'seed' | 'mlp' | 'deconv';
 export type SigmaKind = 'abs' | 'softplus' | 'logvar';
@@ -58,6 +60,12 @@ export interface DataConfig {
   fit: FitKind;
   /** Image folders: what an unreadable or corrupt file does. */
   badImages: BadImagesKind;
+  /**
+   * With a test split and early stopping or reduce-on-plateau on: the seeded share of the training
+   * images carved off for them to watch, so no training decision looks at the test split. Unused
+   * otherwise (see `validationShare`).
+   */
+  validationFraction: number;
 }
 
 export interface ModelConfig {
@@ -310,6 +318,15 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         label: 'Unreadable images',
         visibleWhen: folderSource,
         help: 'skip: leave them out (counted and listed with the run); refuse: the folder is refused, naming the first one.',
+      },
+      {
+        path: 'data.validationFraction',
+        kind: 'number',
+        min: 0,
+        max: 0.5,
+        label: 'Validation fraction',
+        visibleWhen: watchesValidation,
+        help: 'Share of the training images kept out of training for early stopping and reduce-on-plateau to watch, so they never look at the test split. Used only with a test split and one of them on.',
       },
     ],
   },

@@ -163,8 +163,12 @@ export interface WorkbenchMethods {
   getAppInfo: [void, AppInfo];
   /** Loads a data set (without training) to show its size and labels in the form. */
   inspectDataset: [{ data: DataConfig }, DatasetSummary];
-  /** Opens a native file dialog (Electron only); null when cancelled or unavailable. */
-  pickDataFile: [void, { path: string } | null];
+  /**
+   * Opens a native file dialog (Electron only); null when cancelled or unavailable. `testPath`: the
+   * test split found beside the picked file as the CLI and loader find it (`t10k-*` beside an IDX
+   * `train-*` file, `mnist_test.csv` beside `mnist_train.csv`), or null when there is none.
+   */
+  pickDataFile: [void, { path: string; testPath: string | null } | null];
   /** Opens a native folder dialog for an image folder (Electron only); null when cancelled or unavailable. */
   pickDataFolder: [void, { path: string } | null];
   /**

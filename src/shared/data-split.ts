@@ -2,7 +2,7 @@
 // form, the CLI, the run page and the loader all give the same answer, and a stored run's config
 // says which split its held-out metrics came from.
 
-import type { BadImagesKind, BinarizationKind, DataConfig, FitKind } from './config.ts';
+import type { BadImagesKind, BinarizationKind, DataConfig, ExperimentConfig, FitKind, OptimConfig } from './config.ts';
 
 /** `test`: the data set's own test split; `held-out`: a seeded share of the training images. */
 export type EvaluationSplit = 'test' | 'held-out';
@@ -42,6 +42,50 @@ export function evaluationSplit(data: DataConfig): EvaluationSplit {
 }
 
 /**
+ * Runs stored before the setting existed carved no validation share: with a test split their early
+ * stopping and reduce-on-plateau watched it, and a resumed one must go on doing what it did.
+ */
+export function validationFractionOf(data: DataConfig): number {
+  const stored: Partial<DataConfig> = data;
+  return stored.validationFraction ?? 0;
+}
+
+/** Whether early stopping or reduce-on-plateau is on: the training decisions that watch a split. */
+export function watchesAnySplit(optim: OptimConfig): boolean {
+  // Read as stored: configs from before the training controls lack both (and had neither).
+  const stored: Partial<OptimConfig> = optim;
+  return (stored.earlyStopPatience ?? 0) > 0 || stored.lrSchedule === 'plateau';
+}
+
+/**
+ * Whether a run carves a validation share from its training images: it evaluates on a test split
+ * and early stopping or reduce-on-plateau is on. Their decisions (and the best checkpoint) must not
+ * come from the test split, or its numbers are tuned on. Without a test split they watch the seeded
+ * held-out share, which is no test set.
+ */
+export function watchesValidation(config: ExperimentConfig): boolean {
+  return evaluationSplit(config.data) === 'test' && watchesAnySplit(config.optim);
+}
+
+/** The share of the training images a run holds out as its validation split (0: none). */
+export function validationShare(config: ExperimentConfig): number {
+  return watchesValidation(config) ? validationFractionOf(config.data) : 0;
+}
+
+/** What a run's early stopping, reduce-on-plateau and best checkpoint watch, epoch by epoch. */
+export type WatchedSplit = 'validation' | 'test' | 'held-out' | 'train';
+
+/**
+ * The split a run's epoch-end decisions watch. Without a validation share or a held-out one they
+ * watch the training −ELBO; `test` only for runs stored before validation shares existed.
+ */
+export function watchedSplit(config: ExperimentConfig, evaluatesSomething: boolean): WatchedSplit {
+  if (validationShare(config) > 0) return 'validation';
+  if (!evaluatesSomething) return 'train';
+  return evaluationSplit(config.data);
+}
+
+/**
  * Whether a run with these settings evaluates nothing: no test split and no held-out share, or a
  * limit whose held-out share (which sizes the test images under a limit) is 0.
  */
@@ -54,24 +98,29 @@ export function evaluatesNothing(data: DataConfig): boolean {
 export interface SplitSizes {
   train: number;
   evaluation: number;
+  /** Carved from the training images (see `validationShare`); 0 without one. */
+  validation: number;
 }
 
 /**
  * The loader's rule for sizes, given how many images pass the label filter in each split (`test` is
  * null without a test split): a held-out share is never all the images and at least one when any is
  * asked for; with a test split the whole of both are used unless `limit` caps them, and then the
- * held-out share of the limit comes from the test split.
+ * held-out share of the limit comes from the test split. `validationFraction` (see
+ * `validationShare`) then takes its share of the training images.
  */
-export function splitSizes(data: DataConfig, train: number, test: number | null): SplitSizes {
+export function splitSizes(data: DataConfig, train: number, test: number | null, validationFraction = 0): SplitSizes {
   const limit = data.limit > 0 ? data.limit : 0;
   if (test === null) {
     const used = limit > 0 ? Math.min(limit, train) : train;
     const held = heldOutCount(used, data.heldOutFraction);
-    return { train: used - held, evaluation: held };
+    return { train: used - held, evaluation: held, validation: 0 };
   }
-  if (limit === 0) return { train, evaluation: test };
-  const held = heldOutCount(limit, data.heldOutFraction);
-  return { train: Math.min(train, limit - held), evaluation: Math.min(test, held) };
+  const trained = limit === 0 ? train : Math.min(train, limit - heldOutCount(limit, data.heldOutFraction));
+  const evaluation = limit === 0 ? test : Math.min(test, heldOutCount(limit, data.heldOutFraction));
+  // The validation share comes out of the training images, so the test split stays whole.
+  const validation = heldOutCount(trained, validationFraction);
+  return { train: trained - validation, evaluation, validation };
 }
 
 /** How many of `n` images go to held-out: never all of them, and at least one if any are asked for. */

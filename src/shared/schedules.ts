@@ -7,6 +7,7 @@
 
 import type { ExperimentConfig, LossConfig, OptimConfig } from './config.ts';
 import { LOSS_CONTROL_DEFAULTS, OPTIM_CONTROL_DEFAULTS } from './presets.ts';
+import type { WatchedSplit } from './data-split.ts';
 
 /** Where the step about to be taken sits in the run. */
 export interface ScheduleClock {
@@ -58,6 +59,13 @@ export interface ControlState {
   /** Best monitored value (held-out negative ELBO) so far, and the 1-based epoch it was reached at. */
   best: number | null;
   bestEpoch: number;
+  /**
+   * What the latest epoch end watched and its value: saved in every epoch-end checkpoint, so the
+   * store holds per epoch what the decisions saw (the validation split has no epoch_metrics column).
+   * Absent before the first epoch end and from checkpoints written before it existed.
+   */
+  watched?: WatchedSplit;
+  monitored?: number | null;
 }
 
 export function initialControlState(optim: OptimConfig): ControlState {
@@ -66,6 +74,8 @@ export function initialControlState(optim: OptimConfig): ControlState {
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+const WATCHED: readonly WatchedSplit[] = ['validation', 'test', 'held-out', 'train'];
+
 /** A checkpoint's state checked; null when it is missing or malformed (the caller starts afresh). */
 export function checkedControlState(v: unknown): ControlState | null {
   if (typeof v !== 'object' || v === null) return null;
@@ -73,12 +83,15 @@ export function checkedControlState(v: unknown): ControlState | null {
   const nullableNum = (x: unknown) => x === null || isNum(x);
   if (!isNum(s.plateauLr) || !nullableNum(s.plateauBest) || !isNum(s.plateauWait)) return null;
   if (!nullableNum(s.best) || !isNum(s.bestEpoch)) return null;
+  const watched =
+    typeof s.watched === 'string' && WATCHED.includes(s.watched as WatchedSplit) ? (s.watched as WatchedSplit) : null;
   return {
     plateauLr: s.plateauLr,
     plateauBest: s.plateauBest,
     plateauWait: s.plateauWait,
     best: s.best,
     bestEpoch: s.bestEpoch,
+    ...(watched ? { watched, monitored: nullableNum(s.monitored) ? s.monitored : null } : {}),
   };
 }
 
@@ -117,9 +130,18 @@ export interface EpochVerdict {
  * epoch. Reduce-on-plateau follows PyTorch's ReduceLROnPlateau (mode min, threshold 0, no cooldown):
  * after more than `lrPatience` epochs without improvement the rate is multiplied by `lrFactor`.
  */
-export function endEpoch(config: ExperimentConfig, state: ControlState, epoch: number, monitored: number): EpochVerdict {
+export function endEpoch(
+  config: ExperimentConfig,
+  state: ControlState,
+  epoch: number,
+  monitored: number,
+  watched?: WatchedSplit,
+): EpochVerdict {
   const c = optimControls(config.optim);
-  const next = { ...state };
+  const next: ControlState = {
+    ...state,
+    ...(watched ? { watched, monitored: Number.isFinite(monitored) ? monitored : null } : {}),
+  };
   const finite = Number.isFinite(monitored);
   const improved = finite && (state.best === null || monitored < state.best);
   if (improved) {
@@ -161,7 +183,8 @@ export function describeControls(config: ExperimentConfig): string[] {
   if (o.lrSchedule === 'cosine') out.push(`Learning rate: cosine to ${o.lrMin}`);
   if (o.lrSchedule === 'plateau')
     out.push(`Learning rate: × ${o.lrFactor} after ${o.lrPatience + 1} epochs without improvement (min ${o.lrMin})`);
-  if (o.earlyStopPatience > 0) out.push(`Early stopping: after ${o.earlyStopPatience} epochs without improvement`);
+  if (o.earlyStopPatience > 0)
+    out.push(`Early stopping: after ${o.earlyStopPatience} epoch${o.earlyStopPatience === 1 ? '' : 's'} without improvement`);
   if (o.clipNorm > 0) out.push(`Gradient norm clipped at ${o.clipNorm}`);
   return out;
 }

@@ -2,7 +2,7 @@
 // Shared by the engine (in a worker), the run service, the store, the CLI and the renderer.
 
 import type { ExperimentConfig } from './config.ts';
-import type { EvaluationSplit } from './data-split.ts';
+import type { EvaluationSplit, WatchedSplit } from './data-split.ts';
 import type { EvaluationRecord, EvaluationState } from './evaluation.ts';
 
 /** `pruned`: stopped early by its sweep's successive halving, at a rung where it ranked low. */
@@ -109,6 +109,12 @@ export interface EpochMetric {
   step: number;
   train: LossParts;
   heldOut: LossParts | null;
+  /**
+   * What early stopping, reduce-on-plateau and the best checkpoint watched at this epoch's end, and
+   * its negative ELBO. Carried by the live event and by the epoch's checkpoint (in its control
+   * state); absent from epochs read back from epoch_metrics, which has no column for it.
+   */
+  watched?: { split: WatchedSplit; total: number };
   imagesPerSec: number;
   wallMs: number;
 }
@@ -130,6 +136,8 @@ export type TrainingEvent =
       heldOutSize: number;
       /** Absent from runs started before test splits existed: they held out a share. */
       evaluation?: EvaluationSplit;
+      /** Training images kept out for early stopping and reduce-on-plateau to watch (absent: none). */
+      validationSize?: number;
       stepsPerEpoch: number;
       totalSteps: number;
       /** Step the run starts from (non-zero when resumed from a checkpoint). */

@@ -3,6 +3,7 @@
 // so a typo in a config file is reported rather than silently ignored.
 
 import { type ExperimentConfig, type FieldSpec, FIELDS, fieldSpec, getPath, setPath } from './config.ts';
+import { watchesValidation } from './data-split.ts';
 import { modelSizeErrors } from './model-size.ts';
 import { DEFAULT_CONFIG, PRESETS } from './presets.ts';
 import type { FieldError, Result } from './result.ts';
@@ -97,6 +98,12 @@ function crossFieldErrors(c: ExperimentConfig): FieldError[] {
   }
   if (c.loss.freeBits > 0 && c.loss.objective === 'iwae')
     out.push({ field: 'loss.freeBits', message: 'applies to the elbo objective only; set it to 0 for iwae' });
+  if (watchesValidation(c) && c.data.validationFraction === 0)
+    out.push({
+      field: 'data.validationFraction',
+      message:
+        'must be above 0 when a run with a test split uses early stopping or reduce-on-plateau: they would watch the test split',
+    });
   const { lrSchedule, lrMin, learningRate } = c.optim;
   if ((lrSchedule === 'cosine' || lrSchedule === 'plateau') && lrMin >= learningRate)
     out.push({

@@ -189,7 +189,7 @@ const STUB_BODY = String.raw`
         testCandidate: hasTest ? null : '/home/me/data/mnist_test.csv',
       });
     },
-    pickDataFile: () => ok({ path: '/home/me/data/mnist_train.csv' }),
+    pickDataFile: () => ok({ path: '/home/me/data/mnist_train.csv', testPath: null }),
     startRun: ({ config }) => {
       const run = { ...runs[0], id: Math.max(0, ...runs.map((r) => r.id)) + 1, config, status: 'queued', name: config.run.name || 'new run', createdAt: Date.now(), startedAt: null, finishedAt: null };
       runs = [run, ...runs];

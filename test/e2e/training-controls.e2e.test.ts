@@ -14,6 +14,7 @@ import { BOUNCY } from '../controls-fixtures.ts';
 import { presetConfig } from '../helpers.ts';
 import { launchBrowser, openPage, shootSchemes, startWorkbench, type Workbench } from './harness.ts';
 import { AppShell } from './pages/app-shell.ts';
+import { ComparePage } from './pages/compare-page.ts';
 import { waitUntil } from './pages/base-page.ts';
 import { steps } from './steps.ts';
 import { openRpc, runFinished, type RpcSocket } from './ws-rpc.ts';
@@ -94,12 +95,36 @@ describe('UI training controls: the form section, the controls chart, early stop
     await page.setViewportSize(SIZES[0]!);
   });
 
+  step('Compare draws both runs’ β, learning rate and objective per step, and names their controls', async () => {
+    await app.goto(`#/compare/${stopped.id},${scheduled.id}`);
+    const compare = new ComparePage(page);
+    await compare.controls.waitFor();
+    for (const quantity of ['beta', 'learningRate', 'objective'] as const) {
+      await compare.pickControl(quantity);
+      await waitUntil(
+        `${quantity} curves`,
+        () => compare.controlsChart.getAttribute('data-datasets'),
+        (n) => n === '2',
+      );
+      assert.equal(await compare.controlsChart.getAttribute('data-quantity'), quantity);
+    }
+    assert.match(await compare.controlsRun(scheduled.id).innerText(), /β: 3 cycles to 1.*Learning rate: cosine to 0.0002/);
+    assert.match(await compare.controlsRun(stopped.id).innerText(), /Early stopping: after 1 epoch without improvement/);
+    await compare.pickControl('learningRate');
+    for (const size of SIZES) {
+      await page.setViewportSize(size);
+      await compare.controls.scrollIntoViewIfNeeded();
+      await shootSchemes(page, `controls-compare-${size.width}`, size, false);
+    }
+    await page.setViewportSize(SIZES[0]!);
+  });
+
   step('the early-stopped run says so, and has no controls chart', async () => {
     const view = await app.gotoRun(stopped.id);
     await view.waitForStatus('completed');
     assert.match(
       await view.statusMessage.innerText(),
-      /Stopped early at epoch 3: the held-out −ELBO did not improve for 1 epoch/,
+      /Stopped early at epoch 3: the validation −ELBO did not improve for 1 epoch/,
     );
     assert.equal(await view.controlsChart.count(), 0);
   });

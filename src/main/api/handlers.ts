@@ -12,6 +12,7 @@ import { LIVE_STATUSES, type ImageKind, type RunRecord } from '../../shared/trai
 import type { RunService } from '../runs/service.ts';
 import type { Store } from '../store/index.ts';
 import { inspectDatasetInWorker } from '../data/inspect.ts';
+import { findTestFile } from '../data/test-file.ts';
 import { exportRun, importRun } from '../export/index.ts';
 import type { LatentService } from '../latent/index.ts';
 import type { EvaluationService } from '../eval/index.ts';
@@ -105,7 +106,7 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     pickDataFile: async () => {
       if (!deps.pickDataFile) return null;
       const path = await deps.pickDataFile();
-      return path === null ? null : { path };
+      return path === null ? null : { path, testPath: await findTestFile(path) };
     },
 
     pickDataFolder: async () => {

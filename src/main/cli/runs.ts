@@ -4,6 +4,7 @@ import { parse, parseId, parseRunId, runCli, UsageError, withStore } from './com
 import { evalCommand, evaluationText } from './eval-command.ts';
 import { skippedText } from './data-progress.ts';
 import { runDetails, runsTable, terminalText } from './format.ts';
+import { bestCheckpointLine, controlsLines } from './controls-text.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { appVersion } from '../app-core.ts';
 import { exportRun, importRun } from '../export/index.ts';
@@ -97,6 +98,8 @@ async function main(): Promise<number> {
         out(
           [
             runDetails(run),
+            ...controlsLines(run.config),
+            bestCheckpointLine(store.checkpoints.list(id)),
             ...classes,
             ...(data && data.skipped.length > 0 ? ['', skippedText(data.skipped, Infinity).trimEnd()] : []),
             ...(history.length ? ['', 'Epochs:', ...history] : []),

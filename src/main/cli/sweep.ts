@@ -22,7 +22,8 @@ Trains a sweep: a base config crossed with axes of values (grid), or N random dr
 setting over several seeds. Runs train in parallel and are stored like any run, tagged with the sweep.
 
 Options:
-  --preset NAME          start from a preset: quick (default), seed-notebook, mlp-bernoulli
+  --preset NAME          start from a preset: quick (default), seed-notebook, mlp-bernoulli,
+                         paper-mnist
   --config FILE.json     a sweep definition (see the README); the flags below override it
   --grid KEY=V1,V2,...   an axis of values, e.g. --grid model.latentDim=2,8,16 (repeatable);
                          a list setting's values are separated by ';': model.encoderHidden=256;512,256

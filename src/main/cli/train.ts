@@ -11,13 +11,15 @@ import { buildConfigFinding } from './config-input.ts';
 import { EXIT_FAILED, EXIT_STOPPED, openStore, parse, parseRunId, runCli } from './common.ts';
 import { dataProgressPrinter, skippedText } from './data-progress.ts';
 import { duration, lossText, progressLine, terminalText } from './format.ts';
+import { bestCheckpointLine, controlsLines } from './controls-text.ts';
 
 const USAGE = `Usage: npm run train -- [options]
 
 Trains a VAE and logs the run to the VAE Workbench database.
 
 Options:
-  --preset NAME        start from a preset: quick (default), seed-notebook, mlp-bernoulli
+  --preset NAME        start from a preset: quick (default), seed-notebook, mlp-bernoulli,
+                       paper-mnist
   --config FILE.json   settings to apply over the preset (only the fields that differ)
   --set KEY=VALUE      one setting, e.g. --set optim.learningRate=0.001 --set data.labels=3,5 (repeatable)
   --data FILE|DIR      a Kaggle mnist-in-csv file (.csv), an IDX images file (raw or .gz), or a folder of
@@ -96,8 +98,11 @@ async function main(): Promise<number> {
       const skipped = store.runData.get(e.runId)?.skipped ?? [];
       if (skipped.length > 0) process.stderr.write(skippedText(skipped));
       const evaluated = e.evaluation === 'test' ? 'test' : 'held-out';
+      const validation = e.validationSize
+        ? `, ${e.validationSize} validation (watched by early stopping and reduce-on-plateau, not the test split)`
+        : '';
       process.stderr.write(
-        `Run ${e.runId}: ${e.trainSize} training and ${e.heldOutSize} ${evaluated} images, ${e.totalSteps} steps on ${e.backend}` +
+        `Run ${e.runId}: ${e.trainSize} training${validation} and ${e.heldOutSize} ${evaluated} images, ${e.totalSteps} steps on ${e.backend}` +
           `${e.fromStep ? `, resuming at step ${e.fromStep}` : ''}\n${e.backendNote ? `  (${e.backendNote})\n` : ''}`,
       );
     } else if (e.type === 'step' && tty) {
@@ -108,7 +113,9 @@ async function main(): Promise<number> {
     } else if (e.type === 'epoch') {
       if (tty) process.stderr.write('\r\x1b[2K');
       process.stderr.write(
-        `epoch ${e.metric.epoch}/${epochs}  train ${lossText(e.metric.train)}  ${evaluatedOn} ${lossText(e.metric.heldOut)}  ${Math.round(e.metric.imagesPerSec)} img/s\n`,
+        `epoch ${e.metric.epoch}/${epochs}  train ${lossText(e.metric.train)}  ${evaluatedOn} ${lossText(e.metric.heldOut)}` +
+          `${e.metric.watched?.split === 'validation' ? `  validation -ELBO ${e.metric.watched.total.toFixed(2)}` : ''}` +
+          `  ${Math.round(e.metric.imagesPerSec)} img/s\n`,
       );
     } else if (e.type === 'evaluation' && e.state === 'running' && e.done === 0) {
       process.stderr.write(`evaluating NLL_${e.k} on ${e.total} images…\n`);
@@ -144,6 +151,7 @@ async function main(): Promise<number> {
           `  train     -ELBO ${lossText(run.finalTrain)}\n` +
           `  ${evaluationSplit(run.config.data) === 'test' ? 'test     ' : 'held-out '} -ELBO ${lossText(run.finalHeldOut)}\n` +
           `  ${run.imagesPerSec ? Math.round(run.imagesPerSec) : '-'} images/s\n` +
+          `${[...controlsLines(run.config), bestCheckpointLine(store.checkpoints.list(run.id))].join('\n')}\n` +
           (run.evaluation ? `${evaluationText(run.evaluation)}\n` : '') +
           (run.status === 'interrupted'
             ? `Resume with: npm run train -- --resume ${run.id}${values.db ? ` --db ${values.db}` : ''}\n`

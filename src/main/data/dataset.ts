@@ -61,12 +61,18 @@ export interface DatasetSplit {
    * binarization is none.
    */
   heldOut: Dataset;
+  /**
+   * With a test split and early stopping or reduce-on-plateau: training images kept out for those to
+   * watch instead of the test split (binarized once, like `heldOut`). Null otherwise.
+   */
+  validation: Dataset | null;
   evaluation: EvaluationSplit;
   /** `dynamic`: `train` keeps its intensities, and the trainer draws each batch (binarize.ts). */
   binarization: BinarizationKind;
   /** Positions in the source's training (and, for `test`, test) images, ascending: exactly which images a run used. */
   trainIndices: Uint32Array;
   heldOutIndices: Uint32Array;
+  validationIndices: Uint32Array;
 }
 
 /**

@@ -17,13 +17,14 @@ export interface RunSplit {
 /**
  * Loads and splits a run's data. With `expectFingerprint` (a run's recorded one; empty or null
  * skips the check), a source whose files changed since is refused rather than silently giving
- * other images.
+ * other images. `validationFraction`: the run's `validationShare` (only training needs that split).
  */
 export async function loadRunSplit(
   data: DataConfig,
   seed: number,
   expectFingerprint: string | null = null,
   folder: FolderOptions = {},
+  validationFraction = 0,
 ): Promise<RunSplit> {
   const source = await loadDataset(data, DEFAULT_DATA_LIMITS, folder);
   if (expectFingerprint && expectFingerprint !== source.fingerprint) {
@@ -34,5 +35,5 @@ export async function loadRunSplit(
         `(fingerprint ${source.fingerprint.slice(0, 12)}, expected ${expectFingerprint.slice(0, 12)})`,
     });
   }
-  return { source, split: prepareSplit(source, data, seed) };
+  return { source, split: prepareSplit(source, data, seed, validationFraction) };
 }

@@ -55,14 +55,21 @@ const TEST_SUBSET_SEED = 0x7e57;
  * Without a test split the first held-out share of the used images is held out (seeded by the run);
  * with one, every training image is trained on and the test split evaluated, the limit (when set)
  * taking its held-out share from the test split. Sizes follow `splitSizes`, which the form mirrors.
+ * `validationFraction` (a run's `validationShare`) carves a validation split from the training part.
  */
-export function prepareSplit(ds: Dataset & { test?: Dataset | null }, cfg: DataConfig, seed: number): DatasetSplit {
+export function prepareSplit(
+  ds: Dataset & { test?: Dataset | null },
+  cfg: DataConfig,
+  seed: number,
+  validationFraction = 0,
+): DatasetSplit {
   checkImageSize(ds, cfg);
   const test = ds.test ?? null;
   if (test) checkImageSize(test, cfg);
   const order = shuffleInPlace(filterByLabel(ds, cfg.labels), makeRng(deriveSeed(seed, 'data-split')));
   let trainIndices: Uint32Array;
   let heldOutIndices: Uint32Array;
+  let validationIndices = new Uint32Array(0);
   if (test === null) {
     const sizes = splitSizes(cfg, order.length, null);
     const used = order.subarray(0, sizes.train + sizes.evaluation);
@@ -71,8 +78,10 @@ export function prepareSplit(ds: Dataset & { test?: Dataset | null }, cfg: DataC
     trainIndices = used.slice(sizes.evaluation).sort();
   } else {
     const testOrder = shuffleInPlace(filterByLabel(test, cfg.labels), makeRng(TEST_SUBSET_SEED));
-    const sizes = splitSizes(cfg, order.length, testOrder.length);
-    trainIndices = order.slice(0, sizes.train).sort();
+    const sizes = splitSizes(cfg, order.length, testOrder.length, validationFraction);
+    // The validation share is the front of the training part: with none, training takes the same prefix as ever.
+    validationIndices = order.slice(0, sizes.validation).sort();
+    trainIndices = order.slice(sizes.validation, sizes.validation + sizes.train).sort();
     heldOutIndices = testOrder.slice(0, sizes.evaluation).sort();
   }
   const binarization = binarizationOf(cfg);
@@ -80,5 +89,18 @@ export function prepareSplit(ds: Dataset & { test?: Dataset | null }, cfg: DataC
   let heldOut = subset(test ?? ds, heldOutIndices);
   if (binarization === 'static') train = binarizeOnce(train, trainIndices, deriveSeed(seed, 'binarize-static'));
   if (binarization !== 'none') heldOut = binarizeOnce(heldOut, heldOutIndices, EVALUATION_BINARIZATION_SEED);
-  return { train, heldOut, evaluation: test ? 'test' : 'held-out', binarization, trainIndices, heldOutIndices };
+  let validation = validationIndices.length > 0 ? subset(ds, validationIndices) : null;
+  // Drawn once like the evaluation images, so epochs are scored on the same binary images.
+  if (validation && binarization !== 'none')
+    validation = binarizeOnce(validation, validationIndices, EVALUATION_BINARIZATION_SEED);
+  return {
+    train,
+    heldOut,
+    validation,
+    evaluation: test ? 'test' : 'held-out',
+    binarization,
+    trainIndices,
+    heldOutIndices,
+    validationIndices,
+  };
 }

@@ -5,6 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../../shared/config.ts';
+import type { WatchedSplit } from '../../shared/data-split.ts';
 import type { ImageGrid, LossParts, StepControls } from '../../shared/training.ts';
 import {
   betaAt,
@@ -269,12 +270,12 @@ export class Trainer {
   }
 
   /**
-   * The epoch-end controls after an epoch scored `monitored` (held-out negative ELBO, or the training
-   * one without a held-out set). Call once per completed epoch, before its checkpoint, so the
+   * The epoch-end controls after an epoch scored `monitored` on `watched` (the validation split's
+   * negative ELBO, else the held-out or test one, else the training one). Call once per completed epoch, before its checkpoint, so the
    * checkpoint carries the decision.
    */
-  endEpoch(monitored: number): EpochVerdict {
-    const verdict = endEpoch(this.config, this.position.controls, this.position.epoch, monitored);
+  endEpoch(monitored: number, watched?: WatchedSplit): EpochVerdict {
+    const verdict = endEpoch(this.config, this.position.controls, this.position.epoch, monitored, watched);
     this.position.controls = verdict.state;
     return verdict;
   }

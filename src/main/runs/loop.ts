@@ -3,6 +3,7 @@
 // supplies postMessage and a shared control flag, and a test can drive it in-process.
 
 import type { LossParts, RunStatus, TrainingEvent } from '../../shared/training.ts';
+import { watchedSplit, type WatchedSplit } from '../../shared/data-split.ts';
 import { Trainer, TrainingDiverged, type CheckpointBlobs } from '../engine/trainer.ts';
 import { CONTROL_PAUSE, CONTROL_STOP, type FinalMetrics } from './protocol.ts';
 
@@ -25,6 +26,13 @@ export interface LoopResult {
   message: string;
   final: FinalMetrics;
 }
+
+const WATCHED_WORDS: Record<WatchedSplit, string> = {
+  validation: 'validation',
+  test: 'test',
+  'held-out': 'held-out',
+  train: 'training',
+};
 
 /** Smooths per-step time so images/s and ETA don't jitter with every step. */
 class Rate {
@@ -99,10 +107,11 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo, rungs
   const stoppedEarly = (): LoopResult => {
     const { best, bestEpoch } = pos.controls;
     const patience = config.optim.earlyStopPatience;
+    const split = pos.controls.watched ?? watchedSplit(config, trainer.data.heldOut.count > 0);
     return {
       status: 'completed',
       message:
-        `Stopped early at epoch ${pos.epoch}: the ${lastHeldOut || trainer.data.heldOut.count > 0 ? 'held-out' : 'training'} ` +
+        `Stopped early at epoch ${pos.epoch}: the ${WATCHED_WORDS[split]} ` +
         `−ELBO did not improve for ${patience} epoch${patience === 1 ? '' : 's'} (best ${best?.toFixed(2) ?? '—'} at epoch ${bestEpoch}).`,
       final: final(),
     };
@@ -168,8 +177,13 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo, rungs
     if (epochEnded) {
       lastTrain = trainer.epochTrainLoss();
       lastHeldOut = trainer.evaluate();
+      const validation = trainer.data.validation ? trainer.evaluate(trainer.data.validation) : null;
+      const watched = {
+        split: watchedSplit(config, lastHeldOut !== null),
+        total: (validation ?? lastHeldOut ?? lastTrain).total,
+      };
       // Decided before the checkpoint, so the checkpoint carries it and a resumed run agrees.
-      const verdict = trainer.endEpoch((lastHeldOut ?? lastTrain).total);
+      const verdict = trainer.endEpoch(watched.total, watched.split);
       io.emit({
         type: 'epoch',
         runId,
@@ -178,6 +192,7 @@ export async function runLoop(runId: number, trainer: Trainer, io: LoopIo, rungs
           step: pos.step,
           train: lastTrain,
           heldOut: lastHeldOut,
+          watched,
           imagesPerSec: epochImages / Math.max(epochSeconds, 1e-9),
           wallMs: wallMs(),
         },

@@ -8,6 +8,7 @@ import { toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { loadRunSplit, throttledProgress } from '../data/index.ts';
+import { validationShare } from '../../shared/data-split.ts';
 import { finalEvaluation } from '../eval/final.ts';
 import { runLoop } from './loop.ts';
 import {
@@ -56,9 +57,13 @@ async function main(): Promise<void> {
   let backend: Awaited<ReturnType<typeof initBackend>>;
   try {
     backend = await initBackend(config.run.backend);
-    const { source: dataset, split } = await loadRunSplit(config.data, config.run.seed, input.expectFingerprint, {
-      progress: throttledProgress(config.data.path, (progress) => post({ type: 'data-progress', progress })),
-    });
+    const { source: dataset, split } = await loadRunSplit(
+      config.data,
+      config.run.seed,
+      input.expectFingerprint,
+      { progress: throttledProgress(config.data.path, (progress) => post({ type: 'data-progress', progress })) },
+      validationShare(config),
+    );
     trainer = new Trainer(config, split);
     if (input.resume) await trainer.restore(input.resume);
     post({
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
       backendNote: backend.note,
       trainSize: trainer.data.train.count,
       heldOutSize: trainer.data.heldOut.count,
+      validationSize: trainer.data.validation?.count ?? 0,
       evaluation: trainer.data.evaluation,
       stepsPerEpoch: trainer.stepsPerEpoch,
       totalSteps: trainer.totalSteps,

@@ -9,7 +9,9 @@
 // The best checkpoint is the epoch-end one whose epoch scored the lowest held-out negative ELBO (the
 // training one for a run without held-out images; the earlier epoch on a tie, as early stopping
 // counts it). Epoch-end checkpoints are never thinned, so it is always there; it is found from the
-// epoch metrics rather than stored, so runs trained before it was marked have one too.
+// epoch metrics rather than stored, so runs trained before it was marked have one too. A run that
+// watched a validation split (a test split with early stopping or reduce-on-plateau) is scored by
+// it instead: each epoch-end checkpoint's control state holds the value its epoch watched.
 
 import { invalidArgument, rethrowMissingRun } from './errors.ts';
 import type { Db } from './migrate.ts';
@@ -124,7 +126,9 @@ export function createCheckpointsRepo(db: Db, now: () => number): CheckpointsRep
       .prepare<{ runId: number }, number>(
         `WITH scored AS (
            SELECT c.id, e.epoch,
-                  CASE WHEN EXISTS (SELECT 1 FROM epoch_metrics WHERE run_id = $runId AND held_out_total IS NOT NULL)
+                  CASE WHEN json_extract(c.state, '$.controls.watched') = 'validation'
+                       THEN json_extract(c.state, '$.controls.monitored')
+                       WHEN EXISTS (SELECT 1 FROM epoch_metrics WHERE run_id = $runId AND held_out_total IS NOT NULL)
                        THEN e.held_out_total ELSE e.train_total END AS score
            FROM checkpoints c JOIN epoch_metrics e ON e.run_id = c.run_id AND e.step = c.step
            WHERE c.run_id = $runId AND c.at_epoch_end = 1

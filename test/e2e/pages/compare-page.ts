@@ -22,6 +22,17 @@ export class ComparePage extends BasePage {
   readonly legendItems = this.byTestId('compare-legend-item');
   readonly loading = this.byTestId('compare-loading');
   readonly imageRuns = this.byTestId('image-runs');
+  /** The training-controls panel: β, learning rate or objective per step, a curve per run. */
+  readonly controls = this.byTestId('compare-controls');
+  readonly controlsChart = this.byTestId('compare-controls-chart');
+
+  async pickControl(quantity: 'beta' | 'learningRate' | 'objective'): Promise<void> {
+    await this.byTestId(`compare-controls-${quantity}`).click();
+  }
+
+  controlsRun(runId: number): Locator {
+    return this.byTestId(`compare-controls-run-${runId}`);
+  }
 
   chip(runId: number): Locator {
     return this.byTestId(`compare-run-${runId}`);

@@ -10,11 +10,15 @@ export interface CommandTargets {
   /** Opens the New experiment form. */
   showNewExperiment(): void;
   /** The native file dialog, reporting its own failure; null when cancelled. */
-  pickDataFile(): Promise<Result<{ path: string } | null>>;
+  pickDataFile(): Promise<Result<{ path: string; testPath: string | null } | null>>;
   /** The native folder dialog, reporting its own failure; null when cancelled. */
   pickDataFolder(): Promise<Result<{ path: string } | null>>;
-  /** Puts the file (or image folder) into the form as its data source. */
-  useDataFile(source: Exclude<DataSource, 'builtin-mnist'>, path: string): void;
+  /**
+   * Puts the file into the form as its data source, with the test split found beside it (empty:
+   * none, so a share is held out; a test file of a previous data source must not stay behind).
+   * Absent (an image folder): the test file is left as it is.
+   */
+  useDataFile(source: Exclude<DataSource, 'builtin-mnist'>, path: string, testPath?: string): void;
 }
 
 export async function runAppCommand(command: AppCommand, targets: CommandTargets): Promise<void> {
@@ -26,7 +30,8 @@ export async function runAppCommand(command: AppCommand, targets: CommandTargets
       // The form is where a data file is used, so it is shown first, behind the dialog.
       targets.showNewExperiment();
       const picked = await targets.pickDataFile();
-      if (picked.ok && picked.value) targets.useDataFile(dataSourceForFile(picked.value.path), picked.value.path);
+      if (picked.ok && picked.value)
+        targets.useDataFile(dataSourceForFile(picked.value.path), picked.value.path, picked.value.testPath ?? '');
       return;
     }
     case 'open-image-folder': {

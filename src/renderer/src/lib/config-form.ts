@@ -18,6 +18,9 @@ import {
   fitOf,
   splitSizes,
   testPathOf,
+  validationFractionOf,
+  validationShare,
+  watchesValidation,
   type EvaluationSplit,
 } from '../../../shared/data-split.ts';
 import { DEFAULT_CONFIG } from '../../../shared/presets.ts';
@@ -146,6 +149,8 @@ export interface PlannedSplit {
   train: number;
   /** Images evaluated: the test split's, or the held-out share's, as `evaluation` says. */
   heldOut: number;
+  /** Training images kept out for early stopping and reduce-on-plateau to watch (0: none). */
+  validation: number;
   evaluation: EvaluationSplit;
 }
 
@@ -157,14 +162,16 @@ function filteredCount(count: number, labelCounts: number[] | null, labels: numb
 }
 
 /** How many images a run with these settings would train on and evaluate (the loader's rule, shared). */
-export function plannedSplit(summary: DatasetSummary, data: DataConfig): PlannedSplit {
+export function plannedSplit(summary: DatasetSummary, config: ExperimentConfig): PlannedSplit {
+  const { data } = config;
   const train = filteredCount(summary.count, summary.labelCounts, data.labels);
   const test = summary.test ? filteredCount(summary.test.count, summary.test.labelCounts, data.labels) : null;
-  const sizes = splitSizes(data, train, test);
+  const sizes = splitSizes(data, train, test, test === null ? 0 : validationShare(config));
   return {
-    used: sizes.train + sizes.evaluation,
+    used: sizes.train + sizes.validation + sizes.evaluation,
     train: sizes.train,
     heldOut: sizes.evaluation,
+    validation: sizes.validation,
     evaluation: test === null ? 'held-out' : 'test',
   };
 }
@@ -173,6 +180,16 @@ export function plannedSplit(summary: DatasetSummary, data: DataConfig): Planned
 export function evaluationLabel(data: DataConfig): string {
   if (evaluationSplit(data) === 'test') return data.source === 'builtin-mnist' ? 'MNIST test split' : 'Test file';
   return `Held-out ${formatNumber(Math.round(data.heldOutFraction * 1000) / 10)}% of training`;
+}
+
+/**
+ * What early stopping and reduce-on-plateau watch when that is not simply the evaluated split, in
+ * words; null when neither is on or the run has no test split (they then watch the held-out share).
+ */
+export function watchedText(config: ExperimentConfig): string | null {
+  if (!watchesValidation(config)) return null;
+  const share = formatNumber(Math.round(validationFractionOf(config.data) * 1000) / 10);
+  return `Early stopping and reduce-on-plateau watch a validation share (${share}% of the training images), never the test split.`;
 }
 
 /** What a run with these settings evaluates on, in words, before its data is checked. */

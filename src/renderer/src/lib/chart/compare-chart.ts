@@ -42,6 +42,8 @@ export interface CompareChartView {
   xAxis: XAxis;
   logScale: boolean;
   bandMode: BandMode;
+  /** The y axis' title and tick labels when it is not a loss (β, a learning rate). */
+  y?: { title: string; format: (v: number) => string };
 }
 
 /** The run colours of the current scheme, as canvas needs them (#rrggbb, not var()). */
@@ -216,7 +218,16 @@ export function updateCompareChart(
   let maxX = 0;
   for (const run of runs) maxX = Math.max(maxX, run.raw[run.raw.length - 1]?.x ?? 0);
   for (const group of groups) maxX = Math.max(maxX, group.band[group.band.length - 1]?.x ?? 0);
-  chart.options.scales = { x: xScale(view.xAxis, colors, maxX), y: yScale(colors, view.logScale) };
+  const y = yScale(colors, view.logScale);
+  if (view.y) {
+    const custom = view.y;
+    y.title = { ...y.title, text: custom.title };
+    // On a log axis every minor tick would be labelled and collide: only the 1-2-5 ones are, as chart.js does.
+    const labelled = (v: number) =>
+      !view.logScale || [1, 2, 5].includes(Number((v / 10 ** Math.floor(Math.log10(v))).toFixed(6)));
+    y.ticks = { ...y.ticks, callback: (v: number | string) => (labelled(Number(v)) ? custom.format(Number(v)) : '') };
+  }
+  chart.options.scales = { x: xScale(view.xAxis, colors, maxX), y };
   keepZoom(chart);
   chart.update();
 }

@@ -23,9 +23,10 @@ const commandTargets: CommandTargets = {
   showNewExperiment: () => router.go({ view: 'new' }),
   pickDataFile: () => notices.track('Choosing a file…', getClient().pickDataFile()),
   pickDataFolder: () => notices.track('Choosing a folder…', getClient().pickDataFolder()),
-  useDataFile(source, path) {
+  useDataFile(source, path, testPath) {
     draft.setValue('data.source', source);
     draft.setText('data.path', path);
+    if (testPath !== undefined) draft.setText('data.testPath', testPath);
   },
 };
 
