@@ -12,7 +12,7 @@
 // same grids as the run that was never interrupted. Thinning happens on every save, not only past
 // the cap, for the same reason: a cap reached at different moments would keep different grids.
 
-import { channelsFromByteLength, gridChannels, imageGridProblem, withChannels } from '../../shared/image-grid.ts';
+import { channelsFromByteLength, imageGridProblem, withChannels } from '../../shared/image-grid.ts';
 import type { ImageGrid, ImageKind } from '../../shared/training.ts';
 import { invalidArgument, rethrowMissingRun } from './errors.ts';
 import type { Db } from './migrate.ts';
