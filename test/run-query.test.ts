@@ -126,7 +126,7 @@ test('errors say what is wrong and at which character', () => {
   assert.equal(status.at, 7);
   assert.equal(status.length, 4);
   assert.match(status.message, /^unknown status 'done' at 7; statuses are queued, running, .*pruned$/);
-  assert.match(errorOf('latent=8 encoder=xyz').message, /^unknown encoder 'xyz' at 17; options are seed-conv, mlp$/);
+  assert.match(errorOf('latent=8 encoder=xyz').message, /^unknown encoder 'xyz' at 17; options are seed-conv, mlp, conv$/);
   assert.equal(errorOf('encoder>mlp').at, 7);
   assert.match(errorOf('encoder>mlp').message, /'>' compares numbers, but encoder is text/);
   assert.match(errorOf('beta~1').message, /'~' finds text, but beta is a number/);
@@ -158,7 +158,7 @@ test('completion offers keys, then the values the key takes', () => {
   assert.ok(labels('learn').includes('optim.learningRate'));
   assert.deepEqual(labels('status:c'), ['completed']);
   assert.deepEqual(labels('status:'), ['queued', 'running', 'paused', 'completed', 'failed', 'interrupted', 'pruned']);
-  assert.deepEqual(labels('encoder='), ['seed-conv', 'mlp']);
+  assert.deepEqual(labels('encoder='), ['seed-conv', 'mlp', 'conv']);
   // Tags and sweeps come from the runs, most used first.
   assert.deepEqual(labels('tag:'), ['baseline', 'Baseline', 'old']);
   assert.deepEqual(labels('sweep:'), ['3']);

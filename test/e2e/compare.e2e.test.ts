@@ -113,6 +113,8 @@ describe('UI compare: three real runs side by side, then one removed', () => {
 
   step('hovering the chart reads every run at one x', async () => {
     await compare.hoverChart();
+    // A chart busy drawing may defer its last update (CompareChart paces draws): the read-out follows it.
+    await compare.tooltip.locator('.tip-row').nth(2).waitFor();
     assert.equal(await compare.tooltip.locator('.tip-row').count(), 3);
     assert.match(await compare.tooltip.innerText(), /Images seen [\d,]+/);
   });
