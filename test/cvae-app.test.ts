@@ -13,9 +13,8 @@ import { loadPlainModel, type ModelJsonFile } from '../src/main/export/models.ts
 import { readExport } from '../src/main/export/read-export.ts';
 import type { DecodedImages, LatentEncoding, RunDetail } from '../src/shared/contract.ts';
 import type { EvaluationRecord } from '../src/shared/evaluation.ts';
-import type { Result } from '../src/shared/result.ts';
 import type { RunRecord } from '../src/shared/training.ts';
-import { presetConfig } from './helpers.ts';
+import { coreCalls, presetConfig } from './helpers.ts';
 
 let root: string;
 let core: AppCore;
@@ -46,15 +45,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function call<T>(method: string, args: unknown): Promise<Result<T>> {
-  return (await core.call(method, args)) as Result<T>;
-}
-
-async function value<T>(method: string, args: unknown): Promise<T> {
-  const r = await call<T>(method, args);
-  assert.ok(r.ok, JSON.stringify(r));
-  return r.value;
-}
+const { call, value } = coreCalls(() => core);
 
 const points = [
   [0, 0],

@@ -15,9 +15,8 @@ import { loadDataset, prepareSplit } from '../src/main/data/index.ts';
 import { ImageSourceCache } from '../src/main/latent/image-source.ts';
 import { ModelCache } from '../src/main/latent/model-cache.ts';
 import type { DecodedImages, LatentEncoding } from '../src/shared/contract.ts';
-import type { Result } from '../src/shared/result.ts';
 import type { RunRecord } from '../src/shared/training.ts';
-import { presetConfig } from './helpers.ts';
+import { coreCalls, presetConfig } from './helpers.ts';
 
 let root: string;
 let core: AppCore;
@@ -52,15 +51,7 @@ after(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function call<T>(method: string, args: unknown): Promise<Result<T>> {
-  return (await core.call(method, args)) as Result<T>;
-}
-
-async function value<T>(method: string, args: unknown): Promise<T> {
-  const r = await call<T>(method, args);
-  assert.ok(r.ok, JSON.stringify(r));
-  return r.value;
-}
+const { call, value } = coreCalls(() => core);
 
 /** The run's decoder at a checkpoint, rebuilt on this thread, decoding to bytes as the app shows them. */
 function decodeHere(run: RunRecord, step: number, points: number[][]): Uint8Array {
