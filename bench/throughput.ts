@@ -170,6 +170,9 @@ async function benchBackend(backend: string, torch: Awaited<ReturnType<typeof st
   out.push(
     `\nlogging one step row to SQLite (batched): ${logging.microsPerRow.toFixed(1)} µs a row (target < 2% of a step)`,
     `tf.memory().numTensors after epochs 1, 2, 3: ${tensors.counts.join(', ')} (${flat ? 'flat' : 'GROWING'})`,
+    `load average now ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (${cores} cores)`,
   );
   (json.backends as object[]).push({
     backend,
@@ -192,7 +195,11 @@ if (torch) {
   out.push(note);
   json.torch = torch.available ? { ...torch.hello, note } : { available: false, note };
 }
-for (const backend of backends) await benchBackend(backend, torch);
+for (const backend of backends) {
+  await benchBackend(backend, torch);
+  // Each backend's part as soon as it is done: a long run interrupted later keeps what it measured.
+  if (!values.json) process.stdout.write(`${out.splice(0).join('\n')}\n`);
+}
 if (torch?.available) torch.child.close();
 const load = loadavg();
 out.push(
