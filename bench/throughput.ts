@@ -73,9 +73,9 @@ async function startOurs(backend: string, threads: number): Promise<Ours | strin
 }
 
 async function ask<T>(o: Ours, req: object): Promise<T> {
-  const r = JSON.parse(await o.child.request(req)) as { ok: boolean; error?: string } & T;
-  if (!r.ok) throw new Error(`${JSON.stringify(req)}: ${r.error}`);
-  return r;
+  const { ok, error, ...rest } = JSON.parse(await o.child.request(req)) as { ok: boolean; error?: string };
+  if (!ok) throw new Error(`${JSON.stringify(req)}: ${error}`);
+  return rest as T;
 }
 
 /** Children per thread count; a count this build cannot train at maps to a note instead. */
