@@ -145,6 +145,11 @@ export interface RunConfig {
   evalSamples: number;
   /** Images that evaluation uses at most (the first of the evaluation set). */
   evalImages: number;
+  /**
+   * Compute threads of the wasm backend (0 = auto: the run's share of the cores, all of them when
+   * it trains alone). Losses do not depend on it (see README). Absent in configs stored before it: auto.
+   */
+  threads: number;
 }
 
 export interface ExperimentConfig {
@@ -628,6 +633,14 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         label: 'Final NLL images',
         visibleWhen: (c) => c.run.evalSamples > 0,
         help: 'Evaluation images used at most (the held-out set today).',
+      },
+      {
+        path: 'run.threads',
+        kind: 'integer',
+        min: 0,
+        max: 8,
+        label: 'Threads',
+        help: "0: auto (the run's share of the cores). The wasm backend's compute threads; same losses at any count.",
       },
     ],
   },

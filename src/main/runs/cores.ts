@@ -1,0 +1,43 @@
+// How many compute threads each training run gets. A run's wasm backend fixes its thread count when
+// it starts, so the share is decided then: `auto` divides the cores among the runs that train or
+// wait to (up to the number that train at once), so that together they do not ask for more threads
+// than there are cores; a number set in the config is taken as it is.
+
+import { availableParallelism } from 'node:os';
+import { MAX_WASM_THREADS } from '../engine/wasm-threads.ts';
+
+export class CoreShare {
+  private readonly held = new Map<object, number>();
+
+  constructor(readonly cores: number = availableParallelism()) {}
+
+  /**
+   * Threads for `holder`, a run whose config asks for `asked` (0 = auto) while `runs` runs, itself
+   * included, train or wait to. Held until release(holder).
+   */
+  grant(holder: object, asked: number, runs: number): number {
+    let threads: number;
+    if (asked > 0) threads = asked;
+    else {
+      let inUse = 0;
+      for (const [other, n] of this.held) if (other !== holder) inUse += n;
+      const fair = Math.floor(this.cores / Math.max(1, runs));
+      // Runs that started earlier keep what they got: only the cores they leave are free.
+      threads = Math.max(1, Math.min(fair, this.cores - inUse));
+    }
+    threads = Math.min(threads, MAX_WASM_THREADS);
+    this.held.set(holder, threads);
+    return threads;
+  }
+
+  release(holder: object): void {
+    this.held.delete(holder);
+  }
+
+  /** Threads granted and not yet released. */
+  inUse(): number {
+    let total = 0;
+    for (const n of this.held.values()) total += n;
+    return total;
+  }
+}
