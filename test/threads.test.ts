@@ -12,7 +12,7 @@ import { openDatabase } from '../src/main/store/index.ts';
 import { runWorkerJob } from '../src/main/worker-threads.ts';
 import type { ThreadedKernelsProtocol } from './threaded-kernels-worker.ts';
 import { presetConfig, tempDir } from './helpers.ts';
-import { expectLiveWorkers } from './run-helpers.ts';
+import { expectLiveWorkers, nextEvent } from './run-helpers.ts';
 
 test('core share: alone a run takes every core, runs that start together split them, a set count is kept', () => {
   const share = new CoreShare(4);
@@ -94,11 +94,7 @@ test('runs started together each get their share of the cores; a run alone gets 
     'run.backend': 'wasm',
   });
   const alone = await service.start(long);
-  await new Promise<void>((resolve) => {
-    const off = service.subscribe((e) => {
-      if (e.type === 'step' && e.runId === alone.id) (off(), resolve());
-    });
-  });
+  await nextEvent(service, (e) => e.type === 'step' && e.runId === alone.id);
   assert.ok(osThreads() >= threadsBefore + 2, 'the training thread and its second compute thread run');
   service.stop(alone.id);
   const stopped = await service.waitFor(alone.id);

@@ -18,7 +18,7 @@
 //   with it (Node terminates a thread's workers with it) or by endWasmThreads.
 
 import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as WorkerThreads from 'node:worker_threads';
 import type * as Os from 'node:os';
@@ -103,11 +103,14 @@ export async function withWasmThreadsLoadable<T>(threads: number, init: () => Pr
   if (cpuInfo !== undefined) {
     os.cpus = () => Array.from({ length: 2 * MAX_WASM_THREADS }, () => cpuInfo);
   }
+  // A bundled glue may reach the modules through their ESM namespaces: those follow only when synced.
+  syncBuiltinESMExports();
   try {
     return await init();
   } finally {
     (workerThreads as { Worker: unknown }).Worker = originalWorker;
     os.cpus = originalCpus;
+    syncBuiltinESMExports();
   }
 }
 

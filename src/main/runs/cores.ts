@@ -4,6 +4,7 @@
 // than there are cores; a number set in the config is taken as it is.
 
 import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import { MAX_WASM_THREADS } from '../engine/wasm-threads.ts';
 
 export class CoreShare {
@@ -27,6 +28,13 @@ export class CoreShare {
     }
     threads = Math.min(threads, MAX_WASM_THREADS);
     this.held.set(holder, threads);
+    return threads;
+  }
+
+  /** grant() for a run's worker, released when the worker exits: every way a run ends (it finishes, is stopped or deleted, faults, or the service shuts down) ends its worker. */
+  grantUntilExit(worker: Worker, asked: number, runs: number): number {
+    const threads = this.grant(worker, asked, runs);
+    worker.once('exit', () => this.release(worker));
     return threads;
   }
 

@@ -105,10 +105,7 @@ export class RunService {
   }
 
   private threadsFor(worker: Worker, config: ExperimentConfig): number {
-    const threads = this.cores.grant(worker, config.run.threads ?? 0, this.slots.demand());
-    // Every way a run ends (finish, stop, delete, a fault, shutdown) ends its worker.
-    worker.once('exit', () => this.cores.release(worker));
-    return threads;
+    return this.cores.grantUntilExit(worker, config.run.threads ?? 0, this.slots.demand());
   }
 
   /** Compute threads granted to runs whose workers are alive. */
