@@ -47,8 +47,8 @@ export interface RunServiceOptions {
   ownerPid?: number;
   /** Where faults that end no caller's request go (a run's final status that could not be saved). */
   log?: Logger;
-  /** Cores the runs share (default: this machine's); see cores.ts. */
-  cores?: number;
+  /** Cores the runs share (default: this machine's), and how many others keep busy; see cores.ts. */
+  cores?: { count: number; othersLoad: (granted: number) => number };
   /**
    * Decides at rung epochs whether a run goes on. Default: successive halving for the runs of sweeps
    * that ask for it; null: every run trains to its end.
@@ -77,7 +77,7 @@ export class RunService {
     options: RunServiceOptions = {},
   ) {
     this.slots = new RunSlots(options.maxConcurrent ?? 2, options.maxQueued ?? DEFAULT_MAX_QUEUED);
-    this.cores = new CoreShare(options.cores);
+    this.cores = options.cores ? new CoreShare(options.cores.count, options.cores.othersLoad) : new CoreShare();
     this.ownerPid = options.ownerPid ?? process.pid;
     const log = options.log ?? stderrLogger;
     this.finals = new FinalStatuses(store, this.ownerPid, log);
