@@ -107,6 +107,17 @@ export const OPTION_LABELS: Record<string, Record<string, string>> = {
   'run.backend': { auto: 'Automatic', tensorflow: 'TensorFlow (native)', wasm: 'WebAssembly', cpu: 'Plain JS (cpu)' },
 };
 
+/**
+ * Integer settings with only a few meaningful values, offered as a select of these (value, label)
+ * instead of a number box (where 2 channels would be a typo the form could have prevented).
+ */
+export const INTEGER_CHOICES: Record<string, readonly (readonly [number, string])[]> = {
+  'data.channels': [
+    [1, 'Greyscale'],
+    [3, 'Colour (RGB)'],
+  ],
+};
+
 export function optionLabel(path: string, option: string): string {
   return OPTION_LABELS[path]?.[option] ?? option;
 }
@@ -123,6 +134,8 @@ export function settingText(config: ExperimentConfig, path: string): string {
   const spec = fieldSpec(path);
   if (!spec) return value === undefined ? '—' : plainText(value);
   if (spec.kind === 'enum') return optionLabel(path, plainText(value));
+  const choice = INTEGER_CHOICES[path]?.find(([v]) => v === value);
+  if (choice) return choice[1];
   if (spec.kind === 'number' && typeof value === 'number') return formatNumber(value);
   if (spec.kind === 'intList' && Array.isArray(value) && value.length === 0) return 'all';
   const text = formatFieldValue(spec, value);
