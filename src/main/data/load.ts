@@ -25,13 +25,7 @@ export async function loadDataset(
     const what = { csv: 'a CSV file', idx: 'an IDX images file', folder: 'a folder of images' }[cfg.source];
     throw new AppFailure({ code: 'invalid-config', message: `choose ${what}`, field: 'data.path' });
   }
-  if (cfg.source === 'folder') {
-    try {
-      return await loadImageFolder(cfg, folder);
-    } catch (e) {
-      throw blameField(e, cfg);
-    }
-  }
+  if (cfg.source === 'folder') return loadFolders(cfg, folder);
   let train: ByteDataset;
   try {
     train = await loadFile(cfg.source, cfg.path, cfg.labelsPath.trim(), h, w, limits);
@@ -49,6 +43,43 @@ export async function loadDataset(
   }
   const fingerprint = combinedFingerprint(train.fingerprint, test.fingerprint);
   return withFields(train, { fingerprint, test: withFields(test, { fingerprint }) });
+}
+
+/** An image folder, and a second folder as its test split when data.testPath names one. */
+async function loadFolders(cfg: DataConfig, folder: FolderOptions): Promise<SourceDataset> {
+  let train: SourceDataset & ByteDataset;
+  try {
+    train = await loadImageFolder(cfg, folder);
+  } catch (e) {
+    throw blameField(e, cfg);
+  }
+  const testPath = testPathOf(cfg);
+  if (testPath === '') return train;
+  let test: SourceDataset & ByteDataset;
+  try {
+    // Decoded with the training folder's size, channels and fit, so both are one kind of image.
+    test = await loadImageFolder({ ...cfg, path: testPath }, folder);
+  } catch (e) {
+    if (!(e instanceof AppFailure)) throw e;
+    throw new AppFailure({ ...e.appError, message: `test folder: ${e.message}`, field: 'data.testPath' });
+  }
+  // Labels are indices into sorted class names: the same index must mean the same class in both.
+  const trainClasses = train.classNames ?? [];
+  const testClasses = test.classNames ?? [];
+  if (trainClasses.join('\n') !== testClasses.join('\n')) {
+    const list = (names: readonly string[]) => (names.length === 0 ? 'none (unlabelled)' : names.join(', '));
+    throw new AppFailure({
+      code: 'bad-data',
+      message:
+        `test folder: ${testPath} has classes ${list(testClasses)}, the training folder ${cfg.path.trim()} has ` +
+        `${list(trainClasses)}: both need the same class sub-folders`,
+      field: 'data.testPath',
+    });
+  }
+  const fingerprint = combinedFingerprint(train.fingerprint, test.fingerprint);
+  const skipped = [...(train.skipped ?? []), ...(test.skipped ?? [])];
+  // withFields keeps only the image fields: the test split carries no skipped list or split of its own.
+  return withFields(train, { fingerprint, skipped, test: withFields(test, { fingerprint }) });
 }
 
 function loadFile(

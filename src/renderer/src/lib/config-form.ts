@@ -191,7 +191,8 @@ export function plannedSplit(summary: DatasetSummary, config: ExperimentConfig):
 
 /** The split a run's held-out metrics come from, in a few words (the run page). */
 export function evaluationLabel(data: DataConfig): string {
-  if (evaluationSplit(data) === 'test') return data.source === 'builtin-mnist' ? 'MNIST test split' : 'Test file';
+  if (evaluationSplit(data) === 'test')
+    return data.source === 'builtin-mnist' ? 'MNIST test split' : data.source === 'folder' ? 'Test folder' : 'Test file';
   return `Held-out ${formatNumber(Math.round(data.heldOutFraction * 1000) / 10)}% of training`;
 }
 
@@ -210,7 +211,7 @@ export function evaluationText(data: DataConfig): string {
   if (evaluationSplit(data) === 'test') {
     return data.source === 'builtin-mnist'
       ? "Evaluated on MNIST's standard test split (10,000 digits)."
-      : 'Evaluated on the test file.';
+      : `Evaluated on the test ${data.source === 'folder' ? 'folder' : 'file'}.`;
   }
   const share = `${formatNumber(Math.round(data.heldOutFraction * 1000) / 10)}%`;
   return data.heldOutFraction > 0
