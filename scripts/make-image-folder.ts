@@ -25,7 +25,20 @@ export interface ImageFolderSpec {
   formats?: 'mixed' | 'png-rgb';
   /** Files encoded at once. */
   concurrency?: number;
+  /**
+   * `random` (default): each image's colour drawn at random; `by-class`: one hue per class with a
+   * little jitter, so a small model can learn colour from the shape (the e2e test's pictures).
+   */
+  palette?: 'random' | 'by-class';
 }
+
+const CLASS_COLOURS = [
+  [230, 60, 50],
+  [60, 200, 80],
+  [70, 110, 240],
+  [240, 200, 40],
+  [200, 70, 210],
+];
 
 export interface MadeFile {
   rel: string;
@@ -78,7 +91,10 @@ export async function makeImageFolder(dir: string, spec: ImageFolderSpec): Promi
     const mixed = (spec.formats ?? 'mixed') === 'mixed';
     const channels: 1 | 3 = mixed && i % 3 === 1 ? 1 : 3;
     const jpeg = mixed && i % 2 === 1;
-    const colour = [64 + Math.floor(rng() * 192), 64 + Math.floor(rng() * 192), 64 + Math.floor(rng() * 192)];
+    const colour =
+      spec.palette === 'by-class'
+        ? CLASS_COLOURS[kind]!.map((v) => Math.max(0, Math.min(255, v + Math.floor(rng() * 41) - 20)))
+        : [64 + Math.floor(rng() * 192), 64 + Math.floor(rng() * 192), 64 + Math.floor(rng() * 192)];
     // Nested below the class folder, so the search has to recurse.
     const sub = classes === 0 ? '' : join(SHAPE_CLASSES[label]!, `batch-${Math.floor(i / 50)}`);
     const rel = join(sub, `img-${String(i).padStart(6, '0')}.${jpeg ? 'jpg' : 'png'}`);
