@@ -2,7 +2,7 @@
 // of simple shapes (discs, squares, stripes, ...) in class folders with nested sub-folders, as PNG
 // and JPEG, grayscale and colour, of assorted sizes and aspects, all from a seed.
 //
-//   npx tsx scripts/make-image-folder.ts DIR [--count N] [--classes K] [--size S] [--flat] [--seed N]
+//   npx tsx scripts/make-image-folder.ts DIR [--count N] [--classes K] [--size S] [--flat] [--seed N] [--by-class]
 //
 // --size S makes every image S x S (the benchmark's case); otherwise sizes vary from 20 to 48.
 
@@ -116,7 +116,7 @@ export async function makeImageFolder(dir: string, spec: ImageFolderSpec): Promi
 async function main(argv: string[]): Promise<void> {
   const dir = argv[0];
   if (!dir || dir.startsWith('--'))
-    throw new Error('usage: make-image-folder.ts DIR [--count N] [--classes K] [--size S] [--flat] [--seed N]');
+    throw new Error('usage: make-image-folder.ts DIR [--count N] [--classes K] [--size S] [--flat] [--seed N] [--by-class]');
   const flag = (name: string, fallback: number) => {
     const at = argv.indexOf(name);
     return at < 0 ? fallback : Number(argv[at + 1]);
@@ -125,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
     count: flag('--count', 300),
     classes: argv.includes('--flat') ? 0 : flag('--classes', 3),
     seed: flag('--seed', 1),
+    palette: argv.includes('--by-class') ? 'by-class' : 'random',
   };
   const size = flag('--size', 0);
   if (size > 0) spec.size = size;
