@@ -1,8 +1,9 @@
 // A person's own colour images, end to end in the real browser against the built server: a folder
 // of generated 16x16 colour shapes (and a second folder as its test split) becomes a data set in
-// the form, a small colour conv VAE is set up and trained from the form, and the run page and the
-// latent explorer show what that real model reconstructs, samples and decodes, in colour. Every
-// screen is photographed at 1280x800 and 1024x640, light and dark: test-artifacts/own-images-*.png.
+// the form, a small colour conv VAE is set up and trained from the form, and the run page, the
+// latent explorer and Compare show what that real model reconstructs, samples and decodes, in
+// colour. Every screen is photographed at 1280x800 and 1024x640, light and dark:
+// test-artifacts/own-images-*.png.
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { makeImageFolder } from '../../scripts/make-image-folder.ts';
 import { launchBrowser, openPage, startWorkbench, type Workbench } from './harness.ts';
 import { AppShell } from './pages/app-shell.ts';
 import type { BasePage } from './pages/base-page.ts';
+import { ComparePage } from './pages/compare-page.ts';
 import type { LatentExplorerPage } from './pages/latent-explorer-page.ts';
 import type { NewExperimentPage } from './pages/new-experiment-page.ts';
 import type { RunViewPage } from './pages/run-view-page.ts';
@@ -150,6 +152,20 @@ describe('Own colour images: a folder becomes a data set, a colour conv VAE trai
       `manifold controls inside the window (${JSON.stringify(range)})`,
     );
     await shootBoth(explorer, 'latent');
+    assert.deepEqual(problems, []);
+  });
+
+  step("Compare draws the real model's reconstructions of the test images in colour", async () => {
+    const runId = await view.runId();
+    await app.goto(`#/compare/${runId}`);
+    const compare = new ComparePage(app.page);
+    await compare.waitForRuns([runId]);
+    await compare.waitForAttr('compare-recon', 'data-rows', '1');
+    await compare.page.locator(`[data-testid="compare-recon-row-${runId}"][data-ready="true"] canvas`).waitFor();
+    const row = await compare.colourShare(`[data-testid="compare-recon-row-${runId}"]`);
+    assert.ok(row.share > 0.1, `reconstructions in colour (${(row.share * 100).toFixed(1)}%)`);
+    await compare.byTestId('compare-recon').scrollIntoViewIfNeeded();
+    await shootBoth(compare, 'compare');
     assert.deepEqual(problems, []);
   });
 });
