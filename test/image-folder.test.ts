@@ -3,7 +3,7 @@
 // bad files under both settings, and folders that hold nothing to train on.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { makeImageFolder } from '../scripts/make-image-folder.ts';
@@ -14,6 +14,7 @@ import { AppFailure } from '../src/shared/result.ts';
 import { drawBatch, loadDataset, prepareSplit } from '../src/main/data/index.ts';
 import { isByteDataset } from '../src/main/data/dataset.ts';
 import { loadImageFolder, type FolderOptions } from '../src/main/data/folder/index.ts';
+import { buildConfig } from '../src/main/cli/config-input.ts';
 import { tempDir } from './helpers.ts';
 
 function folderCfg(path: string, over: Partial<DataConfig> = {}): DataConfig {
@@ -251,6 +252,9 @@ test('a second folder is the test split: decoded alike, evaluated on, its classe
       e.appError.field === 'data.testPath' &&
       /has classes discs, squares, the training folder .* has discs, squares, stripes/.test(e.message),
   );
+  // The CLI keeps a relative --test folder as an absolute path, as it does --data: the stored run must find it.
+  const built = buildConfig({ sets: [], data: join(dir, 'train'), test: relative(process.cwd(), join(dir, 'test')) });
+  assert.equal(built.data.testPath, join(dir, 'test'));
   await assert.rejects(
     loadDataset({ ...cfg, testPath: join(dir, 'nowhere') }, undefined, { cacheDir: join(dir, 'cache') }),
     (e: unknown) =>

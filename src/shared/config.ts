@@ -302,7 +302,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 3,
         label: 'Channels',
         visibleWhen: folderSource,
-        help: '1: grayscale; 3: colour (RGB).',
+        help: 'Greyscale (1): one value a pixel; Colour (3): red, green and blue. Images are converted as they are decoded.',
       },
       {
         path: 'data.fit',

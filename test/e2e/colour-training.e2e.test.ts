@@ -46,6 +46,7 @@ describe('Own colour images: a folder becomes a data set, a colour conv VAE trai
   let app: AppShell;
   let form: NewExperimentPage;
   let view: RunViewPage;
+  let runId: number;
   let explorer: LatentExplorerPage;
 
   before(async () => {
@@ -117,6 +118,7 @@ describe('Own colour images: a folder becomes a data set, a colour conv VAE trai
 
   step('it trains from the form and the run page shows colour reconstructions and samples', { timeout: TRAINING }, async () => {
     view = await form.launch();
+    runId = await view.runId();
     await view.waitForStatus('completed', TRAINING);
     await view.waitForImages();
     // The paired grid holds the test images above their reconstructions: plenty of clear colour.
@@ -156,7 +158,6 @@ describe('Own colour images: a folder becomes a data set, a colour conv VAE trai
   });
 
   step("Compare draws the real model's reconstructions of the test images in colour", async () => {
-    const runId = await view.runId();
     await app.goto(`#/compare/${runId}`);
     const compare = new ComparePage(app.page);
     await compare.waitForRuns([runId]);
