@@ -250,8 +250,9 @@ test('a second folder is the test split: decoded alike, evaluated on, its classe
     (e: unknown) =>
       e instanceof AppFailure &&
       e.appError.field === 'data.testPath' &&
-      /has classes discs, squares, the training folder .* has discs, squares, stripes/.test(e.message),
+      /^test folder: .*two has classes discs, squares, the training folder .* has discs, squares, stripes/.test(e.message),
   );
+  assert.equal(readdirSync(join(dir, 'cache')).length, 2, 'refused before the mismatched folder was decoded');
   // The CLI keeps a relative --test folder as an absolute path, as it does --data: the stored run must find it.
   const built = buildConfig({ sets: [], data: join(dir, 'train'), test: relative(process.cwd(), join(dir, 'test')) });
   assert.equal(built.data.testPath, join(dir, 'test'));

@@ -1,11 +1,13 @@
 // Reading a configured source (its training images and any test split) into a SourceDataset.
 
+import { resolve } from 'node:path';
 import type { DataConfig } from '../../shared/config.ts';
 import { testPathOf } from '../../shared/data-split.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { loadCsv } from './csv.ts';
-import { DEFAULT_DATA_LIMITS, withFields, type ByteDataset, type DataLimits, type SourceDataset } from './dataset.ts';
+import { badData, DEFAULT_DATA_LIMITS, withFields, type ByteDataset, type DataLimits, type SourceDataset } from './dataset.ts';
 import { loadImageFolder, type FolderOptions } from './folder/index.ts';
+import { scanFolder } from './folder/scan.ts';
 import { loadIdx } from './idx.ts';
 import { combinedFingerprint, loadBuiltinMnist } from './mnist-builtin.ts';
 
@@ -57,29 +59,27 @@ async function loadFolders(cfg: DataConfig, folder: FolderOptions): Promise<Sour
   if (testPath === '') return train;
   let test: SourceDataset & ByteDataset;
   try {
+    // Classes are compared from the scan, before a large test folder is decoded for nothing.
+    checkSameClasses(train.classNames ?? [], (await scanFolder(resolve(testPath))).classNames, cfg.path.trim(), testPath);
     // Decoded with the training folder's size, channels and fit, so both are one kind of image.
     test = await loadImageFolder({ ...cfg, path: testPath }, folder);
   } catch (e) {
-    if (!(e instanceof AppFailure)) throw e;
+    if (!(e instanceof AppFailure) || e.appError.field !== undefined) throw e;
     throw new AppFailure({ ...e.appError, message: `test folder: ${e.message}`, field: 'data.testPath' });
-  }
-  // Labels are indices into sorted class names: the same index must mean the same class in both.
-  const trainClasses = train.classNames ?? [];
-  const testClasses = test.classNames ?? [];
-  if (trainClasses.join('\n') !== testClasses.join('\n')) {
-    const list = (names: readonly string[]) => (names.length === 0 ? 'none (unlabelled)' : names.join(', '));
-    throw new AppFailure({
-      code: 'bad-data',
-      message:
-        `test folder: ${testPath} has classes ${list(testClasses)}, the training folder ${cfg.path.trim()} has ` +
-        `${list(trainClasses)}: both need the same class sub-folders`,
-      field: 'data.testPath',
-    });
   }
   const fingerprint = combinedFingerprint(train.fingerprint, test.fingerprint);
   const skipped = [...(train.skipped ?? []), ...(test.skipped ?? [])];
   // withFields keeps only the image fields: the test split carries no skipped list or split of its own.
   return withFields(train, { fingerprint, skipped, test: withFields(test, { fingerprint }) });
+}
+
+/** Labels are indices into sorted class names: the same index must mean the same class in both folders. */
+function checkSameClasses(train: readonly string[], test: readonly string[], trainPath: string, testPath: string): void {
+  if (train.join('\n') === test.join('\n')) return;
+  const list = (names: readonly string[]) => (names.length === 0 ? 'none (unlabelled)' : names.join(', '));
+  throw badData(
+    `${testPath} has classes ${list(test)}, the training folder ${trainPath} has ${list(train)}: both need the same class sub-folders`,
+  );
 }
 
 function loadFile(
