@@ -53,10 +53,9 @@ export interface ThreadsChoice {
 export const SINGLE_THREAD_NOTE = 'threads: 1 (multi-threaded training not available in this build)';
 
 /**
- * THE place the bench asks for a thread count. Until the `run.threads` setting exists in the config
- * schema (issue 13's THREADS part), every run trains on one thread and this says so. LEAD, at merge:
- * if run.threads needs more than the config (e.g. an initBackend argument for the threaded wasm
- * build), wire that here; the child calls this once, before it builds any model.
+ * THE place the bench asks for a thread count: the config's `run.threads` when the schema has it (a
+ * build without it trains on one thread, and says so). The child also starts its backend with the
+ * count this returns (initBackend's second argument), as a run's worker does.
  */
 export function withThreads(config: ExperimentConfig, requested: number): ThreadsChoice {
   const hasSetting = 'threads' in DEFAULT_CONFIG.run;

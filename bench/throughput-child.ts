@@ -173,9 +173,12 @@ async function handle(req: Record<string, unknown>): Promise<object> {
 
 const reply = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 try {
-  const b = await initBackend(backendArg as BackendChoice);
-  const choice = withThreads(findCase('mlp b128').config, Number(threadsArg));
-  reply({ ok: true, note: b.note, threads: choice.threads, threadsNote: choice.note });
+  // The thread count is fixed by the backend's first initialisation (run.threads does the same in a run).
+  const requested = withThreads(findCase('mlp b128').config, Number(threadsArg));
+  const b = await initBackend(backendArg as BackendChoice, requested.threads);
+  const threads = Math.min(requested.threads, b.threads);
+  const threadsNote = requested.note || (threads < Number(threadsArg) ? `threads: ${threads} (${b.note})` : '');
+  reply({ ok: true, note: b.note, threads, threadsNote });
 } catch (e) {
   reply({ ok: false, error: (e as Error).message.split('\n')[0] ?? '' });
   process.exit(0);
@@ -188,3 +191,5 @@ for await (const line of createInterface({ input: process.stdin })) {
     reply({ ok: false, error: (e as Error).message.split('\n')[0] ?? '' });
   }
 }
+// The threaded build's compute workers would keep the process alive after its input ends.
+process.exit(0);
