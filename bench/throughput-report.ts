@@ -139,7 +139,7 @@ export function verdicts(cases: readonly CaseRows[], mm: Matmul, cores: number):
       const perCore = perCpu(ours1) / perCpu(torch1);
       line += `\n  per busy core (both 1 thread, images per CPU-second): ours ${perCpu(ours1).toFixed(0)}, torch ${perCpu(torch1).toFixed(0)} = ${perCore.toFixed(2)}x`;
       if (ours.threads === 1)
-        line += `; ours trains on 1 thread here, so all ${cores} cores could give at most ${(perCore * cores).toFixed(2)}x torch's one-core rate`;
+        line += `; ours is fastest on 1 thread here, so all ${cores} cores could give at most ${(perCore * cores).toFixed(2)}x torch's one-core rate`;
       if (mmOurs && mmTorch) {
         const oursShare = (perCpu(ours1) * c.flopsPerImage) / 1e9 / mmOurs;
         const torchShare = (perCpu(torch1) * c.flopsPerImage) / 1e9 / mmTorch;
