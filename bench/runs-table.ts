@@ -15,7 +15,7 @@
 // asserts nothing.
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/main/store/index.ts';
@@ -206,6 +206,7 @@ try {
 
     const result = {
       runs: count,
+      loadAverage: loadavg(),
       fillMs,
       main: {
         storeFirstMs,
@@ -262,7 +263,10 @@ try {
           `max ${s.frameMaxMs.toFixed(1)} ms, ${s.dropped} dropped (> 1.5 x p50), ${s.longTasks} long tasks (longest ${ms(s.longestTaskMs)}), ` +
           `at most ${s.maxDomRows} rows in the DOM\n` +
           `reference, the same ${q.frames} frames without scrolling: p95 ${q.frameP95Ms.toFixed(1)} ms, max ${q.frameMaxMs.toFixed(1)} ms, ` +
-          `${q.dropped} dropped\n`,
+          `${q.dropped} dropped\n` +
+          `load average ${loadavg()
+            .map((v) => v.toFixed(1))
+            .join(' ')}\n`,
       );
     }
   } finally {
