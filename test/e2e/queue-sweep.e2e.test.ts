@@ -16,6 +16,7 @@ import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, openPage, ROOT, shootSchemes, startWorkbench, type Workbench } from './harness.ts';
 import { waitUntil } from './pages/base-page.ts';
+import { RunsPage } from './pages/runs-page.ts';
 import { SweepFormPage } from './pages/sweep-form-page.ts';
 import type { SweepViewPage } from './pages/sweep-view-page.ts';
 import { steps } from './steps.ts';
@@ -175,6 +176,16 @@ describe('a sweep on a job queue, launched from the form', { timeout: 10 * WAIT 
     assert.equal(await worker.innerText(), `on worker qw1 on ${hostname()}`);
     assert.equal(Number(await page.getByTestId('progress').getAttribute('data-step')), 4, 'every step taken in');
     await shootSizes(page, 'queue-run');
+    await page.goto(`${workbench.url}#/runs`);
+    const table = new RunsPage(page);
+    await table.addColumn('worker');
+    assert.ok((await table.columnKeys()).includes('worker'));
+    await waitUntil(
+      'the Worker column',
+      () => page.getByTestId('run-row-1').innerText(),
+      (text) => text.includes(`qw1 on ${hostname()}`),
+    );
+    await shootSizes(page, 'queue-runs-table');
   });
 
   step('the password is in neither the store nor the server log', () => {
