@@ -57,9 +57,10 @@ function cli(script: string, args: string[]): Cli {
   return { child, output: () => text, exited: new Promise((r) => child.once('exit', r)) };
 }
 
-async function shootSizes(page: Page, name: string): Promise<void> {
+async function shootSizes(page: Page, name: string, before?: () => Promise<void>): Promise<void> {
   for (const size of SIZES) {
     await page.setViewportSize(size);
+    await before?.();
     await shootSchemes(page, `${name}-${size.width}`, size, false);
   }
   await page.setViewportSize(SIZES[0]);
@@ -185,7 +186,7 @@ describe('a sweep on a job queue, launched from the form', { timeout: 10 * WAIT 
       () => page.getByTestId('run-row-1').innerText(),
       (text) => text.includes(`qw1 on ${hostname()}`),
     );
-    await shootSizes(page, 'queue-runs-table');
+    await shootSizes(page, 'queue-runs-table', () => table.scrollRight());
   });
 
   step('the password is in neither the store nor the server log', () => {
