@@ -45,9 +45,10 @@ export interface DataConfig {
   imageHeight: number;
   imageWidth: number;
   /**
-   * The data set's own test split: a second CSV file, or an IDX test images file (its labels found
-   * beside it). Empty: none, so a share of the training images is held out. Unused for builtin-mnist,
-   * which always has its test split.
+   * The data set's own test split: a second CSV file, an IDX test images file (its labels found
+   * beside it), or a second image folder (same classes, decoded with the same settings). Empty:
+   * none, so a share of the training images is held out. Unused for builtin-mnist, which always
+   * has its test split.
    */
   testPath: string;
   binarization: BinarizationKind;
@@ -255,9 +256,9 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         path: 'data.testPath',
         kind: 'string',
         maxLength: 4096,
-        label: 'Test file',
-        visibleWhen: (c) => fileSource(c) && !folderSource(c),
-        help: 'The test split, evaluated instead of a held-out share: a second CSV, or an IDX test images file (labels found beside it). Empty: none.',
+        label: 'Test split',
+        visibleWhen: fileSource,
+        help: 'The test split, evaluated instead of a held-out share: a second CSV, an IDX test images file (labels found beside it), or a second image folder with the same class sub-folders. Empty: none.',
       },
       {
         path: 'data.labels',
@@ -301,7 +302,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 3,
         label: 'Channels',
         visibleWhen: folderSource,
-        help: '1: grayscale; 3: colour (RGB).',
+        help: 'Greyscale (1): one value a pixel; Colour (3): red, green and blue. Images are converted as they are decoded.',
       },
       {
         path: 'data.fit',
