@@ -87,6 +87,12 @@ export interface LoggedImage {
   grid: ImageGrid;
 }
 
+/**
+ * What Compare draws of a run: its record, logged history and checkpoints, without the images a
+ * RunDetail carries (Compare reads images per checkpoint, and only for the few runs it shows).
+ */
+export type RunHistory = Pick<RunDetail, 'run' | 'steps' | 'epochs' | 'checkpoints'>;
+
 export interface RunDetail {
   run: RunRecord;
   steps: StepMetric[];
@@ -188,6 +194,12 @@ export interface WorkbenchMethods {
    */
   listRunsHead: [RunListHeadArgs, RunListHead];
   getRun: [{ runId: number; maxPoints?: number }, RunDetail];
+  /**
+   * Several runs' histories in one call (at most MAX_HISTORY_RUNS), each run's steps bucketed to at
+   * most `maxPoints`; runs that do not exist are left out. Compare with hundreds of runs asks a few
+   * of these instead of one getRun per run.
+   */
+  getRunHistories: [{ runIds: number[]; maxPoints?: number }, RunHistory[]];
   getImage: [{ runId: number; kind: ImageKind; step: number }, LoggedImage];
   updateRun: [RunEdit, RunRecord];
   /** Deletes runs with everything logged for them; live runs are stopped first. */
@@ -227,19 +239,28 @@ export interface WorkbenchMethods {
   /**
    * Checks a sweep definition completely (every axis and every run's config), stores the sweep with
    * all its runs queued, and starts training them `parallel` at a time. `definition` is untrusted
-   * and checked by expandSweep (src/shared/sweep.ts).
+   * and checked by expandSweep (src/shared/sweep.ts). With `queueUrl` (postgres://USER:PASSWORD@HOST:PORT/DB)
+   * its runs train on that queue's workers instead, this process following them: the connection is
+   * checked before anything is stored, and the password is kept in memory only (the sweep records
+   * the URL without it). A URL without a password takes it from VAE_QUEUE_URL when that names the same queue.
    */
-  createSweep: [{ definition: unknown }, SweepRecord];
+  createSweep: [{ definition: unknown; queueUrl?: string }, SweepRecord];
   /** Newest first. */
   listSweeps: [void, SweepRecord[]];
   getSweep: [{ sweepId: number }, SweepRecord];
   /** Lets running runs finish their current epoch-end checkpoint and stop; starts nothing new. */
   pauseSweep: [{ sweepId: number }, SweepRecord];
-  /** Continues a paused, cancelled or orphaned sweep: interrupted runs resume, queued ones start. */
-  resumeSweep: [{ sweepId: number }, SweepRecord];
+  /**
+   * Continues a paused, cancelled or orphaned sweep: interrupted runs resume, queued ones start. A
+   * sweep on a queue is followed again (`queueUrl`, or VAE_QUEUE_URL when it names the sweep's queue).
+   */
+  resumeSweep: [{ sweepId: number; queueUrl?: string }, SweepRecord];
   /** Stops the sweep's live runs (resumable) and marks the sweep cancelled; queued runs stay queued. */
   cancelSweep: [{ sweepId: number }, SweepRecord];
 }
+
+/** The most runs one getRunHistories call may name. */
+export const MAX_HISTORY_RUNS = 500;
 
 export type MethodName = keyof WorkbenchMethods;
 export type MethodArgs<M extends MethodName> = WorkbenchMethods[M][0];
@@ -258,6 +279,7 @@ export const METHOD_NAMES = [
   'listRuns',
   'listRunsHead',
   'getRun',
+  'getRunHistories',
   'getImage',
   'updateRun',
   'deleteRuns',

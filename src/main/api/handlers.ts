@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import type { DataLoadProgress, LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
+import type { DataLoadProgress, LoggedImage, RunDetail, RunHistory, WorkbenchHandlers } from '../../shared/contract.ts';
 import { PRESETS } from '../../shared/presets.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { packRunList, type ConfigDeltaMemo, type PackedRunList } from '../../shared/run-list.ts';
@@ -17,11 +17,14 @@ import { exportRun, importRun } from '../export/index.ts';
 import type { LatentService } from '../latent/index.ts';
 import type { EvaluationService } from '../eval/index.ts';
 import type { SweepService } from '../sweeps/service.ts';
+import type { AppQueueSweeps } from '../queue/app-queue.ts';
 
 export interface HandlerDeps {
   store: Store;
   service: RunService;
   sweeps: SweepService;
+  /** Sweeps whose runs train on queue workers, this process following them. */
+  queueSweeps: AppQueueSweeps;
   latent: LatentService;
   evaluations: EvaluationService;
   version: string;
@@ -84,6 +87,14 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     refuseIfTrainedElsewhere(run, deps.pid, action);
     return run;
   };
+  const checkpointSummaries = (runId: number) =>
+    store.checkpoints.list(runId).map((c) => ({
+      step: c.step,
+      epoch: c.epoch,
+      atEpochEnd: c.atEpochEnd,
+      best: c.best,
+      ...(c.classes !== null ? { classes: c.classes } : {}),
+    }));
   const configDeltas: ConfigDeltaMemo = new WeakMap();
   let packed: { runs: readonly RunRecord[]; list: PackedRunList } | null = null;
   let headOrder: { runs: readonly RunRecord[]; key: string; sorted: readonly RunRecord[] } | null = null;
@@ -178,16 +189,24 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
         epochs: store.metrics.listEpochs(runId),
         images,
         imageSteps,
-        checkpoints: store.checkpoints.list(runId).map((c) => ({
-          step: c.step,
-          epoch: c.epoch,
-          atEpochEnd: c.atEpochEnd,
-          best: c.best,
-          ...(c.classes !== null ? { classes: c.classes } : {}),
-        })),
+        checkpoints: checkpointSummaries(runId),
         data: store.runData.get(runId),
       };
     },
+
+    getRunHistories: ({ runIds, maxPoints }): RunHistory[] =>
+      runIds.flatMap((runId) => {
+        const run = store.runs.get(runId);
+        if (!run) return [];
+        return [
+          {
+            run,
+            steps: store.metrics.listSteps(runId, { maxPoints: maxPoints ?? DEFAULT_MAX_POINTS }),
+            epochs: store.metrics.listEpochs(runId),
+            checkpoints: checkpointSummaries(runId),
+          },
+        ];
+      }),
 
     getImage: ({ runId, kind, step }) => {
       requireRun(runId);
@@ -245,15 +264,19 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       return store.evaluations.list(runId);
     },
 
-    createSweep: async ({ definition }) => {
-      const sweep = await deps.sweeps.create(definition);
+    createSweep: async ({ definition, queueUrl }) => {
+      const sweep =
+        queueUrl === undefined ? await deps.sweeps.create(definition) : await deps.queueSweeps.create(definition, queueUrl);
       deps.runsChanged();
       return sweep;
     },
     listSweeps: () => deps.sweeps.list(),
     getSweep: ({ sweepId }) => deps.sweeps.get(sweepId),
     pauseSweep: ({ sweepId }) => deps.sweeps.pause(sweepId),
-    resumeSweep: ({ sweepId }) => deps.sweeps.resume(sweepId),
+    resumeSweep: ({ sweepId, queueUrl }) => {
+      const sweep = deps.sweeps.get(sweepId);
+      return sweep.queue === null ? deps.sweeps.resume(sweepId) : deps.queueSweeps.resume(sweep, queueUrl);
+    },
     cancelSweep: ({ sweepId }) => deps.sweeps.cancel(sweepId),
   };
 }
