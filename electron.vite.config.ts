@@ -17,6 +17,7 @@ export default defineConfig({
           'export-worker': resolve('src/main/export/export-worker.ts'),
           'latent-worker': resolve('src/main/latent/latent-worker.ts'),
           'eval-worker': resolve('src/main/eval/eval-worker.ts'),
+          'step-timer-worker': resolve('src/main/runs/step-timer-worker.ts'),
         },
         // Optional packages, loaded at run time when installed, never bundled: the native backend, and
         // the queue's PostgreSQL client, job queue and server (only the queue's commands load them).

@@ -1,7 +1,9 @@
-// `npm run bench:queue [-- --trials N] [--workers 1,2,3]`: sweeps on a queue, measured on this
+// `npm run bench:queue [-- --trials N] [--workers 3]`: sweeps on a queue, measured on this
 // machine. Starts `npm run queue` (embedded PostgreSQL) in a temporary folder, then for each worker
 // count runs an N-trial sweep (a small MLP on a 1,000-image IDX file, 2 epochs) with that many
-// `npm run worker` processes and prints trials per hour, from the sweep's start to its summary. Then
+// `npm run worker` processes, and the same sweep trained locally (`--parallel` that many), and prints
+// trials per second of each, from the sweep's start to its summary, and their ratio: measured in the
+// same run, the ratio says what the queue costs even on a machine busy with other work. Then
 // the coordinator's cost of taking in one step: reading a trial's rows from PostgreSQL
 // (snapshot.ts) and writing them to SQLite (ingest.ts), per step. Prints numbers; asserts nothing.
 // Each worker trains one trial at a time on one core, so on a 2-core machine a third worker mostly
@@ -9,7 +11,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -19,7 +21,7 @@ import { openDatabase } from '../src/main/store/index.ts';
 import { idxImagesFile } from '../test/fixtures/idx-files.ts';
 
 const { values } = parseArgs({
-  options: { trials: { type: 'string', default: '6' }, workers: { type: 'string', default: '1,2,3' } },
+  options: { trials: { type: 'string', default: '6' }, workers: { type: 'string', default: '3' } },
 });
 const trials = Number(values.trials);
 const counts = values.workers.split(',').map(Number);
@@ -52,24 +54,36 @@ while (!(url = /^(postgres:\/\/\S+)$/m.exec(queue.text())?.[1] ?? '')) {
   await new Promise((r) => setTimeout(r, 100));
 }
 
+const common = [
+  ...['--set', 'data.source=idx', '--set', `data.path=${images}`, '--set', 'optim.epochs=2', '--set', 'optim.batchSize=20'],
+  ...['--set', 'run.evalSamples=0', '--set', 'model.encoderHidden=32', '--set', 'model.decoderHidden=32'],
+  ...['--seeds', String(trials)],
+];
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+/** Runs one sweep to its end and returns its wall time in seconds. */
+async function timedSweep(args: string[]): Promise<number> {
+  const t0 = performance.now();
+  const sweep = cli('sweep', [...args, ...common]);
+  const code = await sweep.exited;
+  if (code !== 0) throw new Error(sweep.text());
+  return (performance.now() - t0) / 1000;
+}
+
 try {
+  console.log(`load average at the start: ${load()}`);
   for (const n of counts) {
     const workers = Array.from({ length: n }, (_, i) => cli('worker', ['--queue', url, '--name', `b${i + 1}`]));
-    const db = join(dir, `store-${n}.db`);
-    const t0 = performance.now();
-    const sweep = cli('sweep', [
-      ...['--db', db, '--queue', url, '--set', 'data.source=idx', '--set', `data.path=${images}`],
-      ...['--set', 'optim.epochs=2', '--set', 'optim.batchSize=20', '--set', 'run.evalSamples=0'],
-      ...['--set', 'model.encoderHidden=32', '--set', 'model.decoderHidden=32', '--seeds', String(trials)],
-    ]);
-    const code = await sweep.exited;
-    const hours = (performance.now() - t0) / 3_600_000;
-    if (code !== 0) throw new Error(sweep.text());
-    console.log(
-      `${n} worker${n === 1 ? ' ' : 's'}: ${trials} trials in ${(hours * 3600).toFixed(1)} s = ${(trials / hours).toFixed(0)} trials/hour`,
-    );
+    const queued = await timedSweep(['--db', join(dir, `store-${n}.db`), '--queue', url]);
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => w.exited));
+    const local = await timedSweep(['--db', join(dir, `local-${n}.db`), '--parallel', String(n)]);
+    const rate = (s: number) => `${(trials / s).toFixed(3)} trials/s (${s.toFixed(1)} s)`;
+    console.log(`${n} worker${n === 1 ? ' ' : 's'} on the queue: ${rate(queued)}; locally, ${n} at a time: ${rate(local)}`);
+    console.log(`  queue / local throughput: ${(local / queued).toFixed(2)}  (load average now ${load()})`);
   }
 
   // Ingestion: every trial of the last sweep read again from step 0 and written to a fresh store.
@@ -81,6 +95,7 @@ try {
   let steps = 0;
   let readMs = 0;
   let writeMs = 0;
+  const cpu0 = process.cpuUsage();
   for (const run of source.runs.list().filter((r) => byRun.has(r.id))) {
     const copy = target.runs.create({ config: run.config, status: 'queued', ownerPid: process.pid });
     let cursor = rewindToCheckpoint(target, copy.id, -1, false);
@@ -101,9 +116,11 @@ try {
   await pool.end();
   source.close();
   target.close();
+  const cpu = process.cpuUsage(cpu0);
   console.log(
-    `ingestion: ${steps} steps (with their epochs, images and checkpoints): ${((readMs * 1000) / steps).toFixed(0)} µs/step to read from PostgreSQL, ${((writeMs * 1000) / steps).toFixed(0)} µs/step to write to SQLite`,
+    `ingestion: ${steps} metric rows (with their epochs, images and checkpoints): ${((readMs * 1000) / steps).toFixed(0)} µs/row to read from PostgreSQL, ${((writeMs * 1000) / steps).toFixed(0)} µs/row to write to SQLite; coordinator CPU ${((cpu.user + cpu.system) / steps).toFixed(0)} µs/row`,
   );
+  console.log(`load average at the end: ${load()}`);
 } finally {
   for (const c of children.slice(1)) c.kill('SIGKILL');
   queue.child.kill('SIGTERM');

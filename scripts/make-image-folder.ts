@@ -2,7 +2,7 @@
 // of simple shapes (discs, squares, stripes, ...) in class folders with nested sub-folders, as PNG
 // and JPEG, grayscale and colour, of assorted sizes and aspects, all from a seed.
 //
-//   npx tsx scripts/make-image-folder.ts DIR [--count N] [--classes K] [--size S] [--flat] [--seed N]
+//   npx tsx scripts/make-image-folder.ts DIR [--count N] [--classes K] [--size S] [--flat] [--seed N] [--by-class]
 //
 // --size S makes every image S x S (the benchmark's case); otherwise sizes vary from 20 to 48.
 
@@ -25,7 +25,20 @@ export interface ImageFolderSpec {
   formats?: 'mixed' | 'png-rgb';
   /** Files encoded at once. */
   concurrency?: number;
+  /**
+   * `random` (default): each image's colour drawn at random; `by-class`: one hue per class with a
+   * little jitter, so a small model can learn colour from the shape (the e2e test's pictures).
+   */
+  palette?: 'random' | 'by-class';
 }
+
+const CLASS_COLOURS = [
+  [230, 60, 50],
+  [60, 200, 80],
+  [70, 110, 240],
+  [240, 200, 40],
+  [200, 70, 210],
+];
 
 export interface MadeFile {
   rel: string;
@@ -78,7 +91,10 @@ export async function makeImageFolder(dir: string, spec: ImageFolderSpec): Promi
     const mixed = (spec.formats ?? 'mixed') === 'mixed';
     const channels: 1 | 3 = mixed && i % 3 === 1 ? 1 : 3;
     const jpeg = mixed && i % 2 === 1;
-    const colour = [64 + Math.floor(rng() * 192), 64 + Math.floor(rng() * 192), 64 + Math.floor(rng() * 192)];
+    const colour =
+      spec.palette === 'by-class'
+        ? CLASS_COLOURS[kind]!.map((v) => Math.max(0, Math.min(255, v + Math.floor(rng() * 41) - 20)))
+        : [64 + Math.floor(rng() * 192), 64 + Math.floor(rng() * 192), 64 + Math.floor(rng() * 192)];
     // Nested below the class folder, so the search has to recurse.
     const sub = classes === 0 ? '' : join(SHAPE_CLASSES[label]!, `batch-${Math.floor(i / 50)}`);
     const rel = join(sub, `img-${String(i).padStart(6, '0')}.${jpeg ? 'jpg' : 'png'}`);
@@ -100,7 +116,7 @@ export async function makeImageFolder(dir: string, spec: ImageFolderSpec): Promi
 async function main(argv: string[]): Promise<void> {
   const dir = argv[0];
   if (!dir || dir.startsWith('--'))
-    throw new Error('usage: make-image-folder.ts DIR [--count N] [--classes K] [--size S] [--flat] [--seed N]');
+    throw new Error('usage: make-image-folder.ts DIR [--count N] [--classes K] [--size S] [--flat] [--seed N] [--by-class]');
   const flag = (name: string, fallback: number) => {
     const at = argv.indexOf(name);
     return at < 0 ? fallback : Number(argv[at + 1]);
@@ -109,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
     count: flag('--count', 300),
     classes: argv.includes('--flat') ? 0 : flag('--classes', 3),
     seed: flag('--seed', 1),
+    palette: argv.includes('--by-class') ? 'by-class' : 'random',
   };
   const size = flag('--size', 0);
   if (size > 0) spec.size = size;

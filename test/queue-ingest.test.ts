@@ -86,6 +86,7 @@ test('a snapshot taken in twice writes its rows once', (t) => {
   const first = look(store, runId, fresh(), snap);
   assert.equal(first.kind, 'progress');
   assert.equal(store.runs.get(runId)!.status, 'running');
+  assert.deepEqual(store.runs.get(runId)!.worker, { name: 'w1', host: 'h1' }, 'the run names its worker');
   // The same rows again, once with the advanced cursor and once with the old one (a look that was lost).
   look(store, runId, first.cursor, snap);
   look(store, runId, { ...fresh(), attempt: 1, started: true }, snap);

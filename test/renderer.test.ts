@@ -22,6 +22,7 @@ import {
   formatFieldValue,
   parseFieldInput,
   plannedSplit,
+  settingText,
   watchedText,
   visibleFields,
 } from '../src/renderer/src/lib/config-form.ts';
@@ -511,6 +512,18 @@ test('the form says what a run evaluates on, and warns of a Bernoulli likelihood
   assert.equal(bernoulliWarning(csv, 'bernoulli', null), null);
   assert.equal(bernoulliWarning(csv, 'bernoulli', true), null);
   assert.notEqual(bernoulliWarning(csv, 'bernoulli', false), null);
+  // Colour values are not probabilities of binary pixels: warned before any check, pointing to Gaussian.
+  const colour = { ...quick.data, source: 'folder' as const, path: 'photos', channels: 3 };
+  assert.match(
+    bernoulliWarning(colour, 'bernoulli', null) ?? '',
+    /colour pixels: each red, green and blue value in \[0, 1\].*Gaussian/,
+  );
+  assert.equal(bernoulliWarning(colour, 'gaussian', null), null);
+  assert.equal(bernoulliWarning(colour, 'bernoulli', true), null);
+  assert.match(bernoulliWarning({ ...colour, channels: 1 }, 'bernoulli', false) ?? '', /grey pixels/);
+  // Channels read as words wherever a setting is shown (the form offers the same two as a select).
+  assert.equal(settingText({ ...quick, data: colour }, 'data.channels'), 'Colour (RGB)');
+  assert.equal(settingText(quick, 'data.channels'), 'Greyscale');
   // A run stored before binarization existed reads as none.
   const { binarization: _, ...old } = quick.data;
   assert.notEqual(bernoulliWarning(old as typeof quick.data, 'bernoulli', null), null);

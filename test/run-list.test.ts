@@ -36,6 +36,7 @@ function variedRuns(): RunRecord[] {
       finalTrain: { recon: Number.NaN, kl: Number.POSITIVE_INFINITY, total: Number.NaN },
       sweepId: 3,
       sweepIndex: 0,
+      worker: { name: 'ws1', host: 'lab-3' },
     }),
     // An old run's config: a setting missing, one this version does not know, and a section replaced by a value.
     runRecord({
@@ -51,7 +52,7 @@ function variedRuns(): RunRecord[] {
       finishedAt: null,
     }),
     runRecord({ id: 6, preset: 'seed-notebook', config: seedNotebook, imagesPerSec: 1234.5, notes: 'first try' }),
-    runRecord({ id: 5, config: quick, sweepId: 3, sweepIndex: 1 }),
+    runRecord({ id: 5, config: quick, sweepId: 3, sweepIndex: 1, worker: { name: 'ws1', host: 'lab-3' } }),
   ];
 }
 

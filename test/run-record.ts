@@ -34,6 +34,7 @@ export function runRecord(overrides: Partial<RunRecord> = {}): RunRecord {
     sweepId: null,
     sweepIndex: null,
     evaluation: null,
+    worker: null,
     ...overrides,
   };
 }

@@ -59,6 +59,11 @@ test('bad axes are refused before anything is stored, naming the axis and the va
       ['--grid', 'model.latentDim=2,8', '--prune', 'asha', '--prune-reduction', '12'],
       /--prune-reduction expects a whole number from 2 to 10, got "12"/,
     ],
+    // No judge can hold a run at its rung on another machine: refused before anything connects.
+    [
+      ['--grid', 'model.latentDim=2,8', '--prune', 'asha', '--queue', 'postgres://u:secret@127.0.0.1:9/q'],
+      /--prune with --queue: pruning .* is not available for sweeps on a queue/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = cliSync('sweep', ['--db', db, ...args]);

@@ -201,6 +201,7 @@ function sweep(status: SweepRecord['status'], total: number): SweepRecord {
     counts: { queued: total, running: 0, paused: 0, completed: 0, failed: 0, interrupted: 0, pruned: 0 },
     bestRunId: null,
     bestHeldOut: null,
+    queue: null,
   };
 }
 

@@ -18,6 +18,8 @@ import { RunService } from './runs/service.ts';
 import { openDatabase, type OpenOptions, type Store } from './store/index.ts';
 import { createSweepWatcher } from './sweeps/follow.ts';
 import { SweepService } from './sweeps/service.ts';
+import { AppQueueSweeps } from './queue/app-queue.ts';
+import { stderrLogger } from './log/logger.ts';
 import type { Result } from '../shared/result.ts';
 
 export interface AppCoreOptions {
@@ -76,12 +78,21 @@ export function createAppCore(options: AppCoreOptions): AppCore {
     ...(options.storeOptions?.isProcessAlive ? { isProcessAlive: options.storeOptions.isProcessAlive } : {}),
   });
   const latent = new LatentService(store);
+  // Runs of a queue sweep are written by its coordinator on this connection: the follower is told to
+  // look, and shows them as it shows runs trained by another process.
+  const queueSweeps = new AppQueueSweeps({
+    store,
+    log: options.log ?? stderrLogger,
+    stored: () => follower.nudge(),
+    sweepChanged: (id) => sendSweeps([id]),
+  });
   const clients = new Set<EventCoalescer>();
   const evaluations = new EvaluationService(store, (event) => clients.forEach((c) => c.push(event)));
   const handlers = createHandlers({
     store,
     service,
     sweeps,
+    queueSweeps,
     latent,
     evaluations,
     version: appVersion(),
@@ -151,6 +162,7 @@ export function createAppCore(options: AppCoreOptions): AppCore {
       };
     },
     async close() {
+      await queueSweeps.close();
       follower.close();
       clearInterval(sweepPoll);
       await sweeps.shutdown();

@@ -45,9 +45,10 @@ export interface DataConfig {
   imageHeight: number;
   imageWidth: number;
   /**
-   * The data set's own test split: a second CSV file, or an IDX test images file (its labels found
-   * beside it). Empty: none, so a share of the training images is held out. Unused for builtin-mnist,
-   * which always has its test split.
+   * The data set's own test split: a second CSV file, an IDX test images file (its labels found
+   * beside it), or a second image folder (same classes, decoded with the same settings). Empty:
+   * none, so a share of the training images is held out. Unused for builtin-mnist, which always
+   * has its test split.
    */
   testPath: string;
   binarization: BinarizationKind;
@@ -145,6 +146,11 @@ export interface RunConfig {
   evalSamples: number;
   /** Images that evaluation uses at most (the first of the evaluation set). */
   evalImages: number;
+  /**
+   * Compute threads of the wasm backend (0 = auto: the run's share of the cores, all of them when
+   * it trains alone). Losses do not depend on it (see README). Absent in configs stored before it: auto.
+   */
+  threads: number;
 }
 
 export interface ExperimentConfig {
@@ -255,9 +261,9 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         path: 'data.testPath',
         kind: 'string',
         maxLength: 4096,
-        label: 'Test file',
-        visibleWhen: (c) => fileSource(c) && !folderSource(c),
-        help: 'The test split, evaluated instead of a held-out share: a second CSV, or an IDX test images file (labels found beside it). Empty: none.',
+        label: 'Test split',
+        visibleWhen: fileSource,
+        help: 'The test split, evaluated instead of a held-out share: a second CSV, an IDX test images file (labels found beside it), or a second image folder with the same class sub-folders. Empty: none.',
       },
       {
         path: 'data.labels',
@@ -301,7 +307,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 3,
         label: 'Channels',
         visibleWhen: folderSource,
-        help: '1: grayscale; 3: colour (RGB).',
+        help: 'Greyscale (1): one value a pixel; Colour (3): red, green and blue. Images are converted as they are decoded.',
       },
       {
         path: 'data.fit',
@@ -628,6 +634,14 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         label: 'Final NLL images',
         visibleWhen: (c) => c.run.evalSamples > 0,
         help: 'Evaluation images used at most (the held-out set today).',
+      },
+      {
+        path: 'run.threads',
+        kind: 'integer',
+        min: 0,
+        max: 8,
+        label: 'Threads',
+        help: "0: auto (the run's share of the cores). The wasm backend's compute threads; same losses at any count.",
       },
     ],
   },

@@ -7,6 +7,7 @@ import { CHECKPOINT_CHOICES, METHOD_NAMES, type CheckpointChoice, type MethodArg
 import type { AppError, Result } from './result.ts';
 import { MAX_EVAL_K } from './evaluation.ts';
 import { MAX_HEAD_QUERY, MAX_HEAD_ROWS, MAX_SORT_KEY } from './run-list-head.ts';
+import { parseQueueUrl } from './queue-url.ts';
 import { expandSweep } from './sweep.ts';
 import { validateConfig } from './validate.ts';
 
@@ -39,6 +40,15 @@ function stringField(o: Record<string, unknown>, key: string, maxLength: number)
   if (v === undefined) return null;
   if (typeof v !== 'string' || v.length > maxLength) return bad(`${key} must be text of at most ${maxLength} characters`, key);
   return null;
+}
+
+/** An optional queue URL (a sweep on queue workers): its shape only; main connects to check the rest. */
+function queueUrlField(o: Record<string, unknown>): AppError | null {
+  const v = o.queueUrl;
+  if (v === undefined) return null;
+  if (typeof v !== 'string' || v.length > 2048) return bad('queueUrl must be text of at most 2048 characters', 'queueUrl');
+  const parsed = parseQueueUrl(v);
+  return parsed.ok ? null : bad(`The queue URL ${parsed.message}.`, 'queueUrl');
 }
 
 /** How long a run's editable texts may be, wherever they come from (updateRun, an import). */
@@ -218,15 +228,19 @@ const CHECKS: Record<MethodName, Check> = {
   cancelEvaluation: runIdOnly,
   listEvaluations: runIdOnly,
   createSweep: (p) => {
-    const o = object(p, ['definition']);
+    const o = object(p, ['definition', 'queueUrl']);
     if (isAppError(o)) return o;
     const r = expandSweep(o.definition);
-    return r.ok ? null : r.error;
+    return r.ok ? queueUrlField(o) : r.error;
   },
   listSweeps: noArgs,
   getSweep: sweepIdOnly,
   pauseSweep: sweepIdOnly,
-  resumeSweep: sweepIdOnly,
+  resumeSweep: (p) => {
+    const o = object(p, ['sweepId', 'queueUrl']);
+    if (isAppError(o)) return o;
+    return intField(o, 'sweepId', 1, MAX_ID) ?? queueUrlField(o);
+  },
   cancelSweep: sweepIdOnly,
 };
 

@@ -227,16 +227,22 @@ export interface WorkbenchMethods {
   /**
    * Checks a sweep definition completely (every axis and every run's config), stores the sweep with
    * all its runs queued, and starts training them `parallel` at a time. `definition` is untrusted
-   * and checked by expandSweep (src/shared/sweep.ts).
+   * and checked by expandSweep (src/shared/sweep.ts). With `queueUrl` (postgres://USER:PASSWORD@HOST:PORT/DB)
+   * its runs train on that queue's workers instead, this process following them: the connection is
+   * checked before anything is stored, and the password is kept in memory only (the sweep records
+   * the URL without it). A URL without a password takes it from VAE_QUEUE_URL when that names the same queue.
    */
-  createSweep: [{ definition: unknown }, SweepRecord];
+  createSweep: [{ definition: unknown; queueUrl?: string }, SweepRecord];
   /** Newest first. */
   listSweeps: [void, SweepRecord[]];
   getSweep: [{ sweepId: number }, SweepRecord];
   /** Lets running runs finish their current epoch-end checkpoint and stop; starts nothing new. */
   pauseSweep: [{ sweepId: number }, SweepRecord];
-  /** Continues a paused, cancelled or orphaned sweep: interrupted runs resume, queued ones start. */
-  resumeSweep: [{ sweepId: number }, SweepRecord];
+  /**
+   * Continues a paused, cancelled or orphaned sweep: interrupted runs resume, queued ones start. A
+   * sweep on a queue is followed again (`queueUrl`, or VAE_QUEUE_URL when it names the sweep's queue).
+   */
+  resumeSweep: [{ sweepId: number; queueUrl?: string }, SweepRecord];
   /** Stops the sweep's live runs (resumable) and marks the sweep cancelled; queued runs stay queued. */
   cancelSweep: [{ sweepId: number }, SweepRecord];
 }

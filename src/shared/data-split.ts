@@ -131,12 +131,21 @@ export function heldOutCount(n: number, fraction: number): number {
 
 /**
  * Why a Bernoulli likelihood's number is not a log-likelihood here, or null when it is one: on
- * pixels that are not 0 or 1 (grey levels, unbinarized) its value is a cross-entropy, not the log
- * of a normalised probability, and cannot be set beside published log-likelihoods.
- * `binaryPixels`: whether the data set's pixels are all 0 or 1 (null: not known yet).
+ * pixels that are not 0 or 1 (grey levels or colour values, unbinarized) its value is a
+ * cross-entropy, not the log of a normalised probability, and cannot be set beside published
+ * log-likelihoods. `binaryPixels`: whether the data set's pixels are all 0 or 1 (null: not known yet).
  */
 export function bernoulliWarning(data: DataConfig, likelihood: string, binaryPixels: boolean | null): string | null {
   if (likelihood !== 'bernoulli' || binarizationOf(data) !== 'none') return null;
+  // Photographs are not binary; a colour folder is warned about before its check says so.
+  if (channelsOf(data) === 3 && binaryPixels !== true) {
+    return (
+      'A Bernoulli likelihood on colour pixels: each red, green and blue value in [0, 1] is scored as if it were ' +
+      'the probability of a black-or-white pixel, so the loss is a cross-entropy that is not zero even for a ' +
+      'perfect reconstruction, and not a log-likelihood of the image. It still trains; for a likelihood of the ' +
+      'colour values themselves choose the Gaussian likelihood (Loss section), which treats each channel as continuous.'
+    );
+  }
   const grey = data.source === 'builtin-mnist' || binaryPixels === false;
   if (!grey) return null;
   return (

@@ -68,6 +68,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     // Cheap enough that a quick run stays quick; `npm run runs -- eval` goes to k = 5,000.
     evalSamples: 100,
     evalImages: 1000,
+    threads: 0,
   },
 };
 

@@ -48,13 +48,14 @@ const DICT_FIELDS = new Set<keyof RunRecord>([
   'notes',
   'tags',
   'sweepId',
+  'worker',
 ]);
 
 function column<K extends keyof PackedRunList['columns']>(runs: readonly RunRecord[], key: K): Column<RunRecord[K]> {
   const values = runs.map((r) => r[key]);
   if (!DICT_FIELDS.has(key)) return { values };
   // Tags are arrays: keyed by their JSON so that equal lists share one entry.
-  const keyOf = key === 'tags' ? (v: unknown) => JSON.stringify(v) : (v: unknown) => v;
+  const keyOf = key === 'tags' || key === 'worker' ? (v: unknown) => JSON.stringify(v) : (v: unknown) => v;
   const slot = new Map<unknown, number>();
   const dict: RunRecord[K][] = [];
   const index = values.map((v) => {
@@ -157,6 +158,7 @@ export function packRunList(runs: readonly RunRecord[], memo?: ConfigDeltaMemo):
       datasetFingerprint: column(runs, 'datasetFingerprint'),
       notes: column(runs, 'notes'),
       tags: column(runs, 'tags'),
+      worker: column(runs, 'worker'),
       step: column(runs, 'step'),
       epoch: column(runs, 'epoch'),
       totalSteps: column(runs, 'totalSteps'),
@@ -273,6 +275,7 @@ export function unpackRunList(packed: PackedRunList): RunRecord[] {
   const datasetFingerprint = col('datasetFingerprint');
   const notes = col('notes');
   const tags = col('tags');
+  const worker = col('worker');
   const step = col('step');
   const epoch = col('epoch');
   const totalSteps = col('totalSteps');
@@ -300,6 +303,7 @@ export function unpackRunList(packed: PackedRunList): RunRecord[] {
       datasetFingerprint: at(datasetFingerprint, i),
       notes: at(notes, i),
       tags: at(tags, i),
+      worker: at(worker, i),
       step: at(step, i),
       epoch: at(epoch, i),
       totalSteps: at(totalSteps, i),

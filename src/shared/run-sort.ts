@@ -4,7 +4,12 @@
 
 import { architecture } from './model-summary.ts';
 import { runValue, type RunValue } from './run-values.ts';
-import type { RunRecord } from './training.ts';
+import type { RunRecord, RunWorker } from './training.ts';
+
+/** How a queue worker is named wherever a run shows it: "ws1 on lab-3". */
+export function workerLabel(worker: RunWorker): string {
+  return worker.host && worker.host !== worker.name ? `${worker.name} on ${worker.host}` : worker.name;
+}
 
 /** The value a column shows and sorts by; null when the run has none. */
 export function columnValue(run: RunRecord, key: string, now: number): RunValue {
@@ -15,6 +20,8 @@ export function columnValue(run: RunRecord, key: string, now: number): RunValue 
       return run.preset;
     case 'backend':
       return run.backend || null;
+    case 'worker':
+      return run.worker ? workerLabel(run.worker) : null;
     case 'model':
       return architecture(run.config);
     case 'status':

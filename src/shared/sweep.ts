@@ -85,6 +85,8 @@ export interface SweepRecord {
   /** The run with the lowest final held-out negative ELBO so far, or null before any finished. */
   bestRunId: number | null;
   bestHeldOut: number | null;
+  /** The queue its runs train on (npm run worker), as a URL without its password; null: this machine. */
+  queue: string | null;
 }
 
 /** One run of a sweep, as expansion gives it. */

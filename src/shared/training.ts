@@ -91,6 +91,14 @@ export interface RunRecord {
    * images, then the newest); null when it has none.
    */
   evaluation: EvaluationRecord | null;
+  /** The queue worker that trained it (its latest attempt); null when it trained on this machine. */
+  worker: RunWorker | null;
+}
+
+/** A queue worker as it names itself (`npm run worker -- --name`) and the host it runs on. */
+export interface RunWorker {
+  name: string;
+  host: string;
 }
 
 export interface StepMetric {

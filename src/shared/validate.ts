@@ -73,11 +73,6 @@ function crossFieldErrors(c: ExperimentConfig): FieldError[] {
   // CSV, IDX and built-in MNIST hold one channel per pixel; only an image folder is decoded to RGB.
   if (c.data.channels === 3 && c.data.source !== 'folder')
     out.push({ field: 'data.channels', message: `${c.data.source} data is grayscale: 3 channels need an image folder` });
-  if (c.data.source === 'folder' && c.data.testPath.trim() !== '')
-    out.push({
-      field: 'data.testPath',
-      message: 'is for CSV and IDX files: an image folder is evaluated on a held-out share (leave it empty)',
-    });
   if (c.model.encoder === 'seed-conv') {
     // Two valid convs (5x5, 3x3) each followed by a 2x2 pool must leave at least one pixel.
     const after = (n: number) => Math.floor((Math.floor((n - 4) / 2) - 2) / 2);

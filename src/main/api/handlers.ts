@@ -17,11 +17,14 @@ import { exportRun, importRun } from '../export/index.ts';
 import type { LatentService } from '../latent/index.ts';
 import type { EvaluationService } from '../eval/index.ts';
 import type { SweepService } from '../sweeps/service.ts';
+import type { AppQueueSweeps } from '../queue/app-queue.ts';
 
 export interface HandlerDeps {
   store: Store;
   service: RunService;
   sweeps: SweepService;
+  /** Sweeps whose runs train on queue workers, this process following them. */
+  queueSweeps: AppQueueSweeps;
   latent: LatentService;
   evaluations: EvaluationService;
   version: string;
@@ -245,15 +248,19 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
       return store.evaluations.list(runId);
     },
 
-    createSweep: async ({ definition }) => {
-      const sweep = await deps.sweeps.create(definition);
+    createSweep: async ({ definition, queueUrl }) => {
+      const sweep =
+        queueUrl === undefined ? await deps.sweeps.create(definition) : await deps.queueSweeps.create(definition, queueUrl);
       deps.runsChanged();
       return sweep;
     },
     listSweeps: () => deps.sweeps.list(),
     getSweep: ({ sweepId }) => deps.sweeps.get(sweepId),
     pauseSweep: ({ sweepId }) => deps.sweeps.pause(sweepId),
-    resumeSweep: ({ sweepId }) => deps.sweeps.resume(sweepId),
+    resumeSweep: ({ sweepId, queueUrl }) => {
+      const sweep = deps.sweeps.get(sweepId);
+      return sweep.queue === null ? deps.sweeps.resume(sweepId) : deps.queueSweeps.resume(sweep, queueUrl);
+    },
     cancelSweep: ({ sweepId }) => deps.sweeps.cancel(sweepId),
   };
 }

@@ -102,8 +102,11 @@ export function buildConfigFinding(inputs: ConfigInputs, findTest: ((path: strin
   }
   if (inputs.labels) overrides = setPath(overrides, 'data.labelsPath', inputs.labels);
   let foundTest: string | null = null;
-  if (inputs.test !== undefined) overrides = setPath(overrides, 'data.testPath', inputs.test);
-  else if (inputs.data && findTest && dataSourceForFile(inputs.data) === 'idx') {
+  if (inputs.test !== undefined) {
+    // A test folder, like a training folder, is kept absolute so the stored run finds it from anywhere.
+    const testFolder = inputs.test !== '' && statSync(inputs.test, { throwIfNoEntry: false })?.isDirectory() === true;
+    overrides = setPath(overrides, 'data.testPath', testFolder ? resolve(inputs.test) : inputs.test);
+  } else if (inputs.data && findTest && dataSourceForFile(inputs.data) === 'idx') {
     foundTest = findTest(inputs.data);
     if (foundTest !== null) overrides = setPath(overrides, 'data.testPath', foundTest);
   }

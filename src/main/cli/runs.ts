@@ -1,7 +1,9 @@
-// `npm run runs -- list | show ID | eval ID | export ID --out DIR | import DIR`: reads and writes the run database.
+// `npm run runs -- list | show ID | eval ID | export ID --out DIR | import DIR | image-cache`: reads
+// and writes the run database (and the decoded-image cache beside it).
 
 import { parse, parseId, parseRunId, runCli, UsageError, withStore } from './common.ts';
 import { evalCommand, evaluationText } from './eval-command.ts';
+import { imageCacheCommand } from './image-cache-command.ts';
 import { skippedText } from './data-progress.ts';
 import { runDetails, runsTable, terminalText } from './format.ts';
 import { bestCheckpointLine, controlsLines } from './controls-text.ts';
@@ -20,6 +22,10 @@ Commands:
     [--checkpoint best] TensorFlow.js Layers format, manifest.json, metrics CSVs, image PNGs;
                        the latest checkpoint's weights, or with --checkpoint best the best one's
   import DIR           check an export folder, then add it to the database as a new run
+  image-cache          the decoded image folders' cache files, most recently used first
+    [--prune]          remove the least recently used beyond --max-gb (default 10) and
+    [--max-gb N]       --max-files (default 32); loads do this by themselves after decoding
+    [--max-files N]
 
 Options:
   --db PATH            database file (default: the app's, in its user-data folder)
@@ -41,6 +47,9 @@ const OPTIONS = {
     k: { type: 'string' },
     images: { type: 'string' },
     json: { type: 'boolean' },
+    prune: { type: 'boolean' },
+    'max-gb': { type: 'string' },
+    'max-files': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   allowPositionals: true,
@@ -56,6 +65,8 @@ async function main(): Promise<number> {
   if (values.sweep !== undefined && command !== 'list') throw new UsageError('--sweep is for list');
   for (const flag of ['k', 'images', 'checkpoint'] as const)
     if (values[flag] !== undefined && command !== 'eval') throw new UsageError(`--${flag} is for eval`);
+  for (const flag of ['prune', 'max-gb', 'max-files'] as const)
+    if (values[flag] !== undefined && command !== 'image-cache') throw new UsageError(`--${flag} is for image-cache`);
   const out = (text: string) => process.stdout.write(`${text}\n`);
   if (command === 'list') {
     if (rest.length) throw new UsageError(`list takes no arguments, got "${rest.join(' ')}"`);
@@ -138,6 +149,11 @@ async function main(): Promise<number> {
       const run = await importRun(store, folder);
       out(values.json ? JSON.stringify(run) : `Imported ${terminalText(folder)} as run ${run.id} "${terminalText(run.name)}"`);
     });
+    return 0;
+  }
+  if (command === 'image-cache') {
+    if (rest.length) throw new UsageError(`image-cache takes no arguments, got "${rest.join(' ')}"`);
+    out(await imageCacheCommand({ prune: values.prune === true, maxGb: values['max-gb'], maxFiles: values['max-files'] }));
     return 0;
   }
   throw new UsageError(`unknown command "${command}"`);

@@ -55,7 +55,7 @@ export async function sweepOnQueue(req: QueueSweepRequest): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   try {
-    const ctx = { store, coordinator, ownerPid };
+    const ctx = { store, coordinator, ownerPid, where: conn.where };
     const sweep: SweepRecord = req.planned
       ? await createQueueSweep(ctx, req.planned.definition, req.planned.points)
       : reclaimQueueSweep(ctx, req.resumeId!);

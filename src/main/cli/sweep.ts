@@ -13,6 +13,7 @@ import type { Store } from '../store/index.ts';
 import { SweepService } from '../sweeps/service.ts';
 import { EXIT_FAILED, EXIT_STOPPED, UsageError, openStore, parse, parseId, runCli } from './common.ts';
 import { sweepFromFlags } from './sweep-args.ts';
+import { QUEUE_PRUNING_REFUSED } from '../queue/queue-sweep.ts';
 import { sweepOnQueue } from './sweep-queue.ts';
 import { countsLine, runEndLine, runStartLine, summaryJson, summaryText, sweepHeader } from './sweep-report.ts';
 
@@ -39,7 +40,8 @@ Options:
   --name NAME            the sweep's name (default: from its axes)
   --resume ID            continue a sweep that was paused, or whose process was closed or killed
   --queue URL            train the runs on queue workers (npm run queue, npm run worker; see the
-                         README) and follow them from here; --parallel is then the workers' business
+                         README) and follow them from here; --parallel is then the workers' business,
+                         and --prune is refused (workers cannot wait at a rung for the judge)
   --db PATH              database file (default: the app's, in its user-data folder)
   --json                 print one JSON document (the sweep id, its runs, statistics) at the end
   -h, --help             show this help`;
@@ -102,6 +104,8 @@ async function main(): Promise<number> {
   }
   // Everything is checked before the database is touched: a bad axis stores nothing.
   const planned = resumeId === null ? sweepFromFlags(values, availableParallelism()) : null;
+  if (values.queue !== undefined && planned && planned.definition.pruning.kind !== 'none')
+    throw new UsageError(`--prune with --queue: ${QUEUE_PRUNING_REFUSED}`);
   const store = openStore(values.db, { processKind: 'cli' });
   if (values.queue !== undefined) {
     try {

@@ -1,11 +1,13 @@
 // Reading a configured source (its training images and any test split) into a SourceDataset.
 
+import { resolve } from 'node:path';
 import type { DataConfig } from '../../shared/config.ts';
 import { testPathOf } from '../../shared/data-split.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { loadCsv } from './csv.ts';
-import { DEFAULT_DATA_LIMITS, withFields, type ByteDataset, type DataLimits, type SourceDataset } from './dataset.ts';
+import { badData, DEFAULT_DATA_LIMITS, withFields, type ByteDataset, type DataLimits, type SourceDataset } from './dataset.ts';
 import { loadImageFolder, type FolderOptions } from './folder/index.ts';
+import { scanFolder } from './folder/scan.ts';
 import { loadIdx } from './idx.ts';
 import { combinedFingerprint, loadBuiltinMnist } from './mnist-builtin.ts';
 
@@ -25,13 +27,7 @@ export async function loadDataset(
     const what = { csv: 'a CSV file', idx: 'an IDX images file', folder: 'a folder of images' }[cfg.source];
     throw new AppFailure({ code: 'invalid-config', message: `choose ${what}`, field: 'data.path' });
   }
-  if (cfg.source === 'folder') {
-    try {
-      return await loadImageFolder(cfg, folder);
-    } catch (e) {
-      throw blameField(e, cfg);
-    }
-  }
+  if (cfg.source === 'folder') return loadFolders(cfg, folder);
   let train: ByteDataset;
   try {
     train = await loadFile(cfg.source, cfg.path, cfg.labelsPath.trim(), h, w, limits);
@@ -49,6 +45,41 @@ export async function loadDataset(
   }
   const fingerprint = combinedFingerprint(train.fingerprint, test.fingerprint);
   return withFields(train, { fingerprint, test: withFields(test, { fingerprint }) });
+}
+
+/** An image folder, and a second folder as its test split when data.testPath names one. */
+async function loadFolders(cfg: DataConfig, folder: FolderOptions): Promise<SourceDataset> {
+  let train: SourceDataset & ByteDataset;
+  try {
+    train = await loadImageFolder(cfg, folder);
+  } catch (e) {
+    throw blameField(e, cfg);
+  }
+  const testPath = testPathOf(cfg);
+  if (testPath === '') return train;
+  let test: SourceDataset & ByteDataset;
+  try {
+    // Classes are compared from the scan, before a large test folder is decoded for nothing.
+    checkSameClasses(train.classNames ?? [], (await scanFolder(resolve(testPath))).classNames, cfg.path.trim(), testPath);
+    // Decoded with the training folder's size, channels and fit, so both are one kind of image.
+    test = await loadImageFolder({ ...cfg, path: testPath }, folder);
+  } catch (e) {
+    if (!(e instanceof AppFailure) || e.appError.field !== undefined) throw e;
+    throw new AppFailure({ ...e.appError, message: `test folder: ${e.message}`, field: 'data.testPath' });
+  }
+  const fingerprint = combinedFingerprint(train.fingerprint, test.fingerprint);
+  const skipped = [...(train.skipped ?? []), ...(test.skipped ?? [])];
+  // withFields keeps only the image fields: the test split carries no skipped list or split of its own.
+  return withFields(train, { fingerprint, skipped, test: withFields(test, { fingerprint }) });
+}
+
+/** Labels are indices into sorted class names: the same index must mean the same class in both folders. */
+function checkSameClasses(train: readonly string[], test: readonly string[], trainPath: string, testPath: string): void {
+  if (train.join('\n') === test.join('\n')) return;
+  const list = (names: readonly string[]) => (names.length === 0 ? 'none (unlabelled)' : names.join(', '));
+  throw badData(
+    `${testPath} has classes ${list(test)}, the training folder ${trainPath} has ${list(train)}: both need the same class sub-folders`,
+  );
 }
 
 function loadFile(

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { registerProjectKernels } from './kernels/index.ts';
+import { MAX_WASM_THREADS, withWasmThreadsLoadable } from './wasm-threads.ts';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -12,6 +13,13 @@ export interface BackendResult {
   name: BackendName;
   /** Human-readable account of what was chosen and why; shown with the run. */
   note: string;
+  /** Threads the backend computes on (native TensorFlow: 1 here, it sizes its own pool). */
+  threads: number;
+}
+
+interface Initialised {
+  how: string;
+  threads: number;
 }
 
 // Not named `require`: the bundler declares its own top-level `require` in the built workers.
@@ -36,7 +44,7 @@ async function activate(name: string): Promise<void> {
   await tf.ready();
 }
 
-async function initTensorflow(): Promise<string> {
+async function initTensorflow(): Promise<Initialised> {
   // tfjs-node is an optional dependency whose native library may be missing; importing it
   // registers the 'tensorflow' backend as a side effect.
   await import('@tensorflow/tfjs-node' as string);
@@ -44,16 +52,21 @@ async function initTensorflow(): Promise<string> {
     throw new Error('@tensorflow/tfjs-node loaded but registered no tensorflow backend');
   }
   await activate('tensorflow');
-  return 'native TensorFlow';
+  return { how: 'native TensorFlow (its own thread pool)', threads: 1 };
 }
 
 function wasmDistDir(): string {
   return join(dirname(resolveHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 }
 
-async function initWasm(): Promise<string> {
+async function initWasm(threads: number): Promise<Initialised> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  if (tf.findBackend('wasm') === undefined) {
+  // Not tf.findBackend: for a registered backend that has not started, it starts it (with the
+  // default files and a single thread) and answers null.
+  const first = !Object.hasOwn(tf.engine().registry, 'wasm');
+  // One thread keeps the single-threaded SIMD build exactly as before; more load the threaded one.
+  const threaded = first && threads > 1;
+  if (first) {
     // Explicit file paths: the emscripten default (the bundle's own directory) breaks once the
     // main process is bundled. Only possible before the first initialisation in this thread.
     const dir = wasmDistDir();
@@ -64,25 +77,29 @@ async function initWasm(): Promise<string> {
     });
   }
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  await activate('wasm');
+  if (threaded) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    wasm.setThreadsCount(Math.min(threads, MAX_WASM_THREADS));
+    await withWasmThreadsLoadable(threads, () => activate('wasm'));
+  } else await activate('wasm');
   const kernels = registerProjectKernels();
-  const threads = wasm.getThreadsCount();
-  return (
-    `wasm (${simd ? 'SIMD' : 'no SIMD: expect several times slower'}, ${threads} thread${threads === 1 ? '' : 's'}` +
-    `${kernels.length > 0 ? `, project kernels: ${kernels.join(', ')}` : ''})`
-  );
+  const running = wasm.getThreadsCount();
+  const how =
+    `wasm (${simd ? 'SIMD' : 'no SIMD: expect several times slower'}, ${running} thread${running === 1 ? '' : 's'}` +
+    `${kernels.length > 0 ? `, project kernels: ${kernels.join(', ')}` : ''})`;
+  return { how, threads: running };
 }
 
-async function initCpu(): Promise<string> {
+async function initCpu(): Promise<Initialised> {
   await activate('cpu');
   // The cpu backend prints a banner recommending tfjs-node on its first tensor; the note
   // returned here already tells the user which backend runs, so the banner is noise.
   const cpu = tf.findBackend('cpu') as (tf.KernelBackend & { firstUse?: boolean }) | undefined;
   if (cpu !== undefined && typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
-  return 'pure-JS cpu (slow)';
+  return { how: 'pure-JS cpu (slow, 1 thread)', threads: 1 };
 }
 
-const INITIALISERS: Record<BackendName, () => Promise<string>> = {
+const INITIALISERS: Record<BackendName, (threads: number) => Promise<Initialised>> = {
   tensorflow: initTensorflow,
   wasm: initWasm,
   cpu: initCpu,
@@ -91,11 +108,14 @@ const INITIALISERS: Record<BackendName, () => Promise<string>> = {
 /**
  * Makes `choice` the active tfjs backend of this thread. 'auto' tries tensorflow, wasm, cpu in
  * that order and explains each fallback in the note; a specific choice that fails throws.
+ * `threads`: how many threads the wasm backend computes on (fixed by its first initialisation in
+ * this thread; the note says how many it got). Native TensorFlow sizes its own pool; cpu has one.
  */
-export async function initBackend(choice: BackendChoice): Promise<BackendResult> {
+export async function initBackend(choice: BackendChoice, threads = 1): Promise<BackendResult> {
   if (choice !== 'auto') {
     try {
-      return { name: choice, note: await INITIALISERS[choice]() };
+      const { how, threads: running } = await INITIALISERS[choice](threads);
+      return { name: choice, note: how, threads: running };
     } catch (error) {
       throw new Error(`backend ${choice} could not be initialised: ${shortReason(error)}`, { cause: error });
     }
@@ -103,9 +123,9 @@ export async function initBackend(choice: BackendChoice): Promise<BackendResult>
   const skipped: string[] = [];
   for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
     try {
-      const how = await INITIALISERS[name]();
+      const { how, threads: running } = await INITIALISERS[name](threads);
       const note = skipped.length === 0 ? `using ${how}` : `${skipped.join('; ')}; using ${how}`;
-      return { name, note };
+      return { name, note, threads: running };
     } catch (error) {
       skipped.push(`${name} unavailable (${shortReason(error)})`);
     }

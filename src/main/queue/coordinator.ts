@@ -12,7 +12,8 @@ import { toAppError } from '../../shared/result.ts';
 import type { RunRecord, RunStatus, TrainingEvent } from '../../shared/training.ts';
 import type { Store } from '../store/index.ts';
 import type { QueueConnection } from './connect.ts';
-import { applyFinal, ingest, type IngestCursor } from './ingest.ts';
+import { workerLabel } from '../../shared/run-sort.ts';
+import { applyFinal, ingest, trialWorker, type IngestCursor } from './ingest.ts';
 import { FINAL_TRIAL_STATUSES, SCHEMA, TRIAL_QUEUE, type TrialJob } from './protocol.ts';
 import { reapAndRetry } from './queue-worker.ts';
 import { readSnapshot } from './snapshot.ts';
@@ -34,6 +35,8 @@ interface Followed {
   runId: number;
   trialId: string;
   cursor: IngestCursor;
+  /** The worker the store names for the run, as "name\0host"; a retry may move the trial to another. */
+  worker: string;
   done: Promise<RunRecord>;
   resolve: (run: RunRecord) => void;
 }
@@ -186,7 +189,7 @@ export class QueueCoordinator {
     let resolve!: (run: RunRecord) => void;
     const done = new Promise<RunRecord>((r) => (resolve = r));
     const cursor: IngestCursor = { attempt: -1, step: 0, epoch: 0, imageKey: -1, checkpointStep: 0, started: false };
-    this.followed.set(runId, { runId, trialId, cursor, done, resolve });
+    this.followed.set(runId, { runId, trialId, cursor, worker: '', done, resolve });
   }
 
   private async look(f: Followed): Promise<void> {
@@ -197,10 +200,23 @@ export class QueueCoordinator {
     const result = ingest(this.store, f.runId, this.ownerPid, f.cursor, snap);
     f.cursor = result.cursor;
     if (result.kind === 'rewound') return;
+    const worker = trialWorker(snap.trial);
+    const workerKey = worker ? `${worker.name}\0${worker.host}` : '';
     if (!wasStarted && result.cursor.started) {
-      const worker = `${snap.trial.workerName ?? '?'} (${snap.trial.workerHost ?? '?'})`;
-      this.store.runs.setStatus(f.runId, 'running', `Training on worker ${worker}.`);
-      this.emit({ kind: 'started', runId: f.runId, fromStep: snap.trial.resumedFrom, worker });
+      f.worker = workerKey;
+      const label = worker ? workerLabel(worker) : '?';
+      this.store.runs.setStatus(f.runId, 'running', `Training on worker ${label}.`);
+      this.emit({ kind: 'started', runId: f.runId, fromStep: snap.trial.resumedFrom, worker: label });
+    } else if (result.cursor.started && worker && workerKey !== f.worker) {
+      // A retry on another worker (the first one was killed): the run names the one training it now.
+      f.worker = workerKey;
+      this.store.runs.setWorker(f.runId, worker);
+      if (snap.trial.status === 'running')
+        this.store.runs.setStatus(
+          f.runId,
+          'running',
+          `Training on worker ${workerLabel(worker)} (retried from step ${snap.trial.resumedFrom}).`,
+        );
     }
     if (result.events.length > 0) this.emit({ kind: 'progress', runId: f.runId, events: result.events });
     if (result.kind === 'ended') {

@@ -10,7 +10,7 @@
 //   so rows are never duplicated or left out of order.
 // Each snapshot is written in one SQLite transaction: a kill mid-ingestion leaves the store as it was.
 
-import type { EpochMetric, ImageGrid, ImageKind, StepMetric, TrainingEvent } from '../../shared/training.ts';
+import type { EpochMetric, ImageGrid, ImageKind, RunWorker, StepMetric, TrainingEvent } from '../../shared/training.ts';
 import { RunOutput } from '../runs/output.ts';
 import { truncateAfterCheckpoint } from '../runs/resume-point.ts';
 import type { CheckpointBlobs } from '../engine/trainer.ts';
@@ -117,6 +117,7 @@ export function applySnapshot(
         totalSteps: trial.totalSteps,
         datasetName: trial.datasetName,
         datasetFingerprint: trial.datasetFingerprint,
+        worker: trialWorker(trial),
       });
       next.started = true;
     }
@@ -153,6 +154,11 @@ export function applySnapshot(
   if (!snap.complete || !FINAL_TRIAL_STATUSES.includes(trial.status)) return { kind: 'progress', cursor: next, events };
   const status = trial.status as 'completed' | 'failed' | 'interrupted';
   return { kind: 'ended', cursor: next, events, status, message: trial.message };
+}
+
+/** The worker a trial's row names (its latest attempt's), as the store keeps it. */
+export function trialWorker(trial: TrialRow): RunWorker | null {
+  return trial.workerName === null ? null : { name: trial.workerName, host: trial.workerHost ?? '' };
 }
 
 /** The trial's final metrics and evaluation, once it has ended (after its last rows are in). */

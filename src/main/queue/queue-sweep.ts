@@ -19,6 +19,21 @@ export interface QueueSweepContext {
   store: Store;
   coordinator: QueueCoordinator;
   ownerPid: number;
+  /** The queue's URL without its password, recorded on the sweep. */
+  where: string;
+}
+
+/**
+ * Successive halving needs each rung's judge to see every run's held-out loss as it arrives and to
+ * hold a run at its rung until judged; on a queue the run waits on another machine, and nothing
+ * carries that decision there yet. Refused before anything is stored or connected.
+ */
+export const QUEUE_PRUNING_REFUSED =
+  'pruning (--prune asha, "Stop weak runs early") is not available for sweeps on a queue: the workers cannot wait at a rung for the judge. Run the sweep without pruning, or on this machine';
+
+export function refusePruningOnQueue(definition: SweepDefinition): void {
+  if (definition.pruning.kind !== 'none')
+    throw new AppFailure({ code: 'invalid-argument', message: `${QUEUE_PRUNING_REFUSED}.`, field: 'pruning' });
 }
 
 const dataKey = (d: DataConfig) => JSON.stringify(d);
@@ -36,14 +51,14 @@ export async function createQueueSweep(
   definition: SweepDefinition,
   points: readonly SweepPoint[],
 ): Promise<SweepRecord> {
-  if (definition.pruning.kind !== 'none')
-    throw new AppFailure({ code: 'invalid-argument', message: 'pruning (--prune) is not available for sweeps on a queue yet' });
+  refusePruningOnQueue(definition);
   await fingerprints(points.map((p) => p.config.data));
   const { store } = ctx;
   // The tag tells the app's sweep service that this sweep is not its to drive (sweeps/service.ts); in
   // the same transaction, so no moment exists when the app could take the sweep for a local one.
   const create = store.db.transaction(() => {
     const sweep = store.sweeps.create(definition, sweepTitle(definition), points, ctx.ownerPid);
+    store.sweeps.setQueue(sweep.id, ctx.where);
     for (const run of store.runs.list())
       if (run.sweepId === sweep.id) store.runs.update(run.id, { tags: [...run.tags, QUEUE_TAG] });
     return sweep.id;

@@ -96,6 +96,14 @@ export class RunFollower {
     this.listeners.clear();
   }
 
+  /**
+   * Makes the next tick read the change log although no other connection committed: for writers on
+   * this connection that are not the run service (a queue coordinator taking in a worker's rows).
+   */
+  nudge(): void {
+    this.watcher.invalidate();
+  }
+
   /** Reads what other processes changed since the last tick and tells the listeners; returns what it sent. */
   tick(): FollowUpdate | null {
     const batch = this.watcher.poll();

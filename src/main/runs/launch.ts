@@ -8,7 +8,7 @@ import type { DataLoadProgress } from '../../shared/contract.ts';
 import { AppFailure } from '../../shared/result.ts';
 import type { CheckpointBlobs } from '../engine/trainer.ts';
 import { spawnWorker } from '../worker-threads.ts';
-import { CONTROL_WORDS, type DataReady, type WorkerInput, type WorkerMessage } from './protocol.ts';
+import { CONTROL_WORDS, type DataReady, type ThreadsMessage, type WorkerInput, type WorkerMessage } from './protocol.ts';
 
 export interface LaunchedWorker {
   worker: Worker;
@@ -24,6 +24,11 @@ export interface LaunchRequest {
   onSpawn?: (worker: Worker) => void;
   /** How the loading of an image folder goes (a first load decodes every file). */
   onProgress?: (progress: DataLoadProgress) => void;
+  /**
+   * The compute threads the worker may use, asked once its data is loaded (see ThreadsRequest).
+   * Absent: the config's run.threads, and 1 for auto (nothing here knows what else shares the cores).
+   */
+  threads?: (worker: Worker) => number;
 }
 
 export function launchWorker(request: LaunchRequest): Promise<LaunchedWorker> {
@@ -51,7 +56,11 @@ export function launchWorker(request: LaunchRequest): Promise<LaunchedWorker> {
     };
     const onMessage = (m: WorkerMessage) => {
       if (m.type === 'data-progress') request.onProgress?.(m.progress);
-      else if (m.type === 'data-ready') {
+      else if (m.type === 'threads-request') {
+        const threads = request.threads ? request.threads(worker) : Math.max(1, request.config.run.threads ?? 0);
+        const reply: ThreadsMessage = { type: 'threads', threads };
+        worker.postMessage(reply);
+      } else if (m.type === 'data-ready') {
         cleanup();
         resolve({ worker, control: new Int32Array(controlBuffer), ready: m });
       } else if (m.type === 'setup-failed') {

@@ -35,6 +35,20 @@ export interface WorkerInput {
   expectFingerprint: string | null;
 }
 
+/**
+ * Worker -> parent once its data is loaded, before it starts its backend: how many compute threads
+ * may it use? Asked this late so that runs started together all count when the cores are shared.
+ */
+export interface ThreadsRequest {
+  type: 'threads-request';
+}
+
+/** Parent -> worker: the answer to ThreadsRequest. */
+export interface ThreadsMessage {
+  type: 'threads';
+  threads: number;
+}
+
 /** Parent -> worker: the run record exists (or the queue slot opened); start training as `runId`. */
 export interface BeginMessage {
   type: 'begin';
@@ -53,6 +67,8 @@ export interface DataReady {
   totalSteps: number;
   backend: BackendName;
   backendNote: string;
+  /** Compute threads the backend got (see ThreadsRequest). */
+  threads: number;
   /** An image folder's class names (null: none), and the files it skipped; kept with the run. */
   classNames: string[] | null;
   skipped: SkippedImage[];
@@ -66,6 +82,7 @@ export interface FinalMetrics {
 
 export type WorkerMessage =
   | DataReady
+  | ThreadsRequest
   /** Loading an image folder, before data-ready: the first load decodes every file. */
   | { type: 'data-progress'; progress: DataLoadProgress }
   | { type: 'event'; event: TrainingEvent }

@@ -5,6 +5,8 @@
 // through `finish`; a store failure while writing the output ends the run as failed, naming the
 // database, never the process.
 
+import type { Worker } from 'node:worker_threads';
+import type { ExperimentConfig } from '../../shared/config.ts';
 import type { DataLoadProgress } from '../../shared/contract.ts';
 import type { RunRecord } from '../../shared/training.ts';
 import type { FinishedStatus, Store } from '../store/index.ts';
@@ -25,6 +27,8 @@ export interface RunWorkerContext {
   pruning: RunPruning;
   /** Told how an image folder's loading goes while a run starts. */
   dataProgress(progress: DataLoadProgress): void;
+  /** The compute threads a starting run's worker gets, held until the worker exits. */
+  threads(worker: Worker, config: ExperimentConfig): number;
   /** The run as the store has it now (or as last read). */
   current(run: OwnedRun): RunRecord;
   /** Ends the run, once; with an error instead of an outcome, the run ends with that error's account. */
@@ -43,6 +47,7 @@ export async function launchRun(ctx: RunWorkerContext, run: OwnedRun): Promise<v
       expectFingerprint: run.expectFingerprint,
       onSpawn: (w) => (run.worker = w),
       onProgress: (p) => ctx.dataProgress(p),
+      threads: (w) => ctx.threads(w, run.config),
     });
   } catch (e) {
     // Stopping a loading run terminates its worker, which is why the launch failed.
@@ -69,7 +74,8 @@ export function attachWorker(ctx: RunWorkerContext, run: OwnedRun, { worker, con
   );
   try {
     run.record = ctx.store.runs.markStarted(run.runId, {
-      backend: ready.backend,
+      // The runs table has no column for the note; the thread count, which decides the speed, goes with the name.
+      backend: ready.threads > 1 ? `${ready.backend}, ${ready.threads} threads` : ready.backend,
       ownerPid: ctx.ownerPid,
       totalSteps: ready.totalSteps,
       datasetName: ready.datasetName,

@@ -35,10 +35,11 @@ import { truncateAfterCheckpoint } from './resume-point.ts';
 import { attachWorker, detachWorker, launchRun, type RunWorkerContext } from './run-worker.ts';
 import { stopAtGate, type RungJudge } from './rung-gate.ts';
 import { RunSlots } from './slots.ts';
+import { CoreShare } from './cores.ts';
 import { namingDatabase } from './store-failure.ts';
 
 export interface RunServiceOptions {
-  /** Runs training at once; more wait as `queued`. Each uses one core. */
+  /** Runs training at once; more wait as `queued`. They share the cores (cores.ts). */
   maxConcurrent?: number;
   /** Runs that may wait in the queue; starting or resuming one more is refused. */
   maxQueued?: number;
@@ -46,6 +47,8 @@ export interface RunServiceOptions {
   ownerPid?: number;
   /** Where faults that end no caller's request go (a run's final status that could not be saved). */
   log?: Logger;
+  /** Cores the runs share (default: this machine's), and how many others keep busy; see cores.ts. */
+  cores?: { count: number; othersLoad: (granted: number) => number };
   /**
    * Decides at rung epochs whether a run goes on. Default: successive halving for the runs of sweeps
    * that ask for it; null: every run trains to its end.
@@ -57,6 +60,7 @@ export const DEFAULT_MAX_QUEUED = 100;
 
 export class RunService {
   private readonly slots: RunSlots;
+  private readonly cores: CoreShare;
   private readonly listeners: TrainingListeners;
   /** New runs whose worker is loading data before they have a record (and so an id). */
   private readonly loadingNew = new Set<Worker>();
@@ -73,6 +77,7 @@ export class RunService {
     options: RunServiceOptions = {},
   ) {
     this.slots = new RunSlots(options.maxConcurrent ?? 2, options.maxQueued ?? DEFAULT_MAX_QUEUED);
+    this.cores = options.cores ? new CoreShare(options.cores.count, options.cores.othersLoad) : new CoreShare();
     this.ownerPid = options.ownerPid ?? process.pid;
     const log = options.log ?? stderrLogger;
     this.finals = new FinalStatuses(store, this.ownerPid, log);
@@ -85,6 +90,7 @@ export class RunService {
       current: (run) => this.current(run),
       finish: (run, outcome, error) => this.finish(run, outcome, error),
       dataProgress: (progress) => this.dataProgress(progress),
+      threads: (worker, config) => this.threadsFor(worker, config),
     };
   }
 
@@ -96,6 +102,15 @@ export class RunService {
   onDataProgress(listener: (progress: DataLoadProgress) => void): () => void {
     this.progressListeners.add(listener);
     return () => this.progressListeners.delete(listener);
+  }
+
+  private threadsFor(worker: Worker, config: ExperimentConfig): number {
+    return this.cores.grantUntilExit(worker, config.run.threads ?? 0, this.slots.demand());
+  }
+
+  /** Compute threads granted to runs whose workers are alive. */
+  threadsInUse(): number {
+    return this.cores.inUse();
   }
 
   private dataProgress(progress: DataLoadProgress): void {
@@ -277,6 +292,7 @@ export class RunService {
           this.loadingNew.add(w);
         },
         onProgress: (p) => this.dataProgress(p),
+        threads: (w) => this.threadsFor(w, config),
       });
       this.refuseWhileClosing();
       const record = this.store.runs.create({

@@ -37,6 +37,11 @@ export class RunSlots {
     return this.maxConcurrent - busy;
   }
 
+  /** Runs that train, load, or wait to, up to how many train at once: the runs sharing the cores. */
+  demand(): number {
+    return Math.min(this.maxConcurrent, this.maxConcurrent - this.free() + this.queue.length);
+  }
+
   /** Holds a slot for a run without a record yet; the function returned gives it back (once). */
   reserve(): () => void {
     this.reserved++;

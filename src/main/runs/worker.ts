@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { toAppError } from '../../shared/result.ts';
 import { initBackend } from '../engine/backend.ts';
+import { endWasmThreads } from '../engine/wasm-threads.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { loadRunSplit, throttledProgress } from '../data/index.ts';
 import { validationShare } from '../../shared/data-split.ts';
@@ -21,6 +22,7 @@ import {
   WORD_CONTROL,
   WORD_GATE,
   type BeginMessage,
+  type ThreadsMessage,
   type WorkerInput,
   type WorkerMessage,
 } from './protocol.ts';
@@ -56,7 +58,6 @@ async function main(): Promise<void> {
   let trainer: Trainer;
   let backend: Awaited<ReturnType<typeof initBackend>>;
   try {
-    backend = await initBackend(config.run.backend);
     const { source: dataset, split } = await loadRunSplit(
       config.data,
       config.run.seed,
@@ -64,6 +65,9 @@ async function main(): Promise<void> {
       { progress: throttledProgress(config.data.path, (progress) => post({ type: 'data-progress', progress })) },
       validationShare(config),
     );
+    const threads = new Promise<ThreadsMessage>((resolve) => port.once('message', resolve));
+    post({ type: 'threads-request' });
+    backend = await initBackend(config.run.backend, (await threads).threads);
     trainer = new Trainer(config, split);
     if (input.resume) await trainer.restore(input.resume);
     post({
@@ -76,11 +80,13 @@ async function main(): Promise<void> {
       totalSteps: trainer.totalSteps,
       backend: backend.name,
       backendNote: backend.note,
+      threads: backend.threads,
       classNames: dataset.classNames ? [...dataset.classNames] : null,
       skipped: dataset.skipped ? [...dataset.skipped] : [],
     });
   } catch (e) {
     post({ type: 'setup-failed', error: toAppError(e) });
+    await endWasmThreads();
     return;
   }
 
@@ -140,6 +146,8 @@ async function main(): Promise<void> {
     });
   } finally {
     trainer.dispose();
+    // Running compute threads would keep this thread alive after its work is done.
+    await endWasmThreads();
   }
 }
 

@@ -36,6 +36,9 @@ export interface RunRow {
   /** Migration 004. */
   sweep_id: number | null;
   sweep_index: number | null;
+  /** Migration 009: the queue worker that trained it; NULL when it trained on this machine. */
+  worker_name: string | null;
+  worker_host: string | null;
 }
 
 /** SQLite turns NaN into NULL; a loss that diverged must come back as NaN, not as a missing value. */
@@ -101,6 +104,8 @@ export const RUN_COLUMNS_BUT_CONFIG = [
   'images_per_sec',
   'sweep_id',
   'sweep_index',
+  'worker_name',
+  'worker_host',
 ] as const satisfies readonly Exclude<keyof RunRow, 'config'>[];
 
 export function toRunRecordWith(row: Omit<RunRow, 'config'>, config: ExperimentConfig): RunRecord {
@@ -129,6 +134,7 @@ export function toRunRecordWith(row: Omit<RunRow, 'config'>, config: ExperimentC
     sweepId: row.sweep_id,
     sweepIndex: row.sweep_id === null ? null : row.sweep_index,
     evaluation: null,
+    worker: row.worker_name === null ? null : { name: row.worker_name, host: row.worker_host ?? '' },
   };
 }
 

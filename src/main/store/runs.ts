@@ -2,7 +2,14 @@
 
 import type { ExperimentConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
-import { LIVE_STATUSES, RUN_STATUSES, type LossParts, type RunRecord, type RunStatus } from '../../shared/training.ts';
+import {
+  LIVE_STATUSES,
+  RUN_STATUSES,
+  type LossParts,
+  type RunRecord,
+  type RunStatus,
+  type RunWorker,
+} from '../../shared/training.ts';
 import { invalidArgument, notFound } from './errors.ts';
 import type { Db } from './migrate.ts';
 import { createConfigCache } from './config-cache.ts';
@@ -40,6 +47,8 @@ export interface RunStart {
   /** What the worker loaded; a run queued without loading its data learns them only now. */
   datasetName?: string;
   datasetFingerprint?: string;
+  /** The queue worker that trains it; absent or null: this machine. */
+  worker?: RunWorker | null;
 }
 
 export interface RunEdit {
@@ -93,6 +102,8 @@ export interface RunsRepo {
   /** Deletes the run with its metrics, checkpoints and images. */
   remove(id: number): void;
   setProgress(id: number, progress: { step: number; epoch: number }): void;
+  /** The queue worker now training the run (a retried trial moves to another). */
+  setWorker(id: number, worker: RunWorker | null): void;
   setFinal(id: number, final: RunFinal): void;
   heartbeat(id: number): void;
   owner(id: number): RunOwner | null;
@@ -165,8 +176,10 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
       UPDATE runs SET status = 'running', status_message = '', backend = @backend, owner_pid = @ownerPid,
         total_steps = @totalSteps, started_at = COALESCE(started_at, @now), finished_at = NULL, heartbeat_at = @now,
         dataset_name = COALESCE(@datasetName, dataset_name),
-        dataset_fingerprint = COALESCE(@datasetFingerprint, dataset_fingerprint)
+        dataset_fingerprint = COALESCE(@datasetFingerprint, dataset_fingerprint),
+        worker_name = @workerName, worker_host = @workerHost
       WHERE id = @id`),
+    worker: db.prepare('UPDATE runs SET worker_name = ?, worker_host = ? WHERE id = ?'),
     finish: db.prepare(`
       UPDATE runs SET status = ?, status_message = ?, finished_at = ?, owner_pid = NULL WHERE id = ?`),
     finishOwned: db.prepare(`
@@ -251,6 +264,8 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
       totalSteps: start.totalSteps,
       datasetName: start.datasetName ?? null,
       datasetFingerprint: start.datasetFingerprint ?? null,
+      workerName: start.worker?.name ?? null,
+      workerHost: start.worker?.host ?? null,
       now: deps.now(),
     });
     return fetch(id);
@@ -394,6 +409,10 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
 
     setProgress(id, { step, epoch }) {
       mustChange(s.progress.run(step, epoch, deps.now(), id).changes, id);
+    },
+
+    setWorker(id, worker) {
+      mustChange(s.worker.run(worker?.name ?? null, worker?.host ?? null, id).changes, id);
     },
 
     setFinal(id, final) {

@@ -37,6 +37,8 @@ export interface SweepsRepo {
   setStatus(id: number, status: SweepStatus, message?: string): SweepRecord;
   /** setStatus, but only while `ownerPid` drives it; false when it wrote nothing. */
   finishOwned(id: number, ownerPid: number, status: SweepStatus, message: string): boolean;
+  /** Records the queue the sweep's runs train on; `where` must already be redacted (redactQueueUrl). */
+  setQueue(id: number, where: string): void;
   /** Gives up driving the sweep, leaving its status: a running sweep without an owner is adopted by the next process. */
   release(id: number, ownerPid: number): void;
   /** Refreshes the heartbeat while `ownerPid` drives the sweep and it is running; false when it no longer does. */
@@ -68,6 +70,8 @@ interface SweepRow {
   owner_pid: number | null;
   owner_kind: ProcessKind | null;
   heartbeat_at: number | null;
+  /** Migration 009: the queue's URL, redacted; NULL for a sweep trained by this machine's processes. */
+  queue_url: string | null;
 }
 
 interface CountRow {
@@ -120,6 +124,7 @@ export function createSweepsRepo(db: Db, deps: SweepsDeps): SweepsRepo {
         finished_at = CASE WHEN ? THEN ? ELSE NULL END
       WHERE id = ? AND owner_pid = ?`),
     release: db.prepare('UPDATE sweeps SET owner_pid = NULL WHERE id = ? AND owner_pid = ?'),
+    setQueue: db.prepare('UPDATE sweeps SET queue_url = ? WHERE id = ?'),
     heartbeat: db.prepare(`UPDATE sweeps SET heartbeat_at = ? WHERE id = ? AND owner_pid = ? AND status = 'running'`),
     running: db.prepare<[], { id: number; owner_pid: number | null; heartbeat_at: number | null }>(
       "SELECT id, owner_pid, heartbeat_at FROM sweeps WHERE status = 'running'",
@@ -150,6 +155,7 @@ export function createSweepsRepo(db: Db, deps: SweepsDeps): SweepsRepo {
     counts,
     bestRunId: best?.id ?? null,
     bestHeldOut: best?.best ?? null,
+    queue: row.queue_url,
   });
 
   const read = (id: number): SweepRecord | null => {
@@ -251,6 +257,10 @@ export function createSweepsRepo(db: Db, deps: SweepsDeps): SweepsRepo {
 
     release(id, ownerPid) {
       s.release.run(id, ownerPid);
+    },
+
+    setQueue(id, where) {
+      if (s.setQueue.run(where, id).changes === 0) throw notFound(`Sweep ${id}`);
     },
 
     heartbeat(id, ownerPid) {

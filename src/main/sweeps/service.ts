@@ -193,6 +193,11 @@ export class SweepService {
   }
 
   private async halt(id: number, status: 'paused' | 'cancelled'): Promise<SweepRecord> {
+    if (this.onQueue(id))
+      throw new AppFailure({
+        code: 'conflict',
+        message: `Sweep ${id} trains on queue workers, which take its trials to their end; stop the workers (Ctrl-C or scancel: their trials checkpoint and wait in the queue) to stop it.`,
+      });
     const message = status === 'paused' ? 'Paused.' : 'Cancelled.';
     const driver = this.drivers.get(id);
     if (driver) {

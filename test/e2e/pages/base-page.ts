@@ -131,6 +131,36 @@ export abstract class BasePage {
     );
   }
 
+  /**
+   * How much of the first canvas inside `selector` is in colour: the share of its pixels whose
+   * channels differ by more than `spread` (a grey image has none), and whether any differ at all.
+   */
+  colourShare(selector: string, spread = 24): Promise<{ share: number; anyColour: boolean }> {
+    return this.page.evaluate(
+      ([sel, gap]) => {
+        interface CanvasLike {
+          width: number;
+          height: number;
+          getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+        }
+        const g = globalThis as unknown as { document: { querySelector(s: string): CanvasLike | null } };
+        const canvas = g.document.querySelector(`${sel} canvas`);
+        if (!canvas) throw new Error(`no canvas in ${sel}`);
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let coloured = 0;
+        let anyColour = false;
+        for (let i = 0; i < data.length; i += 4) {
+          const [r, gr, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+          const d = Math.max(r, gr, b) - Math.min(r, gr, b);
+          if (d > gap) coloured++;
+          if (d > 0) anyColour = true;
+        }
+        return { share: coloured / (data.length / 4), anyColour };
+      },
+      [selector, spread] as const,
+    );
+  }
+
   /** Light and dark screenshots into test-artifacts/NAME-SCHEME.png (`full`: the whole content pane). */
   shoot(name: string, full = false): Promise<void> {
     const size = this.page.viewportSize() ?? VIEWPORT;

@@ -47,15 +47,20 @@ export class NewExperimentPage extends BasePage {
     await this.byTestId('labels-all').click();
   }
 
-  /** Makes a folder of images the data source (browser mode: a path on the server's disk). */
-  async useImageFolder(path: string, settings: Record<string, string>): Promise<void> {
-    await this.field('data.source').selectOption('folder');
-    await this.field('data.path').fill(path);
+  /** Sets settings by config key, choosing in selects and typing in boxes, in the order given. */
+  async set(settings: Record<string, string>): Promise<void> {
     for (const [key, value] of Object.entries(settings)) {
       const field = this.field(key);
       if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
       else await field.fill(value);
     }
+  }
+
+  /** Makes a folder of images the data source (browser mode: a path on the server's disk). */
+  async useImageFolder(path: string, settings: Record<string, string>): Promise<void> {
+    await this.field('data.source').selectOption('folder');
+    await this.field('data.path').fill(path);
+    await this.set(settings);
   }
 
   async checkData(): Promise<void> {

@@ -108,6 +108,13 @@ export class RunsPage extends BasePage {
     return this.table.evaluate((t) => t.scrollWidth - t.clientWidth);
   }
 
+  /** Scrolls the table sideways to its last columns (a column just added is there). */
+  async scrollRight(): Promise<void> {
+    await this.table.evaluate((t) => {
+      t.scrollLeft = t.scrollWidth;
+    });
+  }
+
   /** Shift-click (or plain click) on a run's box. */
   async clickBox(runId: number, shift = false): Promise<void> {
     await this.selectBox(runId).click({ modifiers: shift ? ['Shift'] : [] });

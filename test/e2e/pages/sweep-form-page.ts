@@ -40,6 +40,12 @@ export class SweepFormPage extends NewExperimentPage {
     await this.byTestId('sweep-seeds').fill(String(n));
   }
 
+  /** "Job queue (URL)" as where the runs train, with the URL typed (or pasted) into its field. */
+  async useQueue(url: string): Promise<void> {
+    await this.byTestId('sweep-executor-queue').click();
+    await this.byTestId('sweep-queue-url').fill(url);
+  }
+
   async setParallel(n: number): Promise<void> {
     await this.byTestId('sweep-parallel').fill(String(n));
   }

@@ -10,6 +10,7 @@ import { imageCacheDir } from '../../paths.ts';
 import { badData, byteDataset, type ByteDataset, type SourceDataset } from '../dataset.ts';
 import { readCache, writeCache, type CacheContent } from './cache.ts';
 import { decodeEntries, type BadImage, type DecodeTarget } from './decode.ts';
+import { cacheLimitsFromEnv, pruneImageCache, touchCache, type CacheLimits } from './prune.ts';
 import { scanFolder, type FolderScan } from './scan.ts';
 
 export type { BadImage } from './decode.ts';
@@ -27,6 +28,8 @@ export interface FolderOptions {
   progress?: (p: FolderProgress) => void;
   /** Told why an existing cache file was not used (it is then rebuilt). */
   unusableCache?: (reason: string) => void;
+  /** Bounds on the cache folder, applied after a new cache file is written. Default: cacheLimitsFromEnv(). */
+  cacheLimits?: CacheLimits;
 }
 
 /** What identifies a decoded cache: the files and every setting that changes the decoded bytes. */
@@ -49,10 +52,16 @@ export async function loadImageFolder(cfg: DataConfig, options: FolderOptions = 
   const read = await readCache(dir, key);
   if (read.status === 'unusable') options.unusableCache?.(read.reason);
   let content: CacheContent;
-  if (read.status === 'hit') content = read.content;
-  else {
+  if (read.status === 'hit') {
+    content = read.content;
+    await touchCache(dir, key);
+  } else {
     content = await decodeFolder(scan, target, key, refuse, options);
-    if (content.count > 0) await writeCache(dir, content);
+    if (content.count > 0) {
+      await writeCache(dir, content);
+      // Housekeeping only: the data set loaded, so a folder that cannot be pruned is no reason to fail.
+      await pruneImageCache(dir, options.cacheLimits ?? cacheLimitsFromEnv(), key).catch(() => undefined);
+    }
   }
   const skipped = content.skipped.map((b) => ({ path: join(root, b.path), reason: b.reason }));
   if (refuse && skipped.length > 0) throw refusal(skipped[0]!, skipped.length);

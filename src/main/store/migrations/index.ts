@@ -9,6 +9,7 @@ import { migration005 } from './005-evaluations.ts';
 import { migration006 } from './006-training-controls.ts';
 import { migration007 } from './007-run-data.ts';
 import { migration008 } from './008-colour-images.ts';
+import { migration009 } from './009-run-worker.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   migration001,
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration008,
+  migration009,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -107,6 +107,17 @@ export const OPTION_LABELS: Record<string, Record<string, string>> = {
   'run.backend': { auto: 'Automatic', tensorflow: 'TensorFlow (native)', wasm: 'WebAssembly', cpu: 'Plain JS (cpu)' },
 };
 
+/**
+ * Integer settings with only a few meaningful values, offered as a select of these (value, label)
+ * instead of a number box (where 2 channels would be a typo the form could have prevented).
+ */
+export const INTEGER_CHOICES: Record<string, readonly (readonly [number, string])[]> = {
+  'data.channels': [
+    [1, 'Greyscale'],
+    [3, 'Colour (RGB)'],
+  ],
+};
+
 export function optionLabel(path: string, option: string): string {
   return OPTION_LABELS[path]?.[option] ?? option;
 }
@@ -123,6 +134,8 @@ export function settingText(config: ExperimentConfig, path: string): string {
   const spec = fieldSpec(path);
   if (!spec) return value === undefined ? '—' : plainText(value);
   if (spec.kind === 'enum') return optionLabel(path, plainText(value));
+  const choice = INTEGER_CHOICES[path]?.find(([v]) => v === value);
+  if (choice) return choice[1];
   if (spec.kind === 'number' && typeof value === 'number') return formatNumber(value);
   if (spec.kind === 'intList' && Array.isArray(value) && value.length === 0) return 'all';
   const text = formatFieldValue(spec, value);
@@ -178,7 +191,8 @@ export function plannedSplit(summary: DatasetSummary, config: ExperimentConfig):
 
 /** The split a run's held-out metrics come from, in a few words (the run page). */
 export function evaluationLabel(data: DataConfig): string {
-  if (evaluationSplit(data) === 'test') return data.source === 'builtin-mnist' ? 'MNIST test split' : 'Test file';
+  if (evaluationSplit(data) === 'test')
+    return data.source === 'builtin-mnist' ? 'MNIST test split' : data.source === 'folder' ? 'Test folder' : 'Test file';
   return `Held-out ${formatNumber(Math.round(data.heldOutFraction * 1000) / 10)}% of training`;
 }
 
@@ -197,7 +211,7 @@ export function evaluationText(data: DataConfig): string {
   if (evaluationSplit(data) === 'test') {
     return data.source === 'builtin-mnist'
       ? "Evaluated on MNIST's standard test split (10,000 digits)."
-      : 'Evaluated on the test file.';
+      : `Evaluated on the test ${data.source === 'folder' ? 'folder' : 'file'}.`;
   }
   const share = `${formatNumber(Math.round(data.heldOutFraction * 1000) / 10)}%`;
   return data.heldOutFraction > 0

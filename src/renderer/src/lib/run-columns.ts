@@ -17,6 +17,7 @@ const RUN_FACTS: Record<string, { label: string; short: string; title: string }>
   created: { label: 'Created', short: 'Created', title: 'When the run was created' },
   preset: { label: 'Preset', short: 'Preset', title: 'The preset the run started from' },
   backend: { label: 'Backend', short: 'Backend', title: 'Where it trained (tensorflow, webgl, cpu…)' },
+  worker: { label: 'Worker', short: 'Worker', title: 'The queue worker (and its host) that trained it; empty: this machine' },
   model: { label: 'Model', short: 'Model', title: 'Encoder → decoder' },
 };
 
@@ -72,7 +73,7 @@ export function columnChoices(): { group: string; keys: string[] }[] {
 export function columnSpec(key: string): ColumnSpec {
   const fact = RUN_FACTS[key];
   if (fact) {
-    const width = key === 'model' ? '150px' : key === 'created' ? '118px' : '84px';
+    const width = key === 'model' || key === 'worker' ? '150px' : key === 'created' ? '118px' : '84px';
     return { key, ...fact, numeric: false, metric: false, width };
   }
   const metric = metricSpec(key);

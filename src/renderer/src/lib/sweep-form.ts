@@ -16,6 +16,7 @@ import {
   type SweepMethod,
 } from '../../../shared/sweep.ts';
 import { parseDecimal } from '../../../shared/validate.ts';
+import { parseQueueUrl, type QueueUrlParts } from '../../../shared/queue-url.ts';
 
 export type SweepableField = Exclude<FieldSpec, { kind: 'string' }>;
 
@@ -230,6 +231,7 @@ export const SWEEP_FIELD_LABELS: Record<string, string> = {
   'pruning.reduction': 'Reduction factor',
   axes: 'Axes',
   method: 'Method',
+  queueUrl: 'Job queue',
 };
 
 const SHARES: Record<number, string> = { 2: 'half', 3: 'third', 4: 'quarter' };
@@ -242,3 +244,46 @@ export function pruningSummary(reduction: number): string {
     'stop as “pruned”; the best run always finishes.'
   );
 }
+
+/** Where a sweep's runs train: in this workbench's processes, or on the workers of a job queue. */
+export type SweepExecutor = 'local' | 'queue';
+
+export interface QueueDraft {
+  /** The queue's URL as shown: never with its password, which lives in `password`. */
+  url: string;
+  password: string;
+}
+
+/**
+ * What the URL field keeps when `typed` is entered: a pasted URL's password moves to the password
+ * field (decoded), so the URL on screen never shows it.
+ */
+export function takeQueueUrl(typed: string, current: QueueDraft): QueueDraft {
+  const parsed = parseQueueUrl(typed);
+  if (!parsed.ok || parsed.value.password === '' || parsed.value.password === '***') return { ...current, url: typed };
+  let password = parsed.value.password;
+  try {
+    password = decodeURIComponent(password);
+  } catch {
+    // Not percent-encoded after all: taken as typed.
+  }
+  return { url: withoutPassword(parsed.value), password };
+}
+
+function withoutPassword(p: QueueUrlParts): string {
+  return `postgres://${p.user}@${p.host}:${p.port}/${p.database}${p.query}`;
+}
+
+/** The URL the server connects with (the password put back, encoded), or what is wrong with the fields. */
+export function queueUrlFor(draft: QueueDraft, pruning: boolean): Parsed<string> {
+  if (pruning) return { ok: false, message: QUEUE_PRUNING_MESSAGE };
+  const parsed = parseQueueUrl(draft.url);
+  if (!parsed.ok) return { ok: false, message: `The queue URL ${parsed.message}.` };
+  const p = parsed.value;
+  // Without a password here, the server may take it from VAE_QUEUE_URL (src/main/queue/app-queue.ts).
+  const auth = draft.password === '' ? p.user : `${p.user}:${encodeURIComponent(draft.password)}`;
+  return { ok: true, value: `postgres://${auth}@${p.host}:${p.port}/${p.database}${p.query}` };
+}
+
+export const QUEUE_PRUNING_MESSAGE =
+  '"Stop weak runs early" is not available on a queue: its workers cannot wait at a rung for the judge. Turn it off, or train on this machine.';

@@ -25,3 +25,8 @@ export function labelColor(label: number): string {
 export function labelsPresent(labels: readonly number[] | null): number[] {
   return labels ? [...new Set(labels)].sort((a, b) => a - b) : [];
 }
+
+/** What a label is called: an image folder's class name when the run has them, else the number. */
+export function labelName(label: number, classNames: readonly string[] | null): string {
+  return classNames?.[label] ?? String(label);
+}

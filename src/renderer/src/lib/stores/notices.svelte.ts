@@ -34,8 +34,9 @@ class Notices {
     return id;
   }
 
-  error(message: string): void {
-    this.push('error', message);
+  /** Returns the notice's id, for a caller that can tell when it no longer applies. */
+  error(message: string): number {
+    return this.push('error', message);
   }
 
   info(message: string): void {

@@ -4,7 +4,17 @@
 import { fieldSpec } from '../../../../shared/config.ts';
 import type { FieldError } from '../../../../shared/result.ts';
 import { DEFAULT_SWEEP, defaultParallel } from '../../../../shared/sweep.ts';
-import { newAxis, previewSweep, sweepableFields, type AxisDraft, type SweepFormState } from '../sweep-form.ts';
+import {
+  newAxis,
+  previewSweep,
+  queueUrlFor,
+  sweepableFields,
+  takeQueueUrl,
+  type AxisDraft,
+  type QueueDraft,
+  type SweepExecutor,
+  type SweepFormState,
+} from '../sweep-form.ts';
 import { app } from './app.svelte.ts';
 import { draft } from './draft.svelte.ts';
 
@@ -23,6 +33,9 @@ class SweepDraft {
     pruning: false,
     reduction: String(DEFAULT_SWEEP.pruning.reduction),
   });
+  /** Where the runs train. The queue's password is held here, in memory, only until the page closes. */
+  executor = $state<SweepExecutor>('local');
+  queue = $state<QueueDraft>({ url: '', password: '' });
   /** Errors the server reported for the last launch; cleared by any edit. */
   serverErrors = $state.raw<FieldError[]>([]);
 
@@ -31,7 +44,26 @@ class SweepDraft {
   preview = $derived(previewSweep({ ...this.form, parallel: this.parallelText }, draft.presetId, draft.config));
   /** The base config's own problems, which the sweep inherits. */
   baseProblems = $derived(draft.problems);
-  ready = $derived(this.preview.ok && this.baseProblems.length === 0 && this.serverErrors.length === 0);
+  /** The queue URL to launch with, or what is wrong with the queue fields; null on this machine. */
+  queueUrl = $derived(this.executor === 'queue' ? queueUrlFor(this.queue, this.form.pruning) : null);
+  ready = $derived(
+    this.preview.ok && this.baseProblems.length === 0 && this.serverErrors.length === 0 && (this.queueUrl?.ok ?? true),
+  );
+
+  setExecutor(executor: SweepExecutor): void {
+    this.executor = executor;
+    this.serverErrors = [];
+  }
+
+  setQueueUrl(typed: string): void {
+    this.queue = takeQueueUrl(typed, this.queue);
+    this.serverErrors = [];
+  }
+
+  setQueuePassword(password: string): void {
+    this.queue = { ...this.queue, password };
+    this.serverErrors = [];
+  }
 
   /** Adds an axis for the first sweepable setting not yet used (or `path`). */
   addAxis(path?: string): void {
