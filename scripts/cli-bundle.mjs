@@ -6,7 +6,8 @@
 // source: one from source already skips tsx's ESM loader (src/main/worker-threads.ts), and a bundle
 // measured no cheaper. `npm run train` and the rest run from source with tsx, as the README says.
 //
-// The folder is named by a hash of every file under src/ (and of this script and the lockfile), so
+// The folder is named by a hash of every file under src/ (and of this script, the lockfile and the
+// build config it reads), so
 // a bundle of other sources is never used: an edit makes a new hash and a new build.
 //
 // It sits at node_modules/.vae-bundle-HASH/, two levels below the project like out/main: modules
@@ -28,14 +29,22 @@ const CLI_ENTRIES = {
   worker: 'src/main/cli/worker.ts',
 };
 
-/** The worker threads, by the names spawnWorker looks for (as electron.vite.config.ts lists them). */
-const WORKER_ENTRIES = {
-  worker: 'src/main/runs/worker.ts',
-  'inspect-worker': 'src/main/data/inspect-worker.ts',
-  'export-worker': 'src/main/export/export-worker.ts',
-  'latent-worker': 'src/main/latent/latent-worker.ts',
-  'eval-worker': 'src/main/eval/eval-worker.ts',
-};
+/**
+ * The worker threads, by the names spawnWorker looks for: the app's build lists them as its main
+ * entries (electron.vite.config.ts), and reading them from there keeps one list. All but the
+ * Electron entry and the server.
+ */
+function workerEntries() {
+  const config = readFileSync(join(ROOT, 'electron.vite.config.ts'), 'utf8');
+  const main = config.slice(config.indexOf('main:'), config.indexOf('preload:'));
+  const entries = Object.fromEntries(
+    [...main.matchAll(/'?([\w-]+)'?: resolve\('([^']+)'\)/g)].map(([, name, file]) => [name, file]),
+  );
+  delete entries.index;
+  delete entries.serve;
+  if (!entries.worker) throw new Error('cli-bundle: no `worker` entry found in electron.vite.config.ts main inputs');
+  return entries;
+}
 
 // Native addons cannot be bundled; tfjs stays one copy that its backends register into; the queue's
 // optional packages load only where installed (as in electron.vite.config.ts).
@@ -50,7 +59,12 @@ function filesUnder(dir) {
 
 export function sourceHash() {
   const hash = createHash('sha256');
-  const files = [...filesUnder(join(ROOT, 'src')), fileURLToPath(import.meta.url), join(ROOT, 'package-lock.json')];
+  const files = [
+    ...filesUnder(join(ROOT, 'src')),
+    fileURLToPath(import.meta.url),
+    join(ROOT, 'package-lock.json'),
+    join(ROOT, 'electron.vite.config.ts'),
+  ];
   for (const file of files.sort()) {
     hash.update(`${relative(ROOT, file)}\0`);
     hash.update(readFileSync(file));
@@ -91,7 +105,7 @@ export async function ensureBundle() {
   // (megabytes of tfjs, over a second of CPU per thread), require reads them once.
   await build({
     ...common,
-    entryPoints: WORKER_ENTRIES,
+    entryPoints: workerEntries(),
     outdir: tmp,
     format: 'cjs',
     define: { 'import.meta.url': '__vaeModuleUrl' },
