@@ -15,7 +15,7 @@
 // asserts nothing.
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openDatabase } from '../src/main/store/index.ts';
@@ -32,9 +32,19 @@ const { values } = parseArgs({
     frames: { type: 'string', default: '600' },
     loads: { type: 'string', default: '7' },
     json: { type: 'boolean' },
+    trace: { type: 'string' },
   },
 });
 const count = Number(values.runs);
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+  'disabled-by-default-v8.cpu_profiler',
+  'blink.user_timing',
+  'v8.execute',
+  'toplevel',
+];
 const frames = Number(values.frames);
 const median = (xs: number[]) => pct(xs, 0.5);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
@@ -184,7 +194,11 @@ try {
       return { deltas, longTasks, maxDomRows: Math.max(...domRows), scrolledPx: grid.scrollTop };
     })(${frames}, ${stepPx})`)) as { deltas: number[]; longTasks: number[]; maxDomRows: number; scrolledPx: number };
     const still = await frameLoop(0);
+    // --trace FILE: a Chromium trace of the scrolling (open it in DevTools' Performance panel, or
+    // summarise it with bench/trace-summary.ts); build with VAE_NO_MINIFY=1 for function names.
+    if (values.trace) await browser.startTracing(page, { path: values.trace, categories: TRACE_CATEGORIES });
     const scroll = await frameLoop(90);
+    if (values.trace) await browser.stopTracing();
     const stillInterval = median(still.deltas);
     const stillDropped = still.deltas.filter((d) => d > stillInterval * 1.5).length;
     const interval = median(scroll.deltas);
@@ -192,6 +206,7 @@ try {
 
     const result = {
       runs: count,
+      loadAverage: loadavg(),
       fillMs,
       main: {
         storeFirstMs,
@@ -248,7 +263,10 @@ try {
           `max ${s.frameMaxMs.toFixed(1)} ms, ${s.dropped} dropped (> 1.5 x p50), ${s.longTasks} long tasks (longest ${ms(s.longestTaskMs)}), ` +
           `at most ${s.maxDomRows} rows in the DOM\n` +
           `reference, the same ${q.frames} frames without scrolling: p95 ${q.frameP95Ms.toFixed(1)} ms, max ${q.frameMaxMs.toFixed(1)} ms, ` +
-          `${q.dropped} dropped\n`,
+          `${q.dropped} dropped\n` +
+          `load average ${loadavg()
+            .map((v) => v.toFixed(1))
+            .join(' ')}\n`,
       );
     }
   } finally {

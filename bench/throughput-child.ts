@@ -1,65 +1,122 @@
-// One backend's measurements for bench/throughput.ts; prints one JSON line.
-// Usage: node --import tsx bench/throughput-child.ts BACKEND SECONDS
+// Our side of `npm run bench`: one backend at one thread count, spoken to in JSON lines (see
+// line-child.ts), so bench/throughput.ts can alternate its measurements with PyTorch's.
+// Usage: node --import tsx bench/throughput-child.ts BACKEND THREADS
+// Requests: {op: 'measure', name, seconds} | {op: 'matmul', size, seconds} | {op: 'logging'} | {op: 'tensors'}.
+// The first line it writes (unasked) says whether the backend loaded: {ok, note, threads, threadsNote}.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/main/engine/backend.ts';
-import { Trainer } from '../src/main/engine/trainer.ts';
-import { loadDataset, prepareSplit } from '../src/main/data/index.ts';
+import { Trainer, TrainingDiverged } from '../src/main/engine/trainer.ts';
+import { loadDataset, prepareSplit, type Dataset } from '../src/main/data/index.ts';
 import { runLoop } from '../src/main/runs/loop.ts';
 import { CONTROL_RUN } from '../src/main/runs/protocol.ts';
 import { openDatabase } from '../src/main/store/index.ts';
 import { findPreset } from '../src/shared/presets.ts';
-import type { ExperimentConfig } from '../src/shared/config.ts';
-import type { BackendChoice } from '../src/shared/config.ts';
+import type { BackendChoice, ExperimentConfig } from '../src/shared/config.ts';
+import { findCase, withThreads, type BenchCase } from './cases.ts';
 
 export interface CaseResult {
   name: string;
   batchSize: number;
   steps: number;
+  seconds: number;
   imagesPerSec: number;
   msPerStep: number;
-}
-export interface ChildResult {
-  backend: string;
-  available: boolean;
-  note: string;
-  cases: CaseResult[];
-  logging: { microsPerRow: number; stepMs: number; percentOfStep: number } | null;
-  tensors: number[] | null;
+  /** Process CPU time over wall time: the cores the step really kept busy. */
+  coresBusy: number;
+  params: number;
 }
 
-const [backendArg = 'cpu', secondsArg] = process.argv.slice(2);
-const seconds = Number(secondsArg ?? 6);
+const [backendArg = 'cpu', threadsArg = '1'] = process.argv.slice(2);
 
-function withBatch(presetId: string, batchSize: number): ExperimentConfig {
-  const base = structuredClone(findPreset(presetId)!.config);
-  base.optim.batchSize = batchSize;
-  base.data.labels = [];
-  return base;
+function syntheticRgb(count: number): Dataset {
+  const side = 64;
+  const images = new Float32Array(count * side * side * 3);
+  let i = 0;
+  for (let n = 0; n < count; n++)
+    for (let y = 0; y < side; y++)
+      for (let x = 0; x < side; x++) for (let c = 0; c < 3; c++) images[i++] = 0.5 + 0.5 * Math.sin((x + 2 * y) / (3 + c) + n);
+  return { name: 'synthetic RGB 64x64', fingerprint: '', count, height: side, width: side, channels: 3, images, labels: null };
 }
 
-async function measure(name: string, cfg: ExperimentConfig, budgetSeconds: number): Promise<CaseResult> {
-  const data = prepareSplit(await loadDataset(cfg.data), cfg.data, cfg.run.seed);
-  const trainer = new Trainer(cfg, data);
-  try {
-    for (let i = 0; i < 3; i++) trainer.trainStep(); // warm-up: kernel compilation, XNNPACK operator caches
-    let steps = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < budgetSeconds * 1000 && !trainer.done) {
+const trainers = new Map<string, Trainer>();
+
+async function trainerFor(c: BenchCase): Promise<Trainer> {
+  const existing = trainers.get(c.name);
+  if (existing && !existing.done) return existing;
+  existing?.dispose();
+  const { config } = withThreads(c.config, Number(threadsArg));
+  const source = c.synthetic ? { ...syntheticRgb(256), test: null } : await loadDataset(config.data);
+  const trainer = new Trainer(config, prepareSplit(source, config.data, config.run.seed));
+  for (let i = 0; i < 3; i++) trainer.trainStep(); // warm-up: kernel compilation, XNNPACK operator caches
+  trainers.set(c.name, trainer);
+  return trainer;
+}
+
+async function measure(name: string, seconds: number): Promise<CaseResult> {
+  const c = findCase(name);
+  let trainer = await trainerFor(c);
+  let steps = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  // The pure-JS cpu backend takes minutes for a few conv steps at batch 64: its time budget rules there.
+  const minSteps = backendArg === 'cpu' ? 1 : c.minSteps;
+  while (steps < minSteps || performance.now() - t0 < seconds * 1000) {
+    try {
       trainer.trainStep();
-      steps++;
+    } catch (e) {
+      // The notebook's learning rate (0.1) can diverge on a long run: start afresh, untimed steps aside.
+      if (!(e instanceof TrainingDiverged)) throw e;
+      trainer.dispose();
+      trainers.delete(c.name);
+      trainer = await trainerFor(c);
     }
-    const ms = (performance.now() - t0) / steps;
-    return { name, batchSize: cfg.optim.batchSize, steps, imagesPerSec: (1000 * cfg.optim.batchSize) / ms, msPerStep: ms };
-  } finally {
-    trainer.dispose();
+    steps++;
   }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const batchSize = c.config.optim.batchSize;
+  return {
+    name,
+    batchSize,
+    steps,
+    seconds: ms / 1000,
+    imagesPerSec: (1000 * batchSize * steps) / ms,
+    msPerStep: ms / steps,
+    coresBusy: (cpu.user + cpu.system) / 1000 / ms,
+    params: trainer.encoder.countParams() + trainer.decoder.countParams(),
+  };
 }
 
-/** Cost of one step row through the MetricWriter, as the run service writes it. */
+/** GFLOP/s of an n x n matrix product (2 n^3 FLOPs) through whatever BatchMatMul is registered. */
+function matmul(size: number, seconds: number): { gflops: number; coresBusy: number } {
+  const a = tf.randomUniform([size, size], 0, 1, 'float32', 1);
+  const b = tf.randomUniform([size, size], 0, 1, 'float32', 2);
+  // Not inside tf.tidy: tidy walks a returned typed array element by element, 30x the product's cost.
+  const once = () => {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  };
+  once();
+  let n = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (n < 3 || performance.now() - t0 < seconds * 1000) {
+    once();
+    n++;
+  }
+  const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  tf.dispose([a, b]);
+  return { gflops: (2 * size ** 3 * n) / ms / 1e6, coresBusy: (cpu.user + cpu.system) / 1000 / ms };
+}
+
+/** Cost of one step row through the MetricWriter, as the run service writes it (µs). */
 function loggingCost(): number {
   const dir = mkdtempSync(join(tmpdir(), 'vae-bench-'));
   const store = openDatabase(join(dir, 'bench.db'));
@@ -80,7 +137,7 @@ function loggingCost(): number {
 }
 
 async function tensorCounts(): Promise<number[]> {
-  const cfg = withBatch('quick', 64);
+  const cfg: ExperimentConfig = structuredClone(findPreset('quick')!.config);
   cfg.data.limit = 600;
   cfg.optim.epochs = 3;
   cfg.run.previewEvery = 3;
@@ -99,38 +156,40 @@ async function tensorCounts(): Promise<number[]> {
   return counts;
 }
 
-async function main(): Promise<ChildResult> {
-  let note: string;
-  try {
-    const b = await initBackend(backendArg as BackendChoice);
-    note = b.note;
-  } catch (e) {
-    return {
-      backend: backendArg,
-      available: false,
-      note: (e as Error).message.split('\n')[0] ?? '',
-      cases: [],
-      logging: null,
-      tensors: null,
-    };
+async function handle(req: Record<string, unknown>): Promise<object> {
+  switch (req.op) {
+    case 'measure':
+      return measure(String(req.name), Number(req.seconds));
+    case 'matmul':
+      return matmul(Number(req.size), Number(req.seconds));
+    case 'logging':
+      return { microsPerRow: loggingCost() };
+    case 'tensors':
+      return { counts: await tensorCounts() };
+    default:
+      throw new Error(`unknown op ${JSON.stringify(req.op)}`);
   }
-  // The pure-JS cpu backend trains the conv model at a few images/s: give it fewer seconds there.
-  const convBudget = backendArg === 'cpu' ? Math.min(seconds, 4) : seconds;
-  const cases = [
-    await measure('seed-conv b1', withBatch('seed-notebook', 1), convBudget),
-    await measure('seed-conv b64', withBatch('seed-notebook', 64), convBudget),
-    await measure('mlp b128', withBatch('mlp-bernoulli', 128), seconds),
-  ];
-  const micros = loggingCost();
-  const fastest = Math.min(...cases.map((c) => c.msPerStep));
-  return {
-    backend: backendArg,
-    available: true,
-    note,
-    cases,
-    logging: { microsPerRow: micros, stepMs: fastest, percentOfStep: (micros / 1000 / fastest) * 100 },
-    tensors: await tensorCounts(),
-  };
 }
 
-process.stdout.write(`${JSON.stringify(await main())}\n`);
+const reply = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+try {
+  // The thread count is fixed by the backend's first initialisation (run.threads does the same in a run).
+  const requested = withThreads(findCase('mlp b128').config, Number(threadsArg));
+  const b = await initBackend(backendArg as BackendChoice, requested.threads);
+  const threads = Math.min(requested.threads, b.threads);
+  const threadsNote = requested.note || (threads < Number(threadsArg) ? `threads: ${threads} (${b.note})` : '');
+  reply({ ok: true, note: b.note, threads, threadsNote });
+} catch (e) {
+  reply({ ok: false, error: (e as Error).message.split('\n')[0] ?? '' });
+  process.exit(0);
+}
+for await (const line of createInterface({ input: process.stdin })) {
+  if (!line.trim()) continue;
+  try {
+    reply({ ok: true, ...(await handle(JSON.parse(line) as Record<string, unknown>)) });
+  } catch (e) {
+    reply({ ok: false, error: (e as Error).message.split('\n')[0] ?? '' });
+  }
+}
+// The threaded build's compute workers would keep the process alive after its input ends.
+process.exit(0);

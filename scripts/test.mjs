@@ -21,6 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { ensureBundle } from './cli-bundle.mjs';
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -72,6 +73,10 @@ if (files.some((f) => f.includes('e2e'))) {
   );
   if (warm.status !== 0) process.exit(warm.status ?? 1);
 }
+
+// The CLI and its workers bundled from src/ (once per version of it), for the tests that start CLI
+// commands: test/cli-run.ts runs them from here without tsx. See scripts/cli-bundle.mjs.
+process.env.VAE_TEST_BUNDLE = await ensureBundle();
 
 // Three lanes on two cores: e2e files and CLI tests spend much of their wall time waiting (on a
 // browser, a server, a child process), so two lanes left the cores idle (wall 674 s against 1,047 s

@@ -7,16 +7,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openDatabase } from '../src/main/store/index.ts';
 import { tempDir } from './helpers.ts';
+import { cliArgs } from './cli-run.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('SIGKILL mid-epoch leaves an interrupted run that resumes from its last checkpoint', async (t) => {
   const db = join(tempDir(t), 'w.db');
   // Batch 1 on the conv model: hundreds of slow steps in one epoch, a checkpoint every 15.
-  const args = [
-    '--import',
-    'tsx',
-    'src/main/cli/train.ts',
+  const args = cliArgs('train', [
     '--db',
     db,
     '--preset',
@@ -29,7 +27,7 @@ test('SIGKILL mid-epoch leaves an interrupted run that resumes from its last che
     'optim.learningRate=0.001',
     '--set',
     'run.checkpointEvery=15',
-  ];
+  ]);
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   t.after(() => child.kill('SIGKILL'));
 
@@ -64,11 +62,10 @@ test('SIGKILL mid-epoch leaves an interrupted run that resumes from its last che
   assert.ok(checkpoint.step < run.totalSteps, 'killed mid-epoch');
   store.close();
 
-  const resumed = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', 'src/main/cli/train.ts', '--db', db, '--resume', String(run.id), '--json'],
-    { encoding: 'utf8', timeout: 600_000 },
-  );
+  const resumed = spawnSync(process.execPath, cliArgs('train', ['--db', db, '--resume', String(run.id), '--json']), {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   assert.equal(resumed.status, 0, resumed.stderr);
   const out = JSON.parse(resumed.stdout);
   assert.equal(out.status, 'completed');

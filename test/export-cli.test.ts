@@ -6,9 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tempDir } from './helpers.ts';
+import { cliArgs } from './cli-run.ts';
 
 function cli(script: 'train' | 'runs', args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
+  const r = spawnSync(process.execPath, cliArgs(script, args), {
     encoding: 'utf8',
     // A guard against a hang, not a time budget: the machine may be loaded.
     timeout: 600_000,

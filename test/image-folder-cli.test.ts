@@ -9,9 +9,10 @@ import { test } from 'node:test';
 import { makeImageFolder } from '../scripts/make-image-folder.ts';
 import { openDatabase } from '../src/main/store/index.ts';
 import { tempDir } from './helpers.ts';
+import { cliArgs } from './cli-run.ts';
 
 function cli(script: 'train' | 'runs', args: string[], home: string) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
+  const r = spawnSync(process.execPath, cliArgs(script, args), {
     encoding: 'utf8',
     env: { ...process.env, VAE_WORKBENCH_HOME: home },
     // A guard against a hang, not a time budget: the machine may be loaded.

@@ -15,10 +15,11 @@ import type { WorkbenchEvent } from '../src/shared/contract.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 import { waitUntil } from './run-helpers.ts';
 import { openRpc } from './e2e/ws-rpc.ts';
+import { cliArgs } from './cli-run.ts';
 
 test('the CLI whose run is deleted by another process mid-training exits 1 with one line naming the database', async (t) => {
   const file = join(tempDir(t), 'w.db');
-  const args = ['--import', 'tsx', 'src/main/cli/train.ts', '--db', file, '--preset', 'quick'];
+  const args = cliArgs('train', ['--db', file, '--preset', 'quick']);
   for (const set of ['data.limit=400', 'optim.epochs=60', 'optim.batchSize=16']) args.push('--set', set);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));

@@ -22,6 +22,7 @@ import { QueueCoordinator } from '../src/main/queue/coordinator.ts';
 import { timingFromEnv } from '../src/main/queue/protocol.ts';
 import { idxImagesFile, idxLabelsFile } from './fixtures/idx-files.ts';
 import { tempDir } from './helpers.ts';
+import { cliArgs, type CliScript } from './cli-run.ts';
 
 // Only against hangs: on this 2-core machine under a load of 30 the server alone took 100 s to start.
 const HANG_GUARD_MS = 600_000;
@@ -58,8 +59,8 @@ interface Cli {
   exited: Promise<number | null>;
 }
 
-function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Cli {
-  const child = spawn(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
+function cli(script: CliScript, args: string[], env: NodeJS.ProcessEnv = {}): Cli {
+  const child = spawn(process.execPath, cliArgs(script, args), {
     env: { ...process.env, VAE_QUEUE_FAST: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -106,7 +107,7 @@ test(
     );
     const SWEEP = sweepArgs(images);
     const started: Cli[] = [];
-    const run = (script: string, args: string[]) => {
+    const run = (script: CliScript, args: string[]) => {
       const c = cli(script, args);
       started.push(c);
       return c;

@@ -19,6 +19,7 @@ import { openDatabase } from '../src/main/store/index.ts';
 import type { ExperimentConfig } from '../src/shared/config.ts';
 import type { ImageGrid, TrainingEvent } from '../src/shared/training.ts';
 import { presetConfig, tempDir } from './helpers.ts';
+import { cliArgs } from './cli-run.ts';
 
 before(async () => {
   await initBackend('auto');
@@ -298,7 +299,7 @@ const CLI_SETTINGS = [
 ];
 
 function cli(db: string, extra: string[]): { child: ChildProcess; exited: Promise<{ code: number | null; stderr: string }> } {
-  const args = ['--import', 'tsx', 'src/main/cli/train.ts', '--db', db, ...extra];
+  const args = cliArgs('train', ['--db', db, ...extra]);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -14,6 +14,7 @@ import { liveWorkerCount } from '../src/main/worker-threads.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 import { expectLiveWorkers, memoryLogger, nextEvent } from './run-helpers.ts';
+import { cliArgs } from './cli-run.ts';
 
 const LONG = presetConfig('quick', { 'data.limit': 400, 'optim.epochs': 60, 'optim.batchSize': 16 });
 const SHORT = presetConfig('quick', { 'data.limit': 300, 'optim.epochs': 1 });
@@ -130,11 +131,9 @@ test('two resumes of one run at once in one process start one worker', async (t)
 test('a resume racing the CLI resuming the same run from another process: one trains, the other is refused', async (t) => {
   const { file, store, service, base } = setUp(t);
   const run = store.runs.create({ config: LONG, status: 'interrupted' });
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/main/cli/train.ts', '--db', file, '--resume', String(run.id), '--json'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, cliArgs('train', ['--db', file, '--resume', String(run.id), '--json']), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));

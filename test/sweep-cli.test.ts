@@ -14,12 +14,13 @@ import { runsTable } from '../src/main/cli/format.ts';
 import { openDatabase } from '../src/main/store/index.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 import { runRecord } from './run-record.ts';
+import { cliArgs } from './cli-run.ts';
 
 // A guard against a hang, not a time budget: the machine may be loaded.
 const HANG_MS = 600_000;
 
 function cliSync(script: 'sweep' | 'runs', args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
+  const r = spawnSync(process.execPath, cliArgs(script, args), {
     encoding: 'utf8',
     timeout: HANG_MS,
   });
@@ -27,7 +28,7 @@ function cliSync(script: 'sweep' | 'runs', args: string[]) {
 }
 
 function cli(args: string[]): { child: ChildProcess; exited: Promise<{ code: number | null; stdout: string; stderr: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/sweep.ts', ...args], {
+  const child = spawn(process.execPath, cliArgs('sweep', args), {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -22,6 +22,9 @@ test('core share: alone a run takes every core, runs that start together split t
   // Cores that other processes keep busy are not free.
   others = 2.5;
   assert.equal(share.grant(a, 0, 1), 1);
+  // An idle machine's background load, a few tenths of a core, leaves every core free.
+  others = 0.4;
+  assert.equal(share.grant(a, 0, 1), 4);
   others = 0;
   share.release(a);
   assert.deepEqual([share.grant(a, 0, 2), share.grant(b, 0, 2)], [2, 2]);

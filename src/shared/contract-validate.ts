@@ -3,7 +3,14 @@
 // are checked for shape, types, ranges and unknown keys, and a bad one gets an error naming the
 // field. Pure TypeScript so the same checks can run in the renderer for inline feedback.
 
-import { CHECKPOINT_CHOICES, METHOD_NAMES, type CheckpointChoice, type MethodArgs, type MethodName } from './contract.ts';
+import {
+  CHECKPOINT_CHOICES,
+  MAX_HISTORY_RUNS,
+  METHOD_NAMES,
+  type CheckpointChoice,
+  type MethodArgs,
+  type MethodName,
+} from './contract.ts';
 import type { AppError, Result } from './result.ts';
 import { MAX_EVAL_K } from './evaluation.ts';
 import { MAX_HEAD_QUERY, MAX_HEAD_ROWS, MAX_SORT_KEY } from './run-list-head.ts';
@@ -146,6 +153,19 @@ const CHECKS: Record<MethodName, Check> = {
     const o = object(p, ['runId', 'maxPoints']);
     if (isAppError(o)) return o;
     return intField(o, 'runId', 1, MAX_ID) ?? intField(o, 'maxPoints', 10, 1_000_000, true);
+  },
+  getRunHistories: (p) => {
+    const o = object(p, ['runIds', 'maxPoints']);
+    if (isAppError(o)) return o;
+    const ids = o.runIds;
+    if (
+      !Array.isArray(ids) ||
+      ids.length === 0 ||
+      ids.length > MAX_HISTORY_RUNS ||
+      ids.some((id) => typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_ID)
+    )
+      return bad(`runIds must be a list of 1 to ${MAX_HISTORY_RUNS} run ids`, 'runIds');
+    return intField(o, 'maxPoints', 10, 1_000_000, true);
   },
   getImage: (p) => {
     const o = object(p, ['runId', 'kind', 'step']);

@@ -87,6 +87,12 @@ export interface LoggedImage {
   grid: ImageGrid;
 }
 
+/**
+ * What Compare draws of a run: its record, logged history and checkpoints, without the images a
+ * RunDetail carries (Compare reads images per checkpoint, and only for the few runs it shows).
+ */
+export type RunHistory = Pick<RunDetail, 'run' | 'steps' | 'epochs' | 'checkpoints'>;
+
 export interface RunDetail {
   run: RunRecord;
   steps: StepMetric[];
@@ -188,6 +194,12 @@ export interface WorkbenchMethods {
    */
   listRunsHead: [RunListHeadArgs, RunListHead];
   getRun: [{ runId: number; maxPoints?: number }, RunDetail];
+  /**
+   * Several runs' histories in one call (at most MAX_HISTORY_RUNS), each run's steps bucketed to at
+   * most `maxPoints`; runs that do not exist are left out. Compare with hundreds of runs asks a few
+   * of these instead of one getRun per run.
+   */
+  getRunHistories: [{ runIds: number[]; maxPoints?: number }, RunHistory[]];
   getImage: [{ runId: number; kind: ImageKind; step: number }, LoggedImage];
   updateRun: [RunEdit, RunRecord];
   /** Deletes runs with everything logged for them; live runs are stopped first. */
@@ -247,6 +259,9 @@ export interface WorkbenchMethods {
   cancelSweep: [{ sweepId: number }, SweepRecord];
 }
 
+/** The most runs one getRunHistories call may name. */
+export const MAX_HISTORY_RUNS = 500;
+
 export type MethodName = keyof WorkbenchMethods;
 export type MethodArgs<M extends MethodName> = WorkbenchMethods[M][0];
 export type MethodResult<M extends MethodName> = WorkbenchMethods[M][1];
@@ -264,6 +279,7 @@ export const METHOD_NAMES = [
   'listRuns',
   'listRunsHead',
   'getRun',
+  'getRunHistories',
   'getImage',
   'updateRun',
   'deleteRuns',

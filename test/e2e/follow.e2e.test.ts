@@ -6,11 +6,11 @@
 // with a generous bound (the latency itself is measured by bench/follow.ts, not asserted here).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { openDatabase } from '../../src/main/store/database.ts';
 import { launchBrowser, openPage, ROOT, shootSchemes, startWorkbench } from './harness.ts';
+import { cliArgs } from '../cli-run.ts';
 
 const VIEWPORT = { width: 1280, height: 800 };
 const WAIT = 90_000;
@@ -23,7 +23,7 @@ function train(
 ): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
   const args = ['--preset', 'quick', '--db', dbPath, '--backend', 'wasm', '--set', `run.name=${name}`];
   for (const s of sets) args.push('--set', s);
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main', 'cli', 'train.ts'), ...args], {
+  const child = spawn(process.execPath, cliArgs('train', args), {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

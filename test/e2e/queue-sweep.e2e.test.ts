@@ -20,6 +20,7 @@ import { RunsPage } from './pages/runs-page.ts';
 import { SweepFormPage } from './pages/sweep-form-page.ts';
 import type { SweepViewPage } from './pages/sweep-view-page.ts';
 import { steps } from './steps.ts';
+import { cliArgs, type CliScript } from '../cli-run.ts';
 
 const SIZES = [
   { width: 1280, height: 800 },
@@ -45,8 +46,8 @@ interface Cli {
   exited: Promise<number | null>;
 }
 
-function cli(script: string, args: string[]): Cli {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'main', 'cli', `${script}.ts`), ...args], {
+function cli(script: CliScript, args: string[]): Cli {
+  const child = spawn(process.execPath, cliArgs(script, args), {
     cwd: ROOT,
     env: { ...process.env, VAE_QUEUE_FAST: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

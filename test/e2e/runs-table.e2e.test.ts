@@ -16,6 +16,7 @@ import { AppShell } from './pages/app-shell.ts';
 import { waitUntil } from './pages/base-page.ts';
 import type { RunsPage } from './pages/runs-page.ts';
 import { steps } from './steps.ts';
+import { TABLE_ROW_H } from '../../src/renderer/src/lib/virtual-window.ts';
 
 const SMALL = { width: 1024, height: 640 };
 const LARGE = { width: 1280, height: 800 };
@@ -77,6 +78,45 @@ describe('Runs table with 1,000 runs', () => {
     assert.ok(checked >= 5, `${checked} rows checked`);
   });
 
+  step(
+    'a scroll of three rows adds three rows and drops three, keeps the other elements, and pins cells only when too wide',
+    async () => {
+      // Sticky cells cost a compositing layer each: only a table wider than its box pins them (RunsTable.svelte).
+      assert.equal(await runs.table.getAttribute('data-pinned'), 'true', 'at 1024 px the table is wider than its box');
+      // A string: tsx would wrap the inner functions in a helper the page lacks.
+      const changes = (await page.evaluate(`(async () => {
+      const t = document.querySelector('[data-testid="runs-table"]');
+      const isRow = (n) => n instanceof HTMLElement && n.matches('[data-testid^="run-row-"]');
+      const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+      t.scrollTop = 100 * ${TABLE_ROW_H};
+      await frames();
+      const before = [...t.querySelectorAll('[data-testid^="run-row-"]')];
+      let added = 0;
+      let removed = 0;
+      const count = (records) => records.forEach((r) => {
+        added += [...r.addedNodes].filter(isRow).length;
+        removed += [...r.removedNodes].filter(isRow).length;
+      });
+      const observer = new MutationObserver(count);
+      observer.observe(t, { childList: true, subtree: true });
+      t.scrollTop += 3 * ${TABLE_ROW_H};
+      await frames();
+      count(observer.takeRecords());
+      observer.disconnect();
+      const after = [...t.querySelectorAll('[data-testid^="run-row-"]')];
+      const kept = after.filter((el) => before.includes(el)).length;
+      t.scrollTop = 0;
+      await frames();
+      return { before: before.length, after: after.length, added, removed, kept };
+    })()`)) as { before: number; after: number; added: number; removed: number; kept: number };
+      assert.deepEqual(
+        { added: changes.added, removed: changes.removed, kept: changes.kept, after: changes.after },
+        { added: 3, removed: 3, kept: changes.before - 3, after: changes.before },
+      );
+      await runs.row(ids.at(-1)!).waitFor();
+    },
+  );
+
   step('a long name stays on one line, cut, with the full name on hover', async () => {
     const longId = ids.at(-1)!;
     const other = ids.at(-2)!;
@@ -114,6 +154,12 @@ describe('Runs table with 1,000 runs', () => {
     assert.match(await runs.deleteSelectedButton.innerText(), /\(5\)/);
     await runs.shoot('runs-table-1000-1024');
     await page.setViewportSize(LARGE);
+    // At 1280 px the default columns fit: nothing needs pinning.
+    await waitUntil(
+      'the table unpinned at 1280 px',
+      () => runs.table.getAttribute('data-pinned'),
+      (v) => v === 'false',
+    );
     await runs.shoot('runs-table-1000-1280');
     await page.setViewportSize(SMALL);
     await runs.byTestId('clear-selection').click();

@@ -215,6 +215,14 @@ const STUB_BODY = String.raw`
       if (o.stream && o.stream.runId === runId) setTimeout(stream, 500);
       return ok(detail(run));
     },
+    getRunHistories: ({ runIds }) => {
+      const found = runIds.map(find).filter(Boolean);
+      for (const run of found) if (o.stream && o.stream.runId === run.id) setTimeout(stream, 500);
+      return ok(found.map((run) => {
+        const d = detail(run);
+        return { run: d.run, steps: d.steps, epochs: d.epochs, checkpoints: d.checkpoints };
+      }));
+    },
     getImage: () => fail('not-found', 'no image'),
     // No stubbed run has been evaluated; evaluating needs the real backend (test/e2e/evaluation.e2e.test.ts).
     listEvaluations: ({ runId }) => (find(runId) ? ok([]) : fail('not-found', 'no run ' + runId)),

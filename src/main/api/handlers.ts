@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import type { DataLoadProgress, LoggedImage, RunDetail, WorkbenchHandlers } from '../../shared/contract.ts';
+import type { DataLoadProgress, LoggedImage, RunDetail, RunHistory, WorkbenchHandlers } from '../../shared/contract.ts';
 import { PRESETS } from '../../shared/presets.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { packRunList, type ConfigDeltaMemo, type PackedRunList } from '../../shared/run-list.ts';
@@ -87,6 +87,14 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
     refuseIfTrainedElsewhere(run, deps.pid, action);
     return run;
   };
+  const checkpointSummaries = (runId: number) =>
+    store.checkpoints.list(runId).map((c) => ({
+      step: c.step,
+      epoch: c.epoch,
+      atEpochEnd: c.atEpochEnd,
+      best: c.best,
+      ...(c.classes !== null ? { classes: c.classes } : {}),
+    }));
   const configDeltas: ConfigDeltaMemo = new WeakMap();
   let packed: { runs: readonly RunRecord[]; list: PackedRunList } | null = null;
   let headOrder: { runs: readonly RunRecord[]; key: string; sorted: readonly RunRecord[] } | null = null;
@@ -181,16 +189,24 @@ export function createHandlers(deps: HandlerDeps): WorkbenchHandlers {
         epochs: store.metrics.listEpochs(runId),
         images,
         imageSteps,
-        checkpoints: store.checkpoints.list(runId).map((c) => ({
-          step: c.step,
-          epoch: c.epoch,
-          atEpochEnd: c.atEpochEnd,
-          best: c.best,
-          ...(c.classes !== null ? { classes: c.classes } : {}),
-        })),
+        checkpoints: checkpointSummaries(runId),
         data: store.runData.get(runId),
       };
     },
+
+    getRunHistories: ({ runIds, maxPoints }): RunHistory[] =>
+      runIds.flatMap((runId) => {
+        const run = store.runs.get(runId);
+        if (!run) return [];
+        return [
+          {
+            run,
+            steps: store.metrics.listSteps(runId, { maxPoints: maxPoints ?? DEFAULT_MAX_POINTS }),
+            epochs: store.metrics.listEpochs(runId),
+            checkpoints: checkpointSummaries(runId),
+          },
+        ];
+      }),
 
     getImage: ({ runId, kind, step }) => {
       requireRun(runId);

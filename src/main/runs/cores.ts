@@ -36,7 +36,9 @@ export class CoreShare {
       for (const [other, n] of this.held) if (other !== holder) inUse += n;
       const fair = Math.floor(this.cores / Math.max(1, runs));
       // Runs that started earlier keep what they got: only the cores they and others leave are free.
-      const free = Math.floor(this.cores - inUse - this.othersLoad(inUse));
+      // Rounded, not floored: an idle desktop's background load (a few tenths of a core) must not
+      // cost a 2-core machine half its threads.
+      const free = this.cores - inUse - Math.round(this.othersLoad(inUse));
       threads = Math.max(1, Math.min(fair, free));
     }
     threads = Math.min(threads, MAX_WASM_THREADS);

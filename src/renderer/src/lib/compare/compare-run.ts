@@ -1,7 +1,7 @@
 // What every Compare panel is handed about each run: its record (always current, from the runs
 // store), its palette slot, and its logged history once loaded.
 
-import type { RunDetail } from '../../../../shared/contract.ts';
+import type { RunHistory } from '../../../../shared/contract.ts';
 import type { RunRecord } from '../../../../shared/training.ts';
 import type { Loadable } from './keyed-loader.ts';
 
@@ -9,12 +9,12 @@ export interface CompareRun {
   id: number;
   run: RunRecord;
   slot: number;
-  /** The run's history (getRun); refetched when its status or epoch changes. */
-  detail: Loadable<RunDetail>;
+  /** The run's history (getRunHistories, history-batch.ts); refetched when its status or epoch changes. */
+  detail: Loadable<RunHistory>;
 }
 
 /** The newest checkpoint's step, or null before the first: what a run's latent panels depend on. */
-export function latestCheckpoint(detail: RunDetail | null): number | null {
+export function latestCheckpoint(detail: RunHistory | null): number | null {
   const last = detail?.checkpoints[detail.checkpoints.length - 1];
   return last ? last.step : null;
 }
