@@ -1,13 +1,14 @@
-// `npm run bench:queue [-- --trials N] [--workers 3]`: sweeps on a queue, measured on this
+// `npm run bench:queue [-- --trials N] [--workers 1,2,3]`: sweeps on a queue, measured on this
 // machine. Starts `npm run queue` (embedded PostgreSQL) in a temporary folder, then for each worker
 // count runs an N-trial sweep (a small MLP on a 1,000-image IDX file, 2 epochs) with that many
 // `npm run worker` processes, and the same sweep trained locally (`--parallel` that many), and prints
-// trials per second of each, from the sweep's start to its summary, and their ratio: measured in the
+// trials per hour of each, from the sweep's start to its summary, and their ratio: measured in the
 // same run, the ratio says what the queue costs even on a machine busy with other work. Then
 // the coordinator's cost of taking in one step: reading a trial's rows from PostgreSQL
 // (snapshot.ts) and writing them to SQLite (ingest.ts), per step. Prints numbers; asserts nothing.
 // Each worker trains one trial at a time on one core, so on a 2-core machine a third worker mostly
-// waits for a core: read the scaling with that in mind.
+// waits for a core: read the scaling (each count's throughput over the first count's) with that in
+// mind, and the load average printed beside each row.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { openDatabase } from '../src/main/store/index.ts';
 import { idxImagesFile } from '../test/fixtures/idx-files.ts';
 
 const { values } = parseArgs({
-  options: { trials: { type: 'string', default: '6' }, workers: { type: 'string', default: '3' } },
+  options: { trials: { type: 'string', default: '6' }, workers: { type: 'string', default: '1,2,3' } },
 });
 const trials = Number(values.trials);
 const counts = values.workers.split(',').map(Number);
@@ -35,6 +36,8 @@ writeFileSync(
   idxImagesFile(1000, 28, 28, (i, p) => (i * 7 + p * 13) % 256),
 );
 const children: ChildProcess[] = [];
+/** Set once workers are told to stop (or everything is torn down): their exit is expected then. */
+let stopping = false;
 
 function cli(script: string, args: string[]): { child: ChildProcess; text: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', `src/main/cli/${script}.ts`, ...args], {
@@ -75,15 +78,33 @@ async function timedSweep(args: string[]): Promise<number> {
 
 try {
   console.log(`load average at the start: ${load()}`);
+  let first = 0;
   for (const n of counts) {
     const workers = Array.from({ length: n }, (_, i) => cli('worker', ['--queue', url, '--name', `b${i + 1}`]));
+    // A worker that dies early would leave the sweep waiting for ever, and the figure meaningless.
+    for (const w of workers)
+      void w.exited.then((code) => {
+        if (!stopping && code !== 0) {
+          console.error(`a worker exited (${code ?? w.child.signalCode}) before the sweep ended:\n${w.text()}`);
+          process.exit(1);
+        }
+      });
+    // Workers are long-lived in use: the sweep starts once they listen (and the first to connect has
+    // made the queue's tables, which two processes making them at once could trip over).
+    while (!workers.every((w) => w.text().includes('taking trials'))) await new Promise((r) => setTimeout(r, 100));
     const queued = await timedSweep(['--db', join(dir, `store-${n}.db`), '--queue', url]);
+    stopping = true;
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => w.exited));
+    stopping = false;
     const local = await timedSweep(['--db', join(dir, `local-${n}.db`), '--parallel', String(n)]);
-    const rate = (s: number) => `${(trials / s).toFixed(3)} trials/s (${s.toFixed(1)} s)`;
+    const perHour = (s: number) => (trials * 3600) / s;
+    const rate = (s: number) => `${perHour(s).toFixed(0)} trials/h (${s.toFixed(1)} s)`;
+    first ||= perHour(queued) / counts[0]!;
     console.log(`${n} worker${n === 1 ? ' ' : 's'} on the queue: ${rate(queued)}; locally, ${n} at a time: ${rate(local)}`);
-    console.log(`  queue / local throughput: ${(local / queued).toFixed(2)}  (load average now ${load()})`);
+    console.log(
+      `  queue / local throughput: ${(local / queued).toFixed(2)}; queue throughput per worker vs ${counts[0]}: ${(perHour(queued) / n / first).toFixed(2)}  (load average now ${load()})`,
+    );
   }
 
   // Ingestion: every trial of the last sweep read again from step 0 and written to a fresh store.
@@ -122,6 +143,7 @@ try {
   );
   console.log(`load average at the end: ${load()}`);
 } finally {
+  stopping = true;
   for (const c of children.slice(1)) c.kill('SIGKILL');
   queue.child.kill('SIGTERM');
   await queue.exited;

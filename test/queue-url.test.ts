@@ -1,11 +1,13 @@
 // The queue URL from the sweep form to the server: its shape checked (the error says what is wrong,
 // never echoing the password), shown and stored without the password, a pasted password moved to its
-// own field, and a URL without one completed from VAE_QUEUE_URL only when that names the same queue.
+// own field, a URL without one completed from VAE_QUEUE_URL only when that names the same queue, and
+// the sweep page's Resume for a queue sweep nobody follows (its password typed in, kept nowhere).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseQueueUrl, redactQueueUrl, sameQueue } from '../src/shared/queue-url.ts';
 import { validateArgs } from '../src/shared/contract-validate.ts';
 import { queueUrlFor, takeQueueUrl } from '../src/renderer/src/lib/sweep-form.ts';
+import { canResumeSweep, waitingToBeFollowed } from '../src/renderer/src/lib/sweep-view.ts';
 import { resolveQueueUrl } from '../src/main/queue/app-queue.ts';
 import { DEFAULT_SWEEP } from '../src/shared/sweep.ts';
 
@@ -78,4 +80,23 @@ test('the server takes a missing password from VAE_QUEUE_URL only when it names 
     () => resolveQueueUrl('nope', env),
     (e: Error & { appError?: { field?: string } }) => e.appError?.field === 'queueUrl',
   );
+});
+
+test("a queue sweep nobody follows can be resumed, and its prompt's URL is the stored one with the typed password", () => {
+  const stored = 'postgres://postgres:***@10.0.0.5:55432/workbench?sslmode=require';
+  const sweep = { status: 'running' as const, queue: stored, owner: null };
+  assert.ok(waitingToBeFollowed(sweep));
+  assert.ok(canResumeSweep(sweep));
+  // Followed by a live process, or local: Resume stays off while running.
+  assert.ok(!canResumeSweep({ ...sweep, owner: { pid: 42, kind: 'app' as const } }));
+  assert.ok(!waitingToBeFollowed({ ...sweep, queue: null }));
+  assert.ok(canResumeSweep({ ...sweep, status: 'paused' as const, owner: { pid: 42, kind: 'app' as const } }));
+  const typed = queueUrlFor({ url: stored, password: 'p@ss/w:rd' }, false);
+  assert.deepEqual(typed, { ok: true, value: 'postgres://postgres:p%40ss%2Fw%3Ard@10.0.0.5:55432/workbench?sslmode=require' });
+  assert.ok(sameQueue(stored, typed.ok ? typed.value : ''));
+  // Nothing typed: the *** goes, and the server takes the password from its VAE_QUEUE_URL.
+  assert.deepEqual(queueUrlFor({ url: stored, password: '' }, false), {
+    ok: true,
+    value: 'postgres://postgres@10.0.0.5:55432/workbench?sslmode=require',
+  });
 });

@@ -138,6 +138,12 @@ export function createAppCore(options: AppCoreOptions): AppCore {
   } catch (e) {
     options.log?.error('Sweeps left running by a process that is gone could not be taken over', e);
   }
+  // A queue sweep this app (or a killed coordinator) followed: again now when VAE_QUEUE_URL names its queue.
+  try {
+    queueSweeps.reattach();
+  } catch (e) {
+    options.log?.error('Sweeps on a queue could not be followed again', e);
+  }
   // The first listing packs every run's config (src/shared/run-list.ts); with thousands of runs that
   // is worth doing while the window loads rather than when it first asks.
   setImmediate(() => {

@@ -5,7 +5,8 @@
 //
 // The URL's password is held in memory only: the sweep records the URL without it (redactQueueUrl),
 // nothing logs it, and following a sweep again (resume, or after a restart) needs it again: typed
-// in, or from VAE_QUEUE_URL when that names the same queue (the workers read the same variable).
+// in, or from VAE_QUEUE_URL when that names the same queue (the workers read the same variable). At
+// open, sweeps on that queue are followed again by themselves (reattach); the others wait for Resume.
 
 import { AppFailure, toAppError } from '../../shared/result.ts';
 import { parseQueueUrl, redactQueueUrl, sameQueue } from '../../shared/queue-url.ts';
@@ -14,6 +15,7 @@ import type { Logger } from '../log/logger.ts';
 import type { Store } from '../store/index.ts';
 import { openQueue, type QueueConnection } from './connect.ts';
 import { QueueCoordinator } from './coordinator.ts';
+import { DEFAULT_STALE_AFTER_MS } from '../store/liveness.ts';
 import { timingFromEnv } from './protocol.ts';
 import { createQueueSweep, followQueueSweep, reclaimQueueSweep, refusePruningOnQueue } from './queue-sweep.ts';
 
@@ -118,6 +120,30 @@ export class AppQueueSweeps {
     return claimed;
   }
 
+  /**
+   * At open: follows again every queue sweep left running with nobody following it (the app was
+   * closed, or its coordinator killed) whose queue VAE_QUEUE_URL names. The others wait, their runs
+   * as the workers last reported them, until Resume gives the password. Returns the ids it re-attaches.
+   */
+  reattach(): number[] {
+    const fromEnv = this.env.VAE_QUEUE_URL;
+    if (!fromEnv) return [];
+    const orphans = new Set(this.options.store.sweeps.orphans(Date.now() - DEFAULT_STALE_AFTER_MS));
+    const sweeps = this.options.store.sweeps
+      .list()
+      .filter((s) => s.queue !== null && orphans.has(s.id) && sameQueue(s.queue, fromEnv));
+    for (const sweep of sweeps)
+      void this.resume(sweep, undefined)
+        .then(() => this.options.sweepChanged(sweep.id))
+        .catch((e: unknown) =>
+          this.options.log.warn(
+            `Sweep ${sweep.id} on the queue ${sweep.queue} could not be followed again; Resume reconnects`,
+            e,
+          ),
+        );
+    return sweeps.map((s) => s.id);
+  }
+
   /** Stops following (the trials go on on the workers; the sweep is followed again on resume). */
   async close(): Promise<void> {
     this.closing = true;
@@ -126,6 +152,8 @@ export class AppQueueSweeps {
     for (const link of links) {
       await link.coordinator.stop();
       await link.conn.close();
+      // Still running, followed by nobody: the next opening re-attaches it, or shows it waiting for Resume.
+      for (const id of link.sweeps) this.options.store.sweeps.release(id, this.ownerPid);
     }
   }
 

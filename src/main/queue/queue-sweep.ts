@@ -1,14 +1,14 @@
 // A sweep whose runs train on queue workers: stored like any sweep (so the app shows it), its runs
 // claimed by this process and handed to the coordinator, followed to their end, and the sweep settled
 // as a local one is (completed, or paused when runs were stopped before finishing). `resume`
-// re-attaches a coordinator that was killed or stopped: runs it left behind (interrupted by crash
-// recovery) are claimed again, and their trials, still in the queue, are followed from where the store
-// stands.
+// re-attaches a coordinator that was killed or stopped: runs it left behind (still running in its
+// name: crash recovery leaves runs on a queue to their workers) are claimed again, and their trials,
+// still in the queue, are followed from where the store stands.
 
 import type { DataConfig } from '../../shared/config.ts';
 import { AppFailure } from '../../shared/result.ts';
 import { QUEUE_TAG, sweepTitle, type SweepDefinition, type SweepPoint, type SweepRecord } from '../../shared/sweep.ts';
-import type { RunRecord } from '../../shared/training.ts';
+import type { RunRecord, RunStatus } from '../../shared/training.ts';
 import { startHeartbeat, HEARTBEAT_INTERVAL_MS } from '../runs/heartbeat.ts';
 import { QueueDataCheck } from '../runs/queue-check.ts';
 import type { Store } from '../store/index.ts';
@@ -66,12 +66,23 @@ export async function createQueueSweep(
   return store.sweeps.get(create.immediate())!;
 }
 
-/** Claims a stored sweep for this process again, with the runs a dead coordinator left behind. */
+/**
+ * Claims a stored sweep for this process again, with the runs a gone coordinator left behind: still
+ * running or queued in its name (crash recovery leaves runs on a queue alone: their workers own them,
+ * store/queue-runs.ts), or interrupted (a worker stopped with Ctrl-C). Each becomes queued and owned
+ * here; following it takes in its trial from its checkpoint on, idempotently.
+ */
 export function reclaimQueueSweep(ctx: QueueSweepContext, id: number): SweepRecord {
   const { store, ownerPid } = ctx;
-  store.runs.interruptOrphans();
   const sweep = store.sweeps.claim(id, ownerPid, Date.now() - DEFAULT_STALE_AFTER_MS);
-  for (const runId of store.sweeps.runIds(id, 'interrupted')) store.runs.claimForResume(runId, ownerPid);
+  const left = (status: RunStatus, runId: number) => {
+    if (status === 'interrupted') return true;
+    const holder = store.runs.owner(runId)?.ownerPid ?? null;
+    // Queued and unowned: followQueueSweep claims it with the others.
+    return holder === null ? status !== 'queued' : holder !== ownerPid;
+  };
+  for (const status of ['interrupted', 'running', 'paused', 'queued'] as const)
+    for (const runId of store.sweeps.runIds(id, status)) if (left(status, runId)) store.runs.claimForResume(runId, ownerPid);
   return sweep;
 }
 

@@ -11,6 +11,7 @@
 import type { Store } from './database.ts';
 import type { Db } from './migrate.ts';
 import { defaultIsProcessAlive } from './recovery.ts';
+import { NOT_ON_A_QUEUE } from './queue-runs.ts';
 
 export interface OwnerSweepOptions {
   /** This process: its own runs are its run service's business. */
@@ -57,9 +58,10 @@ export function createOwnerSweeper(store: Store, options: OwnerSweepOptions = {}
   const now = options.now ?? Date.now;
   const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const db: Db = store.db;
-  // Same IN list as the runs_live partial index, so this reads the index, not the table.
+  // Same IN list as the runs_live partial index, so this reads the index, not the table; runs on a
+  // queue are the workers' (queue-runs.ts).
   const live = db.prepare<[], LiveRow>(
-    "SELECT id, status, owner_pid, heartbeat_at FROM runs WHERE status IN ('queued', 'running', 'paused')",
+    `SELECT id, status, owner_pid, heartbeat_at FROM runs WHERE status IN ('queued', 'running', 'paused') AND ${NOT_ON_A_QUEUE}`,
   );
   const cutoff = staleCutoff(staleAfterMs, now);
 

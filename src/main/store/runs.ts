@@ -15,6 +15,7 @@ import type { Db } from './migrate.ts';
 import { createConfigCache } from './config-cache.ts';
 import { createEvaluationsRepo } from './evaluations.ts';
 import { createRunListCache } from './run-list-cache.ts';
+import { NOT_ON_A_QUEUE } from './queue-runs.ts';
 import { lossToColumns, normaliseTags, RUN_COLUMNS_BUT_CONFIG, toRunRecord, toRunRecordWith, type RunRow } from './run-row.ts';
 
 export type FinishedStatus = 'completed' | 'failed' | 'interrupted' | 'pruned';
@@ -110,7 +111,7 @@ export interface RunsRepo {
   /**
    * Marks as interrupted every live run whose process is gone, or that claims to be running or paused
    * with no owner at all; returns their ids. Queued runs without an owner are left alone: they wait for
-   * whichever process picks them up. See recovery.ts.
+   * whichever process picks them up; so are runs of a sweep on a queue (queue-runs.ts). See recovery.ts.
    */
   interruptOrphans(): number[];
   /**
@@ -201,7 +202,7 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
     // The IN list matches runs_live's WHERE clause term for term, which is what lets SQLite use that
     // partial index.
     live: db.prepare<[], { id: number; status: RunStatus; owner_pid: number | null }>(
-      "SELECT id, status, owner_pid FROM runs WHERE status IN ('queued', 'running', 'paused')",
+      `SELECT id, status, owner_pid FROM runs WHERE status IN ('queued', 'running', 'paused') AND ${NOT_ON_A_QUEUE}`,
     ),
     // The last heartbeat is the best estimate of when the process died.
     interrupt: db.prepare(`
@@ -321,7 +322,8 @@ export function createRunsRepo(db: Db, deps: RunsDeps): RunsRepo {
 
   const stale = db.prepare<[number, number], { id: number; owner_pid: number; heartbeat_at: number }>(`
     SELECT id, owner_pid, heartbeat_at FROM runs
-    WHERE status IN ('queued', 'running', 'paused') AND owner_pid IS NOT NULL AND owner_pid <> ? AND heartbeat_at < ?`);
+    WHERE status IN ('queued', 'running', 'paused') AND owner_pid IS NOT NULL AND owner_pid <> ? AND heartbeat_at < ?
+      AND ${NOT_ON_A_QUEUE}`);
   // IMMEDIATE: the owner's next heartbeat must not land between the check and the write.
   const interruptStale = db.transaction((heartbeatBefore: number, exceptPid: number): number[] =>
     stale.all(exceptPid, heartbeatBefore).map((run) => {

@@ -80,6 +80,17 @@ export function canPause(status: SweepStatus): boolean {
 export function canResume(status: SweepStatus): boolean {
   return status === 'paused' || status === 'cancelled';
 }
+/**
+ * A sweep on a queue that nobody follows: still running on the workers, but no coordinator takes in
+ * what they send (the app was closed without VAE_QUEUE_URL naming the queue, or the CLI was killed).
+ * Resume, with the queue's password, reconnects.
+ */
+export function waitingToBeFollowed(sweep: Pick<SweepRecord, 'status' | 'queue' | 'owner'>): boolean {
+  return sweep.queue !== null && sweep.status === 'running' && sweep.owner === null;
+}
+export function canResumeSweep(sweep: Pick<SweepRecord, 'status' | 'queue' | 'owner'>): boolean {
+  return canResume(sweep.status) || waitingToBeFollowed(sweep);
+}
 export function canCancel(status: SweepStatus): boolean {
   return status === 'running' || status === 'paused';
 }

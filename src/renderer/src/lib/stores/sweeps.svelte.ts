@@ -65,8 +65,10 @@ class Sweeps {
     return this.act(`Pausing sweep ${sweepId}…`, getClient().pauseSweep({ sweepId }));
   }
 
-  resume(sweepId: number) {
-    return this.act(`Resuming sweep ${sweepId}…`, getClient().resumeSweep({ sweepId }));
+  /** `queueUrl`: a queue sweep's URL with its password, passed on and kept nowhere. */
+  resume(sweepId: number, queueUrl?: string) {
+    const payload = queueUrl === undefined ? { sweepId } : { sweepId, queueUrl };
+    return this.act(`Resuming sweep ${sweepId}…`, getClient().resumeSweep(payload));
   }
 
   cancel(sweepId: number) {
