@@ -258,7 +258,7 @@ const STUB_BODY = String.raw`
         return { ...base, id: nextId++, name, config, status: 'queued', statusMessage: '', createdAt: Date.now(), startedAt: null, finishedAt: null, finalTrain: null, finalHeldOut: null, sweepId: id, sweepIndex: index };
       });
       runs = [...created.reverse(), ...runs];
-      const s = { id, name: definition.name, definition, status: 'running', statusMessage: '', createdAt: Date.now(), finishedAt: null, owner: null };
+      const s = { id, name: definition.name, definition, status: 'running', statusMessage: '', createdAt: Date.now(), finishedAt: null, owner: null, queue: null };
       sweeps = [s, ...sweeps];
       emit({ type: 'runs-changed' });
       drive(s);
