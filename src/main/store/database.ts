@@ -52,11 +52,32 @@ export interface Store {
   close(): void;
 }
 
-function configure(db: Db): void {
+/**
+ * Switches a file to WAL. On a fresh file another process may be opening at the same moment (the app
+ * and the CLI, or a reader polling the file), and SQLite answers a journal-mode change that meets a
+ * lock with SQLITE_BUSY at once, without its busy handler: so this waits and retries, up to the
+ * busy timeout, as every other statement does.
+ */
+function useWal(db: Db, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw e;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+}
+
+function configure(db: Db, busyTimeoutMs: number): void {
   // WAL lets the app's charts read while the CLI (or a worker's run) writes. With WAL, NORMAL skips the
   // fsync per commit but stays consistent after a crash: at worst the last commits before power loss
   // are lost, which for metrics is cheaper than an fsync per batch.
-  db.pragma('journal_mode = WAL');
+  useWal(db, busyTimeoutMs);
   db.pragma('synchronous = NORMAL');
   // Off by default in SQLite, per connection; the cascades from runs depend on it.
   db.pragma('foreign_keys = ON');
@@ -78,7 +99,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Store {
     throw storeError(`Cannot open the run database ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
   try {
-    configure(db);
+    configure(db, opts.busyTimeoutMs ?? 5000);
     migrate(db, MIGRATIONS, file);
     const metrics = createMetricsRepo(db, now);
     const processes = createProcessRegistry(db, { pid: process.pid, now, isProcessAlive });
