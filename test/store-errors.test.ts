@@ -2,13 +2,18 @@
 // (or metric writer) met it; the store's own failures (not found, bad argument) pass through as they are.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { openSync, writeSync, closeSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { openDatabase } from '../src/main/store/index.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import { presetConfig, tempDir } from './helpers.ts';
 
 const config = presetConfig('quick');
+const requireHere = createRequire(import.meta.url);
 
 function expectStoreError(fn: () => unknown, file: string, code: RegExp): void {
   assert.throws(fn, (e: unknown) => {
@@ -78,4 +83,34 @@ test('a damaged page reads as SQLITE_CORRUPT with the file named', (t) => {
   const store = openDatabase(file);
   t.after(() => store.close());
   expectStoreError(() => store.metrics.listSteps(run.id), file, /\(SQLITE_CORRUPT.*: the file is damaged\)/);
+});
+
+// SQLite answers a journal-mode change that meets a lock with SQLITE_BUSY at once, without its busy
+// handler: a fresh file opened while another connection holds it (the app and the CLI at the same
+// moment, a reader polling the new file) must wait, as every other statement does.
+test('a fresh file locked by another connection for a moment is switched to WAL once the lock goes', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'fresh.db');
+  new Database(file).close();
+  const holder = new Worker(
+    `const Database = require(${JSON.stringify(requireHere.resolve('better-sqlite3'))});
+     const { parentPort } = require('node:worker_threads');
+     const db = new Database(${JSON.stringify(file)});
+     db.exec('BEGIN IMMEDIATE');
+     parentPort.postMessage('locked');
+     // Lets go a moment after it is told to, on its own thread's clock.
+     parentPort.once('message', () => setTimeout(() => { db.exec('ROLLBACK'); db.close(); }, 100));`,
+    { eval: true },
+  );
+  t.after(() => holder.terminate());
+  await once(holder, 'message');
+  // Without the wait the pragma fails at once, whatever the busy timeout.
+  const raw = new Database(file, { timeout: 5000 });
+  assert.throws(() => raw.pragma('journal_mode = WAL'), /database is locked/);
+  raw.close();
+  // The holder lets go while openDatabase waits (Atomics.wait blocks this thread, not the worker's).
+  holder.postMessage('release');
+  const store = openDatabase(file, { busyTimeoutMs: 30_000 });
+  t.after(() => store.close());
+  assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
 });
