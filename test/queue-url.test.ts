@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { parseQueueUrl, redactQueueUrl, sameQueue } from '../src/shared/queue-url.ts';
 import { validateArgs } from '../src/shared/contract-validate.ts';
 import { queueUrlFor, takeQueueUrl } from '../src/renderer/src/lib/sweep-form.ts';
-import { canResumeSweep, waitingToBeFollowed } from '../src/renderer/src/lib/sweep-view.ts';
+import { canResumeSweep, sweepBadgeStatus, waitingToBeFollowed } from '../src/renderer/src/lib/sweep-view.ts';
 import { resolveQueueUrl } from '../src/main/queue/app-queue.ts';
 import { DEFAULT_SWEEP } from '../src/shared/sweep.ts';
 
@@ -90,6 +90,11 @@ test("a queue sweep nobody follows can be resumed, and its prompt's URL is the s
   // Followed by a live process, or local: Resume stays off while running.
   assert.ok(!canResumeSweep({ ...sweep, owner: { pid: 42, kind: 'app' as const } }));
   assert.ok(!waitingToBeFollowed({ ...sweep, queue: null }));
+  // The badge, on the sweep's page and in the Sweeps list, says so (one function for both).
+  assert.equal(sweepBadgeStatus(sweep), 'waiting');
+  assert.equal(sweepBadgeStatus({ ...sweep, owner: { pid: 42, kind: 'app' as const } }), 'running');
+  assert.equal(sweepBadgeStatus({ ...sweep, queue: null }), 'running');
+  assert.equal(sweepBadgeStatus({ ...sweep, status: 'completed' as const }), 'completed');
   assert.ok(canResumeSweep({ ...sweep, status: 'paused' as const, owner: { pid: 42, kind: 'app' as const } }));
   const typed = queueUrlFor({ url: stored, password: 'p@ss/w:rd' }, false);
   assert.deepEqual(typed, { ok: true, value: 'postgres://postgres:p%40ss%2Fw%3Ard@10.0.0.5:55432/workbench?sslmode=require' });

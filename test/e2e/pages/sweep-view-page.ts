@@ -22,6 +22,8 @@ export class SweepViewPage extends BasePage {
   readonly definition = this.byTestId('sweep-definition');
   readonly compareLink = this.byTestId('sweep-compare');
   readonly runsTable = this.byTestId('sweep-runs');
+  /** The status badge beside the title (the runs table has badges of its own). */
+  readonly badge = this.page.locator('[data-testid="sweep-view"] .title [data-testid="status-badge"]');
 
   root(sweepId?: number): Locator {
     return this.page.locator(

@@ -10,6 +10,11 @@ export class SweepsPage extends BasePage {
     return this.byTestId(`sweep-row-${sweepId}`);
   }
 
+  /** The sweep's status badge in its row. */
+  badge(sweepId: number): Locator {
+    return this.row(sweepId).getByTestId('status-badge');
+  }
+
   async open(sweepId: number): Promise<SweepViewPage> {
     await this.byTestId(`sweep-link-${sweepId}`).click();
     const view = new SweepViewPage(this.page);

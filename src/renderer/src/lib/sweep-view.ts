@@ -88,6 +88,12 @@ export function canResume(status: SweepStatus): boolean {
 export function waitingToBeFollowed(sweep: Pick<SweepRecord, 'status' | 'queue' | 'owner'>): boolean {
   return sweep.queue !== null && sweep.status === 'running' && sweep.owner === null;
 }
+/** What a sweep's badge says, on its page and in the Sweeps list alike. */
+export type SweepBadgeStatus = SweepStatus | 'waiting';
+/** 'waiting' for a queue sweep nobody follows: its record says running, but nothing here takes in its results. */
+export function sweepBadgeStatus(sweep: Pick<SweepRecord, 'status' | 'queue' | 'owner'>): SweepBadgeStatus {
+  return waitingToBeFollowed(sweep) ? 'waiting' : sweep.status;
+}
 export function canResumeSweep(sweep: Pick<SweepRecord, 'status' | 'queue' | 'owner'>): boolean {
   return canResume(sweep.status) || waitingToBeFollowed(sweep);
 }
