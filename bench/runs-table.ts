@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// `npm run bench:runs [-- --runs N] [--loads N] [--json]`: the Runs table with 10,000 runs (default). Fills a
+// `npm run bench:runs [-- --runs N] [--loads N] [--json] [--trace F] [--trace-floor F]`: the Runs table with 10,000 runs (default). Fills a
 // fresh SQLite file with finished runs spread like a sweep (test/e2e/many-runs.ts), then reports:
 //   - listRuns in main: the store's list (the first call reads every row and parses every config;
 //     later calls reuse the list while the change log says nothing changed, see
@@ -10,7 +10,9 @@
 //     request to the head in the store, to the first rows painted, and to the whole list in the
 //     store; and the table's first rows after a click on Runs with the list already loaded,
 //   - scrolling: the table scrolled a fixed distance every animation frame, frame times p50/p95/max
-//     and dropped frames (a frame over 1.5 x the display's interval), and the rows in the DOM.
+//     and dropped frames (a frame over 1.5 x the display's interval), and the rows in the DOM; the
+//     same scroll over a static copy of the table (the browser's floor: scrolling content that never
+//     changes) and the same frames without scrolling, both measured in the same run.
 // Targets (issue 9): the list loads in under 300 ms; scrolling drops no frames. Prints numbers;
 // asserts nothing.
 
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     loads: { type: 'string', default: '7' },
     json: { type: 'boolean' },
     trace: { type: 'string' },
+    'trace-floor': { type: 'string' },
   },
 });
 const count = Number(values.runs);
@@ -46,6 +49,7 @@ const TRACE_CATEGORIES = [
   'toplevel',
 ];
 const frames = Number(values.frames);
+const SCROLL_STEP_PX = 90;
 const median = (xs: number[]) => pct(xs, 0.5);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? NaN;
 
@@ -168,9 +172,9 @@ try {
     // scrolling at all, the reference: headless Chromium's frame clock has hiccups of its own, and a
     // frame late in both is the machine's, not the table's.
     // A string, not a function: tsx would wrap the inner functions in a helper the page lacks.
-    const frameLoop = async (stepPx: number) =>
+    const frameLoop = async (stepPx: number, testid = 'runs-table') =>
       (await page.evaluate(`(async (n, stepPx) => {
-      const grid = document.querySelector('[data-testid="runs-table"]');
+      const grid = document.querySelector('[data-testid="${testid}"]');
       grid.scrollTop = 0;
       const longTasks = [];
       const observer = new PerformanceObserver((l) => l.getEntries().forEach((e) => longTasks.push(e.duration)));
@@ -194,15 +198,54 @@ try {
       return { deltas, longTasks, maxDomRows: Math.max(...domRows), scrolledPx: grid.scrollTop };
     })(${frames}, ${stepPx})`)) as { deltas: number[]; longTasks: number[]; maxDomRows: number; scrolledPx: number };
     const still = await frameLoop(0);
+    // The browser's own floor: the same page, the table hidden and in its place a copy of it whose
+    // body holds, built once and never changed, as many copies of the rows on screen as the scroll
+    // covers (same elements, classes and CSS; each row at its offset as the table places them).
+    // Between its repaints its frames are what Chromium spends on any scrolled content (new tiles
+    // rastered, composited, drawn): the floor per frame (bench/trace-frames.ts --trace-floor, p50).
+    // It is no floor for dropped frames: each time the scroll leaves the area Chromium painted, it
+    // paints the next ~4,000 px (some 120 rows) at once, a 100-500 ms frame (content-visibility: auto
+    // on its rows does worse: ~40 ms of main thread a frame, measured).
+    await page.evaluate(`(() => {
+      const grid = document.querySelector('[data-testid="runs-table"]');
+      const rows = [...grid.querySelectorAll('.body > .row')].sort((a, b) => a.dataset.index - b.dataset.index);
+      const copy = grid.cloneNode(false);
+      copy.dataset.testid = 'runs-table-static';
+      copy.append(grid.querySelector('.header').cloneNode(true));
+      const body = grid.querySelector('.body').cloneNode(false);
+      const rowH = rows[0].getBoundingClientRect().height;
+      const count = Math.ceil((${frames} * ${SCROLL_STEP_PX} + grid.clientHeight) / rowH) + 1;
+      body.style.height = count * rowH + 'px';
+      for (let i = 0; i < count; i++) {
+        const row = rows[i % rows.length].cloneNode(true);
+        row.style.transform = 'translateY(' + i * rowH + 'px)';
+        row.dataset.index = String(i);
+        body.append(row);
+      }
+      copy.append(body);
+      grid.style.display = 'none';
+      grid.after(copy);
+    })()`);
+    // --trace-floor FILE: the same trace of the floor's scrolling, to set beside --trace's.
+    const floorTrace = values['trace-floor'];
+    if (floorTrace) await browser.startTracing(page, { path: floorTrace, categories: TRACE_CATEGORIES });
+    const floor = await frameLoop(SCROLL_STEP_PX, 'runs-table-static');
+    if (floorTrace) await browser.stopTracing();
+    await page.evaluate(`(() => {
+      document.querySelector('[data-testid="runs-table-static"]').remove();
+      document.querySelector('[data-testid="runs-table"]').style.display = '';
+    })()`);
     // --trace FILE: a Chromium trace of the scrolling (open it in DevTools' Performance panel, or
-    // summarise it with bench/trace-summary.ts); build with VAE_NO_MINIFY=1 for function names.
+    // summarise it with bench/trace-summary.ts, or per frame with bench/trace-frames.ts); build with
+    // VAE_NO_MINIFY=1 for function names.
     if (values.trace) await browser.startTracing(page, { path: values.trace, categories: TRACE_CATEGORIES });
-    const scroll = await frameLoop(90);
+    const scroll = await frameLoop(SCROLL_STEP_PX);
     if (values.trace) await browser.stopTracing();
     const stillInterval = median(still.deltas);
     const stillDropped = still.deltas.filter((d) => d > stillInterval * 1.5).length;
     const interval = median(scroll.deltas);
     const dropped = scroll.deltas.filter((d) => d > interval * 1.5).length;
+    const floorInterval = median(floor.deltas);
 
     const result = {
       runs: count,
@@ -235,6 +278,16 @@ try {
         longestTaskMs: Math.max(0, ...scroll.longTasks),
         maxDomRows: scroll.maxDomRows,
       },
+      floor: {
+        frames: floor.deltas.length,
+        scrolledPx: floor.scrolledPx,
+        frameP50Ms: floorInterval,
+        frameP95Ms: pct(floor.deltas, 0.95),
+        frameMaxMs: Math.max(...floor.deltas),
+        dropped: floor.deltas.filter((d) => d > floorInterval * 1.5).length,
+        longTasks: floor.longTasks.length,
+        domRows: floor.maxDomRows,
+      },
       still: {
         frames: still.deltas.length,
         frameP95Ms: pct(still.deltas, 0.95),
@@ -245,7 +298,7 @@ try {
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       const ms = (v: number) => `${v.toFixed(0)} ms`;
-      const { main: m, renderer: r, scroll: s, still: q } = result;
+      const { main: m, renderer: r, scroll: s, still: q, floor: f } = result;
       process.stdout.write(
         `${count} runs (filled in ${ms(fillMs)})\n` +
           `main: store list ${ms(m.storeFirstMs)} first (rows read, configs parsed), ${ms(m.storeWarmMedianMs)} unchanged ` +
@@ -262,6 +315,9 @@ try {
           `scroll ${s.frames} frames over ${s.scrolledPx} px: frame p50 ${s.frameP50Ms.toFixed(1)} ms, p95 ${s.frameP95Ms.toFixed(1)} ms, ` +
           `max ${s.frameMaxMs.toFixed(1)} ms, ${s.dropped} dropped (> 1.5 x p50), ${s.longTasks} long tasks (longest ${ms(s.longestTaskMs)}), ` +
           `at most ${s.maxDomRows} rows in the DOM\n` +
+          `floor, the same scroll over a static copy of the table (${f.domRows} rows built once, nothing changes): ` +
+          `frame p50 ${f.frameP50Ms.toFixed(1)} ms, p95 ${f.frameP95Ms.toFixed(1)} ms, max ${f.frameMaxMs.toFixed(1)} ms, ` +
+          `${f.dropped} dropped, ${f.longTasks} long tasks\n` +
           `reference, the same ${q.frames} frames without scrolling: p95 ${q.frameP95Ms.toFixed(1)} ms, max ${q.frameMaxMs.toFixed(1)} ms, ` +
           `${q.dropped} dropped\n` +
           `load average ${loadavg()

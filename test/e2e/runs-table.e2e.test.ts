@@ -79,7 +79,7 @@ describe('Runs table with 1,000 runs', () => {
   });
 
   step(
-    'a scroll of three rows adds three rows and drops three, keeps the other elements, and pins cells only when too wide',
+    'a scroll of three rows shows three new runs in three reused elements, adds and removes none, and pins cells only when too wide',
     async () => {
       // Sticky cells cost a compositing layer each: only a table wider than its box pins them (RunsTable.svelte).
       assert.equal(await runs.table.getAttribute('data-pinned'), 'true', 'at 1024 px the table is wider than its box');
@@ -91,6 +91,7 @@ describe('Runs table with 1,000 runs', () => {
       t.scrollTop = 100 * ${TABLE_ROW_H};
       await frames();
       const before = [...t.querySelectorAll('[data-testid^="run-row-"]')];
+      const runsBefore = before.map((el) => el.dataset.testid);
       let added = 0;
       let removed = 0;
       const count = (records) => records.forEach((r) => {
@@ -104,15 +105,26 @@ describe('Runs table with 1,000 runs', () => {
       count(observer.takeRecords());
       observer.disconnect();
       const after = [...t.querySelectorAll('[data-testid^="run-row-"]')];
+      const runsAfter = after.map((el) => el.dataset.testid);
       const kept = after.filter((el) => before.includes(el)).length;
+      const newRuns = runsAfter.filter((id) => !runsBefore.includes(id)).length;
+      const goneRuns = runsBefore.filter((id) => !runsAfter.includes(id)).length;
+      // Tab follows the rows, not the elements' order (reading-order: each row's index).
+      const inOrder = after.every((el) => el.style.readingOrder === el.dataset.index);
       t.scrollTop = 0;
       await frames();
-      return { before: before.length, after: after.length, added, removed, kept };
-    })()`)) as { before: number; after: number; added: number; removed: number; kept: number };
-      assert.deepEqual(
-        { added: changes.added, removed: changes.removed, kept: changes.kept, after: changes.after },
-        { added: 3, removed: 3, kept: changes.before - 3, after: changes.before },
-      );
+      return { before: before.length, after: after.length, added, removed, kept, newRuns, goneRuns, inOrder };
+    })()`)) as Record<string, number | boolean>;
+      assert.deepEqual(changes, {
+        before: changes.before,
+        after: changes.before,
+        added: 0,
+        removed: 0,
+        kept: changes.before,
+        newRuns: 3,
+        goneRuns: 3,
+        inOrder: true,
+      });
       await runs.row(ids.at(-1)!).waitFor();
     },
   );

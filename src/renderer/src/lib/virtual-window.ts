@@ -31,6 +31,15 @@ export function visibleRange(
   return { start: Math.max(0, Math.min(count, first - overscan)), end: Math.min(count, last + overscan) };
 }
 
+/**
+ * The most rows visibleRange ever puts in the DOM for a viewport this high, wherever it is scrolled:
+ * the viewport's rows, one more when a row is cut at each edge, and the overscan either side. The
+ * Runs table keeps this many row elements and reuses them (row i in element i mod capacity).
+ */
+export function windowCapacity(viewportHeight: number, rowHeight: number, overscan = 8): number {
+  return Math.ceil(Math.max(0, viewportHeight) / rowHeight) + 1 + 2 * overscan;
+}
+
 /** The scroll offset that brings row `index` fully into view, or null when it already is. */
 export function scrollToShow(index: number, scrollTop: number, viewportHeight: number, rowHeight: number): number | null {
   const top = index * rowHeight;
