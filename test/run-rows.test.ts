@@ -7,7 +7,7 @@ import { findPreset } from '../src/shared/presets.ts';
 import type { RunRecord } from '../src/shared/training.ts';
 import { DEFAULT_COLUMNS, formatValue, sortByColumn } from '../src/renderer/src/lib/run-columns.ts';
 import { buildRows, listedRunIds, meanStd, summaryTitle } from '../src/renderer/src/lib/run-rows.ts';
-import { scrollToShow, visibleRange } from '../src/renderer/src/lib/virtual-window.ts';
+import { scrollToShow, visibleRange, windowCapacity } from '../src/renderer/src/lib/virtual-window.ts';
 import { validatePrefs } from '../src/renderer/src/lib/runs-table-layout.ts';
 import { selection } from '../src/renderer/src/lib/stores/selection.svelte.ts';
 import { runRecord } from './run-record.ts';
@@ -134,4 +134,17 @@ test('shift-click selects the range from the last clicked run, in the listed ord
   selection.click(1, true, false, order);
   assert.deepEqual(selection.list, [1], 'a plain click touches one run');
   selection.replace([]);
+});
+
+test('the window never holds more rows than the pool the table keeps (windowCapacity), wherever it is scrolled', () => {
+  for (const viewport of [100, 573, 600, 1000]) {
+    const capacity = windowCapacity(viewport, 34);
+    let most = 0;
+    for (let top = 0; top < 34 * 300; top += 7) {
+      const r = visibleRange(top, viewport, 34, 10_000);
+      most = Math.max(most, r.end - r.start);
+    }
+    // Reached, so the pool is no larger than it needs to be either.
+    assert.equal(most, capacity, `viewport ${viewport}`);
+  }
 });

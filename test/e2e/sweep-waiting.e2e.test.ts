@@ -1,5 +1,5 @@
 // A queue sweep that nobody follows (the app was closed while its workers trained on) reads
-// "Waiting" in the Sweeps list and on its own page, from the same status logic
+// "Waiting" in the Sweeps list, the sidebar's live sweeps and on its own page, from the same status logic
 // (sweep-view.ts sweepBadgeStatus); a local sweep that runs still reads "Running". Stub backend.
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,6 +65,10 @@ describe('a queue sweep nobody follows reads Waiting, in the list and on its pag
     assert.equal(await list.badge(2).innerText(), 'Waiting');
     assert.equal(await list.badge(2).getAttribute('data-status'), 'waiting');
     assert.match((await list.badge(2).getAttribute('title')) ?? '', /Resume to follow it again/);
+    // The sidebar's live sweeps too.
+    assert.equal(await app.byTestId('nav-sweep-1').getByTestId('status-badge').innerText(), 'Running');
+    assert.equal(await app.byTestId('nav-sweep-2').getByTestId('status-badge').innerText(), 'Waiting');
+    await list.shoot('sweep-list-waiting-1280');
   });
 
   step('its page says the same', async () => {
