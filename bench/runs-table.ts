@@ -198,6 +198,12 @@ try {
       return { deltas, longTasks, maxDomRows: Math.max(...domRows), scrolledPx: grid.scrollTop };
     })(${frames}, ${stepPx})`)) as { deltas: number[]; longTasks: number[]; maxDomRows: number; scrolledPx: number };
     const still = await frameLoop(0);
+    // --trace FILE: a Chromium trace of the scrolling (open it in DevTools' Performance panel, or
+    // summarise it with bench/trace-summary.ts, or per frame with bench/trace-frames.ts); build with
+    // VAE_NO_MINIFY=1 for function names.
+    if (values.trace) await browser.startTracing(page, { path: values.trace, categories: TRACE_CATEGORIES });
+    const scroll = await frameLoop(SCROLL_STEP_PX);
+    if (values.trace) await browser.stopTracing();
     // The browser's own floor: the same page, the table hidden and in its place a copy of it whose
     // body holds, built once and never changed, as many copies of the rows on screen as the scroll
     // covers (same elements, classes and CSS; each row at its offset as the table places them).
@@ -205,7 +211,9 @@ try {
     // rastered, composited, drawn): the floor per frame (bench/trace-frames.ts --trace-floor, p50).
     // It is no floor for dropped frames: each time the scroll leaves the area Chromium painted, it
     // paints the next ~4,000 px (some 120 rows) at once, a 100-500 ms frame (content-visibility: auto
-    // on its rows does worse: ~40 ms of main thread a frame, measured).
+    // on its rows does worse: ~40 ms of main thread a frame, measured). Measured after the table's
+    // scroll: the copy's ~50,000 elements, once removed, are garbage whose sweeping (Blink's heap,
+    // tasks of ~100 ms) would otherwise land in the table's frames.
     await page.evaluate(`(() => {
       const grid = document.querySelector('[data-testid="runs-table"]');
       const rows = [...grid.querySelectorAll('.body .row')].sort((a, b) => a.dataset.index - b.dataset.index);
@@ -238,12 +246,6 @@ try {
       document.querySelector('[data-testid="runs-table-static"]').remove();
       document.querySelector('[data-testid="runs-table"]').style.display = '';
     })()`);
-    // --trace FILE: a Chromium trace of the scrolling (open it in DevTools' Performance panel, or
-    // summarise it with bench/trace-summary.ts, or per frame with bench/trace-frames.ts); build with
-    // VAE_NO_MINIFY=1 for function names.
-    if (values.trace) await browser.startTracing(page, { path: values.trace, categories: TRACE_CATEGORIES });
-    const scroll = await frameLoop(SCROLL_STEP_PX);
-    if (values.trace) await browser.stopTracing();
     const stillInterval = median(still.deltas);
     const stillDropped = still.deltas.filter((d) => d > stillInterval * 1.5).length;
     const interval = median(scroll.deltas);

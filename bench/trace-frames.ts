@@ -183,6 +183,18 @@ else {
     `paint events per frame ${summary.paintsPerFrame.toFixed(1)}, tiles rastered per frame ${summary.tilesPerFrame.toFixed(1)}`,
     `kind          mean    p50    p95   late  on-time  (ms of thread time per frame)`,
     ...rows.map((r) => `${r.kind.padEnd(11)} ${f(r.meanMs)} ${f(r.p50Ms)} ${f(r.p95Ms)} ${f(r.lateMeanMs)} ${f(r.onTimeMeanMs)}`),
+    `costliest frames on the main thread (thread time by kind, ms):`,
+    ...mainTotal
+      .map((v, i) => ({ v, i }))
+      .sort((a, b) => b.v - a.v)
+      .slice(0, 5)
+      .map(
+        ({ v, i }) =>
+          `  frame ${i}: ${v.toFixed(1)} (interval ${intervals[i]!.toFixed(1)}): ` +
+          KINDS.filter((k) => work[i]![k] >= 0.5)
+            .map((k) => `${k} ${work[i]![k].toFixed(1)}`)
+            .join(', '),
+      ),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }
