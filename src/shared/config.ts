@@ -29,6 +29,12 @@ export type LrSchedule = 'constant' | 'step' | 'exponential' | 'cosine' | 'plate
 export type InitKind = 'torch' | 'glorot';
 /** `label`: a conditional VAE, its encoder and decoder both given the image's one-hot label. */
 export type ConditionalKind = 'none' | 'label';
+/**
+ * How a run's threads share its work: `data` splits each batch into one share per thread (each
+ * thread computes its share's gradients, summed in a fixed order before one optimizer step);
+ * `kernels` runs the whole batch through the wasm backend's XNNPACK thread pool.
+ */
+export type ThreadingKind = 'data' | 'kernels';
 
 export interface DataConfig {
   source: DataSource;
@@ -151,6 +157,11 @@ export interface RunConfig {
    * it trains alone). Losses do not depend on it (see README). Absent in configs stored before it: auto.
    */
   threads: number;
+  /**
+   * How the run's threads are used (see ThreadingKind). A run on one thread trains the same either
+   * way. Absent in configs stored before it: `kernels`, what they trained with.
+   */
+  threading: ThreadingKind;
 }
 
 export interface ExperimentConfig {
@@ -642,6 +653,13 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         max: 8,
         label: 'Threads',
         help: "0: auto (the run's share of the cores). The wasm backend's compute threads; same losses at any count.",
+      },
+      {
+        path: 'run.threading',
+        kind: 'enum',
+        options: ['data', 'kernels'],
+        label: 'Threading',
+        help: "data: each thread trains on its share of the batch (batches of 16 or more; free bits train on the kernels' threads); kernels: the threads split each matrix product and convolution. Losses agree within float rounding.",
       },
     ],
   },
