@@ -63,7 +63,7 @@ async function trainer(cfg: ExperimentConfig, shares: number): Promise<Trainer> 
 const weightsOf = (t: Trainer) => [...t.encoder.getWeights(), ...t.decoder.getWeights()].map((w) => w.dataSync() as Float32Array);
 const maxDiff = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((w, i) => w.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i]![j]!)), 0)));
 
-test('a conditional VAE with K = 2 noise samples and dynamic binarization: 2 shares match 1 after a step; again, the same bits; tensors flat', async () => {
+test('a conditional VAE with K = 2 noise samples and dynamic binarization: 2 shares match 1 after a step; again, and resumed, the same bits; tensors flat', async () => {
   // 90 images in batches of 40: the third batch (10 images) is too small to share and runs on this thread.
   const cfg = presetConfig('quick', {
     'data.limit': 100,
@@ -85,6 +85,7 @@ test('a conditional VAE with K = 2 noise samples and dynamic binarization: 2 sha
     assert.ok(diff > 0 ? diff < 1e-5 : true, `weights after one step differ by ${diff}`);
     const rest = (t: Trainer) => Array.from({ length: 4 }, () => t.trainStep().total);
     b.trainStep();
+    const checkpoint = await b.checkpoint();
     const tensors = tf.memory().numTensors;
     const workerTensors = a.gradientWorkerTensors();
     const [la, lb] = [rest(a), rest(b)];
@@ -92,6 +93,10 @@ test('a conditional VAE with K = 2 noise samples and dynamic binarization: 2 sha
     assert.equal(tf.memory().numTensors, tensors, 'tensors on the run thread');
     assert.equal(a.gradientWorkerTensors(), workerTensors, 'tensors in the gradient worker');
     assert.ok(workerTensors > 0);
+    // Resumed from the checkpoint after the first step, with the same shares: the same losses.
+    await one.restore(checkpoint);
+    await one.startDataParallel('wasm', 2);
+    assert.deepEqual(rest(one), la, 'resumed');
   } finally {
     for (const t of [one, a, b]) {
       t.dispose();
