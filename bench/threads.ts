@@ -45,7 +45,11 @@ for (const c of cases) {
   for (let r = 0; r < rounds; r++)
     for (const [i, m] of modes.entries())
       timings[i]!.push(
-        await timeTrainingSteps(withThreading(c.cfg, m.threading), m.threads, { warmup: 2, steps: c.steps, synthetic: c.synthetic }),
+        await timeTrainingSteps(withThreading(c.cfg, m.threading), m.threads, {
+          warmup: 2,
+          steps: c.steps,
+          synthetic: c.synthetic,
+        }),
       );
   const ms = timings.map((ts) => median(ts.map((t) => t.msPerStep)));
   const batch = c.cfg.optim.batchSize;
@@ -56,7 +60,9 @@ for (const c of cases) {
   );
   for (const [i, m] of modes.entries()) {
     const last = timings[i]!.at(-1)!;
-    console.log(`  ${m.name}: ${last.note}; CPU ms/step of each busy thread [${perThread(last)}]; cpu ${median(timings[i]!.map((t) => t.cpuMsPerStep)).toFixed(0)} ms/step`);
+    console.log(
+      `  ${m.name}: ${last.note}; CPU ms/step of each busy thread [${perThread(last)}]; cpu ${median(timings[i]!.map((t) => t.cpuMsPerStep)).toFixed(0)} ms/step`,
+    );
   }
   const first = timings.map((ts) => ts[0]!.losses[0]!);
   console.log(`  first loss: ${first.map((l) => l.toPrecision(9)).join(' / ')}`);

@@ -32,7 +32,11 @@ test('plan: every objective and likelihood splits except free bits; small batche
       for (const freeBits of [0, 0.5]) {
         // Refused by validation (elbo() ignores free bits there): a stored config might still hold it.
         if (objective === 'iwae' && freeBits > 0) continue;
-        const cfg = presetConfig('mlp-bernoulli', { 'loss.objective': objective, 'loss.likelihood': likelihood, 'loss.freeBits': freeBits });
+        const cfg = presetConfig('mlp-bernoulli', {
+          'loss.objective': objective,
+          'loss.likelihood': likelihood,
+          'loss.freeBits': freeBits,
+        });
         // IWAE has no free bits (elbo() ignores them there); the ELBO's floor is on batch means.
         const coupled = objective === 'elbo' && freeBits > 0;
         assert.equal(unsplittable(cfg) !== null, coupled, `${objective} ${likelihood} free bits ${freeBits}`);
@@ -47,7 +51,14 @@ test('plan: every objective and likelihood splits except free bits; small batche
   assert.equal(planThreads({ ...mlp, optim: { ...mlp.optim, batchSize: 64 } }, 8).shares, 8);
   // A partial last batch, and batch 1.
   assert.deepEqual([sharesFor(7, 2), sharesFor(1, 4), sharesFor(24, 4)], [1, 1, 3]);
-  assert.deepEqual([0, 1, 2].map((i) => shareBounds(50, 3, i)), [[0, 16], [16, 33], [33, 50]]);
+  assert.deepEqual(
+    [0, 1, 2].map((i) => shareBounds(50, 3, i)),
+    [
+      [0, 16],
+      [16, 33],
+      [33, 50],
+    ],
+  );
   // Configs stored before the setting trained on the kernels' threads, and one thread trains as always.
   const old = structuredClone(mlp);
   delete (old.run as Partial<ExperimentConfig['run']>).threading;
@@ -61,7 +72,8 @@ async function trainer(cfg: ExperimentConfig, shares: number): Promise<Trainer> 
   return t;
 }
 const weightsOf = (t: Trainer) => [...t.encoder.getWeights(), ...t.decoder.getWeights()].map((w) => w.dataSync() as Float32Array);
-const maxDiff = (a: Float32Array[], b: Float32Array[]) => Math.max(...a.map((w, i) => w.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i]![j]!)), 0)));
+const maxDiff = (a: Float32Array[], b: Float32Array[]) =>
+  Math.max(...a.map((w, i) => w.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i]![j]!)), 0)));
 
 test('a conditional VAE with K = 2 noise samples and dynamic binarization: 2 shares match 1 after a step; again, and resumed, the same bits; tensors flat', async () => {
   // 90 images in batches of 40: the third batch (10 images) is too small to share and runs on this thread.
@@ -107,7 +119,12 @@ test('a conditional VAE with K = 2 noise samples and dynamic binarization: 2 sha
 });
 
 test('free bits train on the kernels threads, and the note says why', async () => {
-  const cfg = presetConfig('mlp-bernoulli', { 'data.limit': 100, 'optim.batchSize': 50, 'loss.freeBits': 0.5, 'run.backend': 'wasm' });
+  const cfg = presetConfig('mlp-bernoulli', {
+    'data.limit': 100,
+    'optim.batchSize': 50,
+    'loss.freeBits': 0.5,
+    'run.backend': 'wasm',
+  });
   const timing = await timeTrainingSteps(cfg, 2, { warmup: 1, steps: 1 });
   assert.match(timing.note, /2 threads, threaded kernels, not data-parallel: free bits couple the images of a batch/);
   assert.equal(timing.gradientWorkers, 0);
@@ -134,7 +151,10 @@ test('a data-parallel run names its mode; its gradient workers end when it is st
     const run = await service.start(long);
     await nextEvent(service, (e) => e.type === 'step' && e.runId === run.id);
     // The run's thread and its gradient worker, each with its own tfjs.
-    assert.ok(osThreads() >= before + 2, `${end}: the run's thread and a gradient worker run (${osThreads()} threads, ${before} before)`);
+    assert.ok(
+      osThreads() >= before + 2,
+      `${end}: the run's thread and a gradient worker run (${osThreads()} threads, ${before} before)`,
+    );
     if (end === 'stop') {
       service.stop(run.id);
       const stopped = await service.waitFor(run.id);

@@ -78,7 +78,7 @@ const handlers: Handlers<StepTimerProtocol> = {
         threadUtilisation: busy,
         losses,
         tensorGrowth: tf.memory().numTensors - tensorsBefore,
-        workerTensorGrowth: (trainer.gradientWorkerTensors()) - workerTensorsBefore,
+        workerTensorGrowth: trainer.gradientWorkerTensors() - workerTensorsBefore,
         gradientWorkers: trainer.gradientWorkers,
       };
     } finally {

@@ -54,7 +54,12 @@ export function offsets(shapes: readonly (readonly number[])[]): { at: number[];
   return { at, total };
 }
 
-export function allocate(config: ExperimentConfig, pixels: number, shapes: readonly (readonly number[])[], workers: number): SharedBuffers {
+export function allocate(
+  config: ExperimentConfig,
+  pixels: number,
+  shapes: readonly (readonly number[])[],
+  workers: number,
+): SharedBuffers {
   const batch = config.optim.batchSize;
   const params = offsets(shapes).total;
   const f32 = (n: number) => new SharedArrayBuffer(n * Float32Array.BYTES_PER_ELEMENT);

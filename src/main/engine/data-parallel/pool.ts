@@ -117,11 +117,17 @@ export class GradientPool {
         const done = Atomics.load(handshake, 1);
         if (done === this.generation) break;
         if (done === DONE_FAILED) throw new Error(`gradient worker ${share} failed: ${this.control.readError(share)}`);
-        if (performance.now() - since > bound) throw new Error(`gradient worker ${share} gave no answer in ${Math.round(bound / 1000)} s`);
+        if (performance.now() - since > bound)
+          throw new Error(`gradient worker ${share} gave no answer in ${Math.round(bound / 1000)} s`);
         Atomics.wait(handshake, 1, done, 1000);
       }
       const g = this.grads[share - 1]!;
-      out.push({ grads: g.subarray(0, this.total), objective: g[this.total]!, recon: g[this.total + 1]!, kl: g[this.total + 2]! });
+      out.push({
+        grads: g.subarray(0, this.total),
+        objective: g[this.total]!,
+        recon: g[this.total + 1]!,
+        kl: g[this.total + 2]!,
+      });
     }
     return out;
   }
