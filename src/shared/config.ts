@@ -153,8 +153,9 @@ export interface RunConfig {
   /** Images that evaluation uses at most (the first of the evaluation set). */
   evalImages: number;
   /**
-   * Compute threads of the wasm backend (0 = auto: the run's share of the cores, all of them when
-   * it trains alone). Losses do not depend on it (see README). Absent in configs stored before it: auto.
+   * Compute threads of the run (0 = auto: the run's share of the cores, all of them when it trains
+   * alone); `threading` says how they share the work. The same count gives the same losses, another
+   * the same within float rounding. Absent in configs stored before it: auto.
    */
   threads: number;
   /**
@@ -652,7 +653,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         min: 0,
         max: 8,
         label: 'Threads',
-        help: "0: auto (the run's share of the cores). The wasm backend's compute threads; same losses at any count.",
+        help: "0: auto (the run's share of the cores). The same count gives the same losses; another count, the same within float rounding.",
       },
       {
         path: 'run.threading',
