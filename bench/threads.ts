@@ -58,6 +58,13 @@ for (const c of cases) {
       modes.map((m, i) => `${m.name} ${((1000 * batch) / ms[i]!).toFixed(0)} images/s`).join(', ') +
       `; vs 1 thread: kernels ${(ms[0]! / ms[1]!).toFixed(2)}x, data ${(ms[0]! / ms[2]!).toFixed(2)}x; data vs kernels ${(ms[1]! / ms[2]!).toFixed(2)}x`,
   );
+  // A step can end no sooner than its busiest thread's CPU time allows: the speed-up an idle machine
+  // would give at most, measured in CPU time and so whatever else loads this one.
+  const busiest = timings.map((ts) => median(ts.map((t) => (t.threadUtilisation[0] ?? 0) * t.msPerStep)));
+  console.log(
+    `  busiest thread's CPU ms/step: ${modes.map((m, i) => `${m.name} ${busiest[i]!.toFixed(1)}`).join(', ')}; ` +
+      `idle bound vs 1 thread: kernels ${(busiest[0]! / busiest[1]!).toFixed(2)}x, data ${(busiest[0]! / busiest[2]!).toFixed(2)}x`,
+  );
   for (const [i, m] of modes.entries()) {
     const last = timings[i]!.at(-1)!;
     console.log(
