@@ -37,7 +37,7 @@ async function setUp(): Promise<{ nets: VaeNets; variables: tf.Variable[] }> {
 function serve(nets: VaeNets, variables: tf.Variable[]): void {
   const { config, classes, share, shapes, buffers } = input;
   const control = new Control(buffers.control);
-  const handshake = control.words2(share);
+  const handshake = control.handshake(share);
   const weights = new Float32Array(buffers.weights);
   const grads = new Float32Array(buffers.grads[share - 1]!);
   const images = new Float32Array(buffers.images);

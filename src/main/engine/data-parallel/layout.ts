@@ -77,7 +77,7 @@ export function allocate(
 
 /** The control block's fields. Workers are numbered by share: 1..workers. */
 export class Control {
-  readonly words: Int32Array;
+  private readonly words: Int32Array;
   private readonly beta: Float64Array;
   private readonly workers: number;
 
@@ -87,17 +87,13 @@ export class Control {
     this.workers = (buffer.byteLength - HEADER_WORDS * 4 - 8) / (8 + ERROR_BYTES);
   }
 
-  private handshake(share: number): Int32Array {
+  /** [command word, done word] of a worker (numbered by its share). */
+  handshake(share: number): Int32Array {
     return new Int32Array(this.buffer, HEADER_WORDS * 4 + 8 + (share - 1) * 8, 2);
   }
 
   private errorText(share: number): Uint8Array {
     return new Uint8Array(this.buffer, HEADER_WORDS * 4 + 8 + this.workers * 8 + (share - 1) * ERROR_BYTES, ERROR_BYTES);
-  }
-
-  /** [command word, done word] of a worker: index 0 and 1 of the returned view. */
-  words2(share: number): Int32Array {
-    return this.handshake(share);
   }
 
   setStep(images: number, shares: number, beta: number): void {

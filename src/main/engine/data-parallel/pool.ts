@@ -100,7 +100,7 @@ export class GradientPool {
     this.generation += 1;
     this.control.setStep(images, shares, beta);
     for (let share = 1; share < shares; share++) {
-      const handshake = this.control.words2(share);
+      const handshake = this.control.handshake(share);
       Atomics.store(handshake, 0, this.generation);
       Atomics.notify(handshake, 0);
     }
@@ -111,7 +111,7 @@ export class GradientPool {
     const out: ShareResult[] = [];
     const bound = Math.max(STALL_MS, 100 * ownMs);
     for (let share = 1; share < shares; share++) {
-      const handshake = this.control.words2(share);
+      const handshake = this.control.handshake(share);
       const since = performance.now();
       for (;;) {
         const done = Atomics.load(handshake, 1);
@@ -147,7 +147,7 @@ export class GradientPool {
     if (this.ended) return;
     this.ended = true;
     for (let share = 1; share < this.shares; share++) {
-      const handshake = this.control.words2(share);
+      const handshake = this.control.handshake(share);
       Atomics.store(handshake, 0, CMD_STOP);
       Atomics.notify(handshake, 0);
     }
