@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/main/engine/backend.ts';
 import { planThreads, shareBounds, sharesFor, unsplittable } from '../src/main/engine/data-parallel/plan.ts';
+import { allocate, Control, DONE_FAILED, LOSS_VALUES, offsets } from '../src/main/engine/data-parallel/layout.ts';
 import { Trainer } from '../src/main/engine/trainer.ts';
 import { loadDataset, prepareSplit } from '../src/main/data/index.ts';
 import { RunService } from '../src/main/runs/service.ts';
@@ -64,6 +65,23 @@ test('plan: every objective and likelihood splits except free bits; small batche
   delete (old.run as Partial<ExperimentConfig['run']>).threading;
   assert.equal(planThreads(old, 2).mode, 'kernels');
   for (const p of [DEFAULT_CONFIG, ...PRESETS.map((x) => x.config)]) assert.equal(planThreads(p, 1).shares, 1, p.preset);
+});
+
+test('shared memory: each worker has its own handshake words and error text, apart from the step header', () => {
+  const cfg = presetConfig('mlp-bernoulli');
+  const buffers = allocate(cfg, 784, [[784, 400], [400]], 2);
+  const control = new Control(buffers.control);
+  control.setStep(50, 3, 0.25);
+  control.handshake(1).set([7, 7]);
+  control.handshake(2).set([8, DONE_FAILED]);
+  control.writeError(2, 'gradient of share 2 is NaN: é');
+  control.writeError(1, '');
+  assert.deepEqual(control.step(), { images: 50, shares: 3, beta: 0.25 });
+  assert.deepEqual([...control.handshake(1), ...control.handshake(2)], [7, 7, 8, DONE_FAILED]);
+  assert.deepEqual([control.readError(1), control.readError(2)], ['', 'gradient of share 2 is NaN: é']);
+  assert.equal(buffers.grads.length, 2);
+  assert.equal(buffers.grads[0]!.byteLength, (784 * 400 + 400 + LOSS_VALUES) * 4);
+  assert.deepEqual(offsets([[784, 400], [400], [3]]), { at: [0, 313600, 314000], total: 314003 });
 });
 
 async function trainer(cfg: ExperimentConfig, shares: number): Promise<Trainer> {
