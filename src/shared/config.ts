@@ -660,7 +660,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         kind: 'enum',
         options: ['data', 'kernels'],
         label: 'Threading',
-        help: "data: each thread trains on its share of the batch (batches of 16 or more; free bits train on the kernels' threads); kernels: the threads split each matrix product and convolution. Losses agree within float rounding.",
+        help: 'data: each thread trains on a share of the batch (batches of 16 or more, no free bits); kernels: the threads split each product and convolution.',
       },
     ],
   },
