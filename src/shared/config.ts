@@ -660,7 +660,7 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         kind: 'enum',
         options: ['data', 'kernels'],
         label: 'Threading',
-        help: 'data: each thread trains on a share of the batch (batches of 16 or more, no free bits); kernels: the threads split each product and convolution.',
+        help: 'Split the batch: each thread trains on a share of it (batches of 16 or more, without free bits). Split each product: the threads share every matrix product and convolution.',
       },
     ],
   },
