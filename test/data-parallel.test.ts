@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/main/engine/backend.ts';
-import { planThreads, shareBounds, sharesFor, unsplittable } from '../src/main/engine/data-parallel/plan.ts';
+import { checkpointShares, planThreads, shareBounds, sharesFor, unsplittable } from '../src/main/engine/data-parallel/plan.ts';
 import { allocate, Control, DONE_FAILED, LOSS_VALUES, offsets } from '../src/main/engine/data-parallel/layout.ts';
 import { Trainer } from '../src/main/engine/trainer.ts';
 import { loadDataset, prepareSplit } from '../src/main/data/index.ts';
@@ -52,6 +52,14 @@ test('plan: every objective and likelihood splits except free bits; small batche
   assert.equal(planThreads({ ...mlp, optim: { ...mlp.optim, batchSize: 64 } }, 8).shares, 8);
   // A partial last batch, and batch 1.
   assert.deepEqual([sharesFor(7, 2), sharesFor(1, 4), sharesFor(24, 4)], [1, 1, 3]);
+  // A resumed run keeps its checkpoint's shares, whatever it is granted now.
+  assert.deepEqual([planThreads(mlp, 1, 2).mode, planThreads(mlp, 1, 2).shares], ['data', 2]);
+  assert.deepEqual([planThreads(mlp, 4, 1).mode, planThreads(mlp, 4, 1).shares], ['kernels', 1]);
+  assert.equal(planThreads(mlp, 4, 3).shares, 3);
+  assert.deepEqual(
+    [{ shares: 2 }, { shares: 0 }, { shares: 1.5 }, {}, undefined].map((p) => checkpointShares(p)),
+    [2, null, null, null, null],
+  );
   assert.deepEqual(
     [0, 1, 2].map((i) => shareBounds(50, 3, i)),
     [
@@ -123,7 +131,8 @@ test('a conditional VAE with K = 2 noise samples and dynamic binarization: 2 sha
     assert.equal(tf.memory().numTensors, tensors, 'tensors on the run thread');
     assert.equal(a.gradientWorkerTensors(), workerTensors, 'tensors in the gradient worker');
     assert.ok(workerTensors > 0);
-    // Resumed from the checkpoint after the first step, with the same shares: the same losses.
+    // Resumed from the checkpoint after the first step, with the shares it names: the same losses.
+    assert.equal(checkpoint.position.shares, 2, 'the checkpoint names its shares');
     await one.restore(checkpoint);
     await one.startDataParallel('wasm', 2);
     assert.deepEqual(rest(one), la, 'resumed');

@@ -92,8 +92,11 @@ export interface CheckpointBlobs {
   encoder: Uint8Array;
   decoder: Uint8Array;
   optimizer: Uint8Array;
-  /** With `classes` for a conditional VAE (also in the weights' shapes): listing reads it from here. */
-  position: TrainerPosition & { classes?: number };
+  /**
+   * With `classes` for a conditional VAE (also in the weights' shapes): listing reads it from here;
+   * with `shares` for a run that may train data-parallel: a resume keeps them (planThreads).
+   */
+  position: TrainerPosition & { classes?: number; shares?: number };
 }
 
 const PREVIEW_COUNT = 16;
@@ -408,7 +411,11 @@ export class Trainer implements VaeNets {
       encoder: encodeWeights(readModelWeights(this.encoder)),
       decoder: encodeWeights(readModelWeights(this.decoder)),
       optimizer: encodeWeights(await readOptimizerState(this.optimizer)),
-      position: this.classes > 0 ? { ...position, classes: this.classes } : position,
+      position: {
+        ...position,
+        ...(this.classes > 0 ? { classes: this.classes } : {}),
+        ...(this.config.run.threading === 'data' ? { shares: this.pool?.shares ?? 1 } : {}),
+      },
     };
   }
 

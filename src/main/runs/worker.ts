@@ -5,7 +5,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { toAppError } from '../../shared/result.ts';
-import { startBackend, startWorkers, type Compute } from '../engine/data-parallel/index.ts';
+import { checkpointShares, startBackend, startWorkers, type Compute } from '../engine/data-parallel/index.ts';
 import { endWasmThreads } from '../engine/wasm-threads.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { loadRunSplit, throttledProgress } from '../data/index.ts';
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     );
     const threads = new Promise<ThreadsMessage>((resolve) => port.once('message', resolve));
     post({ type: 'threads-request' });
-    compute = await startBackend(config, (await threads).threads);
+    compute = await startBackend(config, (await threads).threads, checkpointShares(input.resume?.position));
     trainer = new Trainer(config, split);
     if (input.resume) await trainer.restore(input.resume);
     await startWorkers(trainer, compute);

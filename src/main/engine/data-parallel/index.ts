@@ -6,7 +6,7 @@ import { initBackend, type BackendResult } from '../backend.ts';
 import type { Trainer } from '../trainer.ts';
 import { planThreads, type ThreadPlan } from './plan.ts';
 
-export { planThreads, sharesFor, unsplittable, MIN_SHARE_IMAGES } from './plan.ts';
+export { planThreads, sharesFor, unsplittable, checkpointShares, MIN_SHARE_IMAGES } from './plan.ts';
 
 export interface Compute {
   backend: BackendResult;
@@ -15,9 +15,12 @@ export interface Compute {
   shares: number;
 }
 
-/** Starts this thread's backend for `threads` threads of `config` (its run.threading). */
-export async function startBackend(config: ExperimentConfig, threads: number): Promise<Compute> {
-  const plan = planThreads(config, threads);
+/**
+ * Starts this thread's backend for `threads` threads of `config` (its run.threading); `resumed`:
+ * the shares of the checkpoint the run resumes from (see planThreads).
+ */
+export async function startBackend(config: ExperimentConfig, threads: number, resumed: number | null = null): Promise<Compute> {
+  const plan = planThreads(config, threads, resumed);
   const backend = await initBackend(config.run.backend, plan.backendThreads, { shares: plan.shares, fallback: plan.fallback });
   // `auto` may have found the native backend, which threads itself.
   const shares = backend.name === 'tensorflow' ? 1 : plan.shares;

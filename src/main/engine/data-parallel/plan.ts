@@ -44,16 +44,30 @@ export function shareBounds(images: number, shares: number, i: number): [number,
   return [Math.floor((i * images) / shares), Math.floor(((i + 1) * images) / shares)];
 }
 
-export function planThreads(config: ExperimentConfig, threads: number): ThreadPlan {
+/**
+ * The plan for a run granted `threads` threads. `resumed`: the shares its checkpoint was trained
+ * with (null for a fresh run, or a checkpoint that names none). A resumed run keeps them, whatever
+ * it is granted now: the shares fix how each batch is split and the order its gradients are summed
+ * in, so keeping them makes the resumed run log exactly what the uninterrupted one would, on a
+ * busier machine or on another worker too (more shares than free cores then, for a while).
+ */
+export function planThreads(config: ExperimentConfig, threads: number, resumed: number | null = null): ThreadPlan {
   // Configs stored before the setting trained on the kernels' threads.
   const asked: ThreadingKind = config.run.threading ?? 'kernels';
   const kernels = (fallback: string): ThreadPlan => ({ mode: 'kernels', backendThreads: threads, shares: 1, fallback });
-  if (threads <= 1 || asked === 'kernels') return kernels('');
+  if (asked === 'kernels' || (threads <= 1 && resumed === null)) return kernels('');
   // The native backend sizes its own pool: nothing here splits its work.
   if (config.run.backend === 'tensorflow') return kernels('the native backend threads itself');
   const why = unsplittable(config);
   if (why) return kernels(why);
-  const shares = sharesFor(config.optim.batchSize, threads);
-  if (shares < 2) return kernels(`a batch of ${config.optim.batchSize} is too small to share`);
-  return { mode: 'data', backendThreads: 1, shares, fallback: '' };
+  const shares = resumed ?? sharesFor(config.optim.batchSize, threads);
+  if (shares >= 2) return { mode: 'data', backendThreads: 1, shares, fallback: '' };
+  if (resumed !== null) return kernels(threads > 1 ? 'it started on one share and resumes on one' : '');
+  return kernels(`a batch of ${config.optim.batchSize} is too small to share`);
+}
+
+/** The shares a checkpoint's position says its run trained with; null when it names none. */
+export function checkpointShares(position: { shares?: unknown } | undefined): number | null {
+  const shares = position?.shares;
+  return typeof shares === 'number' && Number.isInteger(shares) && shares >= 1 ? shares : null;
 }
