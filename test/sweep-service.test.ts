@@ -37,7 +37,7 @@ function tinySweep(overrides: Record<string, unknown> = {}) {
   };
 }
 
-test('a 4-run sweep with parallel 2 trains every run, never more than 2 at once', async (t) => {
+test('a 3-run sweep with parallel 2 trains every run, never more than 2 at once', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
   const runs = new RunService(store, { maxConcurrent: 3 });
   const sweeps = new SweepService(store, runs);
@@ -46,14 +46,14 @@ test('a 4-run sweep with parallel 2 trains every run, never more than 2 at once'
   runs.subscribe(() => (most = Math.max(most, runs.activeRunIds().length)));
   const updates: SweepRecord[] = [];
   sweeps.subscribe((s) => updates.push(s));
-  const created = await sweeps.create(tinySweep());
-  assert.equal(created.total, 4);
+  const created = await sweeps.create(tinySweep({ axes: [{ path: 'model.latentDim', values: [2, 4, 8] }], seeds: 0 }));
+  assert.equal(created.total, 3);
   const done = await sweeps.waitFor(created.id);
   assert.equal(done.status, 'completed');
-  assert.equal(done.counts.completed, 4);
+  assert.equal(done.counts.completed, 3);
   assert.equal(most, 2, 'two runs live at once, never three');
   const members = store.runs.list().filter((r) => r.sweepId === created.id);
-  assert.deepEqual(members.map((r) => r.sweepIndex).sort(), [0, 1, 2, 3]);
+  assert.deepEqual(members.map((r) => r.sweepIndex).sort(), [0, 1, 2]);
   assert.ok(members.every((r) => r.tags.includes(`sweep-${created.id}`)));
   const best = members.reduce((a, b) => (a.finalHeldOut!.total <= b.finalHeldOut!.total ? a : b));
   assert.equal(done.bestRunId, best.id);
@@ -89,7 +89,10 @@ test('pause, resume and cancel a sweep, each repeated and raced; it still ends w
     await runs.shutdown();
     store.close();
   });
-  const sweep = await sweeps.create(tinySweep({ base: GATED_BASE }));
+  // Three runs: two live at once, one queued behind them.
+  const sweep = await sweeps.create(
+    tinySweep({ base: GATED_BASE, axes: [{ path: 'model.latentDim', values: [2, 4, 8] }], seeds: 0 }),
+  );
   await waitUntil(() => hold.arrivals() === 2, 'both live runs to wait at the end of epoch 1');
 
   const [paused, again] = await Promise.all([sweeps.pause(sweep.id), sweeps.pause(sweep.id)]);
@@ -128,8 +131,8 @@ test('pause, resume and cancel a sweep, each repeated and raced; it still ends w
   await sweeps.resume(sweep.id);
   const done = await sweeps.waitFor(sweep.id);
   assert.equal(done.status, 'completed');
-  assert.equal(done.counts.completed, 4);
-  assertAllCompletedOnce(store, sweep.id, 4);
+  assert.equal(done.counts.completed, 3);
+  assertAllCompletedOnce(store, sweep.id, 3);
   await assert.rejects(sweeps.pause(sweep.id), (e: AppFailure) => e.appError.code === 'conflict' && /completed/.test(e.message));
   assert.equal((await sweeps.resume(sweep.id)).status, 'completed', 'resuming a completed sweep changes nothing');
 });
@@ -144,7 +147,7 @@ test('a run stopped by hand is not restarted in the same session: the sweep ends
     await runs.shutdown();
     store.close();
   });
-  const sweep = await sweeps.create(tinySweep({ base: GATED_BASE, parallel: 1 }));
+  const sweep = await sweeps.create(tinySweep({ base: GATED_BASE, parallel: 1, seeds: 0 }));
   await waitUntil(() => hold.arrivals() === 1, 'the first run to wait at the end of epoch 1');
   const [first] = runs.activeRunIds();
   runs.stop(first!);
@@ -153,10 +156,10 @@ test('a run stopped by hand is not restarted in the same session: the sweep ends
   const ended = await sweeps.waitFor(sweep.id);
   assert.equal(ended.status, 'paused');
   assert.match(ended.statusMessage, /1 run was stopped before finishing; resume the sweep to continue/);
-  assert.deepEqual([ended.counts.completed, ended.counts.interrupted], [3, 1]);
+  assert.deepEqual([ended.counts.completed, ended.counts.interrupted], [1, 1]);
   await sweeps.resume(sweep.id);
   assert.equal((await sweeps.waitFor(sweep.id)).status, 'completed');
-  assertAllCompletedOnce(store, sweep.id, 4);
+  assertAllCompletedOnce(store, sweep.id, 2);
 });
 
 test('two processes resuming one sweep: one drives it, the other is told it is driven elsewhere', async (t) => {
@@ -267,7 +270,7 @@ test('pausing a sweep another process drives: that process stops its runs at its
     storeA.close();
     storeB.close();
   });
-  const sweep = await b.create(tinySweep({ base: GATED_BASE }));
+  const sweep = await b.create(tinySweep({ base: GATED_BASE, seeds: 0 }));
   await waitUntil(() => hold.arrivals() === 2, "the other process's runs to wait at the end of epoch 1");
   const told = await a.pause(sweep.id);
   assert.equal(told.status, 'paused');
@@ -281,5 +284,5 @@ test('pausing a sweep another process drives: that process stops its runs at its
   // This process's run service has the default judge: a sweep without pruning has no rungs, no wait.
   await a.resume(sweep.id);
   assert.equal((await a.waitFor(sweep.id)).status, 'completed');
-  assertAllCompletedOnce(storeA, sweep.id, 4);
+  assertAllCompletedOnce(storeA, sweep.id, 2);
 });
