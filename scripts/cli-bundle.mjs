@@ -27,6 +27,8 @@ const CLI_ENTRIES = {
   sweep: 'src/main/cli/sweep.ts',
   queue: 'src/main/cli/queue.ts',
   worker: 'src/main/cli/worker.ts',
+  // The browser-mode server, for the tests of its arguments (nothing it serves is looked up from here).
+  serve: 'src/main/web/serve.ts',
 };
 
 /**
