@@ -14,6 +14,12 @@ const MARK = 'vae-require-cjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'vae-workbench', 'cjs-export-names.json');
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+// Names a destructuring cannot bind; such an export stays reachable through the default export.
+const RESERVED = new Set(
+  'await break case catch class const continue debugger default delete do else enum export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield'.split(
+    ' ',
+  ),
+);
 
 function readCache() {
   try {
@@ -28,7 +34,7 @@ function exportNames(file) {
   const key = `${size}:${mtimeMs}`;
   const cache = readCache();
   if (cache[file]?.key === key) return cache[file].names;
-  const names = Object.keys(createRequire(file)(file)).filter((n) => IDENTIFIER.test(n) && n !== 'default');
+  const names = Object.keys(createRequire(file)(file)).filter((n) => IDENTIFIER.test(n) && !RESERVED.has(n));
   cache[file] = { key, names };
   mkdirSync(dirname(CACHE), { recursive: true });
   // Written aside and renamed over: three test processes may fill it at once.
