@@ -1,30 +1,12 @@
 // Migration 009 (run-worker): the queue worker that trained a run, kept on the run; runs stored
 // before it trained on this machine and name none.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
-import { migrate } from '../src/main/store/migrate.ts';
-import { MIGRATIONS } from '../src/main/store/migrations/index.ts';
-import { openDatabase } from '../src/main/store/index.ts';
-import { presetConfig, tempDir } from './helpers.ts';
-
-const position = MIGRATIONS.findIndex((m) => m.name === 'run-worker');
+import { presetConfig } from './helpers.ts';
+import { storeAfterMigration } from './migration-fixture.ts';
 
 test('009 adds the worker to runs: older runs have none, a started run keeps its worker after it ends', (t) => {
-  assert.ok(position >= 8, 'listed after 008');
-  const file = join(tempDir(t), 'w.db');
-  const db = new Database(file);
-  migrate(db, MIGRATIONS.slice(0, position));
-  const old = Number(
-    db.prepare("INSERT INTO runs (name, preset, config, status, created_at) VALUES ('old', 'quick', '{}', 'completed', 0)").run()
-      .lastInsertRowid,
-  );
-  assert.deepEqual(migrate(db, MIGRATIONS.slice(0, position + 1)), [position + 1]);
-  db.close();
-
-  const store = openDatabase(file);
-  t.after(() => store.close());
+  const { store, old } = storeAfterMigration(t, 'run-worker', 9);
   assert.equal(store.runs.get(old)!.worker, null);
   const run = store.runs.create({ config: presetConfig('quick'), status: 'queued', ownerPid: process.pid });
   store.runs.markStarted(run.id, {

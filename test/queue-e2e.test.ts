@@ -8,9 +8,7 @@
 // within seconds; nothing here asserts on time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { classesOfDecoderWeights } from '../src/main/engine/condition.ts';
@@ -22,7 +20,8 @@ import { QueueCoordinator } from '../src/main/queue/coordinator.ts';
 import { timingFromEnv } from '../src/main/queue/protocol.ts';
 import { idxImagesFile, idxLabelsFile } from './fixtures/idx-files.ts';
 import { tempDir } from './helpers.ts';
-import { cliArgs, type CliScript } from './cli-run.ts';
+import type { CliScript } from './cli-run.ts';
+import { startCli, startQueueServer, stopAll, type Cli } from './queue-processes.ts';
 
 // Only against hangs: on this 2-core machine under a load of 30 the server alone took 100 s to start.
 const HANG_GUARD_MS = 600_000;
@@ -41,35 +40,6 @@ const sweepArgs = (file: string) =>
     ['--grid', 'model.latentDim=2,3,4'],
     ['--seeds', '2'],
   ].flat();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Cli {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function cli(script: CliScript, args: string[], env: NodeJS.ProcessEnv = {}): Cli {
-  const child = spawn(process.execPath, cliArgs(script, args), {
-    env: { ...process.env, VAE_QUEUE_FAST: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
-}
 
 /** Polls `check` until it returns a value; the bound only guards against a hang. */
 async function until<T>(
@@ -93,8 +63,6 @@ test(
     const dir = tempDir(t);
     const t0 = Date.now();
     const step = (name: string) => t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${name}`);
-    // Run as root, PostgreSQL runs as the postgres user, which must pass through the folder.
-    chmodSync(dir, 0o711);
     const db = join(dir, 'store.db');
     const images = join(dir, 'images.idx');
     writeFileSync(
@@ -108,7 +76,7 @@ test(
     const SWEEP = sweepArgs(images);
     const started: Cli[] = [];
     const run = (script: CliScript, args: string[]) => {
-      const c = cli(script, args);
+      const c = startCli(script, args);
       started.push(c);
       return c;
     };
@@ -116,24 +84,13 @@ test(
     let client: pg.Client | null = null;
     t.after(async () => {
       await client?.end().catch(() => {});
-      for (const c of started.slice(1)) c.child.kill('SIGKILL');
-      // The server last, and cleanly: PostgreSQL must not outlive the test.
-      started[0]?.child.kill('SIGTERM');
-      await started[0]?.exited;
+      await stopAll(started);
     });
 
     step('start');
     // Step: the queue server starts, on loopback, its password saved for its user only.
-    const port = await freePort();
-    const queue = run('queue', ['--data', join(dir, 'queue'), '--port', String(port)]);
-    const url = await until(
-      'the queue URL',
-      () => {
-        if (queue.child.exitCode !== null) throw new Error(`the queue server exited:\n${queue.output()}`);
-        return /^(postgres:\/\/\S+)$/m.exec(queue.output())?.[1];
-      },
-      logs,
-    );
+    const { server, url } = await startQueueServer(dir, (what, check) => until(what, check, logs));
+    started.push(server);
     assert.equal(new URL(url).hostname, '127.0.0.1');
     assert.equal(statSync(join(dir, 'queue', 'password')).mode & 0o777, 0o600);
     client = new pg.Client(url);

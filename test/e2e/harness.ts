@@ -195,6 +195,13 @@ export interface PageOptions {
  * A new page in its own context, with every page error and console error collected into `problems`
  * (a test ends by asserting it is empty: a view that works but logs errors is still broken).
  */
+/**
+ * How long a page waits for anything before it calls the wait a hang: long, because the suite must
+ * pass on a loaded 2-core machine (at a load of 13, launching a run from the form took over 30 s,
+ * Playwright's default), and nothing here measures time.
+ */
+export const HANG_GUARD_MS = 90_000;
+
 export async function openPage(
   browser: Browser,
   viewport: { width: number; height: number },
@@ -203,6 +210,7 @@ export async function openPage(
   const context = await browser.newContext({ viewport, acceptDownloads: options.acceptDownloads ?? false });
   for (const content of options.initScripts ?? []) await context.addInitScript({ content });
   const page = await context.newPage();
+  page.setDefaultTimeout(HANG_GUARD_MS);
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {

@@ -7,9 +7,7 @@
 // Screenshots at 1280x800 and 1024x640, light and dark: test-artifacts/queue-*.png.
 import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,7 +18,7 @@ import { RunsPage } from './pages/runs-page.ts';
 import { SweepFormPage } from './pages/sweep-form-page.ts';
 import type { SweepViewPage } from './pages/sweep-view-page.ts';
 import { steps } from './steps.ts';
-import { cliArgs, type CliScript } from '../cli-run.ts';
+import { freePort, startCli, startQueueServer, stopAll, type Cli } from '../queue-processes.ts';
 
 const SIZES = [
   { width: 1280, height: 800 },
@@ -28,35 +26,6 @@ const SIZES = [
 ] as const;
 /** Guards against a hang only; the machine may be loaded. */
 const WAIT = 240_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Cli {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function cli(script: CliScript, args: string[]): Cli {
-  const child = spawn(process.execPath, cliArgs(script, args), {
-    cwd: ROOT,
-    env: { ...process.env, VAE_QUEUE_FAST: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
-  return { child, output: () => text, exited: new Promise((r) => child.once('exit', r)) };
-}
 
 async function shootSizes(page: Page, name: string, before?: () => Promise<void>): Promise<void> {
   for (const size of SIZES) {
@@ -70,8 +39,6 @@ async function shootSizes(page: Page, name: string, before?: () => Promise<void>
 describe('a sweep on a job queue, launched from the form', { timeout: 10 * WAIT }, () => {
   const step = steps();
   const dir = mkdtempSync(join(tmpdir(), 'vae-queue-e2e-'));
-  // Run as root, PostgreSQL runs as the postgres user, which must pass through the folder.
-  chmodSync(dir, 0o711);
   const started: Cli[] = [];
   let workbench: Workbench;
   let browser: Browser;
@@ -83,19 +50,18 @@ describe('a sweep on a job queue, launched from the form', { timeout: 10 * WAIT 
   const logs = () => [...started.map((c) => c.output()), workbench?.output() ?? ''].join('\n---\n');
 
   before(async () => {
-    const queue = cli('queue', ['--data', join(dir, 'queue'), '--port', String(await freePort())]);
-    started.push(queue);
-    url = await waitUntil(
-      'the queue URL',
-      async () => {
-        if (queue.child.exitCode !== null) throw new Error(`the queue server exited:\n${queue.output()}`);
-        return /^(postgres:\/\/\S+)$/m.exec(queue.output())?.[1] ?? '';
-      },
-      (v) => v !== '',
-      WAIT,
+    const queue = await startQueueServer(dir, (what, check) =>
+      waitUntil(
+        what,
+        async () => check() ?? '',
+        (v) => v !== '',
+        WAIT,
+      ),
     );
+    started.push(queue.server);
+    url = queue.url;
     password = new URL(url).password;
-    started.push(cli('worker', ['--queue', url, '--name', 'qw1']));
+    started.push(startCli('worker', ['--queue', url, '--name', 'qw1'], { cwd: ROOT }));
     // The app's coordinator reads the queue's timing from its environment, as the CLI's does.
     process.env.VAE_QUEUE_FAST = '1';
     workbench = await startWorkbench({ timeoutMs: WAIT });
@@ -106,10 +72,7 @@ describe('a sweep on a job queue, launched from the form', { timeout: 10 * WAIT 
   after(async () => {
     await browser?.close();
     await workbench?.close();
-    for (const c of started.slice(1)) c.child.kill('SIGKILL');
-    await Promise.all(started.slice(1).map((c) => c.exited));
-    started[0]?.child.kill('SIGTERM');
-    await started[0]?.exited;
+    await stopAll(started);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -9,13 +9,13 @@ export interface Step {
   (name: string, options: TestOptions, fn: StepBody): void;
 }
 
-/** A step runner for one suite. Each step's timeout only guards against a hang (default 60 s). */
+/** A step runner for one suite. Each step's timeout only guards against a hang (default 180 s: two page waits' worth). */
 export function steps(): Step {
   let broken: string | null = null;
   return (name: string, optionsOrFn: TestOptions | StepBody, body?: StepBody) => {
     const fn = typeof optionsOrFn === 'function' ? optionsOrFn : body!;
     const options = typeof optionsOrFn === 'function' ? {} : optionsOrFn;
-    test(name, { timeout: 60_000, ...options }, async (t) => {
+    test(name, { timeout: 180_000, ...options }, async (t) => {
       if (broken !== null) {
         t.skip(`step "${broken}" failed`);
         return;

@@ -106,14 +106,14 @@ describe('a sweep launched from the form (stub backend)', () => {
     assert.equal(await reduction.inputValue(), '3');
     assert.match(await form.byTestId('pruning-summary').innerText(), /1, 3, 9, …, runs outside the best third/);
     await reduction.fill('12');
-    await form.byTestId('sweep-reduction-error').waitFor();
+    await form.byTestId('error-sweep-reduction').waitFor();
     assert.match(
-      await form.byTestId('sweep-reduction-error').innerText(),
+      await form.byTestId('error-sweep-reduction').innerText(),
       /^Reduction factor must be a whole number from 2 to 10$/,
     );
     assert.equal(await form.launchSweepButton.isDisabled(), true);
     await reduction.fill('4');
-    await form.byTestId('sweep-reduction-error').waitFor({ state: 'detached' });
+    await form.byTestId('error-sweep-reduction').waitFor({ state: 'detached' });
     assert.match(await form.byTestId('pruning-summary').innerText(), /1, 4, 16, …, runs outside the best quarter/);
     await shootSizes(
       form.page,

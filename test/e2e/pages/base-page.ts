@@ -1,7 +1,7 @@
 // What every screen's page object shares: its Playwright page, lookups by test id, waits that say
 // what they waited for, and the light and dark screenshots.
 import type { Locator, Page } from 'playwright-core';
-import { shootSchemes } from '../harness.ts';
+import { HANG_GUARD_MS, shootSchemes } from '../harness.ts';
 
 export const VIEWPORT = { width: 1360, height: 900 };
 
@@ -13,7 +13,7 @@ export async function waitUntil<T>(
   what: string,
   read: () => Promise<T>,
   accept: (value: T) => boolean,
-  timeout = 30_000,
+  timeout = HANG_GUARD_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeout;
   for (;;) {
@@ -81,7 +81,7 @@ export abstract class BasePage {
   }
 
   /** Waits until `[data-testid=testid]`'s attribute `name` is `value`. */
-  waitForAttr(testid: string, name: string, value: string, timeout = 30_000): Promise<string | null> {
+  waitForAttr(testid: string, name: string, value: string, timeout = HANG_GUARD_MS): Promise<string | null> {
     return waitUntil(
       `${testid} ${name}="${value}"`,
       () => this.readAttr(testid, name),
@@ -91,7 +91,7 @@ export abstract class BasePage {
   }
 
   /** Waits until the attribute, read as a number, is at least `min`. */
-  waitForAtLeast(testid: string, name: string, min: number, timeout = 30_000): Promise<number> {
+  waitForAtLeast(testid: string, name: string, min: number, timeout = HANG_GUARD_MS): Promise<number> {
     return waitUntil(
       `${testid} ${name} >= ${min}`,
       async () => Number(await this.readAttr(testid, name)),

@@ -2,6 +2,7 @@
 // encodings (hover, click), interpolation between two images, and the checkpoint slider with play.
 import type { Locator } from 'playwright-core';
 import { BasePage, waitUntil, type PageGlobals } from './base-page.ts';
+import { HANG_GUARD_MS } from '../harness.ts';
 
 export interface SliderMove {
   /** Input event to new pixels, measured inside the page. */
@@ -36,7 +37,7 @@ export class LatentExplorerPage extends BasePage {
   }
 
   /** Waits until the manifold has been decoded at least once. */
-  waitForManifold(timeout = 30_000): Promise<string | null> {
+  waitForManifold(timeout = HANG_GUARD_MS): Promise<string | null> {
     return waitUntil(
       'a decoded manifold (data-decode-ms)',
       () => this.readAttr('manifold-grid', 'data-decode-ms'),
@@ -45,7 +46,7 @@ export class LatentExplorerPage extends BasePage {
     );
   }
 
-  waitForScatterPoints(timeout = 30_000): Promise<number> {
+  waitForScatterPoints(timeout = HANG_GUARD_MS): Promise<number> {
     return this.waitForAtLeast('latent-scatter', 'data-points', 1, timeout);
   }
 

@@ -3,6 +3,7 @@
 import type { Locator } from 'playwright-core';
 import { BasePage } from './base-page.ts';
 import { LatentExplorerPage } from './latent-explorer-page.ts';
+import { HANG_GUARD_MS } from '../harness.ts';
 
 export class RunViewPage extends BasePage {
   readonly progress = this.byTestId('progress');
@@ -52,7 +53,7 @@ export class RunViewPage extends BasePage {
     return Number(await this.root().getAttribute('data-run-id'));
   }
 
-  async waitForStatus(status: string, timeout = 30_000): Promise<void> {
+  async waitForStatus(status: string, timeout = HANG_GUARD_MS): Promise<void> {
     await this.page.locator(`[data-testid="run-view"][data-status="${status}"]`).waitFor({ timeout });
   }
 
@@ -60,15 +61,15 @@ export class RunViewPage extends BasePage {
     return this.numberAttr('loss-chart', 'data-points');
   }
 
-  waitForChartPoints(min: number, timeout = 30_000): Promise<number> {
+  waitForChartPoints(min: number, timeout = HANG_GUARD_MS): Promise<number> {
     return this.waitForAtLeast('loss-chart', 'data-points', min, timeout);
   }
 
-  waitForHeldOutPoints(min: number, timeout = 30_000): Promise<number> {
+  waitForHeldOutPoints(min: number, timeout = HANG_GUARD_MS): Promise<number> {
     return this.waitForAtLeast('loss-chart', 'data-held-out-points', min, timeout);
   }
 
-  async waitForImages(timeout = 30_000): Promise<void> {
+  async waitForImages(timeout = HANG_GUARD_MS): Promise<void> {
     await this.page.locator('[data-testid="recon-grid"][data-has-image="true"]').waitFor({ timeout });
     await this.page.locator('[data-testid="samples-grid"][data-has-image="true"]').waitFor({ timeout });
   }
@@ -94,7 +95,7 @@ export class RunViewPage extends BasePage {
     await this.page.locator('[data-testid="save-notes"]:disabled').waitFor();
   }
 
-  async waitForExportEnabled(timeout = 30_000): Promise<void> {
+  async waitForExportEnabled(timeout = HANG_GUARD_MS): Promise<void> {
     await this.page.locator('[data-testid="export"]:enabled').waitFor({ timeout });
   }
 
