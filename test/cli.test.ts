@@ -160,7 +160,7 @@ test('--db "" and --db :memory: are refused before anything trains: the run woul
 
 test('npm run serve refuses --db "" and --db :memory: before it opens anything', () => {
   for (const db of ['', ':memory:']) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main/web/serve.ts', '--no-open', '--port', '0', '--db', db], {
+    const r = spawnSync(process.execPath, cliArgs('serve', ['--no-open', '--port', '0', '--db', db]), {
       encoding: 'utf8',
       timeout: 120_000,
     });

@@ -17,8 +17,12 @@ before(async () => {
   backend = (await initBackend('auto')).name;
 });
 
+// Built-in MNIST is read once for the file (every config here uses it): the split takes what each
+// config asks of it and changes nothing.
+let mnist: ReturnType<typeof loadDataset> | null = null;
 async function split(cfg: ExperimentConfig): Promise<DatasetSplit> {
-  return prepareSplit(await loadDataset(cfg.data), cfg.data, cfg.run.seed);
+  assert.equal(cfg.data.source, 'builtin-mnist');
+  return prepareSplit(await (mnist ??= loadDataset(cfg.data)), cfg.data, cfg.run.seed);
 }
 
 function losses(trainer: Trainer, steps: number): number[] {
@@ -82,14 +86,16 @@ test('no tensor leak across epochs (steps, evaluation, previews, checkpoints)', 
   assert.equal(counts[2], counts[1]);
 });
 
-test('one epoch of the quick preset on built-in MNIST clearly lowers the held-out negative ELBO', async () => {
-  const cfg = presetConfig('quick', { 'optim.epochs': 1 });
+// 12,000 digits (169 steps) rather than all 60,000: the same bounds hold with room (about 150 nats
+// here, 120 after a whole epoch), at a fifth of the steps.
+test('one epoch of the quick preset on 12,000 built-in MNIST digits clearly lowers the held-out negative ELBO', async () => {
+  const cfg = presetConfig('quick', { 'optim.epochs': 1, 'data.limit': 12_000 });
   const trainer = new Trainer(cfg, await split(cfg));
   try {
     const before = trainer.evaluate()!;
     while (!trainer.done) trainer.trainStep();
     const after = trainer.evaluate()!;
-    // From ~545 nats at initialisation, one epoch reaches well under 200 here.
+    // From ~545 nats at initialisation, that epoch reaches well under 200 here.
     assert.ok(after.total < 0.5 * before.total, `held-out -ELBO ${before.total.toFixed(1)} -> ${after.total.toFixed(1)}`);
     assert.ok(after.total < 200, `held-out -ELBO after one epoch: ${after.total.toFixed(1)}`);
   } finally {

@@ -34,6 +34,9 @@ import { appVersion, createAppCore } from '../src/main/app-core.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import type { RunRecord } from '../src/shared/training.ts';
 import { presetConfig, tempDir } from './helpers.ts';
+import { mnistSubset } from './mnist-subset.ts';
+
+const subset = (limit: number) => ({ 'data.source': 'idx', 'data.path': mnistSubset(limit), 'data.limit': limit });
 
 const MODEL_FILES = ['encoder/model.json', 'encoder/weights.bin', 'decoder/model.json', 'decoder/weights.bin'];
 
@@ -52,11 +55,14 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'vae-export-test-'));
   store = openDatabase(join(root, 'source.db'));
   const service = new RunService(store, { maxConcurrent: 2 });
+  // MNIST's first digits from a small IDX file: neither thread reads all of MNIST for a few steps. The
+  // MLP run keeps its NLL evaluation, so its export carries evaluations.csv; the conv run's is left out.
   const [a, b] = await Promise.all([
-    service.start(presetConfig('quick', { 'data.limit': 600, 'optim.epochs': 1 })),
+    service.start(presetConfig('quick', { ...subset(600), 'optim.epochs': 1 })),
     service.start(
       presetConfig('quick', {
-        'data.limit': 300,
+        ...subset(300),
+        'run.evalSamples': 0,
         'optim.epochs': 1,
         'model.latentDim': 2,
         'model.encoder': 'seed-conv',
@@ -73,6 +79,7 @@ before(async () => {
   flatDir = join(root, 'exports', 'flat');
   await exportRun(store, mlpRun.id, mlpDir, appVersion());
   await exportRun(store, flatRun.id, flatDir, appVersion());
+  assert.match(readFileSync(join(mlpDir, 'evaluations.csv'), 'utf8'), /\n.+/, 'the MLP export carries its evaluation');
 });
 
 after(() => {

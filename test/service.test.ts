@@ -9,6 +9,9 @@ import { RunService } from '../src/main/runs/service.ts';
 import type { TrainingEvent } from '../src/shared/training.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import { presetConfig, tempDir } from './helpers.ts';
+import { mnistSubset } from './mnist-subset.ts';
+
+const subset = (limit: number) => ({ 'data.source': 'idx', 'data.path': mnistSubset(limit), 'data.limit': limit });
 
 function nextEvent(service: RunService, match: (e: TrainingEvent) => boolean): Promise<TrainingEvent> {
   return new Promise((resolve) => {
@@ -25,7 +28,8 @@ test('two runs train at once, a third waits in the queue', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
   const service = new RunService(store, { maxConcurrent: 2 });
   // Evaluation at the end of a run is not the subject (test/eval-cli.test.ts is): left out.
-  const cfg = presetConfig('quick', { 'data.limit': 1500, 'optim.epochs': 1, 'run.evalSamples': 0 });
+  // MNIST's first 1,500 digits from a small IDX file: no thread reads all of MNIST for 22 steps.
+  const cfg = presetConfig('quick', { ...subset(1500), 'optim.epochs': 1, 'run.evalSamples': 0 });
   const stepsSeen = new Map<number, number>();
   let overlap = false;
   service.subscribe((e) => {
@@ -53,7 +57,7 @@ test('two runs train at once, a third waits in the queue', async (t) => {
 test('pause and resume a live run; stop it, then resume it from its checkpoint', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
   const service = new RunService(store);
-  const cfg = presetConfig('quick', { 'data.limit': 2000, 'optim.epochs': 3, 'optim.batchSize': 16, 'run.evalSamples': 0 });
+  const cfg = presetConfig('quick', { ...subset(2000), 'optim.epochs': 3, 'optim.batchSize': 16, 'run.evalSamples': 0 });
   const run = await service.start(cfg);
   await nextEvent(service, (e) => e.type === 'step' && e.step >= 5);
   service.pause(run.id);

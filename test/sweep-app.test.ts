@@ -9,11 +9,13 @@ import { openDatabase } from '../src/main/store/index.ts';
 import type { WorkbenchEvent } from '../src/shared/contract.ts';
 import { expandSweep, type SweepRecord } from '../src/shared/sweep.ts';
 import { tempDir } from './helpers.ts';
+import { subsetData } from './mnist-subset.ts';
 import { waitUntil } from './run-helpers.ts';
 
+// Tiny runs on MNIST's first 200 digits (a small IDX file), without the NLL evaluation at the end.
 const DEFINITION = {
   preset: 'quick',
-  base: { data: { limit: 200, heldOutFraction: 0.1 }, optim: { batchSize: 50, epochs: 1 } },
+  base: { data: subsetData(200), optim: { batchSize: 50, epochs: 1 }, run: { evalSamples: 0 } },
   axes: [{ path: 'model.latentDim', values: [2, 4] }],
   seeds: 0,
   parallel: 2,

@@ -1,7 +1,9 @@
 // Shared by the sweep tests that train real runs: what a sweep's database says about its runs, read
-// at the end (every point completed once) or from outside while another process trains (a peek).
+// at the end (every point completed once) or from outside while another process trains (a peek), and
+// a judge that holds runs at a known step.
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
+import type { RungJudge, RungVerdict } from '../src/main/runs/rung-gate.ts';
 import type { Store } from '../src/main/store/index.ts';
 
 /** Every run of the sweep completed once per position, each step logged exactly once. */
@@ -49,4 +51,32 @@ export function peek(file: string): Peek | null {
   } catch {
     return null; // not created yet, or its schema is being written
   }
+}
+
+/**
+ * A rung judge that holds every run at the end of its first epoch (and again when it resumes there)
+ * while `holding`: a run waits at a known step for as long as a test needs, instead of training long
+ * enough to be caught mid-run. A stop still reaches a waiting run (rung-gate.ts), and `release` lets
+ * the waiting runs, and every later one, go on.
+ */
+export function holdingJudge(): { judge: RungJudge; arrivals: () => number; release: () => void } {
+  let holding = true;
+  let arrivals = 0;
+  const waiting: (() => void)[] = [];
+  const judge: RungJudge = {
+    rungs: (run) => (run.config.optim.epochs > 1 ? [1] : []),
+    decide: () => {
+      arrivals++;
+      if (!holding) return { prune: false };
+      return new Promise<RungVerdict>((resolve) => waiting.push(() => resolve({ prune: false })));
+    },
+  };
+  return {
+    judge,
+    arrivals: () => arrivals,
+    release: () => {
+      holding = false;
+      for (const go of waiting.splice(0)) go();
+    },
+  };
 }

@@ -4,21 +4,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../src/main/store/index.ts';
+import { openDatabase, type Store } from '../src/main/store/index.ts';
 import { RunService } from '../src/main/runs/service.ts';
 import { SweepService } from '../src/main/sweeps/service.ts';
 import { AppFailure } from '../src/shared/result.ts';
 import type { SweepRecord } from '../src/shared/sweep.ts';
 import { presetConfig, tempDir } from './helpers.ts';
-import { nextEvent } from './run-helpers.ts';
-import { assertAllCompletedOnce } from './sweep-helpers.ts';
+import { subsetData } from './mnist-subset.ts';
+import { nextEvent, waitUntil } from './run-helpers.ts';
+import { assertAllCompletedOnce, holdingJudge } from './sweep-helpers.ts';
 
 /**
- * Tiny real training: 180 training images, batch 50, one epoch, a 32-unit model. Evaluation at the
- * end of a run is not what these tests are about (test/eval-cli.test.ts is): it is left out.
+ * Tiny real training: 180 training images (MNIST's first, from a small IDX file), batch 50, one
+ * epoch, a 32-unit model. Evaluation at the end of a run is not what these tests are about
+ * (test/eval-cli.test.ts is): it is left out.
  */
 const TINY_BASE = {
-  data: { limit: 200, heldOutFraction: 0.1 },
+  data: subsetData(200),
   model: { encoderHidden: [32], decoderHidden: [32] },
   optim: { batchSize: 50, epochs: 1 },
   run: { evalSamples: 0 },
@@ -35,7 +37,7 @@ function tinySweep(overrides: Record<string, unknown> = {}) {
   };
 }
 
-test('a 4-run sweep with parallel 2 trains every run, never more than 2 at once', async (t) => {
+test('a 3-run sweep with parallel 2 trains every run, never more than 2 at once', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
   const runs = new RunService(store, { maxConcurrent: 3 });
   const sweeps = new SweepService(store, runs);
@@ -44,14 +46,14 @@ test('a 4-run sweep with parallel 2 trains every run, never more than 2 at once'
   runs.subscribe(() => (most = Math.max(most, runs.activeRunIds().length)));
   const updates: SweepRecord[] = [];
   sweeps.subscribe((s) => updates.push(s));
-  const created = await sweeps.create(tinySweep());
-  assert.equal(created.total, 4);
+  const created = await sweeps.create(tinySweep({ axes: [{ path: 'model.latentDim', values: [2, 4, 8] }], seeds: 0 }));
+  assert.equal(created.total, 3);
   const done = await sweeps.waitFor(created.id);
   assert.equal(done.status, 'completed');
-  assert.equal(done.counts.completed, 4);
+  assert.equal(done.counts.completed, 3);
   assert.equal(most, 2, 'two runs live at once, never three');
   const members = store.runs.list().filter((r) => r.sweepId === created.id);
-  assert.deepEqual(members.map((r) => r.sweepIndex).sort(), [0, 1, 2, 3]);
+  assert.deepEqual(members.map((r) => r.sweepIndex).sort(), [0, 1, 2]);
   assert.ok(members.every((r) => r.tags.includes(`sweep-${created.id}`)));
   const best = members.reduce((a, b) => (a.finalHeldOut!.total <= b.finalHeldOut!.total ? a : b));
   assert.equal(done.bestRunId, best.id);
@@ -64,25 +66,34 @@ test('a 4-run sweep with parallel 2 trains every run, never more than 2 at once'
   store.close();
 });
 
-// 72 steps a run (360 images, batch 10, 2 epochs), a checkpoint every 6: long enough to pause mid-run.
-// The preset's model is kept: a smaller one would make the steps, and so that window, shorter.
-const LONGER_BASE = {
-  data: { limit: 400, heldOutFraction: 0.1 },
-  optim: { batchSize: 10, epochs: 2 },
-  run: { checkpointEvery: 6, evalSamples: 0 },
-};
+// Two epochs of TINY_BASE: 8 steps a run. Under holdingJudge each run waits at the end of its first
+// epoch (step 4, checkpointed) for as long as the test needs, instead of training long enough to be
+// caught mid-run.
+const GATED_BASE = { ...TINY_BASE, optim: { batchSize: 50, epochs: 2 } };
+
+/** The runs' ids and latest checkpoint steps, for what a pause leaves. */
+function checkpointSteps(store: Store, sweepId: number, status: string): number[] {
+  return store.runs
+    .list()
+    .filter((r) => r.sweepId === sweepId && r.status === status)
+    .map((r) => store.checkpoints.latest(r.id)?.step ?? -1);
+}
 
 test('pause, resume and cancel a sweep, each repeated and raced; it still ends with every run completed once', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
-  const runs = new RunService(store, { maxConcurrent: 2 });
+  const hold = holdingJudge();
+  const runs = new RunService(store, { maxConcurrent: 2, judge: hold.judge });
   const sweeps = new SweepService(store, runs);
   t.after(async () => {
     await sweeps.shutdown();
     await runs.shutdown();
     store.close();
   });
-  const sweep = await sweeps.create(tinySweep({ base: LONGER_BASE }));
-  await nextEvent(runs, (e) => e.type === 'step' && e.step >= 8);
+  // Three runs: two live at once, one queued behind them.
+  const sweep = await sweeps.create(
+    tinySweep({ base: GATED_BASE, axes: [{ path: 'model.latentDim', values: [2, 4, 8] }], seeds: 0 }),
+  );
+  await waitUntil(() => hold.arrivals() === 2, 'both live runs to wait at the end of epoch 1');
 
   const [paused, again] = await Promise.all([sweeps.pause(sweep.id), sweeps.pause(sweep.id)]);
   for (const s of [paused, again]) {
@@ -90,7 +101,8 @@ test('pause, resume and cancel a sweep, each repeated and raced; it still ends w
     assert.equal(s.owner, null);
   }
   assert.equal(paused.counts.running + paused.counts.paused, 0, 'no run of it trains');
-  assert.ok(paused.counts.interrupted >= 1, 'the live runs stopped at a checkpoint');
+  assert.equal(paused.counts.interrupted, 2, 'both live runs stopped');
+  assert.deepEqual(checkpointSteps(store, sweep.id, 'interrupted'), [4, 4], 'each at its checkpoint');
   assert.deepEqual(sweeps.driving(), []);
   assert.deepEqual(runs.activeRunIds(), []);
   const waiting = store.runs.list().filter((r) => r.sweepId === sweep.id && r.status === 'queued');
@@ -106,41 +118,48 @@ test('pause, resume and cancel a sweep, each repeated and raced; it still ends w
     ['running', 'running'],
   );
   assert.deepEqual(sweeps.driving(), [sweep.id], 'one driver');
-  await nextEvent(runs, (e) => e.type === 'step');
+  await waitUntil(() => hold.arrivals() === 4, 'the resumed runs to wait at epoch 1 again');
+  assert.equal(runs.activeRunIds().length, 2);
 
   const cancelled = await sweeps.cancel(sweep.id);
   assert.equal(cancelled.status, 'cancelled');
   assert.equal((await sweeps.cancel(sweep.id)).status, 'cancelled', 'cancelling twice is cancelling once');
   assert.equal(cancelled.counts.running, 0);
+  assert.deepEqual(runs.activeRunIds(), []);
 
+  hold.release();
   await sweeps.resume(sweep.id);
   const done = await sweeps.waitFor(sweep.id);
   assert.equal(done.status, 'completed');
-  assert.equal(done.counts.completed, 4);
-  assertAllCompletedOnce(store, sweep.id, 4);
+  assert.equal(done.counts.completed, 3);
+  assertAllCompletedOnce(store, sweep.id, 3);
   await assert.rejects(sweeps.pause(sweep.id), (e: AppFailure) => e.appError.code === 'conflict' && /completed/.test(e.message));
   assert.equal((await sweeps.resume(sweep.id)).status, 'completed', 'resuming a completed sweep changes nothing');
 });
 
 test('a run stopped by hand is not restarted in the same session: the sweep ends paused, and resume finishes it', async (t) => {
   const store = openDatabase(join(tempDir(t), 'w.db'));
-  const runs = new RunService(store, { maxConcurrent: 2 });
+  const hold = holdingJudge();
+  const runs = new RunService(store, { maxConcurrent: 2, judge: hold.judge });
   const sweeps = new SweepService(store, runs);
   t.after(async () => {
     await sweeps.shutdown();
     await runs.shutdown();
     store.close();
   });
-  const sweep = await sweeps.create(tinySweep({ base: LONGER_BASE, parallel: 1 }));
-  const first = await nextEvent(runs, (e) => e.type === 'step' && e.step >= 7);
-  runs.stop(first.runId);
+  const sweep = await sweeps.create(tinySweep({ base: GATED_BASE, parallel: 1, seeds: 0 }));
+  await waitUntil(() => hold.arrivals() === 1, 'the first run to wait at the end of epoch 1');
+  const [first] = runs.activeRunIds();
+  runs.stop(first!);
+  // The later runs train straight through.
+  hold.release();
   const ended = await sweeps.waitFor(sweep.id);
   assert.equal(ended.status, 'paused');
   assert.match(ended.statusMessage, /1 run was stopped before finishing; resume the sweep to continue/);
-  assert.deepEqual([ended.counts.completed, ended.counts.interrupted], [3, 1]);
+  assert.deepEqual([ended.counts.completed, ended.counts.interrupted], [1, 1]);
   await sweeps.resume(sweep.id);
   assert.equal((await sweeps.waitFor(sweep.id)).status, 'completed');
-  assertAllCompletedOnce(store, sweep.id, 4);
+  assertAllCompletedOnce(store, sweep.id, 2);
 });
 
 test('two processes resuming one sweep: one drives it, the other is told it is driven elsewhere', async (t) => {
@@ -159,7 +178,9 @@ test('two processes resuming one sweep: one drives it, the other is told it is d
     storeA.close();
     storeB.close();
   });
-  const sweep = await a.create(tinySweep());
+  // Two runs: the subject is who drives, not how many it trains.
+  const sweep = await a.create(tinySweep({ seeds: 0 }));
+  assert.equal(sweep.total, 2);
   await a.pause(sweep.id);
   const outcomes = await Promise.allSettled([a.resume(sweep.id), b.resume(sweep.id)]);
   const won = outcomes.filter((o) => o.status === 'fulfilled');
@@ -171,7 +192,7 @@ test('two processes resuming one sweep: one drives it, the other is told it is d
   const driver = a.driving().length === 1 ? a : b;
   assert.equal((driver === a ? b : a).driving().length, 0);
   assert.equal((await driver.waitFor(sweep.id)).status, 'completed');
-  assertAllCompletedOnce(storeA, sweep.id, 4);
+  assertAllCompletedOnce(storeA, sweep.id, 2);
 });
 
 test('a bad definition or data file is refused before anything is stored', async (t) => {
@@ -239,7 +260,8 @@ test('pausing a sweep another process drives: that process stops its runs at its
   const storeA = openDatabase(file, { isProcessAlive: alive });
   const storeB = openDatabase(file, { isProcessAlive: alive });
   const runsA = new RunService(storeA, { maxConcurrent: 2 });
-  const runsB = new RunService(storeB, { maxConcurrent: 2, ownerPid: OTHER });
+  const hold = holdingJudge();
+  const runsB = new RunService(storeB, { maxConcurrent: 2, ownerPid: OTHER, judge: hold.judge });
   const a = new SweepService(storeA, runsA);
   const b = new SweepService(storeB, runsB, { ownerPid: OTHER, heartbeatMs: 50 });
   t.after(async () => {
@@ -248,8 +270,8 @@ test('pausing a sweep another process drives: that process stops its runs at its
     storeA.close();
     storeB.close();
   });
-  const sweep = await b.create(tinySweep({ base: LONGER_BASE }));
-  await nextEvent(runsB, (e) => e.type === 'step');
+  const sweep = await b.create(tinySweep({ base: GATED_BASE, seeds: 0 }));
+  await waitUntil(() => hold.arrivals() === 2, "the other process's runs to wait at the end of epoch 1");
   const told = await a.pause(sweep.id);
   assert.equal(told.status, 'paused');
   assert.match(told.statusMessage, new RegExp(`pid ${OTHER} stops its runs`));
@@ -257,8 +279,10 @@ test('pausing a sweep another process drives: that process stops its runs at its
   assert.equal(seen.status, 'paused');
   assert.deepEqual(runsB.activeRunIds(), [], 'the driving process stopped its runs');
   assert.equal(seen.counts.running, 0);
+  assert.deepEqual(checkpointSteps(storeA, sweep.id, 'interrupted'), [4, 4], 'each stopped at its checkpoint');
 
+  // This process's run service has the default judge: a sweep without pruning has no rungs, no wait.
   await a.resume(sweep.id);
   assert.equal((await a.waitFor(sweep.id)).status, 'completed');
-  assertAllCompletedOnce(storeA, sweep.id, 4);
+  assertAllCompletedOnce(storeA, sweep.id, 2);
 });

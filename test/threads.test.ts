@@ -55,6 +55,7 @@ test('losses: identical for the same thread count, equal within float tolerance 
     'optim.batchSize': 50,
     'optim.epochs': 4,
     'run.backend': 'wasm',
+    'run.threading': 'kernels',
   });
   const a = await timeTrainingSteps(cfg, 2, { warmup: 1, steps: 6 });
   const b = await timeTrainingSteps(cfg, 2, { warmup: 1, steps: 6 });
@@ -80,7 +81,13 @@ test('runs started together each get their share of the cores; a run alone gets 
   // Whatever else loads this machine, the test's service sees 2 idle cores.
   const service = new RunService(store, { maxConcurrent: 2, cores: { count: 2, othersLoad: () => 0 } });
   t.after(() => store.close());
-  const cfg = presetConfig('quick', { 'data.limit': 100, 'optim.epochs': 1, 'run.evalSamples': 0, 'run.backend': 'wasm' });
+  const cfg = presetConfig('quick', {
+    'data.limit': 100,
+    'optim.epochs': 1,
+    'run.evalSamples': 0,
+    'run.backend': 'wasm',
+    'run.threading': 'kernels',
+  });
   await expectLiveWorkers(0, 'before the runs');
   const pair = await Promise.all([service.start(cfg), service.start(cfg)]);
   const ended = await Promise.all(pair.map((r) => service.waitFor(r.id)));
@@ -101,6 +108,7 @@ test('runs started together each get their share of the cores; a run alone gets 
     'optim.batchSize': 16,
     'run.evalSamples': 0,
     'run.backend': 'wasm',
+    'run.threading': 'kernels',
   });
   const alone = await service.start(long);
   await nextEvent(service, (e) => e.type === 'step' && e.runId === alone.id);

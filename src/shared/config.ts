@@ -29,6 +29,12 @@ export type LrSchedule = 'constant' | 'step' | 'exponential' | 'cosine' | 'plate
 export type InitKind = 'torch' | 'glorot';
 /** `label`: a conditional VAE, its encoder and decoder both given the image's one-hot label. */
 export type ConditionalKind = 'none' | 'label';
+/**
+ * How a run's threads share its work: `data` splits each batch into one share per thread (each
+ * thread computes its share's gradients, summed in a fixed order before one optimizer step);
+ * `kernels` runs the whole batch through the wasm backend's XNNPACK thread pool.
+ */
+export type ThreadingKind = 'data' | 'kernels';
 
 export interface DataConfig {
   source: DataSource;
@@ -147,10 +153,16 @@ export interface RunConfig {
   /** Images that evaluation uses at most (the first of the evaluation set). */
   evalImages: number;
   /**
-   * Compute threads of the wasm backend (0 = auto: the run's share of the cores, all of them when
-   * it trains alone). Losses do not depend on it (see README). Absent in configs stored before it: auto.
+   * Compute threads of the run (0 = auto: the run's share of the cores, all of them when it trains
+   * alone); `threading` says how they share the work. The same count gives the same losses, another
+   * the same within float rounding. Absent in configs stored before it: auto.
    */
   threads: number;
+  /**
+   * How the run's threads are used (see ThreadingKind). A run on one thread trains the same either
+   * way. Absent in configs stored before it: `kernels`, what they trained with.
+   */
+  threading: ThreadingKind;
 }
 
 export interface ExperimentConfig {
@@ -641,7 +653,14 @@ export const FIELD_GROUPS: { [G in FieldGroup]: { label: string; fields: GroupFi
         min: 0,
         max: 8,
         label: 'Threads',
-        help: "0: auto (the run's share of the cores). The wasm backend's compute threads; same losses at any count.",
+        help: "0: auto (the run's share of the cores). The same count gives the same losses; another count, the same within float rounding.",
+      },
+      {
+        path: 'run.threading',
+        kind: 'enum',
+        options: ['data', 'kernels'],
+        label: 'Threading',
+        help: 'Split the batch: each thread trains on a share of it (batches of 16 or more, without free bits). Split each product: the threads share every matrix product and convolution.',
       },
     ],
   },

@@ -69,6 +69,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = {
     evalSamples: 100,
     evalImages: 1000,
     threads: 0,
+    threading: 'data',
   },
 };
 

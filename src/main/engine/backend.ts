@@ -17,6 +17,14 @@ export interface BackendResult {
   threads: number;
 }
 
+/** How the threads a run asked for are used (see data-parallel/plan.ts); the note says so. */
+export interface ThreadUse {
+  /** Data-parallel shares of each batch, each on a thread of its own (1: none). */
+  shares: number;
+  /** Why data-parallel threads were asked for and not used; '' when they were not asked for. */
+  fallback: string;
+}
+
 interface Initialised {
   how: string;
   threads: number;
@@ -59,7 +67,7 @@ function wasmDistDir(): string {
   return join(dirname(resolveHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 }
 
-async function initWasm(threads: number): Promise<Initialised> {
+async function initWasm(threads: number, use: ThreadUse): Promise<Initialised> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // Not tf.findBackend: for a registered backend that has not started, it starts it (with the
   // default files and a single thread) and answers null.
@@ -83,23 +91,31 @@ async function initWasm(threads: number): Promise<Initialised> {
     await withWasmThreadsLoadable(threads, () => activate('wasm'));
   } else await activate('wasm');
   const kernels = registerProjectKernels();
-  const running = wasm.getThreadsCount();
+  const running = use.shares > 1 ? use.shares : wasm.getThreadsCount();
   const how =
     `wasm (${simd ? 'SIMD' : 'no SIMD: expect several times slower'}, ${running} thread${running === 1 ? '' : 's'}` +
-    `${kernels.length > 0 ? `, project kernels: ${kernels.join(', ')}` : ''})`;
+    `${threadMode(running, use)}${kernels.length > 0 ? `, project kernels: ${kernels.join(', ')}` : ''})`;
   return { how, threads: running };
 }
 
-async function initCpu(): Promise<Initialised> {
+/** ", data-parallel" or ", threaded kernels", and why data-parallel was not used when it was asked for. */
+function threadMode(running: number, use: ThreadUse): string {
+  if (use.shares > 1) return ', data-parallel';
+  const kernels = running > 1 ? ', threaded kernels' : '';
+  return use.fallback ? `${kernels}, not data-parallel: ${use.fallback}` : kernels;
+}
+
+async function initCpu(_threads: number, use: ThreadUse): Promise<Initialised> {
   await activate('cpu');
   // The cpu backend prints a banner recommending tfjs-node on its first tensor; the note
   // returned here already tells the user which backend runs, so the banner is noise.
   const cpu = tf.findBackend('cpu') as (tf.KernelBackend & { firstUse?: boolean }) | undefined;
   if (cpu !== undefined && typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
-  return { how: 'pure-JS cpu (slow, 1 thread)', threads: 1 };
+  const running = Math.max(1, use.shares);
+  return { how: `pure-JS cpu (slow, ${running} thread${running === 1 ? '' : 's'}${threadMode(running, use)})`, threads: running };
 }
 
-const INITIALISERS: Record<BackendName, (threads: number) => Promise<Initialised>> = {
+const INITIALISERS: Record<BackendName, (threads: number, use: ThreadUse) => Promise<Initialised>> = {
   tensorflow: initTensorflow,
   wasm: initWasm,
   cpu: initCpu,
@@ -110,11 +126,17 @@ const INITIALISERS: Record<BackendName, (threads: number) => Promise<Initialised
  * that order and explains each fallback in the note; a specific choice that fails throws.
  * `threads`: how many threads the wasm backend computes on (fixed by its first initialisation in
  * this thread; the note says how many it got). Native TensorFlow sizes its own pool; cpu has one.
+ * `use`: data-parallel shares the caller will train with (gradient workers it starts itself), for the
+ * note and the thread count reported.
  */
-export async function initBackend(choice: BackendChoice, threads = 1): Promise<BackendResult> {
+export async function initBackend(
+  choice: BackendChoice,
+  threads = 1,
+  use: ThreadUse = { shares: 1, fallback: '' },
+): Promise<BackendResult> {
   if (choice !== 'auto') {
     try {
-      const { how, threads: running } = await INITIALISERS[choice](threads);
+      const { how, threads: running } = await INITIALISERS[choice](threads, use);
       return { name: choice, note: how, threads: running };
     } catch (error) {
       throw new Error(`backend ${choice} could not be initialised: ${shortReason(error)}`, { cause: error });
@@ -123,7 +145,7 @@ export async function initBackend(choice: BackendChoice, threads = 1): Promise<B
   const skipped: string[] = [];
   for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
     try {
-      const { how, threads: running } = await INITIALISERS[name](threads);
+      const { how, threads: running } = await INITIALISERS[name](threads, use);
       const note = skipped.length === 0 ? `using ${how}` : `${skipped.join('; ')}; using ${how}`;
       return { name, note, threads: running };
     } catch (error) {

@@ -13,7 +13,6 @@ import {
   endEpoch,
   initialControlState,
   learningRateAt,
-  lossControls,
   optimControls,
   shouldStopEarly,
   type ControlState,
@@ -23,11 +22,15 @@ import { clipByGlobalNorm, setLearningRate } from './controls.ts';
 import { deriveSeed, makeRng, shuffleInPlace } from '../../shared/random.ts';
 import { drawBatch, isByteDataset, trainingBatchSeed, type Dataset, type DatasetSplit } from '../data/index.ts';
 import { buildDecoder, buildEncoder, imageShapeOf } from './model.ts';
-import { batchLabels, classCount, isConditional, oneHot, presentLabels, withLabel } from './condition.ts';
-import { elbo } from './loss.ts';
+import { batchLabels, classCount, isConditional, oneHot, presentLabels } from './condition.ts';
+import { decodeLogits, encode, trainableVariables, vaeLoss, type VaeNets } from './vae-loss.ts';
 import { makeOptimizer, readOptimizerState, writeOptimizerState } from './optimizer.ts';
 import { decodeWeights, encodeWeights, readModelWeights, writeModelWeights } from './weights.ts';
 import { imageGrid } from './grid.ts';
+import type { BackendName } from './backend.ts';
+import { GradientPool } from './data-parallel/pool.ts';
+import { sharesFor } from './data-parallel/plan.ts';
+import { parallelGradients } from './data-parallel/step.ts';
 
 export class TrainingDiverged extends Error {}
 
@@ -89,8 +92,11 @@ export interface CheckpointBlobs {
   encoder: Uint8Array;
   decoder: Uint8Array;
   optimizer: Uint8Array;
-  /** With `classes` for a conditional VAE (also in the weights' shapes): listing reads it from here. */
-  position: TrainerPosition & { classes?: number };
+  /**
+   * With `classes` for a conditional VAE (also in the weights' shapes): listing reads it from here;
+   * with `shares` for a run that may train data-parallel: a resume keeps them (planThreads).
+   */
+  position: TrainerPosition & { classes?: number; shares?: number };
 }
 
 const PREVIEW_COUNT = 16;
@@ -100,7 +106,7 @@ const EVAL_CHUNK = 500;
 const MAX_CLASS_ROWS = 16;
 const CLASS_SAMPLE_COLS = 8;
 
-export class Trainer {
+export class Trainer implements VaeNets {
   readonly encoder: tf.LayersModel;
   readonly decoder: tf.LayersModel;
   readonly optimizer: tf.Optimizer;
@@ -113,8 +119,8 @@ export class Trainer {
   lastControls: StepControls | null = null;
 
   /** Values per image: height x width x channels. */
-  private readonly pixels: number;
-  private readonly channels: 1 | 3;
+  readonly pixels: number;
+  readonly channels: 1 | 3;
   private readonly variables: tf.Variable[];
   private readonly batchBuffer: Float32Array;
   private order: Int32Array | null = null;
@@ -122,6 +128,8 @@ export class Trainer {
   /** Latent points decoded for the prior-samples preview: fixed for the run so frames are comparable. */
   private readonly priorZ: tf.Tensor2D;
   private learningRate: number;
+  /** Gradient workers of a data-parallel run (startDataParallel); null: every step on this thread. */
+  private pool: GradientPool | null = null;
 
   constructor(
     readonly config: ExperimentConfig,
@@ -136,9 +144,7 @@ export class Trainer {
     this.optimizer = makeOptimizer(config.optim);
     this.learningRate = config.optim.learningRate;
     this.position = { step: 0, epoch: 0, stepInEpoch: 0, epochSums: noSums(), controls: initialControlState(config.optim) };
-    this.variables = [...this.encoder.trainableWeights, ...this.decoder.trainableWeights].map((w) =>
-      (w as unknown as { read(): tf.Variable }).read(),
-    );
+    this.variables = trainableVariables(this);
     const n = data.train.count;
     this.stepsPerEpoch = Math.ceil(n / config.optim.batchSize);
     this.totalSteps = this.stepsPerEpoch * config.optim.epochs;
@@ -191,48 +197,24 @@ export class Trainer {
     return oneHot(batchLabels(ds, order, start, end), this.classes, ds.name);
   }
 
-  private encode(x: tf.Tensor2D, y: tf.Tensor2D | null, training: boolean): [tf.Tensor2D, tf.Tensor2D] {
-    const { imageHeight: h, imageWidth: w } = this.config.data;
-    const out = this.encoder.apply(withLabel(x.reshape([-1, h, w, this.channels]), y), { training }) as tf.Tensor[];
-    return [out[0] as tf.Tensor2D, out[1] as tf.Tensor2D];
-  }
-
-  /** Logits [N, P] of z [N, L]; `y` [N, C] (or [B, C] repeated over N = K*B samples, sample-major). */
-  private decodeLogits(z: tf.Tensor2D, y: tf.Tensor2D | null): tf.Tensor2D {
-    const label = y && y.shape[0] !== z.shape[0] ? tf.tile(y, [z.shape[0] / y.shape[0], 1]) : y;
-    const logits = this.decoder.apply(withLabel(z, label), { training: true }) as tf.Tensor;
-    return logits.reshape([z.shape[0], this.pixels]);
-  }
-
   /** Loss parts of a batch, with noise from `noiseSeed`. Tensors are returned to the caller's scope. */
   private lossOf(x: tf.Tensor2D, y: tf.Tensor2D | null, noiseSeed: number, training: boolean, beta = this.config.loss.beta) {
-    const [mean, head] = this.encode(x, y, training);
-    const { samples, likelihood } = this.config.loss;
-    const { freeBits, objective } = lossControls(this.config.loss);
-    const eps = tf.randomNormal([samples, x.shape[0], this.config.model.latentDim], 0, 1, 'float32', noiseSeed) as tf.Tensor3D;
-    const sigma = this.config.model.sigma;
-    const decode = (z: tf.Tensor2D) => this.decodeLogits(z, y);
-    return elbo({ x, mean, head, eps, decode, sigma, likelihood, beta, freeBits, objective });
+    const eps = tf.randomNormal([this.config.loss.samples, x.shape[0], this.config.model.latentDim], 0, 1, 'float32', noiseSeed);
+    return vaeLoss(this, x, y, eps as tf.Tensor3D, training, beta);
   }
 
-  /** Trains on the next batch and advances the position. Throws TrainingDiverged on a non-finite loss. */
-  trainStep(): LossParts {
-    const { batchSize } = this.config.optim;
-    const pos = this.position;
-    const order = this.epochOrder(pos.epoch);
-    const start = pos.stepInEpoch * batchSize;
-    const end = Math.min(start + batchSize, order.length);
-    const x = this.gather(this.data.train, order, start, end, trainingBatchSeed(this.data, this.config.run.seed, pos.step));
+  /** The step on one thread: the whole batch's loss parts and gradients, applied. Returns [objective, recon, kl]. */
+  private wholeBatchStep(
+    order: Int32Array,
+    start: number,
+    end: number,
+    binarizeSeed: number | null,
+    noiseSeed: number,
+    beta: number,
+    apply: (grads: tf.NamedTensorMap) => void,
+  ): [number, number, number] {
+    const x = this.gather(this.data.train, order, start, end, binarizeSeed);
     const y = this.labelsOf(this.data.train, order, start, end);
-    const noiseSeed = deriveSeed(this.config.run.seed, `noise/${pos.step}`);
-    const clock = { step: pos.step, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps };
-    const beta = betaAt(this.config.loss, clock);
-    const rate = learningRateAt(this.config.optim, clock, pos.controls);
-    if (rate !== this.learningRate) {
-      setLearningRate(this.optimizer, rate);
-      this.learningRate = rate;
-    }
-    const { clipNorm } = optimControls(this.config.optim);
     let recon: tf.Scalar | undefined;
     let kl: tf.Scalar | undefined;
     const stats = tf.tidy(() => {
@@ -242,14 +224,45 @@ export class Trainer {
         kl = tf.keep(parts.kl);
         return parts.objective;
       }, this.variables);
-      this.optimizer.applyGradients(clipNorm > 0 ? clipByGlobalNorm(grads, clipNorm).grads : grads);
+      apply(grads);
       return tf.stack([value, recon!, kl!]);
     });
     // The stack holds three values; NaN for a missing one would still end the run as diverged.
     const [objective = Number.NaN, r = Number.NaN, k = Number.NaN] = stats.dataSync();
-    this.lastControls = { objective, beta, learningRate: rate };
     tf.dispose([stats, x, recon!, kl!]);
     y?.dispose();
+    return [objective, r, k];
+  }
+
+  /** Trains on the next batch and advances the position. Throws TrainingDiverged on a non-finite loss. */
+  trainStep(): LossParts {
+    const { batchSize } = this.config.optim;
+    const pos = this.position;
+    const order = this.epochOrder(pos.epoch);
+    const start = pos.stepInEpoch * batchSize;
+    const end = Math.min(start + batchSize, order.length);
+    const noiseSeed = deriveSeed(this.config.run.seed, `noise/${pos.step}`);
+    const clock = { step: pos.step, stepsPerEpoch: this.stepsPerEpoch, totalSteps: this.totalSteps };
+    const beta = betaAt(this.config.loss, clock);
+    const rate = learningRateAt(this.config.optim, clock, pos.controls);
+    if (rate !== this.learningRate) {
+      setLearningRate(this.optimizer, rate);
+      this.learningRate = rate;
+    }
+    const { clipNorm } = optimControls(this.config.optim);
+    const apply = (grads: tf.NamedTensorMap) =>
+      this.optimizer.applyGradients(clipNorm > 0 ? clipByGlobalNorm(grads, clipNorm).grads : grads);
+    const binarizeSeed = trainingBatchSeed(this.data, this.config.run.seed, pos.step);
+    const shares = this.pool ? sharesFor(end - start, this.pool.shares) : 1;
+    let objective: number, r: number, k: number;
+    if (this.pool && shares > 1) {
+      const batch = { ds: this.data.train, order, start, end, binarizeSeed, noiseSeed, beta, classes: this.classes };
+      const out = parallelGradients(this.pool, this, this.variables, shares, batch);
+      tf.tidy(() => apply(out.grads));
+      tf.dispose(out.grads);
+      ({ objective, recon: r, kl: k } = out);
+    } else [objective, r, k] = this.wholeBatchStep(order, start, end, binarizeSeed, noiseSeed, beta, apply);
+    this.lastControls = { objective, beta, learningRate: rate };
     const loss = { recon: r, kl: k, total: r + k };
     if (!Number.isFinite(loss.total)) throw new TrainingDiverged(this.divergenceMessage(loss));
     const images = end - start;
@@ -331,7 +344,7 @@ export class Trainer {
 
   /** Latent means of images start..end of a data set (given their labels, for a conditional VAE). */
   encodeMeans(ds: Dataset, start: number, end: number): tf.Tensor2D {
-    return tf.tidy(() => this.encode(this.gather(ds, null, start, end), this.labelsOf(ds, null, start, end), false)[0]);
+    return tf.tidy(() => encode(this, this.gather(ds, null, start, end), this.labelsOf(ds, null, start, end), false)[0]);
   }
 
   /** Pixel means (0..1) decoded from latent points: [N, H*W*C]; a conditional VAE needs `labels`, one per point. */
@@ -339,7 +352,7 @@ export class Trainer {
     if (this.classes > 0 && labels === null) throw new Error('a conditional VAE decodes with a label per point');
     return tf.tidy(() => {
       const y = this.classes > 0 && labels ? oneHot(labels, this.classes, 'decodeMeans') : null;
-      return tf.sigmoid(this.decodeLogits(z, y)) as tf.Tensor2D;
+      return tf.sigmoid(decodeLogits(this, z, y)) as tf.Tensor2D;
     });
   }
 
@@ -398,7 +411,11 @@ export class Trainer {
       encoder: encodeWeights(readModelWeights(this.encoder)),
       decoder: encodeWeights(readModelWeights(this.decoder)),
       optimizer: encodeWeights(await readOptimizerState(this.optimizer)),
-      position: this.classes > 0 ? { ...position, classes: this.classes } : position,
+      position: {
+        ...position,
+        ...(this.classes > 0 ? { classes: this.classes } : {}),
+        ...(this.config.run.threading === 'data' ? { shares: this.pool?.shares ?? 1 } : {}),
+      },
     };
   }
 
@@ -416,7 +433,33 @@ export class Trainer {
     Object.assign(this.position, position);
   }
 
+  /**
+   * Trains each batch of `shares` x MIN_SHARE_IMAGES images or more in `shares` shares from now on,
+   * shares after the first on gradient workers started here with `backend` (this thread's).
+   */
+  async startDataParallel(backend: BackendName, shares: number): Promise<void> {
+    if (this.pool || shares < 2) return;
+    const { config, classes, pixels, variables } = this;
+    this.pool = await GradientPool.start({ config, classes, backend, shares, pixels, variables });
+  }
+
+  /** Gradient worker threads running for this trainer. */
+  get gradientWorkers(): number {
+    return this.pool?.liveWorkers ?? 0;
+  }
+
+  /** Tensors alive in the gradient workers after their last step (0 without them). */
+  gradientWorkerTensors(): number {
+    return this.pool?.workerTensors() ?? 0;
+  }
+
+  /** Ends the gradient workers (dispose does too, without waiting for them to exit). */
+  async endDataParallel(): Promise<void> {
+    await this.pool?.end();
+  }
+
   dispose(): void {
+    void this.pool?.end();
     this.priorZ.dispose();
     this.optimizer.dispose();
     this.encoder.dispose();

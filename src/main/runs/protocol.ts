@@ -69,6 +69,8 @@ export interface DataReady {
   backendNote: string;
   /** Compute threads the backend got (see ThreadsRequest). */
   threads: number;
+  /** `data`: the threads train shares of each batch (gradient workers); `kernels`: the backend's own pool. */
+  threading: 'data' | 'kernels';
   /** An image folder's class names (null: none), and the files it skipped; kept with the run. */
   classNames: string[] | null;
   skipped: SkippedImage[];

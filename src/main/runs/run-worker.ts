@@ -75,7 +75,7 @@ export function attachWorker(ctx: RunWorkerContext, run: OwnedRun, { worker, con
   try {
     run.record = ctx.store.runs.markStarted(run.runId, {
       // The runs table has no column for the note; the thread count, which decides the speed, goes with the name.
-      backend: ready.threads > 1 ? `${ready.backend}, ${ready.threads} threads` : ready.backend,
+      backend: storedBackend(ready),
       ownerPid: ctx.ownerPid,
       totalSteps: ready.totalSteps,
       datasetName: ready.datasetName,
@@ -89,6 +89,12 @@ export function attachWorker(ctx: RunWorkerContext, run: OwnedRun, { worker, con
     ctx.finish(run, 'failed', e);
     throw e;
   }
+}
+
+/** The runs table's backend: the name, and the threads and how they share the work when there are several. */
+function storedBackend(ready: LaunchedWorker['ready']): string {
+  if (ready.threads <= 1) return ready.backend;
+  return `${ready.backend}, ${ready.threads} threads${ready.threading === 'data' ? ', data-parallel' : ''}`;
 }
 
 function onMessage(ctx: RunWorkerContext, run: OwnedRun, m: WorkerMessage): void {

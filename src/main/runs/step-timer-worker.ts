@@ -3,10 +3,11 @@
 // thread of its own). For bench/ and the determinism tests; see timeTrainingSteps.
 import { readFileSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../engine/backend.ts';
+import { startBackend, startWorkers } from '../engine/data-parallel/index.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { endWasmThreads } from '../engine/wasm-threads.ts';
-import { loadDataset, prepareSplit } from '../data/index.ts';
+import { loadDataset, prepareSplit, type Dataset } from '../data/index.ts';
+import type { ExperimentConfig } from '../../shared/config.ts';
 import { answerWorkerJob, type Handlers } from '../worker-threads.ts';
 import type { StepTimerProtocol, StepTiming } from './step-timer.ts';
 
@@ -26,15 +27,30 @@ function threadCpuMs(): Map<string, number> {
   return out;
 }
 
+/** `count` smooth images of the config's size and channels (bench/conv64.ts's pattern). */
+function synthetic(config: ExperimentConfig, count: number): Dataset {
+  const { imageHeight: h, imageWidth: w } = config.data;
+  const c = config.data.channels === 3 ? 3 : 1;
+  const images = new Float32Array(count * h * w * c);
+  let i = 0;
+  for (let n = 0; n < count; n++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) images[i++] = 0.5 + 0.5 * Math.sin((x + 2 * y) / (3 + k) + n);
+  return { name: 'synthetic', fingerprint: '', count, height: h, width: w, channels: c, images, labels: null };
+}
+
 const handlers: Handlers<StepTimerProtocol> = {
   async time(job): Promise<StepTiming> {
-    const backend = await initBackend(job.config.run.backend, job.threads);
+    const { backend, ...compute } = await startBackend(job.config, job.threads);
     const cfg = job.config;
-    const trainer = new Trainer(cfg, prepareSplit(await loadDataset(cfg.data), cfg.data, cfg.run.seed));
+    const data = job.synthetic ? { ...synthetic(cfg, job.synthetic), test: null } : await loadDataset(cfg.data);
+    const trainer = new Trainer(cfg, prepareSplit(data, cfg.data, cfg.run.seed));
     try {
+      await startWorkers(trainer, { backend, ...compute });
       const losses: number[] = [];
       for (let i = 0; i < job.warmup; i++) losses.push(trainer.trainStep().total);
       const tensorsBefore = tf.memory().numTensors;
+      const workerTensorsBefore = trainer.gradientWorkerTensors();
       const ticks0 = threadCpuMs();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -62,10 +78,12 @@ const handlers: Handlers<StepTimerProtocol> = {
         threadUtilisation: busy,
         losses,
         tensorGrowth: tf.memory().numTensors - tensorsBefore,
+        workerTensorGrowth: trainer.gradientWorkerTensors() - workerTensorsBefore,
+        gradientWorkers: trainer.gradientWorkers,
       };
     } finally {
       trainer.dispose();
-      await endWasmThreads();
+      await Promise.all([trainer.endDataParallel(), endWasmThreads()]);
     }
   },
 };

@@ -19,29 +19,34 @@ export interface StepTiming {
   losses: number[];
   /** Tensors alive after the timed steps minus before them: 0 when nothing leaks. */
   tensorGrowth: number;
+  /** The same over the gradient workers of a data-parallel run (summed; 0 without them). */
+  workerTensorGrowth: number;
+  /** Gradient workers the run trained with (data-parallel shares after the first). */
+  gradientWorkers: number;
 }
 
 export type StepTimerProtocol = {
   time: {
-    request: { config: ExperimentConfig; threads: number; warmup: number; steps: number };
+    request: { config: ExperimentConfig; threads: number; warmup: number; steps: number; synthetic?: number };
     reply: StepTiming;
   };
 };
 
 /**
- * Trains `warmup` then `steps` steps of `config` on `threads` compute threads (the wasm backend's;
- * 1 = the single-threaded build) in a fresh worker thread, which ends with the call (its compute
- * threads too), and times the `steps`.
+ * Trains `warmup` then `steps` steps of `config` on `threads` compute threads (its run.threading
+ * says how; 1 = the single-threaded build) in a fresh worker thread, which ends with the call (its compute
+ * threads too), and times the `steps`. `synthetic`: train on that many generated images of the
+ * config's size instead of its data (a colour model without an image folder).
  */
 export function timeTrainingSteps(
   config: ExperimentConfig,
   threads: number,
-  { warmup = 2, steps = 10 }: { warmup?: number; steps?: number } = {},
+  { warmup = 2, steps = 10, synthetic }: { warmup?: number; steps?: number; synthetic?: number } = {},
 ): Promise<StepTiming> {
   return runWorkerJob<StepTimerProtocol, 'time'>(
     import.meta.url,
     'step-timer-worker',
-    { op: 'time', config, threads, warmup, steps },
+    { op: 'time', config, threads, warmup, steps, ...(synthetic ? { synthetic } : {}) },
     { tensorflow: true },
   );
 }

@@ -5,7 +5,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { toAppError } from '../../shared/result.ts';
-import { initBackend } from '../engine/backend.ts';
+import { checkpointShares, startBackend, startWorkers, type Compute } from '../engine/data-parallel/index.ts';
 import { endWasmThreads } from '../engine/wasm-threads.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { loadRunSplit, throttledProgress } from '../data/index.ts';
@@ -55,8 +55,8 @@ function awaitRung(epoch: number): 'continue' | 'prune' | 'stop' {
 
 async function main(): Promise<void> {
   const { config } = input;
-  let trainer: Trainer;
-  let backend: Awaited<ReturnType<typeof initBackend>>;
+  let trainer: Trainer | undefined;
+  let compute: Compute;
   try {
     const { source: dataset, split } = await loadRunSplit(
       config.data,
@@ -67,9 +67,10 @@ async function main(): Promise<void> {
     );
     const threads = new Promise<ThreadsMessage>((resolve) => port.once('message', resolve));
     post({ type: 'threads-request' });
-    backend = await initBackend(config.run.backend, (await threads).threads);
+    compute = await startBackend(config, (await threads).threads, checkpointShares(input.resume?.position));
     trainer = new Trainer(config, split);
     if (input.resume) await trainer.restore(input.resume);
+    await startWorkers(trainer, compute);
     post({
       type: 'data-ready',
       datasetName: dataset.name,
@@ -78,17 +79,20 @@ async function main(): Promise<void> {
       heldOutSize: split.heldOut.count,
       stepsPerEpoch: trainer.stepsPerEpoch,
       totalSteps: trainer.totalSteps,
-      backend: backend.name,
-      backendNote: backend.note,
-      threads: backend.threads,
+      backend: compute.backend.name,
+      backendNote: compute.backend.note,
+      threads: compute.backend.threads,
+      threading: compute.threading,
       classNames: dataset.classNames ? [...dataset.classNames] : null,
       skipped: dataset.skipped ? [...dataset.skipped] : [],
     });
   } catch (e) {
     post({ type: 'setup-failed', error: toAppError(e) });
+    trainer?.dispose();
     await endWasmThreads();
     return;
   }
+  const { backend } = compute;
 
   const { runId, rungs } = await new Promise<BeginMessage>((resolve) => port.once('message', resolve));
   post({
@@ -147,7 +151,7 @@ async function main(): Promise<void> {
   } finally {
     trainer.dispose();
     // Running compute threads would keep this thread alive after its work is done.
-    await endWasmThreads();
+    await Promise.all([trainer.endDataParallel(), endWasmThreads()]);
   }
 }
 

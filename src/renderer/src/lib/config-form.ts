@@ -95,6 +95,7 @@ export const OPTION_LABELS: Record<string, Record<string, string>> = {
   'model.conditional': { none: 'Nothing (a plain VAE)', label: 'The label (conditional VAE)' },
   'loss.likelihood': { gaussian: 'Gaussian', bernoulli: 'Bernoulli' },
   'optim.optimizer': { adam: 'Adam', sgd: 'SGD', rmsprop: 'RMSprop' },
+  'run.threading': { data: 'Split the batch', kernels: 'Split each product' },
   'loss.klSchedule': { constant: 'Constant', linear: 'Linear warm-up', cyclical: 'Cyclical' },
   'loss.objective': { elbo: 'ELBO (K-sample average)', iwae: 'IWAE (K inside the log)' },
   'optim.lrSchedule': {
