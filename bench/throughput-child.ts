@@ -1,6 +1,6 @@
 // Our side of `npm run bench`: one backend at one thread count, spoken to in JSON lines (see
 // line-child.ts), so bench/throughput.ts can alternate its measurements with PyTorch's.
-// Usage: node --import tsx bench/throughput-child.ts BACKEND THREADS
+// Usage: node --import tsx bench/throughput-child.ts BACKEND THREADS [THREADING=data]
 // Requests: {op: 'measure', name, seconds} | {op: 'matmul', size, seconds} | {op: 'logging'} | {op: 'tensors'}.
 // The first line it writes (unasked) says whether the backend loaded: {ok, note, threads, threadsNote}.
 
@@ -9,14 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/main/engine/backend.ts';
+import { initBackend, type BackendName } from '../src/main/engine/backend.ts';
+import { planThreads } from '../src/main/engine/data-parallel/plan.ts';
 import { Trainer, TrainingDiverged } from '../src/main/engine/trainer.ts';
 import { loadDataset, prepareSplit, type Dataset } from '../src/main/data/index.ts';
 import { runLoop } from '../src/main/runs/loop.ts';
 import { CONTROL_RUN } from '../src/main/runs/protocol.ts';
 import { openDatabase } from '../src/main/store/index.ts';
 import { findPreset } from '../src/shared/presets.ts';
-import type { BackendChoice, ExperimentConfig } from '../src/shared/config.ts';
+import type { BackendChoice, ExperimentConfig, ThreadingKind } from '../src/shared/config.ts';
 import { findCase, withThreads, type BenchCase } from './cases.ts';
 
 export interface CaseResult {
@@ -31,7 +32,10 @@ export interface CaseResult {
   params: number;
 }
 
-const [backendArg = 'cpu', threadsArg = '1'] = process.argv.slice(2);
+const [backendArg = 'cpu', threadsArg = '1', threadingArg = 'data'] = process.argv.slice(2);
+const threading = threadingArg as ThreadingKind;
+/** The backend that loaded (set at start-up). */
+let backendName: BackendName = 'cpu';
 
 function syntheticRgb(count: number): Dataset {
   const side = 64;
@@ -49,9 +53,14 @@ async function trainerFor(c: BenchCase): Promise<Trainer> {
   const existing = trainers.get(c.name);
   if (existing && !existing.done) return existing;
   existing?.dispose();
-  const { config } = withThreads(c.config, Number(threadsArg));
+  await existing?.endDataParallel();
+  const chosen = withThreads(c.config, Number(threadsArg)).config;
+  const config = { ...chosen, run: { ...chosen.run, threading } };
   const source = c.synthetic ? { ...syntheticRgb(256), test: null } : await loadDataset(config.data);
   const trainer = new Trainer(config, prepareSplit(source, config.data, config.run.seed));
+  // As a run plans its threads: data-parallel shares of each batch, where the batch is large enough.
+  const plan = planThreads(config, Number(threadsArg));
+  if (plan.mode === 'data') await trainer.startDataParallel(backendName, plan.shares);
   for (let i = 0; i < 3; i++) trainer.trainStep(); // warm-up: kernel compilation, XNNPACK operator caches
   trainers.set(c.name, trainer);
   return trainer;
@@ -72,6 +81,7 @@ async function measure(name: string, seconds: number): Promise<CaseResult> {
       // The notebook's learning rate (0.1) can diverge on a long run: start afresh, untimed steps aside.
       if (!(e instanceof TrainingDiverged)) throw e;
       trainer.dispose();
+      await trainer.endDataParallel();
       trainers.delete(c.name);
       trainer = await trainerFor(c);
     }
@@ -175,8 +185,11 @@ const reply = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
 try {
   // The thread count is fixed by the backend's first initialisation (run.threads does the same in a run).
   const requested = withThreads(findCase('mlp b128').config, Number(threadsArg));
-  const b = await initBackend(backendArg as BackendChoice, requested.threads);
-  const threads = Math.min(requested.threads, b.threads);
+  // Split the batch: the threads are the gradient workers', each backend on one (a case whose batch
+  // is too small to share, batch 1, then trains on this one thread). Split each product: XNNPACK's pool.
+  const b = await initBackend(backendArg as BackendChoice, threading === 'data' ? 1 : requested.threads);
+  backendName = b.name;
+  const threads = threading === 'data' ? requested.threads : Math.min(requested.threads, b.threads);
   const threadsNote = requested.note || (threads < Number(threadsArg) ? `threads: ${threads} (${b.note})` : '');
   reply({ ok: true, note: b.note, threads, threadsNote });
 } catch (e) {

@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [-- --seconds N] [-- --rounds R] [-- --backend NAME] [-- --python PATH] [-- --case NAME]`:
+// `npm run bench [-- --json] [-- --seconds N] [-- --rounds R] [-- --backend NAME] [-- --python PATH] [-- --case NAME] [-- --threading data|kernels]`:
 // training throughput of the bench's models (bench/cases.ts) at 1 thread and at all cores, on every
 // backend that loads here; on wasm, the same models in PyTorch (bench/torch_vae.py, when Debian's
 // python3-torch imports), measured alternately in this one run (ours, torch, ours, torch, ...) and
@@ -36,6 +36,8 @@ const { values } = parseArgs({
     backend: { type: 'string', multiple: true },
     python: { type: 'string', default: DEFAULT_PYTHON },
     case: { type: 'string', multiple: true },
+    // How our runs use their threads (run.threading): 'data' is the default a run takes.
+    threading: { type: 'string', default: 'data' },
   },
 });
 const seconds = Number(values.seconds);
@@ -49,6 +51,9 @@ const say = (s: string) => {
   if (!values.json) process.stderr.write(`${s}\n`);
 };
 const out: string[] = [];
+say(
+  `Ours at ${cores} threads: ${values.threading === 'data' ? 'each batch split among the threads (run.threading data, the default; batch 1 trains on one thread)' : "XNNPACK's pool splits each product (run.threading kernels)"}.`,
+);
 const json: Record<string, unknown> = { date: new Date().toISOString(), cores, loadAverageAtStart: loadavg() };
 
 interface Ours {
@@ -59,7 +64,7 @@ interface Ours {
 }
 
 async function startOurs(backend: string, threads: number): Promise<Ours | string> {
-  const child = new LineChild(process.execPath, ['--import', 'tsx', childScript, backend, String(threads)]);
+  const child = new LineChild(process.execPath, ['--import', 'tsx', childScript, backend, String(threads), values.threading]);
   const line = await child.nextLine();
   const r =
     line === null

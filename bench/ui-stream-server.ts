@@ -40,6 +40,8 @@ for await (const line of lines) {
       p50: delay.percentile(50) / 1e6,
       p99: delay.percentile(99) / 1e6,
       max: delay.max / 1e6,
+      // How the run computed (e.g. "wasm, 2 threads, data-parallel"): the UI is measured while it uses every core.
+      backend: core.store.runs.get(run.id)?.backend ?? null,
     })}\n`,
   );
   break;

@@ -82,7 +82,14 @@ const t0 = Date.now();
 child.stdin.write('go\n');
 // Busy fraction of the server's main thread: a high delay with a low utilisation means the thread
 // was waiting for a core (2 cores, shared with the training thread and the browser), not working.
-const server = (await nextLine()) as { steps: number; utilisation: number; p50: number; p99: number; max: number };
+const server = (await nextLine()) as {
+  steps: number;
+  utilisation: number;
+  p50: number;
+  p99: number;
+  max: number;
+  backend: string | null;
+};
 const elapsed = (Date.now() - t0) / 1000;
 const page_ = await page.evaluate(() => {
   const w = window as unknown as { __longTasks: number[]; __frameGaps: number[] };
@@ -100,6 +107,7 @@ for (const at of batches) perSecond.set(Math.floor((at - t0) / 1000), (perSecond
 const result = {
   seconds: elapsed,
   stepsLogged: server.steps,
+  backend: server.backend,
   openingLongestTaskMs: opening,
   renderer: page_,
   updates: {
@@ -123,7 +131,7 @@ if (values.json) {
 } else {
   const r = result;
   process.stdout.write(
-    `streamed ${r.stepsLogged} logged steps in ${r.seconds.toFixed(1)} s\n` +
+    `streamed ${r.stepsLogged} logged steps in ${r.seconds.toFixed(1)} s, the run on ${r.backend ?? 'an unknown backend'}\n` +
       `opening the run view: longest task ${r.openingLongestTaskMs.toFixed(0)} ms\n` +
       `while streaming: renderer's longest task ${r.renderer.longestTask.toFixed(0)} ms (${r.renderer.longTasks} tasks >= 50 ms; target: none)` +
       (r.renderer.frames > 0

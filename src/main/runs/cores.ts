@@ -6,23 +6,42 @@
 // Cores that other processes keep busy are not free either: XNNPACK's thread pool spin-waits for
 // its threads, so a thread that the OS deschedules stalls the whole step. Measured on the 2-core
 // machine at a load average near 25, two threads trained the seed conv model at 0.78x the speed of
-// one. So auto leaves out the cores that the load average says others use.
+// one. So auto leaves out the cores that other processes kept busy over the last few seconds
+// (cpu-load.ts: measured, because the load average counts this process's own runs, finished ones too).
 
 import { availableParallelism, loadavg } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { MAX_WASM_THREADS } from '../engine/wasm-threads.ts';
+import { OthersLoad } from './cpu-load.ts';
 
 export class CoreShare {
   private readonly held = new Map<object, number>();
+  private readonly measured: OthersLoad | null;
+  private readonly othersLoad: (granted: number) => number;
 
   /**
    * `othersLoad`: how many cores other work keeps busy, given the threads this share has granted
-   * (default: the 1-minute load average less those threads).
+   * (default: measured over the last few seconds; until a window has passed, the 1-minute load
+   * average less those threads).
    */
   constructor(
     readonly cores: number = availableParallelism(),
-    private readonly othersLoad: (granted: number) => number = (granted) => Math.max(0, (loadavg()[0] ?? 0) - granted),
-  ) {}
+    othersLoad?: (granted: number) => number,
+  ) {
+    if (othersLoad) {
+      this.measured = null;
+      this.othersLoad = othersLoad;
+    } else {
+      const measured = new OthersLoad(undefined, () => Math.max(0, (loadavg()[0] ?? 0) - this.inUse()));
+      this.measured = measured;
+      this.othersLoad = () => measured.busyCores();
+    }
+  }
+
+  /** Stops measuring the machine's load. */
+  close(): void {
+    this.measured?.close();
+  }
 
   /**
    * Threads for `holder`, a run whose config asks for `asked` (0 = auto) while `runs` runs, itself

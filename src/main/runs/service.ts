@@ -237,6 +237,7 @@ export class RunService {
   /** Stops every run (each checkpoints first) and waits for them to finish. */
   async shutdown(): Promise<void> {
     this.closing = true;
+    this.cores.close();
     for (const worker of this.loadingNew) void worker.terminate();
     const waits = this.slots.all().map((run) => {
       this.stop(run.runId);
