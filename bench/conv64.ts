@@ -6,7 +6,8 @@
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/main/engine/backend.ts';
 import { Trainer } from '../src/main/engine/trainer.ts';
-import { prepareSplit, type Dataset } from '../src/main/data/index.ts';
+import { prepareSplit } from '../src/main/data/index.ts';
+import { syntheticDataset } from '../src/main/data/synthetic.ts';
 import { CONV64_CONFIG } from '../src/shared/presets.ts';
 import type { BackendChoice, ExperimentConfig } from '../src/shared/config.ts';
 
@@ -19,19 +20,9 @@ const { values } = parseArgs({
 });
 const batches = (values.batch ?? ['64', '8']).map(Number);
 
-function syntheticRgb(count: number): Dataset {
-  const side = 64;
-  const images = new Float32Array(count * side * side * 3);
-  let i = 0;
-  for (let n = 0; n < count; n++)
-    for (let y = 0; y < side; y++)
-      for (let x = 0; x < side; x++) for (let c = 0; c < 3; c++) images[i++] = 0.5 + 0.5 * Math.sin((x + 2 * y) / (3 + c) + n);
-  return { name: 'synthetic RGB 64x64', fingerprint: '', count, height: side, width: side, channels: 3, images, labels: null };
-}
-
 const backend = await initBackend(values.backend as BackendChoice);
 process.stdout.write(`conv-64 (64x64x3, conv 32-64-128-256, deconv 256-128-64-32) on ${backend.note}\n`);
-const data = syntheticRgb(512);
+const data = syntheticDataset(CONV64_CONFIG.data, 512);
 for (const batchSize of batches) {
   const cfg: ExperimentConfig = {
     ...CONV64_CONFIG,

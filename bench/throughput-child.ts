@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../src/main/engine/backend.ts';
 import { planThreads } from '../src/main/engine/data-parallel/plan.ts';
 import { Trainer, TrainingDiverged } from '../src/main/engine/trainer.ts';
-import { loadDataset, prepareSplit, type Dataset } from '../src/main/data/index.ts';
+import { loadDataset, prepareSplit } from '../src/main/data/index.ts';
+import { syntheticDataset } from '../src/main/data/synthetic.ts';
 import { runLoop } from '../src/main/runs/loop.ts';
 import { CONTROL_RUN } from '../src/main/runs/protocol.ts';
 import { openDatabase } from '../src/main/store/index.ts';
@@ -37,16 +38,6 @@ const threading = threadingArg as ThreadingKind;
 /** The backend that loaded (set at start-up). */
 let backendName: BackendName = 'cpu';
 
-function syntheticRgb(count: number): Dataset {
-  const side = 64;
-  const images = new Float32Array(count * side * side * 3);
-  let i = 0;
-  for (let n = 0; n < count; n++)
-    for (let y = 0; y < side; y++)
-      for (let x = 0; x < side; x++) for (let c = 0; c < 3; c++) images[i++] = 0.5 + 0.5 * Math.sin((x + 2 * y) / (3 + c) + n);
-  return { name: 'synthetic RGB 64x64', fingerprint: '', count, height: side, width: side, channels: 3, images, labels: null };
-}
-
 const trainers = new Map<string, Trainer>();
 
 async function trainerFor(c: BenchCase): Promise<Trainer> {
@@ -56,7 +47,7 @@ async function trainerFor(c: BenchCase): Promise<Trainer> {
   await existing?.endDataParallel();
   const chosen = withThreads(c.config, Number(threadsArg)).config;
   const config = { ...chosen, run: { ...chosen.run, threading } };
-  const source = c.synthetic ? { ...syntheticRgb(256), test: null } : await loadDataset(config.data);
+  const source = c.synthetic ? { ...syntheticDataset(config.data, 256), test: null } : await loadDataset(config.data);
   const trainer = new Trainer(config, prepareSplit(source, config.data, config.run.seed));
   // As a run plans its threads: data-parallel shares of each batch, where the batch is large enough.
   const plan = planThreads(config, Number(threadsArg));

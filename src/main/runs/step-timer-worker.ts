@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { startBackend, startWorkers } from '../engine/data-parallel/index.ts';
 import { Trainer } from '../engine/trainer.ts';
 import { endWasmThreads } from '../engine/wasm-threads.ts';
-import { loadDataset, prepareSplit, type Dataset } from '../data/index.ts';
-import type { ExperimentConfig } from '../../shared/config.ts';
+import { loadDataset, prepareSplit } from '../data/index.ts';
+import { syntheticDataset } from '../data/synthetic.ts';
 import { answerWorkerJob, type Handlers } from '../worker-threads.ts';
 import type { StepTimerProtocol, StepTiming } from './step-timer.ts';
 
@@ -27,23 +27,11 @@ function threadCpuMs(): Map<string, number> {
   return out;
 }
 
-/** `count` smooth images of the config's size and channels (bench/conv64.ts's pattern). */
-function synthetic(config: ExperimentConfig, count: number): Dataset {
-  const { imageHeight: h, imageWidth: w } = config.data;
-  const c = config.data.channels === 3 ? 3 : 1;
-  const images = new Float32Array(count * h * w * c);
-  let i = 0;
-  for (let n = 0; n < count; n++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) images[i++] = 0.5 + 0.5 * Math.sin((x + 2 * y) / (3 + k) + n);
-  return { name: 'synthetic', fingerprint: '', count, height: h, width: w, channels: c, images, labels: null };
-}
-
 const handlers: Handlers<StepTimerProtocol> = {
   async time(job): Promise<StepTiming> {
     const { backend, ...compute } = await startBackend(job.config, job.threads);
     const cfg = job.config;
-    const data = job.synthetic ? { ...synthetic(cfg, job.synthetic), test: null } : await loadDataset(cfg.data);
+    const data = job.synthetic ? { ...syntheticDataset(cfg.data, job.synthetic), test: null } : await loadDataset(cfg.data);
     const trainer = new Trainer(cfg, prepareSplit(data, cfg.data, cfg.run.seed));
     try {
       await startWorkers(trainer, { backend, ...compute });
